@@ -1,0 +1,150 @@
+"""The Telegram application: builds python-telegram-bot's Application around the core, opens the
+database in post_init, routes every update through the channel-neutral router, runs the outbox
+dispatcher on the JobQueue, and has the one error handler."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from telegram import BotCommand, Update
+from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
+
+from bot.bootstrap import load_calendar
+from bot.channels.telegram import TelegramSender, answer, to_event
+from bot.channels.telegram_files import TelegramFileSource
+from bot.config import Settings
+from bot.dispatcher import dispatch_once
+from bot.services.context import Ctx
+from bot.texts import t
+from handlers.router import route
+from storage.db import Database
+from storage.files import FileStore
+
+log = logging.getLogger(__name__)
+DISPATCH_EVERY_S = 5.0
+COMMANDS = ("tugas", "status", "bantuan", "batal", "menu")
+
+Clock = Callable[[], datetime]
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def build_application(settings: Settings, clock: Clock = _utc_now, rate_limit: bool = True) -> Application[Any, Any, Any, Any, Any, Any]:
+    assert settings.telegram_token is not None
+    builder = Application.builder().token(settings.telegram_token.get_secret_value())
+    if settings.telegram_base_url:
+        builder = builder.base_url(settings.telegram_base_url)
+    if settings.telegram_base_file_url:
+        builder = builder.base_file_url(settings.telegram_base_file_url)
+    if rate_limit:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+    state: dict[str, Any] = {}
+
+    async def post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        db = await Database.open(settings.database_path)
+        files = FileStore(settings.documents_dir)
+        files.cleanup_temp()
+        me = await app.bot.get_me()
+        ctx = Ctx(settings=settings, db=db, calendar=await load_calendar(settings, db),
+                  files=files, clock=clock, bot_username=me.username or "ppid_bot")  # fmt: skip
+        sender = TelegramSender(app.bot)
+        jq = app.job_queue
+        assert jq is not None
+
+        async def dispatch(_: ContextTypes.DEFAULT_TYPE) -> None:
+            await dispatch_once(ctx, sender)
+
+        ctx.kick = lambda: jq.run_once(dispatch, 0, name="outbox-kick") and None
+        jq.run_repeating(dispatch, interval=DISPATCH_EVERY_S, first=0.5, name="outbox")
+        state.update(ctx=ctx, files=TelegramFileSource(app.bot), sender=sender)
+        app.bot_data.update(state)
+        await app.bot.set_my_commands([BotCommand(c, t(f"cmd-{c}")) for c in COMMANDS])
+
+    async def post_shutdown(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        if "ctx" in state:
+            await state["ctx"].db.close()
+
+    async def on_update(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Every update goes through the router."""
+        if not isinstance(update, Update):
+            return
+        event = to_event(update)
+        if event is None:
+            return
+        response = await route(event, state["ctx"], state["files"])
+        await answer(update, response, state["sender"])
+
+    async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Log first, then tell the person something went wrong, without internals."""
+        log.error("error while handling an update", exc_info=context.error)
+        if isinstance(update, Update) and update.effective_chat is not None:
+            with contextlib.suppress(Exception):
+                if update.callback_query is not None:
+                    await update.callback_query.answer()
+                await context.bot.send_message(update.effective_chat.id, t("error-generic"))
+
+    app = builder.post_init(post_init).post_shutdown(post_shutdown).build()
+    app.add_handler(TypeHandler(Update, on_update))
+    app.add_error_handler(on_error)
+    return app
+
+
+@contextlib.asynccontextmanager
+async def running(
+    app: Application[Any, Any, Any, Any, Any, Any], settings: Settings, poll_timeout: int = 10
+) -> AsyncIterator[Application[Any, Any, Any, Any, Any, Any]]:
+    """Initialise, run post_init, start and poll (or serve the webhook); undo it all on exit.
+
+    python-telegram-bot calls post_init/post_shutdown only from run_polling(), which owns the
+    event loop; the bot runs inside ours, so they are called here.
+    """
+    await app.initialize()
+    try:
+        if app.post_init:
+            await app.post_init(app)
+        await app.start()
+        assert app.updater is not None
+        if settings.webhook_url:
+            secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+            await app.updater.start_webhook(
+                listen=settings.webhook_listen, port=settings.webhook_port,
+                webhook_url=settings.webhook_url, secret_token=secret,
+            )  # fmt: skip
+        else:
+            await app.updater.start_polling(
+                poll_interval=0, timeout=poll_timeout, allowed_updates=["message", "callback_query"]
+            )
+        try:
+            yield app
+        finally:
+            if app.updater.running:
+                await app.updater.stop()
+            if app.running:
+                await app.stop()
+    finally:
+        try:
+            if app.post_shutdown:
+                await app.post_shutdown(app)
+        finally:
+            await app.shutdown()
+
+
+async def run_bot(settings: Settings, stop: asyncio.Event | None = None, clock: Clock = _utc_now) -> None:
+    """Poll Telegram (or serve a webhook) until SIGINT/SIGTERM or `stop` is set."""
+    app = build_application(settings, clock)
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    async with running(app, settings):
+        log.info("PPID Bot is running")
+        await stop.wait()

@@ -1,0 +1,1 @@
+"""Channel adapters: Telegram now, WhatsApp later; channel-neutral types in `base`."""

@@ -1,0 +1,76 @@
+"""Channel-neutral events and replies: what handlers receive and return, on Telegram or WhatsApp.
+
+An adapter turns a platform update into an `Event`, calls the router, and renders the `Response`
+(buttons become an inline keyboard on Telegram, reply buttons or a list on WhatsApp).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    data: str  # encoded by handlers.codec, at most 64 bytes
+
+
+@dataclass(frozen=True)
+class IncomingFile:
+    file_id: str
+    name: str | None
+    mime: str | None
+    size: int | None
+
+
+@dataclass(frozen=True)
+class Event:
+    channel: str
+    external_id: str  # the person's id on the channel
+    chat_id: str
+    private: bool
+    first_name: str
+    message_id: str | None = None
+    text: str | None = None
+    command: str | None = None  # without the slash, lower case
+    args: str = ""
+    button: str | None = None  # raw button data
+    file: IncomingFile | None = None
+    caption: str | None = None
+
+
+@dataclass(frozen=True)
+class OutgoingFile:
+    name: str
+    mime: str
+    path: Path | None = None  # read from disk when the channel has no id for it yet
+    file_id: str | None = None  # re-send without uploading again
+    caption: str | None = None
+
+
+@dataclass
+class Reply:
+    text: str
+    buttons: list[list[Button]] = field(default_factory=list)
+    files: list[OutgoingFile] = field(default_factory=list)
+    edit: bool = False  # replace the message whose button was pressed instead of sending anew
+
+
+@dataclass
+class Response:
+    replies: list[Reply] = field(default_factory=list)
+    toast: str | None = None  # the short answer to a button press
+    alert: bool = False
+
+    def add(self, text: str, buttons: list[list[Button]] | None = None) -> Response:
+        self.replies.append(Reply(text=text, buttons=buttons or []))
+        return self
+
+
+class FileSource(Protocol):
+    """Streams a file a person sent, without loading it whole."""
+
+    def chunks(self, file_id: str) -> AsyncIterator[bytes]: ...

@@ -1,0 +1,120 @@
+"""The Telegram adapter: python-telegram-bot updates in, channel-neutral events to the router,
+replies rendered back as messages, inline keyboards, edits, toasts and documents."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ChatType, ParseMode
+from telegram.error import BadRequest
+
+from bot.channels.base import Event, IncomingFile, OutgoingFile, Reply, Response
+
+log = logging.getLogger(__name__)
+CHANNEL = "telegram"
+MAX_TEXT = 4096
+
+
+def to_event(update: Update) -> Event | None:
+    """The neutral event of an update; None for updates the bot ignores (edits, channel posts)."""
+    user = update.effective_user
+    chat = update.effective_chat
+    if user is None or chat is None or user.is_bot:
+        return None
+    base = {
+        "channel": CHANNEL,
+        "external_id": str(user.id),
+        "chat_id": str(chat.id),
+        "private": chat.type == ChatType.PRIVATE,
+        "first_name": user.first_name or "",
+    }
+    if update.callback_query is not None:
+        q = update.callback_query
+        mid = str(q.message.message_id) if q.message else None
+        return Event(**base, button=q.data or "", message_id=mid)  # type: ignore[arg-type]
+    msg = update.message
+    if msg is None:
+        return None  # edited messages and other kinds change nothing
+    mid = str(msg.message_id)
+    doc = msg.document
+    if doc is not None:
+        f = IncomingFile(file_id=doc.file_id, name=doc.file_name, mime=doc.mime_type, size=doc.file_size)
+        return Event(**base, file=f, caption=msg.caption, message_id=mid)  # type: ignore[arg-type]
+    if msg.photo:
+        p = msg.photo[-1]
+        f = IncomingFile(file_id=p.file_id, name="foto.jpg", mime="image/jpeg", size=p.file_size)
+        return Event(**base, file=f, caption=msg.caption, message_id=mid)  # type: ignore[arg-type]
+    text = (msg.text or "")[:MAX_TEXT]
+    if text.startswith("/"):
+        head, _, args = text.partition(" ")
+        name = head[1:].split("@", 1)[0].lower()
+        return Event(**base, command=name, args=args, text=text, message_id=mid)  # type: ignore[arg-type]
+    if not text:
+        return Event(**base, text=None, message_id=mid)  # type: ignore[arg-type]
+    return Event(**base, text=text, message_id=mid)  # type: ignore[arg-type]
+
+
+def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+    if not reply.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in reply.buttons]
+    )
+
+
+class TelegramSender:
+    """Sends neutral replies into one chat."""
+
+    def __init__(self, bot: object) -> None:
+        self.bot = bot
+
+    async def send(
+        self, chat_id: str | int, reply: Reply, edit_message: Message | None = None
+    ) -> None:
+        bot = self.bot
+        text = reply.text[:MAX_TEXT]
+        if edit_message is not None and reply.edit:
+            try:
+                await edit_message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=keyboard(reply))
+                return
+            except BadRequest as exc:
+                if "not modified" in str(exc).lower():
+                    return
+                raise
+        for f in reply.files:
+            await self.send_file(chat_id, f)
+        await bot.send_message(chat_id, text, parse_mode=ParseMode.HTML, reply_markup=keyboard(reply))  # type: ignore[attr-defined]
+
+    async def send_file(self, chat_id: str | int, f: OutgoingFile) -> None:
+        bot = self.bot
+        if f.file_id:
+            try:
+                await bot.send_document(chat_id, f.file_id, caption=f.caption)  # type: ignore[attr-defined]
+                return
+            except BadRequest:
+                log.info("re-uploading %s: its file id is no longer valid", f.name)
+        if f.path is None:
+            return
+        with f.path.open("rb") as fh:
+            await bot.send_document(chat_id, fh, filename=f.name, caption=f.caption)  # type: ignore[attr-defined]
+
+
+async def answer(
+    update: Update, response: Response | None, sender: TelegramSender
+) -> None:
+    """Render the router's response to the update it answers."""
+    query = update.callback_query
+    if query is not None:
+        toast = response.toast if response else None
+        await query.answer(toast[:200] if toast else None, show_alert=bool(response and response.alert))
+    if response is None or update.effective_chat is None:
+        return
+    chat_id = update.effective_chat.id
+    edit_target = query.message if query is not None and isinstance(query.message, Message) else None
+    for reply in response.replies:
+        await sender.send(chat_id, reply, edit_target)
+
+
+EventRouter = Callable[[Event], Awaitable[Response | None]]

@@ -1,0 +1,197 @@
+"""The bot's settings: one pydantic-settings class read from `PPID_*` variables and `.env`.
+
+Every knob an admin may turn lives here, validated at start so that a wrong value stops the bot
+with one clear line instead of a traceback deep inside a handler.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.workdays import OfficeHours, SpecialHours
+
+DEFAULT_OFFICE_HOURS = "mon-thu 07:30-16:00; fri 07:30-16:30"
+
+
+def parse_special_hours(spec: str) -> list[SpecialHours]:
+    """Parse `2026-02-18..2026-03-19 mon-thu 07:15-14:15; fri 07:15-14:45 | ...`.
+
+    Periods are separated by `|`; after its date range each period states its hours exactly as
+    `PPID_OFFICE_HOURS` does.
+    """
+    periods: list[SpecialHours] = []
+    for chunk in spec.split("|"):
+        chunk = chunk.strip()
+        if not chunk:
+            continue
+        span, _, hours = chunk.partition(" ")
+        first, sep, last = span.partition("..")
+        if not sep:
+            raise ValueError(
+                f"'{span}' harus berbentuk TANGGAL..TANGGAL, mis. 2026-02-18..2026-03-19"
+            )
+        try:
+            start, end = date.fromisoformat(first), date.fromisoformat(last)
+        except ValueError as exc:
+            raise ValueError(
+                f"tanggal '{span}' tidak valid (format YYYY-MM-DD..YYYY-MM-DD)"
+            ) from exc
+        if end < start:
+            raise ValueError(f"periode '{span}' berakhir sebelum dimulai")
+        try:
+            periods.append(SpecialHours(start=start, end=end, hours=OfficeHours.parse(hours)))
+        except ValueError as exc:
+            raise ValueError(
+                f"jam kerja khusus '{chunk}' tidak valid ({exc}); contoh: "
+                "2026-02-18..2026-03-19 mon-thu 07:15-14:15; fri 07:15-14:45"
+            ) from None
+    return periods
+
+
+class Settings(BaseSettings):
+    """Effective configuration of one PPID Bot instance."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="PPID_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+    )
+
+    telegram_token: SecretStr | None = Field(
+        default=None, description="Token dari @BotFather; tanpa token, `make run` menjalankan demo."
+    )
+    telegram_base_url: str | None = Field(
+        default=None,
+        description="Alamat Bot API sendiri, mis. http://127.0.0.1:8081/bot (batas unduh 20 MB hilang).",
+    )
+    telegram_base_file_url: str | None = Field(
+        default=None,
+        description="Alamat unduhan berkas Bot API sendiri, mis. http://127.0.0.1:8081/file/bot",
+    )
+    bot_username: str | None = Field(
+        default=None,
+        description="Nama pengguna bot tanpa @, untuk tautan undangan (jika kosong: ditanyakan ke Telegram).",
+    )
+    data_dir: Path = Field(default=Path("./data"), description="Basis data, dokumen, situs web.")
+    timezone: str = Field(default="Asia/Pontianak", description="Zona waktu IANA kantor.")
+    office_hours: str = Field(default=DEFAULT_OFFICE_HOURS, description="Jam kerja per hari.")
+    special_hours: str = Field(
+        default="",
+        description="Jam kerja khusus (mis. Ramadan): '2026-02-18..2026-03-19 mon-thu 07:15-14:15; "
+        "fri 07:15-14:45'; beberapa periode dipisah '|'.",
+    )
+    max_document_mb: int = Field(default=20, ge=1, le=2000, description="Ukuran dokumen maksimum.")
+    language: Literal["id"] = "id"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    webhook_url: str | None = Field(
+        default=None, description="Jika diisi, bot memakai webhook di alamat ini, bukan polling."
+    )
+    webhook_secret: SecretStr | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
+    public_base_url: str | None = Field(
+        default=None, description="Alamat publik situs DIP yang dipakai dalam tautan dari bot."
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(
+                f"zona waktu '{value}' tidak dikenal; pakai nama IANA seperti Asia/Pontianak"
+            ) from exc
+        return value
+
+    @field_validator("office_hours")
+    @classmethod
+    def _valid_office_hours(cls, value: str) -> str:
+        try:
+            OfficeHours.parse(value)
+        except ValueError as exc:
+            raise ValueError(
+                f"format jam kerja tidak valid ({exc}); contoh: {DEFAULT_OFFICE_HOURS}"
+            ) from None
+        return value
+
+    @field_validator("special_hours")
+    @classmethod
+    def _valid_special_hours(cls, value: str) -> str:
+        parse_special_hours(value)
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def hours(self) -> OfficeHours:
+        return OfficeHours.parse(self.office_hours)
+
+    @property
+    def special_periods(self) -> list[SpecialHours]:
+        return parse_special_hours(self.special_hours)
+
+    @property
+    def max_document_bytes(self) -> int:
+        return self.max_document_mb * 1024 * 1024
+
+    @property
+    def database_path(self) -> Path:
+        return self.data_dir / "ppid.sqlite3"
+
+    @property
+    def documents_dir(self) -> Path:
+        return self.data_dir / "documents"
+
+    def masked(self) -> dict[str, str]:
+        """The effective settings as `PPID_*` names and printable values, secrets masked."""
+        shown: dict[str, str] = {}
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, SecretStr):
+                text = mask_secret(value.get_secret_value())
+            elif value is None:
+                text = "(tidak diisi)"
+            else:
+                text = str(value)
+            shown[f"PPID_{name.upper()}"] = text
+        return shown
+
+
+def mask_secret(secret: str) -> str:
+    """Show only enough of a secret to recognise which one is set."""
+    if not secret:
+        return "(kosong)"
+    if len(secret) <= 8:
+        return "****"
+    return f"{secret[:4]}…{secret[-2:]} (disamarkan)"
+
+
+class SettingsError(Exception):
+    """Settings could not be loaded; `lines` says what is wrong and how to fix it."""
+
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__("\n".join(lines))
+        self.lines = lines
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings, turning pydantic's report into short Indonesian lines."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            field = ".".join(str(p) for p in err["loc"]) or "?"
+            message = str(err["msg"]).removeprefix("Value error, ")
+            lines.append(f"Pengaturan PPID_{field.upper()} tidak valid: {message}.")
+        raise SettingsError(lines) from None

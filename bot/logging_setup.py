@@ -1,0 +1,51 @@
+"""Logging for the whole process: one set-up, INFO by default, quiet libraries, no secret in any line."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+class RedactFilter(logging.Filter):
+    """Replaces secrets (the bot token) wherever they would appear in a formatted record."""
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        super().__init__()
+        self._secrets = [s for s in secrets if s]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self._secrets:
+            return True
+        message = record.getMessage()
+        redacted = message
+        for secret in self._secrets:
+            redacted = redacted.replace(secret, "***")
+        if redacted != message or record.exc_info:
+            record.msg, record.args = redacted, None
+            if record.exc_info:
+                # Tracebacks can carry the token inside URLs; format now and redact the text.
+                text = logging.Formatter().formatException(record.exc_info)
+                for secret in self._secrets:
+                    text = text.replace(secret, "***")
+                record.msg = f"{redacted}\n{text}"
+                record.exc_info = None
+                record.exc_text = None
+        return True
+
+
+def configure_logging(level: str = "INFO", secrets: Iterable[str] = ()) -> None:
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter(FORMAT))
+    handler.addFilter(RedactFilter(secrets))
+    root.addHandler(handler)
+    root.setLevel(level)
+    # httpx logs every request URL at INFO, and the Bot API URL contains the token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logging.getLogger("aiosqlite").setLevel(logging.WARNING)

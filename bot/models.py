@@ -1,0 +1,129 @@
+"""The domain's records as pydantic models: what storage returns and services pass around."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, ConfigDict
+
+from bot.sop import CLOSED, Category, Role
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class Opd(Record):
+    id: int
+    code: str
+    name: str
+    active: bool = True
+
+
+class User(Record):
+    id: int
+    name: str
+    role: Role
+    opd_id: int | None
+    channel: str
+    external_id: str | None
+    chat_id: str | None
+    active: bool
+    created_at: datetime
+
+
+class Invitation(Record):
+    token: str
+    role: Role
+    opd_id: int | None
+    name: str | None
+    created_by: str
+    created_at: datetime
+    expires_at: datetime
+    used_by: int | None
+    used_at: datetime | None
+
+
+class Round(Record):
+    id: int
+    name: str
+    created_by: int | None
+    created_at: datetime
+    closed_at: datetime | None
+
+
+class Case(Record):
+    id: int
+    round_id: int
+    opd_id: int
+    step: int
+    version: int
+    return_note: str | None
+    created_at: datetime
+    closed_at: datetime | None
+
+    @property
+    def closed(self) -> bool:
+        return self.step == CLOSED
+
+
+class Task(Record):
+    id: int
+    case_id: int
+    step: int
+    started_at: datetime
+    due_at: datetime
+    done_at: datetime | None
+    done_by: int | None
+    outcome: str | None
+
+
+class Entry(Record):
+    id: int
+    case_id: int
+    number: int
+    title: str
+    summary: str
+    category: Category
+    holder: str
+    responsible: str
+    made: str
+    forms: str
+    retention: str
+    resolution: str = "none"  # none | documents | not_held | exempt
+    resolution_note: str | None = None
+    exempt_reference: str | None = None
+    exempt_until: date | None = None
+    review: str = "pending"  # pending | approved | returned
+    review_note: str | None = None
+    published_url: str | None = None
+    published_at: datetime | None = None
+
+
+class Document(Record):
+    id: int
+    case_id: int
+    entry_id: int | None
+    step: int
+    sha256: str
+    size: int
+    mime: str
+    name: str
+    channel_file_id: str | None
+    uploaded_by: int
+    uploaded_at: datetime
+
+
+class AuditRecord(Record):
+    id: int
+    at: datetime
+    user_id: int | None
+    external_id: str | None
+    role: str | None
+    opd_id: int | None
+    case_id: int | None
+    step: int | None
+    action: str
+    outcome: str
+    note: str | None
+    message_id: str | None

@@ -1,0 +1,112 @@
+"""Use cases around rounds and cases: starting a round, loading a case with everything around it,
+and the lists behind /tugas and /status."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.models import Case, Document, Entry, Opd, Round, Task, User
+from bot.services.context import Ctx, audit
+from bot.services.handover import start_step
+from bot.sop import CLOSED, STEPS, Role
+from bot.workflow import Refused, clean_text
+from storage.uow import UnitOfWork
+
+
+@dataclass(frozen=True)
+class CaseView:
+    case: Case
+    opd: Opd
+    round: Round
+    entries: list[Entry]
+    documents: list[Document]
+    task: Task | None
+
+    def docs_of(self, entry_id: int | None) -> list[Document]:
+        return [d for d in self.documents if d.entry_id == entry_id]
+
+    def entry(self, number: int) -> Entry | None:
+        return next((e for e in self.entries if e.number == number), None)
+
+
+async def load(uow: UnitOfWork, case_id: int) -> CaseView:
+    case = await uow.cases.get(case_id)
+    if case is None:
+        raise Refused("refused-unknown-case")
+    opd = await uow.opds.get(case.opd_id)
+    rnd = await uow.rounds.get(case.round_id)
+    assert opd is not None and rnd is not None
+    return CaseView(
+        case=case,
+        opd=opd,
+        round=rnd,
+        entries=await uow.entries.for_case(case.id),
+        documents=await uow.documents.for_case(case.id),
+        task=await uow.tasks.current(case.id),
+    )
+
+
+async def view(ctx: Ctx, case_id: int) -> CaseView:
+    async with ctx.db.transaction() as uow:
+        return await load(uow, case_id)
+
+
+async def create_round(ctx: Ctx, user: User, name: str, opd_ids: list[int]) -> list[CaseView]:
+    if not user.active or user.role != Role.PEJABAT:
+        raise Refused("refused-role")
+    name = clean_text(name, 120, "refused-round-name")
+    if not opd_ids:
+        raise Refused("refused-round-empty")
+    now = ctx.now()
+    async with ctx.db.transaction() as uow:
+        known = {o.id for o in await uow.opds.all()}
+        if not set(opd_ids) <= known:
+            raise Refused("refused-unknown-opd", code="?")
+        round_id = await uow.rounds.add(name, user.id, now)
+        case_ids = []
+        for opd_id in sorted(set(opd_ids)):
+            case_id = await uow.cases.add(round_id, opd_id, now)
+            case = await uow.cases.get(case_id)
+            assert case is not None
+            await start_step(uow, ctx, case, 1, now, exclude=user.id)
+            await audit(uow, now, "round:create", user, case_id=case_id, opd_id=opd_id, step=1,
+                        note=name)  # fmt: skip
+            case_ids.append(case_id)
+        await uow.dialogs.clear(user.id)
+        views = [await load(uow, cid) for cid in case_ids]
+        await uow.commit()
+    ctx.kick()
+    return views
+
+
+def acts_on(user: User, case: Case) -> bool:
+    """Whether the case's current step waits for this person."""
+    if case.step == CLOSED or not user.active:
+        return False
+    actor = STEPS[case.step].actor
+    return user.role == actor and (actor != Role.PENDUKUNG or user.opd_id == case.opd_id)
+
+
+def sees(user: User, case: Case) -> bool:
+    return user.role != Role.PENDUKUNG or user.opd_id == case.opd_id
+
+
+async def my_tasks(ctx: Ctx, user: User) -> list[CaseView]:
+    """Open cases waiting for this person, most urgent (earliest deadline) first."""
+    async with ctx.db.transaction() as uow:
+        cases = await uow.cases.all(opd_id=user.opd_id if user.role == Role.PENDUKUNG else None)
+        views = [await load(uow, c.id) for c in cases if acts_on(user, c)]
+    return sorted(views, key=lambda v: (v.task.due_at if v.task else datetime.max.astimezone()))
+
+
+async def status(ctx: Ctx, user: User) -> list[tuple[Round, list[CaseView]]]:
+    """Rounds with their cases, as far as this person may see them; late cases first."""
+    async with ctx.db.transaction() as uow:
+        result = []
+        for rnd in reversed(await uow.rounds.all()):
+            cases = [c for c in await uow.cases.all(round_id=rnd.id) if sees(user, c)]
+            if cases:
+                views = [await load(uow, c.id) for c in cases]
+                result.append((rnd, views))
+    return result

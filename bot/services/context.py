@@ -1,0 +1,77 @@
+"""What every use case is handed: the database, calendar, file store, clock and a dispatcher nudge."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.config import Settings
+from bot.models import User
+from bot.workdays import Calendar
+from storage.db import Database
+from storage.files import FileStore
+from storage.uow import UnitOfWork
+
+
+@dataclass
+class Ctx:
+    settings: Settings
+    db: Database
+    calendar: Calendar
+    files: FileStore
+    clock: Callable[[], datetime]
+    bot_username: str = "ppid_bot"
+    kick: Callable[[], None] = field(default=lambda: None)  # wakes the outbox dispatcher
+
+    def now(self) -> datetime:
+        return self.calendar.local(self.clock())
+
+
+async def audit(
+    uow: UnitOfWork,
+    now: datetime,
+    action: str,
+    user: User | None = None,
+    *,
+    external_id: str | None = None,
+    case_id: int | None = None,
+    opd_id: int | None = None,
+    step: int | None = None,
+    outcome: str = "ok",
+    note: str | None = None,
+    message_id: str | None = None,
+) -> None:
+    """Append one act to the audit trail, inside the caller's transaction."""
+    await uow.audit.append(
+        at=now,
+        action=action,
+        user_id=user.id if user else None,
+        external_id=external_id if external_id is not None else (user.external_id if user else None),
+        role=user.role.value if user else None,
+        opd_id=opd_id if opd_id is not None else (user.opd_id if user else None),
+        case_id=case_id,
+        step=step,
+        outcome=outcome,
+        note=note,
+        message_id=message_id,
+    )
+
+
+async def refuse(
+    ctx: Ctx,
+    key: str,
+    user: User | None,
+    action: str,
+    *,
+    external_id: str | None = None,
+    case_id: int | None = None,
+    message_id: str | None = None,
+) -> None:
+    """Record a refusal in a transaction of its own (the refused change itself was rolled back)."""
+    async with ctx.db.transaction() as uow:
+        await audit(
+            uow, ctx.now(), action, user, external_id=external_id, case_id=case_id,
+            outcome="refused", note=key, message_id=message_id,
+        )  # fmt: skip
+        await uow.commit()

@@ -1,0 +1,76 @@
+"""Moving a case from one step to the next: close the task, open the next with its deadline,
+queue the notices for the people who act next, and audit it, all in the caller's transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.models import Case, User
+from bot.sop import CLOSED, STEPS, Role
+from bot.services.context import Ctx, audit
+from bot.workflow import Refused, Transition
+from storage.uow import UnitOfWork
+
+
+async def recipients(uow: UnitOfWork, case: Case, step: int) -> list[User]:
+    """The active people who act on `case` at `step`."""
+    role = STEPS[step].actor
+    return await uow.users.with_role(role, case.opd_id if role == Role.PENDUKUNG else None)
+
+
+async def claim(uow: UnitOfWork, case: Case, version: int) -> None:
+    """Take the case for one change; a second press of the same button loses here."""
+    if not await uow.cases.bump(case.id, version):
+        raise Refused("refused-stale")
+
+
+async def start_step(
+    uow: UnitOfWork,
+    ctx: Ctx,
+    case: Case,
+    step: int,
+    now: datetime,
+    note: str | None = None,
+    exclude: int | None = None,
+) -> datetime:
+    """Open the task of `step` with its deadline and tell its people (but the one who just
+    acted, who sees the answer in the chat already); returns the deadline."""
+    due = ctx.calendar.due(now, STEPS[step].sla_days)
+    task_id = await uow.tasks.open(case.id, step, now, due)
+    for person in await recipients(uow, case, step):
+        if person.id == exclude:
+            continue
+        await uow.outbox.enqueue(
+            key=f"task:{task_id}:handover:0:{person.id}",
+            user_id=person.id,
+            payload={"kind": "handover", "case_id": case.id, "step": step, "task_id": task_id,
+                     "due": due.isoformat(), "note": note},
+            now=now,
+            not_before=now,
+        )  # fmt: skip
+    return due
+
+
+async def hand_over(
+    uow: UnitOfWork, ctx: Ctx, case: Case, user: User, transition: Transition, now: datetime
+) -> datetime | None:
+    """Apply `transition` to a claimed case; returns the new deadline (None once published)."""
+    task = await uow.tasks.current(case.id)
+    if task is not None:
+        await uow.tasks.close(task.id, user.id, transition.outcome, now)
+    for entry_id, review in transition.reviews.items():
+        changes: dict[str, object] = {"review": review}
+        if review == "returned":
+            changes["review_note"] = transition.note
+        await uow.entries.update(entry_id, **changes)
+    await uow.cases.move(case.id, transition.to_step, transition.note, now)
+    await audit(
+        uow, now, f"step{case.step}:{transition.outcome}", user, case_id=case.id,
+        opd_id=case.opd_id, step=case.step, note=transition.note,
+    )  # fmt: skip
+    if transition.to_step == CLOSED:
+        await uow.rounds.close_if_done(case.round_id, now)
+        return None
+    return await start_step(
+        uow, ctx, case, transition.to_step, now, transition.note, exclude=user.id
+    )

@@ -1,0 +1,122 @@
+"""Use cases of people: invitations, joining through a deep link, listing and deactivation."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.models import Invitation, Opd, User
+from bot.services.context import Ctx, audit
+from bot.sop import Role
+from bot.workflow import Refused
+from storage.db import Database
+
+INVITE_DAYS = 7
+TOKEN_BYTES = 24  # 32 URL-safe characters: inside Telegram's 64-character [A-Za-z0-9_-] payload
+
+
+@dataclass(frozen=True)
+class NewInvitation:
+    invitation: Invitation
+    link: str
+    opd: Opd | None
+
+
+def deep_link(bot_username: str, token: str) -> str:
+    return f"https://t.me/{bot_username}?start={token}"
+
+
+async def invite(
+    db: Database,
+    *,
+    role: Role,
+    opd_code: str | None,
+    name: str | None,
+    created_by: str,
+    now: datetime,
+    bot_username: str,
+    days: int = INVITE_DAYS,
+) -> NewInvitation:
+    """Create a single-use invitation and return its deep link."""
+    name = " ".join(name.split())[:120] if name else None
+    async with db.transaction() as uow:
+        opd = None
+        if role == Role.PENDUKUNG:
+            if not opd_code:
+                raise Refused("refused-invite-needs-opd")
+            opd = await uow.opds.by_code(opd_code)
+            if opd is None:
+                raise Refused("refused-unknown-opd", code=opd_code)
+        elif opd_code:
+            raise Refused("refused-invite-opd-only-pendukung")
+        invitation = Invitation(
+            token=secrets.token_urlsafe(TOKEN_BYTES),
+            role=role,
+            opd_id=opd.id if opd else None,
+            name=name,
+            created_by=created_by,
+            created_at=now,
+            expires_at=now + timedelta(days=days),
+            used_by=None,
+            used_at=None,
+        )
+        await uow.invitations.add(invitation)
+        await uow.audit.append(
+            at=now, action="invite", note=f"{role.value} {opd.code if opd else ''} by {created_by}"
+        )
+        await uow.commit()
+    return NewInvitation(invitation, deep_link(bot_username, invitation.token), opd)
+
+
+def _valid_token(token: str) -> bool:
+    return 0 < len(token) <= 64 and all(c.isalnum() or c in "-_" for c in token) and token.isascii()
+
+
+async def join(
+    ctx: Ctx, token: str, *, channel: str, external_id: str, chat_id: str, first_name: str
+) -> User:
+    """Consume an invitation and register the person who opened it."""
+    now = ctx.now()
+    async with ctx.db.transaction() as uow:
+        existing = await uow.users.by_external(channel, external_id)
+        if existing is not None and existing.active:
+            raise Refused("refused-already-joined")
+        if not _valid_token(token):
+            raise Refused("refused-invite-malformed")
+        invitation = await uow.invitations.get(token)
+        if invitation is None:
+            raise Refused("refused-invite-unknown")
+        if invitation.used_by is not None:
+            raise Refused("refused-invite-used")
+        if invitation.expires_at <= now:
+            raise Refused("refused-invite-expired")
+        if existing is not None:
+            # A deactivated person keeps the row (the audit trail points at it); joining again
+            # needs a new invitation and is not done silently.
+            raise Refused("refused-deactivated")
+        name = invitation.name or " ".join(first_name.split())[:120] or "Petugas"
+        user_id = await uow.users.add(
+            name=name, role=invitation.role, opd_id=invitation.opd_id, channel=channel,
+            external_id=external_id, chat_id=chat_id, now=now,
+        )  # fmt: skip
+        if not await uow.invitations.mark_used(token, user_id, now):
+            raise Refused("refused-invite-used")
+        user = await uow.users.get(user_id)
+        assert user is not None
+        await audit(uow, now, "join", user, note=invitation.role.value)
+        await uow.commit()
+    return user
+
+
+async def deactivate(db: Database, user_id: int, now: datetime, by: str) -> User:
+    async with db.transaction() as uow:
+        user = await uow.users.get(user_id)
+        if user is None:
+            raise Refused("refused-unknown-user", id=user_id)
+        if not await uow.users.deactivate(user_id, now):
+            raise Refused("refused-user-already-inactive", id=user_id)
+        await uow.dialogs.clear(user_id)
+        await audit(uow, now, "deactivate", user, note=f"by {by}")
+        await uow.commit()
+    return user

@@ -1,0 +1,76 @@
+"""Step 5 (Pejabat PID): record where each entry is published, then close the case."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.models import User
+from bot.services.cases import CaseView, load
+from bot.services.context import Ctx, audit
+from bot.services.handover import claim, hand_over
+from bot.sop import Role
+from bot.workflow import Refused, check_actor, check_url, check_version, publish, publishable
+
+
+@dataclass(frozen=True)
+class Totals:
+    published: int
+    not_held: int
+    exempt: int
+
+
+def totals(v: CaseView) -> Totals:
+    return Totals(
+        published=sum(1 for e in v.entries if publishable(e)),
+        not_held=sum(1 for e in v.entries if e.resolution == "not_held"),
+        exempt=sum(1 for e in v.entries if e.resolution == "exempt" or e.category == "dikecualikan"),
+    )
+
+
+async def record_url(ctx: Ctx, user: User, case_id: int, url: str, entry_id: int | None) -> int:
+    """Record `url` for one entry, or (entry_id None) for every publishable entry still without
+    one; returns how many entries got it."""
+    url = check_url(url)
+    now = ctx.now()
+    async with ctx.db.transaction() as uow:
+        v = await load(uow, case_id)
+        check_actor(user, v.case, step=5)
+        targets = [
+            e for e in v.entries
+            if publishable(e) and (e.id == entry_id if entry_id else not e.published_url)
+        ]  # fmt: skip
+        if not targets:
+            raise Refused("refused-unknown-entry")
+        for e in targets:
+            await uow.entries.update(e.id, published_url=url, published_at=now)
+        await uow.cases.bump(case_id, v.case.version)
+        await audit(uow, now, "entry:url", user, case_id=case_id, step=5,
+                    note=f"{','.join('#' + str(e.number) for e in targets)} {url}")  # fmt: skip
+        await uow.commit()
+    return len(targets)
+
+
+async def close(ctx: Ctx, user: User, case_id: int, version: int) -> Totals:
+    now = ctx.now()
+    async with ctx.db.transaction() as uow:
+        v = await load(uow, case_id)
+        check_actor(user, v.case, step=5)
+        check_version(v.case, version)
+        transition = publish(v.entries)
+        await claim(uow, v.case, version)
+        await hand_over(uow, ctx, v.case, user, transition, now)
+        result = totals(v)
+        # Everyone involved hears of it: whoever acted on the case, the OPD and the PPID Utama.
+        involved = {t.done_by for t in await uow.tasks.for_case(case_id) if t.done_by}
+        involved |= {u.id for u in await uow.users.with_role(Role.UTAMA)}
+        involved |= {u.id for u in await uow.users.with_role(Role.PENDUKUNG, v.case.opd_id)}
+        involved.discard(user.id)
+        for person in sorted(involved):
+            await uow.outbox.enqueue(
+                key=f"case:{case_id}:published:0:{person}", user_id=person, now=now, not_before=now,
+                payload={"kind": "published", "case_id": case_id, "published": result.published,
+                         "not_held": result.not_held, "exempt": result.exempt},
+            )  # fmt: skip
+        await uow.commit()
+    ctx.kick()
+    return result

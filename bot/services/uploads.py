@@ -1,0 +1,92 @@
+"""Receiving a document: check what was declared, stream it to the content-addressed store,
+check what arrived, and record it against the draft (step 1) or an entry (step 3)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.channels.base import FileSource, IncomingFile
+from bot.documents import FileRejected, check
+from bot.models import Document, User
+from bot.services.cases import load
+from bot.services.context import Ctx, audit
+from bot.workflow import Refused, check_actor, check_entry_editable_in_step3
+from storage.files import ContentMismatch, FileTooBig
+from storage.uow import UnitOfWork
+
+
+@dataclass(frozen=True)
+class Received:
+    document: Document
+    duplicate: bool
+    entry_number: int | None
+
+
+async def _target(uow: UnitOfWork, user: User, case_id: int, entry_id: int | None) -> int:
+    """Re-check that the person may attach here now; returns the step it is attached in."""
+    v = await load(uow, case_id)
+    if entry_id is None:
+        check_actor(user, v.case, step=1)
+        return 1
+    check_actor(user, v.case, step=3)
+    entry = next((e for e in v.entries if e.id == entry_id), None)
+    if entry is None:
+        raise Refused("refused-unknown-entry")
+    check_entry_editable_in_step3(entry)
+    return 3
+
+
+async def receive(
+    ctx: Ctx,
+    user: User,
+    source: FileSource,
+    incoming: IncomingFile,
+    *,
+    case_id: int,
+    entry_id: int | None,
+    message_id: str | None = None,
+) -> Received:
+    async with ctx.db.transaction() as uow:
+        await _target(uow, user, case_id, entry_id)
+    try:
+        accepted = check(incoming.name, incoming.mime, incoming.size, ctx.settings.max_document_bytes)
+    except FileRejected as exc:
+        raise Refused(f"refused-file-{exc.reason}", limit=ctx.settings.max_document_mb) from None
+    try:
+        stored = await ctx.files.store(
+            source.chunks(incoming.file_id),
+            max_bytes=ctx.settings.max_document_bytes,
+            ext=accepted.ext,
+        )
+    except FileTooBig:
+        raise Refused("refused-file-too_big", limit=ctx.settings.max_document_mb) from None
+    except ContentMismatch:
+        raise Refused("refused-file-mismatch", ext=accepted.ext) from None
+    now = ctx.now()
+    async with ctx.db.transaction() as uow:
+        # The download took time: the case may have moved on meanwhile.
+        step = await _target(uow, user, case_id, entry_id)
+        same = await uow.documents.find_same(case_id, entry_id, stored.sha256)
+        entry = await uow.entries.get(entry_id) if entry_id is not None else None
+        if same is not None:
+            return Received(same, True, entry.number if entry else None)
+        doc_id = await uow.documents.add(
+            case_id=case_id, entry_id=entry_id, step=step, sha256=stored.sha256,
+            size=stored.size, mime=accepted.mime, name=accepted.name,
+            channel_file_id=incoming.file_id, uploaded_by=user.id, now=now,
+        )  # fmt: skip
+        if entry is not None:
+            await uow.entries.update(
+                entry.id, resolution="documents", resolution_note=None,
+                exempt_reference=None, exempt_until=None, review="pending",
+            )  # fmt: skip
+        case = await uow.cases.get(case_id)
+        assert case is not None
+        await uow.cases.bump(case_id, case.version)
+        await audit(
+            uow, now, "document:add", user, case_id=case_id, step=step, message_id=message_id,
+            note=f"{'#' + str(entry.number) if entry else 'draf'} {accepted.name} {stored.sha256}",
+        )  # fmt: skip
+        document = next(d for d in await uow.documents.for_case(case_id) if d.id == doc_id)
+        await uow.commit()
+    return Received(document, False, entry.number if entry else None)

@@ -1,0 +1,351 @@
+"""Every sentence a person reads, in polite, short Bahasa Indonesia, in one catalogue.
+
+Keys are kebab-case with a prefix per area (`cli-`, `start-`, `help-`, ...). Handlers and commands pick
+a key and pass values; they never write a sentence themselves. `t()` is for chat messages, which are
+sent as HTML, so it escapes every value; `plain()` is for the terminal.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Final
+
+TEXTS: Final[dict[str, str]] = {
+    # --- command line (plain text) -------------------------------------------------------------
+    "cli-no-token": (
+        "PPID Bot belum punya token Telegram.\n"
+        "1. Buka Telegram, cari @BotFather, kirim /newbot dan ikuti petunjuknya.\n"
+        "2. Salin token yang diberikan (bentuknya 123456789:ABC...).\n"
+        "3. Simpan di berkas .env di folder proyek: PPID_TELEGRAM_TOKEN=123456789:ABC...\n"
+        "   (atau sebagai variabel lingkungan PPID_TELEGRAM_TOKEN).\n"
+        "4. Jalankan lagi: make run"
+    ),
+    "cli-settings-invalid": "Pengaturan tidak valid; perbaiki di .env atau variabel lingkungan:",
+    "cli-bad-datetime": (
+        "'{value}' bukan tanggal-waktu yang valid. Contoh: 2026-03-17T10:00 "
+        "(waktu setempat) atau 2026-03-17T10:00+07:00."
+    ),
+    "cli-bad-date": "'{value}' bukan tanggal yang valid. Contoh: 2027-01-04.",
+    "cli-bad-days": "--days harus bilangan bulat 1 atau lebih (diberikan: {value}).",
+    "cli-bad-year": "--year harus tahun antara 2000 dan 2100 (diberikan: {value}).",
+    "cli-holidays-header": "Hari kerja (Senin-Jumat) yang libur pada tahun {year}:",
+    "cli-holidays-row": "{date}  {day:<6}  {name}",
+    "cli-holidays-extra-workdays": "Hari kerja tambahan (pengganti):",
+    "cli-holidays-none": "Tidak ada.",
+    "cli-holiday-added": "Libur ditambahkan: {date} ({name}).",
+    "cli-workday-added": "Hari kerja tambahan dicatat: {date} ({name}).",
+    "cli-override-removed": "Pengaturan tanggal {date} dihapus.",
+    "cli-override-missing": "Tidak ada pengaturan untuk tanggal {date}; tidak ada yang diubah.",
+    "cli-holiday-on-weekend": (
+        "{date} adalah hari {day}, yang memang bukan hari kerja; tidak ada yang diubah."
+    ),
+    "cli-workday-already": (
+        "{date} sudah hari kerja biasa; hari kerja tambahan hanya untuk Sabtu, Minggu atau libur."
+    ),
+    "cli-name-invalid": "Nama harus diisi, paling banyak 200 karakter.",
+    "cli-config-header": "Pengaturan yang berlaku (token disamarkan):",
+    "cli-interrupted": "Dihentikan.",
+    # --- command line: organisation, people, audit, status -----------------------------------
+    "cli-opd-file-missing": "Berkas {file} tidak ditemukan. Tidak ada OPD yang diimpor.",
+    "cli-opd-file-unreadable": "Berkas {file} tidak dapat dibaca ({error}). Tidak ada OPD yang diimpor.",
+    "cli-opd-source-missing": "Sebutkan berkas CSV atau --builtin, mis.: python -m bot opd import --builtin",
+    "cli-opd-source-both": "Pilih salah satu: berkas CSV atau --builtin, jangan keduanya.",
+    "cli-opd-csv-not-utf8": (
+        "{file} baris {line}: berkas bukan teks UTF-8. Simpan ulang sebagai CSV UTF-8. "
+        "Tidak ada OPD yang diimpor."
+    ),
+    "cli-opd-csv-invalid": "{file} baris {line}: CSV tidak valid ({error}). Tidak ada OPD yang diimpor.",
+    "cli-opd-csv-columns": (
+        "{file}: baris judul harus memuat kolom code dan name (ditemukan: {found}). "
+        "Tidak ada OPD yang diimpor."
+    ),
+    "cli-opd-csv-no-rows": "{file}: tidak ada baris OPD di bawah baris judul. Tidak ada OPD yang diimpor.",
+    "cli-opd-csv-empty-code": "{file} baris {line}: kode OPD kosong. Tidak ada OPD yang diimpor.",
+    "cli-opd-csv-empty-name": "{file} baris {line}: nama OPD {code} kosong. Tidak ada OPD yang diimpor.",
+    "cli-opd-csv-bad-code": (
+        "{file} baris {line}: kode OPD '{code}' tidak valid; pakai 2-30 huruf A-Z, angka atau "
+        "garis bawah (mis. DINKES, KEC_KOTA). Tidak ada OPD yang diimpor."
+    ),
+    "cli-opd-csv-long-name": (
+        "{file} baris {line}: nama OPD {code} lebih dari {limit} karakter. "
+        "Tidak ada OPD yang diimpor."
+    ),
+    "cli-opd-csv-duplicate": (
+        "{file} baris {line}: kode OPD {code} sudah ada di baris {first}. "
+        "Tidak ada OPD yang diimpor."
+    ),
+    "cli-opd-builtin-label": "daftar OPD bawaan",
+    "cli-opd-imported": "Impor OPD selesai: {new} baru, {updated} diperbarui, {unchanged} tidak berubah.",
+    "cli-opd-columns": "KODE|NAMA",
+    "cli-opd-none": "Belum ada OPD. Impor daftar bawaan: python -m bot opd import --builtin",
+    "cli-bad-role": "Peran '{value}' tidak dikenal. Pilih salah satu: {roles}.",
+    "cli-bad-invite-days": "--days harus bilangan bulat 1 sampai {limit} (diberikan: {value}).",
+    "cli-bad-user-id": "ID pengguna harus bilangan bulat positif (diberikan: {value}).",
+    "cli-bad-case-id": "ID berkas harus bilangan bulat positif (diberikan: {value}).",
+    "cli-invite-name-invalid": "--name tidak boleh kosong dan paling banyak {limit} karakter.",
+    "cli-invite-needs-opd": (
+        "Undangan ppid_pendukung harus menyebut OPD-nya: tambahkan --opd KODE "
+        "(daftar kode: python -m bot opd list)."
+    ),
+    "cli-unknown-opd": "OPD '{code}' tidak dikenal. Daftar kode: python -m bot opd list",
+    "cli-invite-opd-only-pendukung": "--opd hanya untuk peran ppid_pendukung; hapus --opd untuk peran {role}.",
+    "cli-bot-username-missing": (
+        "Nama pengguna bot belum diketahui. Isi PPID_BOT_USERNAME (tanpa @) di .env, "
+        "atau isi PPID_TELEGRAM_TOKEN agar ditanyakan ke Telegram."
+    ),
+    "cli-bot-username-invalid": (
+        "PPID_BOT_USERNAME '{value}' tidak valid: 5-32 huruf, angka atau garis bawah, tanpa @."
+    ),
+    "cli-bot-username-lookup-failed": (
+        "Nama pengguna bot tidak dapat ditanyakan ke Telegram ({error}). "
+        "Periksa PPID_TELEGRAM_TOKEN, atau isi PPID_BOT_USERNAME."
+    ),
+    "cli-invite-created": "Undangan {role}, OPD: {opd}{name}; sekali pakai, berlaku sampai {until}.",
+    "cli-invite-opd": "{code} ({name})",
+    "cli-invite-name": ", atas nama {name}",
+    "cli-invite-forward": "Teruskan tautan berikut kepada petugas yang bersangkutan:",
+    "cli-user-columns": "ID|NAMA|PERAN|OPD|STATUS|BERGABUNG",
+    "cli-user-active": "aktif",
+    "cli-user-inactive": "nonaktif",
+    "cli-user-none": "Belum ada pengguna. Buat undangan: python -m bot invite --role ROLE",
+    "cli-unknown-user": "Pengguna dengan ID {id} tidak ditemukan. Lihat daftar: python -m bot user list",
+    "cli-user-already-inactive": "Pengguna {id} sudah nonaktif; tidak ada yang diubah.",
+    "cli-user-deactivated": "Pengguna {id} ({name}, {role}) dinonaktifkan.",
+    "cli-refused": "Ditolak: {reason}",
+    "cli-unknown-case": "Berkas dengan ID {id} tidak ditemukan. Lihat daftar: python -m bot status",
+    "cli-audit-head": "Riwayat berkas {id}: {opd} ({code}) — {round}",
+    "cli-audit-columns": "WAKTU|OLEH|LANGKAH|TINDAKAN|HASIL|CATATAN",
+    "cli-audit-none": "Belum ada catatan untuk berkas ini.",
+    "cli-audit-system": "sistem",
+    "cli-audit-ok": "berhasil",
+    "cli-audit-refused": "ditolak",
+    "cli-step-short": "langkah {step}",
+    "cli-state-done": "selesai",
+    "cli-state-late": "terlambat",
+    "cli-status-empty": "Belum ada putaran dokumentasi.",
+    "cli-status-generated": "Status per {at}",
+    "cli-status-round": "Putaran {id}: {name} (dibuat {created}{closed})",
+    "cli-status-round-closed": ", selesai {closed}",
+    "cli-status-no-cases": "Putaran ini belum punya berkas.",
+    "cli-status-columns": "BERKAS|OPD|LANGKAH|PETUGAS|BATAS|STATUS|ENTRI",
+    "cli-status-nobody": "(belum ada petugas)",
+    # (end of command-line people section)
+    # --- chat: joining and help (HTML) --------------------------------------------------------
+    "start-not-invited": (
+        "Selamat datang di PPID Bot Kota Pontianak.\n\n"
+        "Bot ini hanya untuk petugas PPID yang sudah diundang. Jika Bapak/Ibu petugas PPID, "
+        "mohon minta tautan undangan kepada admin PPID Diskominfo."
+    ),
+    "help-not-invited": (
+        "Bot ini melayani pendokumentasian informasi publik Kota Pontianak untuk petugas PPID "
+        "yang diundang. Mohon minta tautan undangan kepada admin PPID Diskominfo."
+    ),
+    "group-private-only": "Mohon maaf, PPID Bot hanya melayani di chat pribadi. Silakan chat langsung: @{bot}",
+    # --- menus and help --------------------------------------------------------------------------
+    "menu-title": "Halo, {name} ({role}). Silakan pilih:",
+    "btn-tasks": "📋 Tugas saya",
+    "btn-status": "📊 Status",
+    "btn-help": "❓ Bantuan",
+    "btn-menu": "🏠 Menu",
+    "btn-cancel": "✖️ Batal",
+    "btn-new-round": "➕ Mulai putaran baru",
+    "btn-invite": "✉️ Undang petugas",
+    "btn-open": "Buka",
+    "cmd-tugas": "Tugas saya, yang paling mendesak dulu",
+    "cmd-status": "Status putaran dan berkas",
+    "cmd-bantuan": "Langkah saya berikutnya",
+    "cmd-batal": "Batalkan isian yang sedang berjalan",
+    "cmd-menu": "Menu utama",
+    "cmd-start": "Mulai",
+    "role-admin": "Administrator",
+    "role-pejabat_pid": "Pejabat PID",
+    "role-ppid_utama": "PPID Utama",
+    "role-ppid_pendukung": "PPID Pendukung",
+    "role-atasan": "Atasan PPID",
+    "cat-berkala": "Berkala",
+    "cat-serta_merta": "Serta merta",
+    "cat-setiap_saat": "Setiap saat",
+    "cat-dikecualikan": "Dikecualikan",
+    "step-1": "Langkah 1: Pejabat PID menyusun draf daftar informasi",
+    "step-2": "Langkah 2: PPID Utama menelaah draf",
+    "step-3": "Langkah 3: PPID Pendukung mengumpulkan dokumen",
+    "step-4": "Langkah 4: PPID Utama memeriksa dokumen",
+    "step-5": "Langkah 5: Pejabat PID menerbitkan",
+    "step-6": "Selesai: sudah diterbitkan",
+    "help-admin": "Sebagai Administrator, Bapak/Ibu mengundang petugas (tombol Undang petugas) dan mengatur OPD serta hari libur lewat server.",
+    "help-pejabat_pid": "Sebagai Pejabat PID, Bapak/Ibu memulai putaran dokumentasi, menyusun draf daftar informasi tiap OPD (langkah 1, 1 hari kerja) lalu mengirimnya ke PPID Utama, dan menerbitkan hasilnya (langkah 5, 1 hari kerja). Buka Tugas saya untuk mulai.",
+    "help-ppid_utama": "Sebagai PPID Utama, Bapak/Ibu menelaah draf daftar informasi (langkah 2, 1 hari kerja) dan memeriksa dokumen dari OPD (langkah 4, 1 hari kerja): setujui atau kembalikan dengan tombol. Buka Tugas saya untuk mulai.",
+    "help-ppid_pendukung": "Sebagai PPID Pendukung {opd}, Bapak/Ibu melengkapi setiap entri yang diminta (langkah 3, 10 hari kerja): kirim dokumennya, atau nyatakan tidak dikuasai, atau usulkan dikecualikan. Tip: kirim berkas dengan keterangan #3 untuk entri nomor 3.",
+    "help-atasan": "Sebagai Atasan PPID, Bapak/Ibu menerima laporan keterlambatan dan dapat melihat Status semua OPD.",
+    "cancelled": "Baik, isian dibatalkan.",
+    "nothing-to-cancel": "Tidak ada isian yang sedang berjalan.",
+    "no-tasks": "Tidak ada tugas yang menunggu Bapak/Ibu saat ini. Terima kasih!",
+    "tasks-title": "Tugas Bapak/Ibu ({count}), yang paling mendesak dulu:",
+    "task-line": "• {opd} — {round}\n  {step}\n  {deadline}{late}",
+    "late-mark": " ⚠️ TERLAMBAT",
+    "status-empty": "Belum ada putaran dokumentasi.",
+    "status-round": "<b>{name}</b>",
+    "status-case": "• {opd}: {step}{due}{late}",
+    "status-due": ", batas {due}",
+    "unexpected-text": "Mohon maaf, Bapak/Ibu tidak sedang mengisi apa pun. Silakan pilih dari menu.",
+    "unexpected-file": "Mohon maaf, saat ini bot tidak menunggu berkas. Untuk melampirkan ke entri, pilih entri lalu Kirim berkas, atau beri keterangan #nomor pada berkas.",
+    "expected-file": "Mohon kirim berkas (lampiran), bukan teks. Ketik /batal untuk membatalkan.",
+    "expected-text": "Mohon ketik jawaban sebagai teks, bukan berkas. Ketik /batal untuk membatalkan.",
+    # --- joining --------------------------------------------------------------------------------
+    "joined": "Selamat bergabung, {name}. Bapak/Ibu terdaftar sebagai {role}{opd}. Bot akan mengabari setiap ada tugas.",
+    "already-member": "Bapak/Ibu sudah terdaftar sebagai {role}.",
+    # --- rounds ---------------------------------------------------------------------------------
+    "round-ask-name": "Nama putaran dokumentasi? Contoh: DIP Semester I 2027",
+    "round-pick-opds": "Putaran <b>{name}</b>. Pilih OPD yang ikut (ketuk untuk memilih), lalu Buat putaran. Terpilih: {count}.",
+    "btn-all-opds": "Pilih semua",
+    "btn-create-round": "✅ Buat putaran",
+    "round-created": "Putaran <b>{name}</b> dibuat untuk {count} OPD. Langkah 1 dimulai, {deadline}. Pilih OPD untuk menyusun draf:",
+    "no-opds": "Belum ada OPD terdaftar. Mohon minta admin menjalankan: python -m bot opd import --builtin",
+    # --- step 1 -------------------------------------------------------------------------------
+    "case-head": "<b>{opd}</b> — {round}\n{step}\n{deadline}",
+    "return-note": "\n\n↩️ Dikembalikan dengan catatan: {note}",
+    "entries-none": "\nBelum ada entri.",
+    "entry-line": "#{number} {title} [{category}]{state}",
+    "draft-docs": "\n📎 Lampiran draf: {names}",
+    "btn-add-entry": "➕ Tambah entri",
+    "btn-attach-draft": "📎 Lampirkan draf",
+    "btn-send-utama": "📤 Kirim ke PPID Utama",
+    "btn-details": "🔎 Rincian",
+    "entry-ask-title": "Judul informasi untuk entri baru? (paling banyak 200 karakter)",
+    "entry-ask-summary": "Ringkasan isi informasi <b>{title}</b>?",
+    "entry-ask-category": "Kategori informasi <b>{title}</b>?",
+    "entry-card": "<b>#{number} {title}</b>\nRingkasan: {summary}\nKategori: {category}\nPejabat/unit yang menguasai: {holder}\nPenanggung jawab: {responsible}\nWaktu dan tempat pembuatan: {made}\nBentuk: {forms}\nRetensi: {retention}",
+    "entry-saved": "Entri #{number} disimpan. Bidang lain berisi nilai bawaan; ketuk untuk mengubah.",
+    "field-title": "Judul",
+    "field-summary": "Ringkasan",
+    "field-holder": "Yang menguasai",
+    "field-responsible": "Penanggung jawab",
+    "field-made": "Waktu & tempat",
+    "field-forms": "Bentuk",
+    "field-retention": "Retensi",
+    "field-ask": "Nilai baru untuk {field}? Sekarang: {value}",
+    "field-ask-forms": "Bentuk informasi? Tulis satu atau lebih dari: cetak, softcopy, online (pisahkan dengan koma). Sekarang: {value}",
+    "btn-remove-entry": "🗑 Hapus entri",
+    "btn-back-case": "⬅️ Kembali ke berkas",
+    "entry-removed": "Entri #{number} dihapus.",
+    "draft-ask-file": "Silakan kirim berkas draf daftar informasi (pdf, doc/docx, xls/xlsx, odt/ods, csv).",
+    "draft-file-saved": "Lampiran draf <b>{name}</b> diterima.",
+    "sent-to-utama": "Terima kasih. Berkas {opd} sudah dikirim ke PPID Utama; batas telaah {deadline}.",
+    # --- step 2 and 4 -------------------------------------------------------------------------
+    "btn-approve-forward": "✅ Setujui, teruskan ke OPD",
+    "btn-return": "↩️ Kembalikan untuk revisi",
+    "btn-fix-category": "🏷 Koreksi kategori",
+    "ask-return-reason": "Mohon tulis alasan pengembalian untuk Pejabat PID:",
+    "draft-approved": "Draf {opd} disetujui dan diteruskan ke PPID Pendukung; batas {deadline}.",
+    "draft-returned": "Draf {opd} dikembalikan ke Pejabat PID; batas revisi {deadline}.",
+    "pick-entry-category": "Pilih entri yang kategorinya dikoreksi:",
+    "category-fixed": "Kategori entri #{number} diubah menjadi {category}.",
+    "btn-approve-all": "✅ Setujui semua, teruskan ke Pejabat PID",
+    "btn-return-entries": "↩️ Kembalikan entri tertentu",
+    "btn-show-docs": "📄 Dokumen #{number}",
+    "pick-return-entries": "Pilih entri yang dikembalikan ke OPD (ketuk untuk memilih), lalu Lanjut. Terpilih: {count}.",
+    "btn-continue": "Lanjut ➡️",
+    "ask-return-note": "Mohon tulis catatan untuk OPD tentang entri yang dikembalikan:",
+    "docs-approved": "Dokumen {opd} disetujui dan diteruskan ke Pejabat PID untuk diterbitkan; batas {deadline}.",
+    "entries-returned": "{count} entri dikembalikan ke {opd}; batas perbaikan {deadline}. Entri lain tetap disetujui.",
+    "docs-of-entry": "Dokumen entri #{number} {title}: {count} berkas.",
+    "no-docs": "Entri #{number} tidak memiliki dokumen.",
+    # --- step 3 --------------------------------------------------------------------------------
+    "progress": "{done} dari {total} entri lengkap",
+    "state-none": " — belum",
+    "state-documents": " — ✅ {count} dokumen",
+    "state-not_held": " — tidak dikuasai",
+    "state-exempt": " — usul dikecualikan",
+    "state-returned": " — ↩️ dikembalikan: {note}",
+    "state-approved": " — disetujui",
+    "state-published": " — 🌐 terbit",
+    "btn-send-files": "📎 Kirim berkas",
+    "btn-not-held": "🚫 Tidak dikuasai",
+    "btn-exempt": "🔒 Usulkan dikecualikan",
+    "ask-files": "Silakan kirim dokumen untuk entri #{number} <b>{title}</b> (boleh beberapa berkas). Jika sudah, ketuk Selesai.",
+    "btn-done": "✅ Selesai",
+    "file-saved": "Berkas <b>{name}</b> diterima untuk entri #{number}. {progress}.",
+    "file-duplicate": "Berkas <b>{name}</b> sudah pernah diterima untuk entri ini; tidak disimpan dua kali.",
+    "ask-not-held": "Mohon tulis alasan entri #{number} tidak dikuasai OPD:",
+    "not-held-saved": "Entri #{number} dicatat tidak dikuasai. {progress}.",
+    "ask-exempt-ref": "Nomor/rujukan dokumen uji konsekuensi untuk entri #{number}?",
+    "ask-exempt-until": "Sampai tanggal berapa pengecualian berlaku? Contoh: 31-12-2030",
+    "exempt-saved": "Entri #{number} diusulkan dikecualikan sampai {until}. {progress}.",
+    "bad-date": "Tanggal tidak dikenali. Mohon tulis seperti 31-12-2030.",
+    "step3-sent": "Terima kasih. Dokumen {opd} dikirim ke PPID Utama; batas pemeriksaan {deadline}.",
+    # --- step 5 --------------------------------------------------------------------------------
+    "btn-url-all": "🌐 Satu alamat untuk semua",
+    "btn-url-entry": "🌐 Alamat #{number}",
+    "btn-close-case": "✅ Tandai sudah terbit",
+    "ask-url": "Alamat (URL) halaman entri #{number} di situs PPID Kota Pontianak?",
+    "ask-url-all": "Alamat (URL) halaman di situs PPID tempat semua entri yang belum beralamat diterbitkan?",
+    "url-saved": "Alamat dicatat untuk {count} entri.",
+    "case-published": "Berkas {opd} selesai: {published} entri terbit, {not_held} tidak dikuasai, {exempt} dikecualikan. Terima kasih.",
+    # --- notices (to other people) --------------------------------------------------------------
+    "notice-handover": "📥 Tugas baru: <b>{opd}</b> — {round}\n{step}\n{deadline}",
+    "notice-published": "🌐 Berkas <b>{opd}</b> ({round}) sudah diterbitkan: {published} entri terbit, {not_held} tidak dikuasai, {exempt} dikecualikan.",
+    # --- refusals -------------------------------------------------------------------------------
+    "refused-inactive": "Mohon maaf, akun Bapak/Ibu sudah dinonaktifkan. Hubungi admin PPID bila ini keliru.",
+    "refused-case-closed": "Berkas ini sudah selesai diterbitkan; tidak ada yang perlu dilakukan.",
+    "refused-wrong-step": "Berkas ini sudah berada di langkah lain; tombol ini tidak berlaku lagi.",
+    "refused-role": "Mohon maaf, langkah ini bukan tugas peran Bapak/Ibu.",
+    "refused-opd": "Mohon maaf, berkas ini milik OPD lain.",
+    "refused-stale": "Tombol ini sudah tidak berlaku; berkas telah berubah. Silakan buka lagi dari Tugas saya.",
+    "refused-stale-by": "Berkas ini sudah diproses oleh {name} pada {at}.",
+    "refused-bad-button": "Mohon maaf, tombol ini tidak dikenali. Silakan buka menu.",
+    "refused-empty-text": "Isian tidak boleh kosong. Mohon tulis lagi.",
+    "refused-too-long": "Isian terlalu panjang (paling banyak {limit} karakter). Mohon persingkat.",
+    "refused-draft-empty": "Draf masih kosong. Tambahkan paling sedikit satu entri atau lampirkan berkas draf.",
+    "refused-approve-without-entries": "Draf belum berisi entri. Kembalikan ke Pejabat PID agar entri diisi.",
+    "refused-unresolved": "Masih ada {missing} dari {total} entri yang belum lengkap. Lengkapi dulu sebelum mengirim.",
+    "refused-entry-approved": "Entri #{number} sudah disetujui dan tidak perlu diubah.",
+    "refused-exempt-reference": "Rujukan uji konsekuensi wajib diisi untuk mengusulkan pengecualian.",
+    "refused-exempt-until-past": "Tanggal akhir pengecualian harus setelah hari ini.",
+    "refused-nothing-chosen": "Belum ada entri yang dipilih untuk dikembalikan.",
+    "refused-urls-missing": "Masih ada {missing} entri tanpa alamat terbit. Catat alamatnya dulu.",
+    "refused-url": "Alamat tidak valid. Contoh: https://ppid.pontianak.go.id/informasi/123",
+    "refused-forms": "Bentuk harus berisi cetak, softcopy dan/atau online.",
+    "refused-unknown-entry": "Entri tidak ditemukan atau tidak berlaku lagi.",
+    "refused-unknown-case": "Berkas tidak ditemukan.",
+    "refused-unknown-number": "Entri #{number} tidak ada di berkas OPD Bapak/Ibu. Periksa nomor entri di daftar.",
+    "refused-no-step3-case": "Saat ini tidak ada berkas OPD Bapak/Ibu yang menunggu dokumen.",
+    "refused-round-name": "Nama putaran wajib diisi.",
+    "refused-round-empty": "Pilih paling sedikit satu OPD untuk putaran ini.",
+    "refused-unknown-opd": "OPD {code} tidak dikenal.",
+    "refused-invite-malformed": "Tautan undangan tidak valid. Mohon minta tautan baru kepada admin PPID.",
+    "refused-invite-unknown": "Tautan undangan tidak dikenal. Mohon minta tautan baru kepada admin PPID.",
+    "refused-invite-used": "Tautan undangan ini sudah dipakai. Setiap tautan hanya berlaku sekali; mohon minta tautan baru.",
+    "refused-invite-expired": "Tautan undangan ini sudah kedaluwarsa. Mohon minta tautan baru kepada admin PPID.",
+    "refused-already-joined": "Bapak/Ibu sudah terdaftar; tautan undangan tidak dipakai.",
+    "refused-deactivated": "Akun Bapak/Ibu pernah dinonaktifkan. Mohon hubungi admin PPID untuk mengaktifkan kembali.",
+    "refused-invite-needs-opd": "Undangan PPID Pendukung harus menyebut OPD-nya.",
+    "refused-invite-opd-only-pendukung": "OPD hanya diisi untuk undangan PPID Pendukung.",
+    "refused-file-too_big": "Berkas terlalu besar. Batasnya {limit} MB; mohon perkecil atau pecah berkasnya.",
+    "refused-file-type": "Jenis berkas ini tidak diterima. Kirim pdf, doc/docx, xls/xlsx, odt/ods, csv, jpg/png atau zip.",
+    "refused-file-empty": "Berkas kosong. Mohon kirim berkas yang berisi.",
+    "refused-file-mismatch": "Isi berkas tidak sesuai dengan jenisnya (.{ext}). Mohon kirim berkas asli.",
+    "refused-file-download": "Berkas gagal diunduh dari Telegram. Mohon kirim ulang sebentar lagi.",
+    "invite-pick-role": "Undang petugas sebagai:",
+    "invite-pick-opd": "PPID Pendukung untuk OPD mana?",
+    "invite-created": "Tautan undangan {role}{opd} (sekali pakai, berlaku sampai {until}):\n{link}\nTeruskan tautan ini kepada petugas yang bersangkutan.",
+    "error-generic": (
+        "Mohon maaf, terjadi kesalahan di sistem. Data Bapak/Ibu aman; silakan coba lagi "
+        "sebentar lagi. Jika berulang, mohon hubungi admin PPID."
+    ),
+}
+
+
+def plain(key: str, /, **values: object) -> str:
+    """A catalogue sentence for the terminal, values inserted as they are."""
+    return TEXTS[key].format(**values)
+
+
+def t(key: str, /, **values: object) -> str:
+    """A catalogue sentence for a chat message in HTML, every value escaped."""
+    return TEXTS[key].format(**{k: _escape(v) for k, v in values.items()})
+
+
+def _escape(value: object) -> object:
+    if isinstance(value, int | float):
+        return value
+    return html.escape(str(value), quote=False)

@@ -1,0 +1,186 @@
+"""The SOP's state machine: who may do what to a case in which step, and what follows. Pure.
+
+Every function here either returns what should happen or raises `Refused` with a catalogue key,
+so that services stay a sequence of load, decide, save; and every rule is testable without I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from bot.models import Case, Entry, User
+from bot.sop import CLOSED, STEPS, Category, Role
+
+MAX_NOTE = 1000
+MAX_TITLE = 200
+MAX_SUMMARY = 1000
+
+
+class Refused(Exception):
+    """An act the rules do not allow; `key` names the sentence that explains it to the person."""
+
+    def __init__(self, key: str, **values: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.values = values
+
+
+@dataclass(frozen=True)
+class Transition:
+    """A case moves to `to_step`; entries change their review state; a note travels along."""
+
+    to_step: int
+    outcome: str  # forwarded | returned | published
+    note: str | None = None
+    reviews: dict[int, str] = field(default_factory=dict)  # entry id -> approved | returned
+
+
+def actor_of(step: int) -> Role:
+    return STEPS[step].actor
+
+
+def check_actor(user: User, case: Case, step: int | None = None) -> None:
+    """The person is active, holds the role of the case's current step, and (OPD) owns the case."""
+    if not user.active:
+        raise Refused("refused-inactive")
+    if case.closed:
+        raise Refused("refused-case-closed")
+    if step is not None and case.step != step:
+        raise Refused("refused-wrong-step")
+    needed = actor_of(case.step)
+    if user.role != needed:
+        raise Refused("refused-role")
+    if needed == Role.PENDUKUNG and user.opd_id != case.opd_id:
+        raise Refused("refused-opd")
+
+
+def check_version(case: Case, version: int) -> None:
+    """A button carries the case version it was drawn for; anything else is stale."""
+    if case.version != version:
+        raise Refused("refused-stale")
+
+
+def clean_text(text: str | None, limit: int, empty_key: str = "refused-empty-text") -> str:
+    """Collapse white space, refuse empty and over-long text."""
+    cleaned = " ".join((text or "").split())
+    if not cleaned:
+        raise Refused(empty_key)
+    if len(cleaned) > limit:
+        raise Refused("refused-too-long", limit=limit)
+    return cleaned
+
+
+def live(entries: Iterable[Entry]) -> list[Entry]:
+    return sorted(entries, key=lambda e: e.number)
+
+
+# --- step 1 and 2: the draft list -------------------------------------------------------------
+
+
+def submit_draft(entries: Sequence[Entry], has_draft_document: bool) -> Transition:
+    if not entries and not has_draft_document:
+        raise Refused("refused-draft-empty")
+    return Transition(to_step=2, outcome="forwarded")
+
+
+def approve_draft(entries: Sequence[Entry]) -> Transition:
+    if not entries:
+        # The PPID Pendukung needs entries to answer; an attachment alone cannot be worked on.
+        raise Refused("refused-approve-without-entries")
+    return Transition(to_step=3, outcome="forwarded")
+
+
+def return_draft(reason: str) -> Transition:
+    return Transition(to_step=1, outcome="returned", note=clean_text(reason, MAX_NOTE))
+
+
+# --- step 3: the OPD resolves each entry ------------------------------------------------------
+
+
+def is_resolved(entry: Entry) -> bool:
+    return entry.resolution != "none" and entry.review != "returned"
+
+
+def needs_work(entry: Entry) -> bool:
+    """Entries the OPD still has to answer: new ones and those returned at step 4."""
+    return entry.review != "approved"
+
+
+def progress(entries: Sequence[Entry]) -> tuple[int, int]:
+    """(resolved, total) over the entries of the case."""
+    return sum(1 for e in entries if is_resolved(e)), len(entries)
+
+
+def check_entry_editable_in_step3(entry: Entry) -> None:
+    if entry.review == "approved":
+        raise Refused("refused-entry-approved", number=entry.number)
+
+
+def check_exempt(reference: str, until: date, today: date) -> tuple[str, date]:
+    ref = clean_text(reference, 300, "refused-exempt-reference")
+    if until <= today:
+        raise Refused("refused-exempt-until-past")
+    return ref, until
+
+
+def submit_documents(entries: Sequence[Entry]) -> Transition:
+    done, total = progress(entries)
+    if done < total:
+        raise Refused("refused-unresolved", missing=total - done, total=total)
+    return Transition(to_step=4, outcome="forwarded")
+
+
+# --- step 4: the PPID Utama reviews -----------------------------------------------------------
+
+
+def under_review(entries: Sequence[Entry]) -> list[Entry]:
+    return [e for e in entries if e.review == "pending"]
+
+
+def approve_documents(entries: Sequence[Entry]) -> Transition:
+    reviews = {e.id: "approved" for e in under_review(entries)}
+    return Transition(to_step=5, outcome="forwarded", reviews=reviews)
+
+
+def return_entries(entries: Sequence[Entry], chosen: Iterable[int], note: str) -> Transition:
+    pending = {e.id for e in under_review(entries)}
+    returned = set(chosen) & pending
+    if not returned:
+        raise Refused("refused-nothing-chosen")
+    reviews = {eid: ("returned" if eid in returned else "approved") for eid in pending}
+    return Transition(
+        to_step=3, outcome="returned", note=clean_text(note, MAX_NOTE), reviews=reviews
+    )
+
+
+# --- step 5: publication ----------------------------------------------------------------------
+
+
+def publishable(entry: Entry) -> bool:
+    """Only approved entries with documents that are not exempt ever reach the public."""
+    return (
+        entry.review == "approved"
+        and entry.resolution == "documents"
+        and entry.category != Category.DIKECUALIKAN
+    )
+
+
+def publish(entries: Sequence[Entry]) -> Transition:
+    missing = [e for e in entries if publishable(e) and not e.published_url]
+    if missing:
+        raise Refused("refused-urls-missing", missing=len(missing))
+    return Transition(to_step=CLOSED, outcome="published")
+
+
+def check_url(url: str) -> str:
+    cleaned = url.strip()
+    if (
+        not cleaned.startswith(("https://", "http://"))
+        or len(cleaned) > 500
+        or any(c.isspace() for c in cleaned)
+        or "." not in cleaned.split("/")[2]
+    ):
+        raise Refused("refused-url")
+    return cleaned

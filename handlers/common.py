@@ -1,0 +1,130 @@
+"""Menus for everyone: main menu, /bantuan, /tugas, /status, /batal, opening a case, details."""
+
+from __future__ import annotations
+
+from bot.channels.base import OutgoingFile, Reply, Response
+from bot.services import cases
+from bot.sop import Role
+from bot.texts import t
+from bot.workflow import Refused
+from handlers.base import Request, btn, button, command
+from handlers.views import panel, status_line, task_line
+
+
+def main_menu(req: Request, text: str | None = None) -> Response:
+    u = req.user
+    rows = [[btn(t("btn-tasks"), "tg"), btn(t("btn-status"), "st")]]
+    if u.role == Role.PEJABAT:
+        rows.append([btn(t("btn-new-round"), "rn")])
+    if u.role == Role.ADMIN:
+        rows.append([btn(t("btn-invite"), "iv", 0)])
+    rows.append([btn(t("btn-help"), "hp")])
+    return Response().add(text or t("menu-title", name=u.name, role=t(f"role-{u.role}")), rows)
+
+
+@command("menu", "start")
+@button("mn")
+async def menu(req: Request) -> Response:
+    """The main menu."""
+    return main_menu(req)
+
+
+@command("bantuan", "help")
+@button("hp")
+async def help_(req: Request) -> Response:
+    """What my role does next."""
+    opd = ""
+    if req.user.opd_id is not None:
+        async with req.ctx.db.transaction() as uow:
+            found = await uow.opds.get(req.user.opd_id)
+            opd = found.name if found else ""
+    return main_menu(req, t(f"help-{req.user.role}", opd=opd))
+
+
+@command("batal", "cancel")
+@button("cx")
+async def cancel(req: Request) -> Response:
+    """Leave any pending input."""
+    async with req.ctx.db.transaction() as uow:
+        had = await uow.dialogs.clear(req.user.id)
+        await uow.commit()
+    return main_menu(req, t("cancelled" if had else "nothing-to-cancel"))
+
+
+@command("tugas")
+@button("tg")
+async def tasks(req: Request) -> Response:
+    """My open tasks, most urgent first, each one tap from acting."""
+    views = await cases.my_tasks(req.ctx, req.user)
+    if not views:
+        return main_menu(req, t("no-tasks"))
+    now = req.ctx.now()
+    lines = [t("tasks-title", count=len(views))] + [task_line(v, now) for v in views]
+    rows = [[btn(f"{t('btn-open')}: {v.opd.code}", "op", v.case.id)] for v in views[:20]]
+    rows.append([btn(t("btn-menu"), "mn")])
+    return Response().add("\n".join(lines), rows)
+
+
+@command("status")
+@button("st")
+async def status(req: Request) -> Response:
+    """Rounds and cases, late ones first."""
+    rounds = await cases.status(req.ctx, req.user)
+    if not rounds:
+        return main_menu(req, t("status-empty"))
+    now = req.ctx.now()
+    lines = []
+    for rnd, views in rounds:
+        lines.append(t("status-round", name=rnd.name))
+        ordered = sorted(views, key=lambda v: (not (v.task and v.task.due_at < now), v.opd.code))
+        lines += [status_line(v, now) for v in ordered]
+    return Response().add("\n".join(lines)[:4000], [[btn(t("btn-menu"), "mn")]])
+
+
+@button("op")
+async def open_case(req: Request) -> Response:
+    """A case's panel as this person sees it."""
+    v = await cases.view(req.ctx, req.args[0])
+    if not cases.sees(req.user, v.case):
+        raise Refused("refused-opd")
+    return Response(replies=[panel(v, req.user)])
+
+
+@button("dt")
+async def details(req: Request) -> Response:
+    """Every entry in full, with the draft attachments as files."""
+    v = await cases.view(req.ctx, req.args[0])
+    if not cases.sees(req.user, v.case):
+        raise Refused("refused-opd")
+    from handlers.entries import card
+
+    text = "\n\n".join(card(e) for e in v.entries) or t("entries-none")
+    files = [document_file(req, d.sha256, d.name, d.mime, d.channel_file_id) for d in v.docs_of(None)]
+    reply = Reply(text=text[:4000], buttons=[[btn(t("btn-back-case"), "op", v.case.id)]])
+    reply.files = files
+    return Response(replies=[reply])
+
+
+def document_file(
+    req: Request, sha256: str, name: str, mime: str, file_id: str | None
+) -> OutgoingFile:
+    return OutgoingFile(name=name, mime=mime, path=req.ctx.files.path_for(sha256), file_id=file_id)
+
+
+@button("dc")
+async def entry_documents(req: Request) -> Response:
+    """Send the documents of one entry to the reviewer."""
+    async with req.ctx.db.transaction() as uow:
+        entry = await uow.entries.get(req.args[0])
+        if entry is None:
+            raise Refused("refused-unknown-entry")
+        case = await uow.cases.get(entry.case_id)
+        docs = await uow.documents.for_entry(entry.id)
+    if case is None or not cases.sees(req.user, case):
+        raise Refused("refused-opd")
+    if not docs:
+        return Response().add(t("no-docs", number=entry.number))
+    reply = Reply(text=t("docs-of-entry", number=entry.number, title=entry.title, count=len(docs)))
+    reply.files = [document_file(req, d.sha256, d.name, d.mime, d.channel_file_id) for d in docs]
+    reply.buttons = [[btn(t("btn-back-case"), "op", entry.case_id)]]
+    return Response(replies=[reply])

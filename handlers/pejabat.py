@@ -1,0 +1,83 @@
+"""The Pejabat PID's steps: attach and send the draft (step 1), record publication (step 5)."""
+
+from __future__ import annotations
+
+from bot.channels.base import Response
+from bot.formatting import deadline
+from bot.services import cases, drafting, publication, uploads
+from bot.texts import t
+from bot.workflow import Refused
+from handlers.base import Request, ask, btn, button, dialog, forget
+from handlers.views import panel
+
+
+@button("dr")
+async def attach_draft(req: Request) -> Response:
+    """Wait for the draft list as a file."""
+    v = await cases.view(req.ctx, req.args[0])
+    if not cases.acts_on(req.user, v.case) or v.case.step != 1:
+        raise Refused("refused-role")
+    return await ask(req, "draft_file", {"case": v.case.id}, t("draft-ask-file"))
+
+
+@dialog("draft_file")
+async def draft_file(req: Request) -> Response:
+    """Store the draft file."""
+    if req.ev.file is None:
+        return Response().add(t("expected-file"), [[btn(t("btn-cancel"), "cx")]])
+    got = await uploads.receive(req.ctx, req.user, req.files, req.ev.file, case_id=req.data["case"],
+                                entry_id=None, message_id=req.ev.message_id)  # fmt: skip
+    await forget(req)
+    v = await cases.view(req.ctx, req.data["case"])
+    key = "file-duplicate" if got.duplicate else "draft-file-saved"
+    resp = Response().add(t(key, name=got.document.name))
+    resp.replies.append(panel(v, req.user))
+    return resp
+
+
+@button("s1")
+async def send_draft(req: Request) -> Response:
+    """Step 1 done: the draft goes to every PPID Utama."""
+    due = await drafting.send_to_utama(req.ctx, req.user, *req.args)
+    v = await cases.view(req.ctx, req.args[0])
+    text = t("sent-to-utama", opd=v.opd.name, deadline=deadline(due) if due else "")
+    return Response().add(text, [[btn(t("btn-tasks"), "tg")]])
+
+
+@button("u5")
+async def url_for_entry(req: Request) -> Response:
+    """Ask where one entry is published."""
+    async with req.ctx.db.transaction() as uow:
+        entry = await uow.entries.get(req.args[0])
+    if entry is None:
+        raise Refused("refused-unknown-entry")
+    data = {"case": entry.case_id, "entry": entry.id}
+    return await ask(req, "pub_url", data, t("ask-url", number=entry.number))
+
+
+@button("ua")
+async def url_for_all(req: Request) -> Response:
+    """Ask one address for every entry still without one."""
+    return await ask(req, "pub_url", {"case": req.args[0], "entry": None}, t("ask-url-all"))
+
+
+@dialog("pub_url")
+async def url_value(req: Request) -> Response:
+    """Record the address."""
+    count = await publication.record_url(req.ctx, req.user, req.data["case"], req.ev.text or "",
+                                         req.data["entry"])  # fmt: skip
+    await forget(req)
+    v = await cases.view(req.ctx, req.data["case"])
+    resp = Response().add(t("url-saved", count=count))
+    resp.replies.append(panel(v, req.user))
+    return resp
+
+
+@button("p5")
+async def close(req: Request) -> Response:
+    """Step 5 done: the case is published and closed."""
+    result = await publication.close(req.ctx, req.user, *req.args)
+    v = await cases.view(req.ctx, req.args[0])
+    text = t("case-published", opd=v.opd.name, published=result.published,
+             not_held=result.not_held, exempt=result.exempt)  # fmt: skip
+    return Response().add(text, [[btn(t("btn-tasks"), "tg")]])

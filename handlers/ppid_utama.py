@@ -1,0 +1,124 @@
+"""The PPID Utama's decisions: the draft list (step 2) and the OPD's documents (step 4)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.channels.base import Response
+from bot.formatting import deadline
+from bot.services import cases, review
+from bot.texts import t
+from bot.workflow import Refused, check_actor, check_version, under_review
+from handlers.base import Request, ask, btn, button, dialog, forget
+
+
+def _done(key: str, opd: str, due: datetime | None, **values: object) -> Response:
+    text = t(key, opd=opd, deadline=deadline(due) if due else "", **values)
+    return Response().add(text, [[btn(t("btn-tasks"), "tg")]])
+
+
+async def _checked(req: Request, step: int) -> cases.CaseView:
+    case_id, version = req.args[0], req.args[1]
+    v = await cases.view(req.ctx, case_id)
+    check_actor(req.user, v.case, step=step)
+    check_version(v.case, version)
+    return v
+
+
+@button("a2")
+async def approve_draft(req: Request) -> Response:
+    """Approve the draft and forward it to the OPD."""
+    due = await review.approve_step2(req.ctx, req.user, *req.args)
+    v = await cases.view(req.ctx, req.args[0])
+    return _done("draft-approved", v.opd.name, due)
+
+
+@button("r2")
+async def return_draft(req: Request) -> Response:
+    """Ask why the draft goes back."""
+    v = await _checked(req, 2)
+    data = {"case": v.case.id, "version": v.case.version}
+    return await ask(req, "return_reason", data, t("ask-return-reason"))
+
+
+@dialog("return_reason")
+async def return_reason(req: Request) -> Response:
+    """Return the draft to the Pejabat PID with the reason."""
+    due = await review.return_step2(req.ctx, req.user, req.data["case"], req.data["version"],
+                                    req.ev.text or "")  # fmt: skip
+    await forget(req)
+    v = await cases.view(req.ctx, req.data["case"])
+    return _done("draft-returned", v.opd.name, due)
+
+
+@button("k2")
+async def pick_category_entry(req: Request) -> Response:
+    """Choose the entry whose category is corrected."""
+    v = await _checked(req, 2)
+    rows = [[btn(f"#{e.number} {e.title[:40]}", "ee", e.id)] for e in v.entries]
+    rows.append([btn(t("btn-back-case"), "op", v.case.id)])
+    return Response().add(t("pick-entry-category"), rows)
+
+
+@button("a4")
+async def approve_documents(req: Request) -> Response:
+    """Approve every document and forward to the Pejabat PID."""
+    due = await review.approve_step4(req.ctx, req.user, *req.args)
+    v = await cases.view(req.ctx, req.args[0])
+    return _done("docs-approved", v.opd.name, due)
+
+
+async def _return_picker(req: Request, v: cases.CaseView, chosen: list[int]) -> Response:
+    async with req.ctx.db.transaction() as uow:
+        data = {"case": v.case.id, "version": v.case.version, "chosen": chosen}
+        await uow.dialogs.set(req.user.id, "return_pick", data, req.ctx.now())
+        await uow.commit()
+    rows = [[btn(("☑️ " if e.id in chosen else "⬜ ") + f"#{e.number} {e.title[:40]}", "t4",
+                 v.case.id, e.id)] for e in under_review(v.entries)]  # fmt: skip
+    rows.append([btn(t("btn-continue"), "c4", v.case.id, v.case.version),
+                 btn(t("btn-cancel"), "cx")])  # fmt: skip
+    return Response().add(t("pick-return-entries", count=len(chosen)), rows)
+
+
+@button("r4")
+async def start_return(req: Request) -> Response:
+    """Choose the entries that go back to the OPD."""
+    return await _return_picker(req, await _checked(req, 4), [])
+
+
+@button("t4")
+async def toggle_return(req: Request) -> Response:
+    """Add or remove one entry from the return."""
+    if req.data.get("_kind") != "return_pick" or req.data.get("case") != req.args[0]:
+        raise Refused("refused-stale")
+    v = await cases.view(req.ctx, req.args[0])
+    check_actor(req.user, v.case, step=4)
+    check_version(v.case, req.data["version"])
+    chosen = list(req.data["chosen"])
+    entry_id = req.args[1]
+    chosen.remove(entry_id) if entry_id in chosen else chosen.append(entry_id)
+    resp = await _return_picker(req, v, chosen)
+    resp.replies[0].edit = True
+    return resp
+
+
+@button("c4")
+async def confirm_return(req: Request) -> Response:
+    """Entries chosen: ask the note for the OPD."""
+    if req.data.get("_kind") != "return_pick" or not req.data.get("chosen"):
+        raise Refused("refused-nothing-chosen")
+    await _checked(req, 4)
+    return await ask(req, "return_note", req.data, t("ask-return-note"))
+
+
+@dialog("return_note")
+async def return_note(req: Request) -> Response:
+    """Return the chosen entries to step 3 with the note."""
+    d = req.data
+    due = await review.return_step4(req.ctx, req.user, d["case"], d["version"], d["chosen"],
+                                    req.ev.text or "")  # fmt: skip
+    await forget(req)
+    v = await cases.view(req.ctx, d["case"])
+    if not v.entries:
+        raise Refused("refused-unknown-case")
+    return _done("entries-returned", v.opd.name, due, count=len(d["chosen"]))

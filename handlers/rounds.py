@@ -1,0 +1,89 @@
+"""The Pejabat PID starts a documentation round: a name, then its OPDs chosen with toggles."""
+
+from __future__ import annotations
+
+from bot.channels.base import Response
+from bot.formatting import deadline
+from bot.services import cases
+from bot.sop import Role
+from bot.texts import t
+from bot.workflow import Refused, clean_text
+from handlers.base import Request, ask, btn, button, dialog
+
+
+def _pejabat(req: Request) -> None:
+    if req.user.role != Role.PEJABAT:
+        raise Refused("refused-role")
+
+
+@button("rn")
+async def new_round(req: Request) -> Response:
+    """Ask for the round's name."""
+    _pejabat(req)
+    return await ask(req, "round_name", {}, t("round-ask-name"))
+
+
+async def _picker(req: Request, name: str, chosen: list[int]) -> Response:
+    async with req.ctx.db.transaction() as uow:
+        opds = await uow.opds.all()
+        await uow.dialogs.set(req.user.id, "round_opds", {"name": name, "chosen": chosen},
+                              req.ctx.now())  # fmt: skip
+        await uow.commit()
+    if not opds:
+        return Response().add(t("no-opds"))
+    rows = [[btn(("☑️ " if o.id in chosen else "⬜ ") + o.code, "rt", o.id) for o in opds[i : i + 2]]
+            for i in range(0, len(opds), 2)]  # fmt: skip
+    rows.append([btn(t("btn-all-opds"), "ra"), btn(t("btn-create-round"), "rc")])
+    rows.append([btn(t("btn-cancel"), "cx")])
+    text = t("round-pick-opds", name=name, count=len(chosen))
+    return Response().add(text, rows)
+
+
+@dialog("round_name")
+async def round_name(req: Request) -> Response:
+    """The name arrived: show the OPD picker."""
+    _pejabat(req)
+    name = clean_text(req.ev.text, 120, "refused-round-name")
+    return await _picker(req, name, [])
+
+
+async def _pick(req: Request, toggle: int | None) -> Response:
+    _pejabat(req)
+    if req.data.get("_kind") != "round_opds":
+        raise Refused("refused-stale")
+    chosen = list(req.data.get("chosen", []))
+    if toggle is None:
+        async with req.ctx.db.transaction() as uow:
+            chosen = [o.id for o in await uow.opds.all()]
+    elif toggle in chosen:
+        chosen.remove(toggle)
+    else:
+        chosen.append(toggle)
+    resp = await _picker(req, req.data["name"], chosen)
+    resp.replies[0].edit = True
+    return resp
+
+
+@button("rt")
+async def toggle_opd(req: Request) -> Response:
+    """Add or remove one OPD."""
+    return await _pick(req, req.args[0])
+
+
+@button("ra")
+async def all_opds(req: Request) -> Response:
+    """Choose every OPD."""
+    return await _pick(req, None)
+
+
+@button("rc")
+async def create(req: Request) -> Response:
+    """Create the round: one case per OPD, each in step 1 with its deadline."""
+    _pejabat(req)
+    if req.data.get("_kind") != "round_opds":
+        raise Refused("refused-stale")
+    views = await cases.create_round(req.ctx, req.user, req.data["name"], req.data["chosen"])
+    due = views[0].task.due_at if views[0].task else req.ctx.now()
+    rows = [[btn(v.opd.code, "op", v.case.id) for v in views[i : i + 3]] for i in range(0, len(views), 3)]
+    text = t("round-created", name=views[0].round.name, count=len(views), deadline=deadline(due))
+    return Response().add(text, rows)

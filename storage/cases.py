@@ -1,0 +1,222 @@
+"""Repositories of the work itself: rounds, cases, their tasks (deadlines), entries and documents."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+
+from bot.models import Case, Document, Entry, Round, Task
+from storage.base import Repository, as_dict, iso, marks
+
+ENTRY_FIELDS = (
+    "title",
+    "summary",
+    "category",
+    "holder",
+    "responsible",
+    "made",
+    "forms",
+    "retention",
+)
+
+
+class RoundRepository(Repository):
+    async def add(self, name: str, created_by: int | None, now: datetime) -> int:
+        return await self._insert(
+            "INSERT INTO rounds (name, created_by, created_at) VALUES (?, ?, ?)",
+            (name, created_by, now.isoformat()),
+        )
+
+    async def get(self, round_id: int) -> Round | None:
+        row = await self._one("SELECT * FROM rounds WHERE id = ?", (round_id,))
+        return None if row is None else Round(**as_dict(row))
+
+    async def all(self) -> list[Round]:
+        return [Round(**as_dict(r)) for r in await self._all("SELECT * FROM rounds ORDER BY id")]
+
+    async def close_if_done(self, round_id: int, now: datetime) -> bool:
+        return (
+            await self._execute(
+                "UPDATE rounds SET closed_at = ? WHERE id = ? AND closed_at IS NULL"
+                " AND NOT EXISTS (SELECT 1 FROM cases WHERE round_id = ? AND step < 6)",
+                (now.isoformat(), round_id, round_id),
+            )
+            > 0
+        )
+
+
+class CaseRepository(Repository):
+    async def add(self, round_id: int, opd_id: int, now: datetime) -> int:
+        return await self._insert(
+            "INSERT INTO cases (round_id, opd_id, step, created_at) VALUES (?, ?, 1, ?)",
+            (round_id, opd_id, now.isoformat()),
+        )
+
+    async def get(self, case_id: int) -> Case | None:
+        row = await self._one("SELECT * FROM cases WHERE id = ?", (case_id,))
+        return None if row is None else Case(**as_dict(row))
+
+    async def all(self, round_id: int | None = None, opd_id: int | None = None) -> list[Case]:
+        sql, params = "SELECT * FROM cases WHERE 1 = 1", list[int]()
+        if round_id is not None:
+            sql, params = sql + " AND round_id = ?", [*params, round_id]
+        if opd_id is not None:
+            sql, params = sql + " AND opd_id = ?", [*params, opd_id]
+        return [Case(**as_dict(r)) for r in await self._all(sql + " ORDER BY id", params)]
+
+    async def bump(self, case_id: int, expected_version: int) -> bool:
+        """Claim the case for one change; False when another change got there first."""
+        return (
+            await self._execute(
+                "UPDATE cases SET version = version + 1 WHERE id = ? AND version = ?",
+                (case_id, expected_version),
+            )
+            > 0
+        )
+
+    async def move(self, case_id: int, step: int, note: str | None, now: datetime) -> None:
+        closed = now.isoformat() if step == 6 else None
+        await self._execute(
+            "UPDATE cases SET step = ?, return_note = ?, closed_at = ?, version = version + 1"
+            " WHERE id = ?",
+            (step, note, closed, case_id),
+        )
+
+
+class TaskRepository(Repository):
+    async def open(self, case_id: int, step: int, started: datetime, due: datetime) -> int:
+        return await self._insert(
+            "INSERT INTO tasks (case_id, step, started_at, due_at) VALUES (?, ?, ?, ?)",
+            (case_id, step, started.isoformat(), due.isoformat()),
+        )
+
+    async def current(self, case_id: int) -> Task | None:
+        row = await self._one(
+            "SELECT * FROM tasks WHERE case_id = ? AND done_at IS NULL", (case_id,)
+        )
+        return None if row is None else Task(**as_dict(row))
+
+    async def close(self, task_id: int, by: int, outcome: str, now: datetime) -> None:
+        await self._execute(
+            "UPDATE tasks SET done_at = ?, done_by = ?, outcome = ? WHERE id = ?",
+            (now.isoformat(), by, outcome, task_id),
+        )
+
+    async def last_done(self, case_id: int) -> Task | None:
+        row = await self._one(
+            "SELECT * FROM tasks WHERE case_id = ? AND done_at IS NOT NULL"
+            " ORDER BY done_at DESC, id DESC LIMIT 1",
+            (case_id,),
+        )
+        return None if row is None else Task(**as_dict(row))
+
+    async def for_case(self, case_id: int) -> list[Task]:
+        rows = await self._all("SELECT * FROM tasks WHERE case_id = ? ORDER BY id", (case_id,))
+        return [Task(**as_dict(r)) for r in rows]
+
+    async def open_tasks(self) -> list[Task]:
+        rows = await self._all("SELECT * FROM tasks WHERE done_at IS NULL ORDER BY due_at")
+        return [Task(**as_dict(r)) for r in rows]
+
+
+class EntryRepository(Repository):
+    async def add(self, case_id: int, fields: Mapping[str, Any]) -> Entry:
+        row = await self._one(
+            "SELECT COALESCE(MAX(number), 0) + 1 AS n FROM entries WHERE case_id = ?", (case_id,)
+        )
+        number = row["n"] if row else 1
+        cols = ", ".join(ENTRY_FIELDS)
+        entry_id = await self._insert(
+            f"INSERT INTO entries (case_id, number, {cols}) VALUES (?, ?, {marks(ENTRY_FIELDS)})",
+            (case_id, number, *(fields[f] for f in ENTRY_FIELDS)),
+        )
+        entry = await self.get(entry_id)
+        assert entry is not None
+        return entry
+
+    async def get(self, entry_id: int) -> Entry | None:
+        row = await self._one("SELECT * FROM entries WHERE id = ? AND removed = 0", (entry_id,))
+        return None if row is None else Entry(**as_dict(row))
+
+    async def by_number(self, case_id: int, number: int) -> Entry | None:
+        row = await self._one(
+            "SELECT * FROM entries WHERE case_id = ? AND number = ? AND removed = 0",
+            (case_id, number),
+        )
+        return None if row is None else Entry(**as_dict(row))
+
+    async def for_case(self, case_id: int) -> list[Entry]:
+        rows = await self._all(
+            "SELECT * FROM entries WHERE case_id = ? AND removed = 0 ORDER BY number", (case_id,)
+        )
+        return [Entry(**as_dict(r)) for r in rows]
+
+    async def update(self, entry_id: int, **changes: object) -> None:
+        allowed = {
+            *ENTRY_FIELDS, "resolution", "resolution_note", "exempt_reference", "exempt_until",
+            "review", "review_note", "published_url", "published_at",
+        }  # fmt: skip
+        unknown = set(changes) - allowed
+        if unknown:
+            raise ValueError(f"unknown entry fields {sorted(unknown)}")
+        values = [v.isoformat() if isinstance(v, date | datetime) else v for v in changes.values()]
+        sets = ", ".join(f"{k} = ?" for k in changes)
+        await self._execute(f"UPDATE entries SET {sets} WHERE id = ?", (*values, entry_id))
+
+    async def remove(self, entry_id: int) -> None:
+        await self._execute("UPDATE entries SET removed = 1 WHERE id = ?", (entry_id,))
+
+
+class DocumentRepository(Repository):
+    async def add(
+        self,
+        *,
+        case_id: int,
+        entry_id: int | None,
+        step: int,
+        sha256: str,
+        size: int,
+        mime: str,
+        name: str,
+        channel_file_id: str | None,
+        uploaded_by: int,
+        now: datetime,
+    ) -> int:
+        return await self._insert(
+            "INSERT INTO documents (case_id, entry_id, step, sha256, size, mime, name,"
+            " channel_file_id, uploaded_by, uploaded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (case_id, entry_id, step, sha256, size, mime, name, channel_file_id, uploaded_by,
+             iso(now)),
+        )  # fmt: skip
+
+    async def find_same(self, case_id: int, entry_id: int | None, sha256: str) -> Document | None:
+        row = await self._one(
+            "SELECT * FROM documents WHERE case_id = ? AND entry_id IS ? AND sha256 = ?"
+            " AND removed = 0",
+            (case_id, entry_id, sha256),
+        )
+        return None if row is None else Document(**as_dict(row))
+
+    async def for_case(self, case_id: int) -> list[Document]:
+        rows = await self._all(
+            "SELECT * FROM documents WHERE case_id = ? AND removed = 0 ORDER BY id", (case_id,)
+        )
+        return [Document(**as_dict(r)) for r in rows]
+
+    async def for_entry(self, entry_id: int) -> list[Document]:
+        rows = await self._all(
+            "SELECT * FROM documents WHERE entry_id = ? AND removed = 0 ORDER BY id", (entry_id,)
+        )
+        return [Document(**as_dict(r)) for r in rows]
+
+    async def draft_documents(self, case_id: int) -> list[Document]:
+        rows = await self._all(
+            "SELECT * FROM documents WHERE case_id = ? AND entry_id IS NULL AND removed = 0"
+            " ORDER BY id",
+            (case_id,),
+        )
+        return [Document(**as_dict(r)) for r in rows]
+
+    async def all_hashes(self) -> set[str]:
+        return {r[0] for r in await self._all("SELECT DISTINCT sha256 FROM documents")}

@@ -1,0 +1,146 @@
+"""SQLite access: one connection in WAL mode, numbered migrations, and the unit of work.
+
+Every change goes through `Database.transaction()`: a unit of work that holds the connection
+exclusively, starts `BEGIN IMMEDIATE`, and rolls back unless `commit()` was called. One asyncio
+lock serialises units of work, so concurrent handlers never see each other's uncommitted rows and
+two simultaneous presses of one button are decided one after the other.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from storage.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_MS = 5000
+
+
+def migration_files() -> list[tuple[int, str, str]]:
+    """The shipped migrations as (number, name, sql), in order."""
+    found = []
+    for entry in resources.files("storage.migrations").iterdir():
+        name = entry.name
+        if not name.endswith(".sql"):
+            continue
+        number = int(name.split("_", 1)[0])
+        found.append((number, name, entry.read_text(encoding="utf-8")))
+    numbers = [n for n, _, _ in found]
+    if len(numbers) != len(set(numbers)):
+        raise RuntimeError(f"duplicate migration numbers in {sorted(numbers)}")
+    return sorted(found)
+
+
+class Database:
+    """The application's SQLite database file."""
+
+    def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
+        self._conn = conn
+        self.path = path
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path) -> Database:
+        """Open (creating if needed) the database at `path` and apply pending migrations."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # isolation_level=None: we issue BEGIN/COMMIT ourselves, sqlite3 must not do it implicitly.
+        conn = await aiosqlite.connect(path, isolation_level=None)
+        conn.row_factory = aiosqlite.Row
+        await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        await conn.execute("PRAGMA journal_mode = WAL")
+        await conn.execute("PRAGMA synchronous = NORMAL")
+        await conn.execute("PRAGMA foreign_keys = ON")
+        db = cls(conn, path)
+        try:
+            await db.migrate()
+        except BaseException:
+            await conn.close()
+            raise
+        return db
+
+    async def close(self) -> None:
+        await self._conn.close()
+
+    async def migrate(self, migrations: Iterable[tuple[int, str, str]] | None = None) -> list[str]:
+        """Apply the migrations not yet recorded in `schema_migrations`; return their names."""
+        await self._conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations ("
+            " number INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+        )
+        async with self._conn.execute("SELECT number FROM schema_migrations") as cur:
+            done = {row[0] for row in await cur.fetchall()}
+        applied = []
+        for number, name, sql in migrations if migrations is not None else migration_files():
+            if number in done:
+                continue
+            # executescript() would COMMIT on its own; running the statements one by one keeps
+            # each migration all-or-nothing together with its record.
+            await self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in split_sql(sql):
+                    await self._conn.execute(statement)
+                await self._conn.execute(
+                    "INSERT INTO schema_migrations (number, name, applied_at)"
+                    " VALUES (?, ?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
+                    (number, name),
+                )
+            except BaseException:
+                await self._conn.execute("ROLLBACK")
+                raise
+            await self._conn.execute("COMMIT")
+            log.info("applied migration %s", name)
+            applied.append(name)
+        return applied
+
+    async def applied_migrations(self) -> list[str]:
+        async with self._conn.execute("SELECT name FROM schema_migrations ORDER BY number") as cur:
+            return [row[0] for row in await cur.fetchall()]
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[UnitOfWork]:
+        """A unit of work; it commits only through `uow.commit()`, otherwise rolls back."""
+        async with self._lock:
+            await self._conn.execute("BEGIN IMMEDIATE")
+            uow = UnitOfWork(self._conn)
+            try:
+                yield uow
+            finally:
+                if not uow.committed:
+                    await self._conn.execute("ROLLBACK")
+
+    async def pragma(self, name: str) -> Any:
+        async with self._conn.execute(f"PRAGMA {name}") as cur:
+            row = await cur.fetchone()
+            return None if row is None else row[0]
+
+
+def split_sql(script: str) -> list[str]:
+    """Split a migration into statements; `;` ends a statement outside BEGIN...END blocks."""
+    statements: list[str] = []
+    current: list[str] = []
+    depth = 0
+    for line in script.splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith("--"):
+            continue
+        current.append(line)
+        upper = stripped.upper()
+        if upper.endswith("BEGIN"):
+            depth += 1
+        if depth and upper.startswith("END"):
+            depth -= 1
+        if depth == 0 and stripped.endswith(";"):
+            statements.append("\n".join(current))
+            current = []
+    if current:
+        statements.append("\n".join(current))
+    return statements

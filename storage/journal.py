@@ -1,0 +1,123 @@
+"""Repositories of what happened and what is pending: the audit trail, dialogs and the outbox."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from bot.models import AuditRecord
+from storage.base import Repository, as_dict
+
+
+class AuditRepository(Repository):
+    """Append-only: the table's triggers refuse UPDATE and DELETE."""
+
+    async def append(
+        self,
+        *,
+        at: datetime,
+        action: str,
+        user_id: int | None = None,
+        external_id: str | None = None,
+        role: str | None = None,
+        opd_id: int | None = None,
+        case_id: int | None = None,
+        step: int | None = None,
+        outcome: str = "ok",
+        note: str | None = None,
+        message_id: str | None = None,
+    ) -> None:
+        await self._execute(
+            "INSERT INTO audit (at, user_id, external_id, role, opd_id, case_id, step, action,"
+            " outcome, note, message_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (at.isoformat(), user_id, external_id, role, opd_id, case_id, step, action, outcome,
+             note, message_id),
+        )  # fmt: skip
+
+    async def for_case(self, case_id: int) -> list[AuditRecord]:
+        rows = await self._all("SELECT * FROM audit WHERE case_id = ? ORDER BY id", (case_id,))
+        return [AuditRecord(**as_dict(r)) for r in rows]
+
+    async def all(self) -> list[AuditRecord]:
+        return [
+            AuditRecord(**as_dict(r)) for r in await self._all("SELECT * FROM audit ORDER BY id")
+        ]
+
+
+class DialogRepository(Repository):
+    """What the bot waits for from each person; one pending input per person."""
+
+    async def get(self, user_id: int) -> tuple[str, dict[str, Any]] | None:
+        row = await self._one("SELECT kind, data FROM dialogs WHERE user_id = ?", (user_id,))
+        return None if row is None else (row["kind"], json.loads(row["data"]))
+
+    async def set(self, user_id: int, kind: str, data: dict[str, Any], now: datetime) -> None:
+        await self._execute(
+            "INSERT INTO dialogs (user_id, kind, data, updated_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (user_id) DO UPDATE SET kind = excluded.kind, data = excluded.data,"
+            " updated_at = excluded.updated_at",
+            (user_id, kind, json.dumps(data), now.isoformat()),
+        )
+
+    async def clear(self, user_id: int) -> bool:
+        return await self._execute("DELETE FROM dialogs WHERE user_id = ?", (user_id,)) > 0
+
+
+class OutboxRepository(Repository):
+    async def enqueue(
+        self, *, key: str, user_id: int, payload: dict[str, Any], now: datetime,
+        not_before: datetime,
+    ) -> bool:  # fmt: skip
+        """Queue one notification; False (and nothing written) when its key was queued before."""
+        return (
+            await self._execute(
+                "INSERT INTO outbox (key, user_id, payload, created_at, not_before)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
+                (key, user_id, json.dumps(payload), now.isoformat(), not_before.isoformat()),
+            )
+            > 0
+        )
+
+    async def due(self, now: datetime, limit: int = 100) -> list[dict[str, Any]]:
+        rows = await self._all(
+            "SELECT o.*, u.chat_id, u.channel FROM outbox o JOIN users u ON u.id = o.user_id"
+            " WHERE o.state = 'pending' AND o.not_before <= ?"
+            " AND (o.next_try_at IS NULL OR o.next_try_at <= ?) ORDER BY o.id LIMIT ?",
+            (now.isoformat(), now.isoformat(), limit),
+        )
+        return [as_dict(r) | {"payload": json.loads(r["payload"])} for r in rows]
+
+    async def mark_sent(self, row_id: int, now: datetime) -> None:
+        await self._execute(
+            "UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1"
+            " WHERE id = ? AND state = 'pending'",
+            (now.isoformat(), row_id),
+        )
+
+    async def mark_retry(self, row_id: int, next_try: datetime, error: str) -> None:
+        await self._execute(
+            "UPDATE outbox SET attempts = attempts + 1, next_try_at = ?, last_error = ?"
+            " WHERE id = ?",
+            (next_try.isoformat(), error[:500], row_id),
+        )
+
+    async def mark_failed(self, row_id: int, error: str) -> None:
+        await self._execute(
+            "UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ?"
+            " WHERE id = ?",
+            (error[:500], row_id),
+        )
+
+    async def listing(
+        self, states: tuple[str, ...] = ("pending", "failed")
+    ) -> list[dict[str, Any]]:
+        rows = await self._all(
+            f"SELECT * FROM outbox WHERE state IN ({', '.join('?' for _ in states)}) ORDER BY id",
+            states,
+        )
+        return [as_dict(r) for r in rows]
+
+    async def count(self, state: str) -> int:
+        row = await self._one("SELECT COUNT(*) FROM outbox WHERE state = ?", (state,))
+        return int(row[0]) if row else 0

@@ -1,0 +1,121 @@
+"""Repositories of the organisation: OPDs, people and their invitations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.models import Invitation, Opd, User
+from bot.sop import Role
+from storage.base import Repository, as_dict, iso
+
+
+class OpdRepository(Repository):
+    async def upsert(self, code: str, name: str) -> bool:
+        """Insert or rename an OPD; True when something changed."""
+        row = await self._one("SELECT name FROM opds WHERE code = ?", (code,))
+        if row is not None and row["name"] == name:
+            return False
+        await self._execute(
+            "INSERT INTO opds (code, name) VALUES (?, ?)"
+            " ON CONFLICT (code) DO UPDATE SET name = excluded.name",
+            (code, name),
+        )
+        return True
+
+    async def all(self) -> list[Opd]:
+        rows = await self._all("SELECT * FROM opds WHERE active = 1 ORDER BY name")
+        return [Opd(**as_dict(r)) for r in rows]
+
+    async def get(self, opd_id: int) -> Opd | None:
+        row = await self._one("SELECT * FROM opds WHERE id = ?", (opd_id,))
+        return None if row is None else Opd(**as_dict(row))
+
+    async def by_code(self, code: str) -> Opd | None:
+        row = await self._one("SELECT * FROM opds WHERE code = ? COLLATE NOCASE", (code,))
+        return None if row is None else Opd(**as_dict(row))
+
+
+class UserRepository(Repository):
+    async def add(
+        self,
+        *,
+        name: str,
+        role: Role,
+        opd_id: int | None,
+        channel: str,
+        external_id: str,
+        chat_id: str,
+        now: datetime,
+    ) -> int:
+        return await self._insert(
+            "INSERT INTO users (name, role, opd_id, channel, external_id, chat_id, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (name, role.value, opd_id, channel, external_id, chat_id, now.isoformat()),
+        )
+
+    async def get(self, user_id: int) -> User | None:
+        row = await self._one("SELECT * FROM users WHERE id = ?", (user_id,))
+        return None if row is None else User(**as_dict(row))
+
+    async def by_external(self, channel: str, external_id: str) -> User | None:
+        row = await self._one(
+            "SELECT * FROM users WHERE channel = ? AND external_id = ?", (channel, external_id)
+        )
+        return None if row is None else User(**as_dict(row))
+
+    async def all(self) -> list[User]:
+        rows = await self._all("SELECT * FROM users ORDER BY active DESC, role, name")
+        return [User(**as_dict(r)) for r in rows]
+
+    async def with_role(self, role: Role, opd_id: int | None = None) -> list[User]:
+        """Active people holding `role` (and, for an OPD role, that OPD)."""
+        if opd_id is None:
+            rows = await self._all(
+                "SELECT * FROM users WHERE role = ? AND active = 1 ORDER BY id", (role.value,)
+            )
+        else:
+            rows = await self._all(
+                "SELECT * FROM users WHERE role = ? AND opd_id = ? AND active = 1 ORDER BY id",
+                (role.value, opd_id),
+            )
+        return [User(**as_dict(r)) for r in rows]
+
+    async def deactivate(self, user_id: int, now: datetime) -> bool:
+        return (
+            await self._execute(
+                "UPDATE users SET active = 0, deactivated_at = ? WHERE id = ? AND active = 1",
+                (now.isoformat(), user_id),
+            )
+            > 0
+        )
+
+
+class InvitationRepository(Repository):
+    async def add(self, invitation: Invitation) -> None:
+        await self._execute(
+            "INSERT INTO invitations (token, role, opd_id, name, created_by, created_at, expires_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                invitation.token,
+                invitation.role.value,
+                invitation.opd_id,
+                invitation.name,
+                invitation.created_by,
+                invitation.created_at.isoformat(),
+                invitation.expires_at.isoformat(),
+            ),
+        )
+
+    async def get(self, token: str) -> Invitation | None:
+        row = await self._one("SELECT * FROM invitations WHERE token = ?", (token,))
+        return None if row is None else Invitation(**as_dict(row))
+
+    async def mark_used(self, token: str, user_id: int, now: datetime) -> bool:
+        """Consume the invitation; False when someone else used it first."""
+        return (
+            await self._execute(
+                "UPDATE invitations SET used_by = ?, used_at = ? WHERE token = ? AND used_by IS NULL",
+                (user_id, iso(now), token),
+            )
+            > 0
+        )

@@ -1,0 +1,42 @@
+"""The unit of work: one transaction and the repositories that work inside it."""
+
+from __future__ import annotations
+
+import aiosqlite
+
+from storage.calendar import CalendarRepository
+from storage.cases import (
+    CaseRepository,
+    DocumentRepository,
+    EntryRepository,
+    RoundRepository,
+    TaskRepository,
+)
+from storage.journal import AuditRepository, DialogRepository, OutboxRepository
+from storage.people import InvitationRepository, OpdRepository, UserRepository
+
+
+class UnitOfWork:
+    """Repositories sharing one open transaction; nothing is kept unless `commit()` is awaited."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+        self.committed = False
+        self.calendar = CalendarRepository(conn)
+        self.opds = OpdRepository(conn)
+        self.users = UserRepository(conn)
+        self.invitations = InvitationRepository(conn)
+        self.rounds = RoundRepository(conn)
+        self.cases = CaseRepository(conn)
+        self.tasks = TaskRepository(conn)
+        self.entries = EntryRepository(conn)
+        self.documents = DocumentRepository(conn)
+        self.audit = AuditRepository(conn)
+        self.dialogs = DialogRepository(conn)
+        self.outbox = OutboxRepository(conn)
+
+    async def commit(self) -> None:
+        if self.committed:
+            raise RuntimeError("unit of work committed twice")
+        await self._conn.execute("COMMIT")
+        self.committed = True
