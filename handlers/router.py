@@ -47,6 +47,11 @@ async def route(ev: Event, ctx: Ctx, files: FileSource) -> Response | None:
         if ev.command is not None:
             handler = COMMANDS.get(ev.command, common.menu)
             return await handler(req)
+        if ev.file is not None and opd.CAPTION.match(ev.caption or ""):
+            # An explicit `#3` caption names its entry, whatever the bot was waiting for.
+            captioned = await opd.file_with_caption(req)
+            if captioned is not None:
+                return captioned
         if pending and pending[0] in DIALOGS:
             if ev.file is not None and pending[0] not in ("draft_file", "entry_files"):
                 return Response().add(t("expected-text"), [[common.btn(t("btn-cancel"), "cx")]])

@@ -1,0 +1,166 @@
+"""The whole SOP for two OPDs, five people, a return at step 2 and an entry returned at step 4."""
+
+from __future__ import annotations
+
+import hashlib
+
+from bot.fakeapi.people import FakePerson
+from bot.sop import Role
+from tests.e2e.conftest import Harness
+
+PDF = b"%PDF-1.4\n" + b"laporan keuangan " * 500
+PDF2 = b"%PDF-1.7\n" + b"renstra dinas " * 300
+
+
+async def join(h: Harness, uid: int, name: str, role: Role, opd: str | None = None) -> FakePerson:
+    token = await h.invite(role, opd, name)
+    person = h.fake.person(uid, name.split()[-1])
+    await person.send(f"/start {token}")
+    await person.wait_for_text("Selamat bergabung")
+    return person
+
+
+async def add_entry(p: FakePerson, title: str, summary: str, category: str) -> None:
+    await p.press("➕ Tambah entri")
+    await p.wait_for_text("Judul informasi")
+    await p.send(title)
+    await p.wait_for_text("Ringkasan isi")
+    await p.send(summary)
+    await p.wait_for_text("Kategori informasi")
+    await p.press(category)
+    await p.wait_for_text("disimpan")
+
+
+async def test_a_whole_round_for_two_opds_reaches_publication(harness: Harness) -> None:
+    h = harness
+    await h.add_opds("DINKES", "DISHUB")
+    pejabat = await join(h, 3001, "Bapak Andi", Role.PEJABAT)
+    rina = await join(h, 3002, "Ibu Rina", Role.UTAMA)
+    yusuf = await join(h, 3003, "Bapak Yusuf", Role.UTAMA)
+    dinkes = await join(h, 3004, "Ibu Sari", Role.PENDUKUNG, "DINKES")
+    dishub = await join(h, 3005, "Bapak Joko", Role.PENDUKUNG, "DISHUB")
+
+    # Round with both OPDs.
+    await pejabat.send("/menu")
+    await pejabat.wait_for_text("Silakan pilih")
+    await pejabat.press("➕ Mulai putaran baru")
+    await pejabat.wait_for_text("Nama putaran")
+    await pejabat.send("DIP Semester I 2027")
+    await pejabat.wait_for_text("Pilih OPD")
+    await pejabat.press("Pilih semua")
+    await pejabat.wait_until(lambda m: "Terpilih: 2" in m.text)
+    await pejabat.press("✅ Buat putaran")
+    created = await pejabat.wait_for_text("dibuat untuk 2 OPD")
+    assert "paling lambat Selasa, 2 Maret 2027 pukul 16.00 WIB" in created.text
+
+    # Step 1 for DINKES: two entries; for DISHUB: one entry and a draft file.
+    await pejabat.press("DINKES")
+    await pejabat.wait_for_text("Langkah 1")
+    await add_entry(pejabat, "Laporan Keuangan 2026", "LKPD Dinas Kesehatan", "Berkala")
+    await pejabat.press("⬅️ Kembali ke berkas")
+    await pejabat.wait_for_text("#1 Laporan Keuangan 2026")
+    await add_entry(pejabat, "Renstra 2025-2029", "Rencana strategis", "Setiap saat")
+    await pejabat.press("⬅️ Kembali ke berkas")
+    await pejabat.wait_for_text("#2 Renstra")
+    await pejabat.press("📤 Kirim ke PPID Utama")
+    sent = await pejabat.wait_for_text("sudah dikirim ke PPID Utama")
+    assert "Selasa, 2 Maret 2027 pukul 16.00 WIB" in sent.text
+
+    # Both PPID Utama are told; Rina returns it with a reason.
+    for utama in (rina, yusuf):
+        notice = await utama.wait_for_text("Langkah 2")
+        assert "Dinas Dinkes" in notice.text and "#2 Renstra" in notice.text
+    await rina.press("↩️ Kembalikan untuk revisi")
+    await rina.wait_for_text("alasan pengembalian")
+    await rina.send("Tambahkan ringkasan yang lebih jelas")
+    await rina.wait_for_text("dikembalikan ke Pejabat PID")
+    back = await pejabat.wait_for_text("Dikembalikan dengan catatan")
+    assert "Tambahkan ringkasan yang lebih jelas" in back.text
+
+    # Yusuf's old button is stale now.
+    await yusuf.press("✅ Setujui, teruskan ke OPD")
+    assert "sudah diproses oleh Ibu Rina" in await yusuf.next_toast()
+
+    # Pejabat sends again; Yusuf approves.
+    await pejabat.press("📤 Kirim ke PPID Utama")
+    await pejabat.wait_for_text("sudah dikirim")
+    await yusuf.wait_until(lambda m: "Langkah 2" in m.text and "Kembalikan" in str(m.buttons))
+    await yusuf.press("✅ Setujui, teruskan ke OPD")
+    await yusuf.wait_for_text("diteruskan ke PPID Pendukung")
+
+    # Step 3: the DINKES officer answers both entries.
+    task = await dinkes.wait_for_text("Langkah 3")
+    assert "0 dari 2 entri lengkap" in task.text
+    await dinkes.press("⬜ #1")
+    await dinkes.wait_until(lambda m: "📎 Kirim berkas" in str(m.buttons))
+    await dinkes.press("📎 Kirim berkas")
+    await dinkes.wait_for_text("Silakan kirim dokumen untuk entri #1")
+    await dinkes.send_document("lkpd.pdf", PDF)
+    await dinkes.wait_for_text("1 dari 2 entri lengkap")
+    await dinkes.send_document("lkpd-lagi.pdf", PDF)
+    await dinkes.wait_for_text("sudah pernah diterima")
+    await dinkes.send_document("renstra.pdf", PDF2, caption="#2")
+    await dinkes.wait_for_text("2 dari 2 entri lengkap")
+    await dinkes.press("✅ Selesai")
+    await dinkes.wait_until(lambda m: "📤 Kirim ke PPID Utama" in str(m.buttons))
+    await dinkes.press("📤 Kirim ke PPID Utama")
+    await dinkes.wait_for_text("Dokumen Dinas Dinkes dikirim")
+
+    # Step 4: Rina returns entry #2, approving #1.
+    await rina.wait_until(lambda m: "Langkah 4" in m.text)
+    await rina.press("📄 Dokumen #1")
+    got = await rina.wait_until(lambda m: m.document is not None)
+    assert got.document is not None and got.document.data == PDF
+    await rina.press("↩️ Kembalikan entri tertentu")
+    await rina.wait_for_text("Pilih entri yang dikembalikan")
+    await rina.press("⬜ #2 Renstra 2025-2029")
+    await rina.wait_until(lambda m: "Terpilih: 1" in m.text)
+    await rina.press("Lanjut ➡️")
+    await rina.wait_for_text("catatan untuk OPD")
+    await rina.send("Mohon unggah versi yang ditandatangani")
+    await rina.wait_for_text("1 entri dikembalikan")
+    again = await dinkes.wait_for_text("Mohon unggah versi yang ditandatangani")
+    assert "⬜ #2" in str(again.buttons) and "#1" not in str(again.buttons)
+    await dinkes.send_document("renstra-ttd.pdf", PDF2 + b"ttd", caption="#2")
+    await dinkes.wait_for_text("lengkap")
+    await dinkes.press("✅ Selesai")
+    await dinkes.wait_until(lambda m: "📤 Kirim ke PPID Utama" in str(m.buttons))
+    await dinkes.press("📤 Kirim ke PPID Utama")
+    await dinkes.wait_for_text("dikirim ke PPID Utama")
+    await yusuf.wait_until(lambda m: "Langkah 4" in m.text and "✅ 2 dokumen" in m.text)
+    await yusuf.press("✅ Setujui semua, teruskan ke Pejabat PID")
+    await yusuf.wait_for_text("disetujui dan diteruskan")
+
+    # Step 5: the Pejabat records one address for both and closes the case.
+    await pejabat.wait_until(lambda m: "Langkah 5" in m.text)
+    await pejabat.press("🌐 Satu alamat untuk semua")
+    await pejabat.wait_for_text("Alamat (URL)")
+    await pejabat.send("bukan alamat")
+    await pejabat.wait_for_text("Alamat tidak valid")
+    await pejabat.send("https://ppid.pontianak.go.id/dip/dinkes-2027")
+    await pejabat.wait_for_text("Alamat dicatat untuk 2 entri")
+    await pejabat.wait_until(lambda m: "#2 Renstra 2025-2029 [Setiap saat] — 🌐 terbit" in m.text)
+    await pejabat.press("✅ Tandai sudah terbit")
+    done = await pejabat.wait_for_text("selesai: 2 entri terbit")
+    assert done
+    await dinkes.wait_for_text("sudah diterbitkan")
+
+    # Documents are stored by hash, with their bytes.
+    ctx = h.ctx
+    async with ctx.db.transaction() as uow:
+        dinkes_case = next(c for c in await uow.cases.all() if c.step == 6)
+        docs = await uow.documents.for_case(dinkes_case.id)
+        trail = await uow.audit.for_case(dinkes_case.id)
+        tasks = await uow.tasks.for_case(dinkes_case.id)
+    assert sorted(d.sha256 for d in docs) == sorted(
+        hashlib.sha256(b).hexdigest() for b in (PDF, PDF2, PDF2 + b"ttd")
+    )
+    for d in docs:
+        assert ctx.files.path_for(d.sha256).read_bytes() in (PDF, PDF2, PDF2 + b"ttd")
+    actions = [a.action for a in trail if a.outcome == "ok"]
+    assert actions.count("step1:forwarded") == 2 and "step2:returned" in actions
+    assert "step4:returned" in actions and "step5:published" in actions
+    assert [t.step for t in tasks] == [1, 2, 1, 2, 3, 4, 3, 4, 5]
+    assert all(t.due_at.isoformat() == "2027-03-02T16:00:00+07:00" for t in tasks if t.step != 3)
+    assert next(t for t in tasks if t.step == 3).due_at.isoformat() == "2027-03-23T16:00:00+07:00"  # 8-15 March 2027: Nyepi, Idul Fitri
+    assert dishub  # the DISHUB officer joined; their case waits in step 1
