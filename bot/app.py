@@ -37,7 +37,9 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def build_application(settings: Settings, clock: Clock = _utc_now, rate_limit: bool = True) -> Application[Any, Any, Any, Any, Any, Any]:
+def build_application(
+    settings: Settings, clock: Clock = _utc_now, rate_limit: bool = True
+) -> Application[Any, Any, Any, Any, Any, Any]:
     assert settings.telegram_token is not None
     builder = Application.builder().token(settings.telegram_token.get_secret_value())
     if settings.telegram_base_url:
@@ -45,7 +47,7 @@ def build_application(settings: Settings, clock: Clock = _utc_now, rate_limit: b
     if settings.telegram_base_file_url:
         builder = builder.base_file_url(settings.telegram_base_file_url)
     if rate_limit:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
     state: dict[str, Any] = {}
 
     async def post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -59,10 +61,18 @@ def build_application(settings: Settings, clock: Clock = _utc_now, rate_limit: b
         jq = app.job_queue
         assert jq is not None
 
-        async def dispatch(_: ContextTypes.DEFAULT_TYPE) -> None:
-            await dispatch_once(ctx, sender)
+        lock = asyncio.Lock()
 
-        ctx.kick = lambda: jq.run_once(dispatch, 0, name="outbox-kick") and None
+        async def dispatch(_: ContextTypes.DEFAULT_TYPE) -> None:
+            # The repeating job and a kick may fire together; one pass at a time, or both
+            # would read the same pending rows and send them twice.
+            async with lock:
+                await dispatch_once(ctx, sender)
+
+        def kick() -> None:
+            jq.run_once(dispatch, 0, name="outbox-kick")
+
+        ctx.kick = kick
         jq.run_repeating(dispatch, interval=DISPATCH_EVERY_S, first=0.5, name="outbox")
         state.update(ctx=ctx, files=TelegramFileSource(app.bot), sender=sender)
         app.bot_data.update(state)
@@ -137,7 +147,9 @@ async def running(
             await app.shutdown()
 
 
-async def run_bot(settings: Settings, stop: asyncio.Event | None = None, clock: Clock = _utc_now) -> None:
+async def run_bot(
+    settings: Settings, stop: asyncio.Event | None = None, clock: Clock = _utc_now
+) -> None:
     """Poll Telegram (or serve a webhook) until SIGINT/SIGTERM or `stop` is set."""
     app = build_application(settings, clock)
     stop = stop or asyncio.Event()

@@ -53,7 +53,9 @@ async def dispatch_once(ctx: Ctx, sender: Sender, limit: int = 50) -> int:
             elif retry_in is not None:
                 await uow.outbox.mark_retry(row["id"], ctx.now() + retry_in, error)
             else:
-                log.warning("notice %s to user %s failed for good: %s", row["id"], row["user_id"], error)
+                log.warning(
+                    "notice %s to user %s failed for good: %s", row["id"], row["user_id"], error
+                )
                 await uow.outbox.mark_failed(row["id"], error)
             await uow.commit()
     return sent

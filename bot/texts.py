@@ -45,6 +45,7 @@ TEXTS: Final[dict[str, str]] = {
     "cli-name-invalid": "Nama harus diisi, paling banyak 200 karakter.",
     "cli-config-header": "Pengaturan yang berlaku (token disamarkan):",
     "cli-interrupted": "Dihentikan.",
+    "cli-demo-done": "Demo selesai: satu putaran lengkap untuk dua OPD, tanpa internet dan tanpa token.",
     # --- command line: organisation, people, audit, status -----------------------------------
     "cli-opd-file-missing": "Berkas {file} tidak ditemukan. Tidak ada OPD yang diimpor.",
     "cli-opd-file-unreadable": "Berkas {file} tidak dapat dibaca ({error}). Tidak ada OPD yang diimpor.",

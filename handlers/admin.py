@@ -44,7 +44,9 @@ async def invite(req: Request) -> Response:
         return await _invite(req, role, None)
     async with req.ctx.db.transaction() as uow:
         opds = await uow.opds.all()
-    rows = [[btn(o.code, "io", index, o.id) for o in opds[i : i + 3]] for i in range(0, len(opds), 3)]
+    rows = [
+        [btn(o.code, "io", index, o.id) for o in opds[i : i + 3]] for i in range(0, len(opds), 3)
+    ]
     return Response().add(t("invite-pick-opd"), rows)
 
 

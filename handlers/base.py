@@ -60,7 +60,9 @@ def btn(label: str, action: str, *args: int) -> Button:
     return Button(label=label, data=encode(action, *args))
 
 
-async def ask(req: Request, kind: str, data: dict[str, Any], text: str, cancel: bool = True) -> Response:
+async def ask(
+    req: Request, kind: str, data: dict[str, Any], text: str, cancel: bool = True
+) -> Response:
     """Remember what we wait for from this person, and ask for it."""
     async with req.ctx.db.transaction() as uow:
         await uow.dialogs.set(req.user.id, kind, data, req.ctx.now())

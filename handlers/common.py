@@ -99,7 +99,9 @@ async def details(req: Request) -> Response:
     from handlers.entries import card
 
     text = "\n\n".join(card(e) for e in v.entries) or t("entries-none")
-    files = [document_file(req, d.sha256, d.name, d.mime, d.channel_file_id) for d in v.docs_of(None)]
+    files = [
+        document_file(req, d.sha256, d.name, d.mime, d.channel_file_id) for d in v.docs_of(None)
+    ]
     reply = Reply(text=text[:4000], buttons=[[btn(t("btn-back-case"), "op", v.case.id)]])
     reply.files = files
     return Response(replies=[reply])

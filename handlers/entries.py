@@ -67,7 +67,9 @@ def entry_menu(e: Entry, lead: str = "") -> Response:
     labels = [t(f"field-{f}") for f in drafting.FIELDS]
     fields = [btn(label, "ef", e.id, i) for i, label in enumerate(labels)]
     rows = [fields[i : i + 3] for i in range(0, len(fields), 3)]
-    rows.append([btn(t("btn-add-entry"), "op", e.case_id), btn(t("btn-back-case"), "op", e.case_id)])
+    rows.append(
+        [btn(t("btn-add-entry"), "op", e.case_id), btn(t("btn-back-case"), "op", e.case_id)]
+    )
     return Response().add((lead + "\n\n" if lead else "") + card(e), rows)
 
 
@@ -134,6 +136,8 @@ async def correct(req: Request) -> Response:
         entry = await uow.entries.get(entry_id)
     assert entry is not None
     v = await cases.view(req.ctx, entry.case_id)
-    resp = Response(toast=t("category-fixed", number=entry.number, category=t(f"cat-{entry.category}")))
+    resp = Response(
+        toast=t("category-fixed", number=entry.number, category=t(f"cat-{entry.category}"))
+    )
     resp.replies.append(panel(v, req.user))
     return resp

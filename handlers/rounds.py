@@ -84,6 +84,9 @@ async def create(req: Request) -> Response:
         raise Refused("refused-stale")
     views = await cases.create_round(req.ctx, req.user, req.data["name"], req.data["chosen"])
     due = views[0].task.due_at if views[0].task else req.ctx.now()
-    rows = [[btn(v.opd.code, "op", v.case.id) for v in views[i : i + 3]] for i in range(0, len(views), 3)]
+    rows = [
+        [btn(v.opd.code, "op", v.case.id) for v in views[i : i + 3]]
+        for i in range(0, len(views), 3)
+    ]
     text = t("round-created", name=views[0].round.name, count=len(views), deadline=deadline(due))
     return Response().add(text, rows)

@@ -12,7 +12,7 @@ from bot.services.context import Ctx, refuse
 from bot.texts import t
 from bot.workflow import Refused
 from handlers import admin, common, entries, onboarding, opd, pejabat, ppid_utama, rounds
-from handlers.base import BUTTONS, COMMANDS, DIALOGS, Request
+from handlers.base import BUTTONS, COMMANDS, DIALOGS, Request, btn
 from handlers.codec import BadButton, decode
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,9 @@ async def route(ev: Event, ctx: Ctx, files: FileSource) -> Response | None:
                          external_id=ev.external_id, message_id=ev.message_id)  # fmt: skip
             if user is not None:
                 return _answer(ev, t("refused-inactive"))
-            return _answer(ev, t("start-not-invited" if ev.command == "start" else "help-not-invited"))
+            return _answer(
+                ev, t("start-not-invited" if ev.command == "start" else "help-not-invited")
+            )
         req = Request(ev=ev, user=user, ctx=ctx, files=files)
         if pending:
             req.data = pending[1] | {"_kind": pending[0]}
@@ -54,7 +56,7 @@ async def route(ev: Event, ctx: Ctx, files: FileSource) -> Response | None:
                 return captioned
         if pending and pending[0] in DIALOGS:
             if ev.file is not None and pending[0] not in ("draft_file", "entry_files"):
-                return Response().add(t("expected-text"), [[common.btn(t("btn-cancel"), "cx")]])
+                return Response().add(t("expected-text"), [[btn(t("btn-cancel"), "cx")]])
             return await DIALOGS[pending[0]](req)
         if ev.file is not None:
             captioned = await opd.file_with_caption(req)
@@ -85,10 +87,16 @@ async def _explain(ctx: Ctx, exc: Refused, ev: Event) -> str:
             press = decode(ev.button)
         except BadButton:
             press = None
-        if press and press.args and press.action in {"s1", "a2", "r2", "s3", "a4", "r4", "p5", "c4", "k2"}:
+        if (
+            press
+            and press.args
+            and press.action in {"s1", "a2", "r2", "s3", "a4", "r4", "p5", "c4", "k2"}
+        ):
             async with ctx.db.transaction() as uow:
                 last = await uow.tasks.last_done(press.args[0])
                 who = await uow.users.get(last.done_by) if last and last.done_by else None
             if last and who and last.done_at:
-                return t("refused-stale-by", name=who.name, at=instant(ctx.calendar.local(last.done_at)))
+                return t(
+                    "refused-stale-by", name=who.name, at=instant(ctx.calendar.local(last.done_at))
+                )
     return t(exc.key, **exc.values)

@@ -27,12 +27,12 @@ def entry_state(e: Entry, v: CaseView) -> str:
         return t("state-published")
     if e.review == "returned":
         return t("state-returned", note=e.review_note or "")
+    if e.resolution in ("not_held", "exempt"):
+        return t(f"state-{e.resolution}")
     if v.case.step >= 4 and e.review == "approved":
         return t("state-approved")
     if e.resolution == "documents":
         return t("state-documents", count=len(v.docs_of(e.id)))
-    if e.resolution in ("not_held", "exempt"):
-        return t(f"state-{e.resolution}")
     return t("state-none") if v.case.step == 3 else ""
 
 

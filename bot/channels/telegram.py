@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest
 
@@ -40,7 +40,9 @@ def to_event(update: Update) -> Event | None:
     mid = str(msg.message_id)
     doc = msg.document
     if doc is not None:
-        f = IncomingFile(file_id=doc.file_id, name=doc.file_name, mime=doc.mime_type, size=doc.file_size)
+        f = IncomingFile(
+            file_id=doc.file_id, name=doc.file_name, mime=doc.mime_type, size=doc.file_size
+        )
         return Event(**base, file=f, caption=msg.caption, message_id=mid)  # type: ignore[arg-type]
     if msg.photo:
         p = msg.photo[-1]
@@ -60,14 +62,17 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     if not reply.buttons:
         return None
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in reply.buttons]
+        [
+            [InlineKeyboardButton(b.label, callback_data=b.data) for b in row]
+            for row in reply.buttons
+        ]
     )
 
 
 class TelegramSender:
     """Sends neutral replies into one chat."""
 
-    def __init__(self, bot: object) -> None:
+    def __init__(self, bot: Bot) -> None:
         self.bot = bot
 
     async def send(
@@ -77,7 +82,9 @@ class TelegramSender:
         text = reply.text[:MAX_TEXT]
         if edit_message is not None and reply.edit:
             try:
-                await edit_message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=keyboard(reply))
+                await edit_message.edit_text(
+                    text, parse_mode=ParseMode.HTML, reply_markup=keyboard(reply)
+                )
                 return
             except BadRequest as exc:
                 if "not modified" in str(exc).lower():
@@ -85,34 +92,38 @@ class TelegramSender:
                 raise
         for f in reply.files:
             await self.send_file(chat_id, f)
-        await bot.send_message(chat_id, text, parse_mode=ParseMode.HTML, reply_markup=keyboard(reply))  # type: ignore[attr-defined]
+        await bot.send_message(
+            chat_id, text, parse_mode=ParseMode.HTML, reply_markup=keyboard(reply)
+        )
 
     async def send_file(self, chat_id: str | int, f: OutgoingFile) -> None:
         bot = self.bot
         if f.file_id:
             try:
-                await bot.send_document(chat_id, f.file_id, caption=f.caption)  # type: ignore[attr-defined]
+                await bot.send_document(chat_id, f.file_id, caption=f.caption)
                 return
             except BadRequest:
                 log.info("re-uploading %s: its file id is no longer valid", f.name)
         if f.path is None:
             return
         with f.path.open("rb") as fh:
-            await bot.send_document(chat_id, fh, filename=f.name, caption=f.caption)  # type: ignore[attr-defined]
+            await bot.send_document(chat_id, fh, filename=f.name, caption=f.caption)
 
 
-async def answer(
-    update: Update, response: Response | None, sender: TelegramSender
-) -> None:
+async def answer(update: Update, response: Response | None, sender: TelegramSender) -> None:
     """Render the router's response to the update it answers."""
     query = update.callback_query
     if query is not None:
         toast = response.toast if response else None
-        await query.answer(toast[:200] if toast else None, show_alert=bool(response and response.alert))
+        await query.answer(
+            toast[:200] if toast else None, show_alert=bool(response and response.alert)
+        )
     if response is None or update.effective_chat is None:
         return
     chat_id = update.effective_chat.id
-    edit_target = query.message if query is not None and isinstance(query.message, Message) else None
+    edit_target = (
+        query.message if query is not None and isinstance(query.message, Message) else None
+    )
     for reply in response.replies:
         await sender.send(chat_id, reply, edit_target)
 

@@ -20,7 +20,7 @@ from typing import BinaryIO, Final, Literal
 
 import httpx
 import telegram
-from telegram.error import BadRequest, RetryAfter, TelegramError
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
@@ -121,8 +121,10 @@ async def telegram_file_chunks(
     except BadRequest as exc:
         kind: FailureKind = "too_big" if "too big" in exc.message.lower() else "refused"
         raise DownloadFailed(kind, exc.message) from None
-    except TelegramError as exc:
+    except NetworkError as exc:  # TimedOut included
         raise DownloadFailed("network", type(exc).__name__) from None
+    except TelegramError as exc:  # Forbidden, InvalidToken ...
+        raise DownloadFailed("refused", type(exc).__name__) from None
     file_path = tg_file.file_path
     if not file_path:
         raise DownloadFailed("refused", "Telegram gave no file path")

@@ -18,6 +18,8 @@ def register(sub: Any) -> None:
         help="tanpa token: jangan jalankan demo, hanya tampilkan cara mendapatkan token",
     )
     run.set_defaults(func=cmd_run)
+    demo = sub.add_parser("demo", help="demo luring: satu putaran lengkap dengan orang tiruan")
+    demo.set_defaults(func=cmd_demo)
     config = sub.add_parser("config", help="tampilkan pengaturan yang berlaku (token disamarkan)")
     config.set_defaults(func=cmd_config)
 
@@ -33,9 +35,22 @@ async def cmd_config(args: argparse.Namespace, settings: Settings) -> int:
 
 async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     if settings.telegram_token is None:
-        print(plain("cli-no-token"), file=sys.stderr)
-        return 2
+        if args.no_demo:
+            print(plain("cli-no-token"), file=sys.stderr)
+            return 2
+        await cmd_demo(args, settings)
+        print(plain("cli-no-token"))
+        return 0
     from bot.app import run_bot
 
     await run_bot(settings)
+    return 0
+
+
+async def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.demo import run_demo
+
+    print(await run_demo())
+    print()
+    print(plain("cli-demo-done"))
     return 0

@@ -97,7 +97,7 @@ async def my_tasks(ctx: Ctx, user: User) -> list[CaseView]:
     async with ctx.db.transaction() as uow:
         cases = await uow.cases.all(opd_id=user.opd_id if user.role == Role.PENDUKUNG else None)
         views = [await load(uow, c.id) for c in cases if acts_on(user, c)]
-    return sorted(views, key=lambda v: (v.task.due_at if v.task else datetime.max.astimezone()))
+    return sorted(views, key=lambda v: v.task.due_at if v.task else datetime.max.astimezone())
 
 
 async def status(ctx: Ctx, user: User) -> list[tuple[Round, list[CaseView]]]:

@@ -47,7 +47,9 @@ async def audit(
         at=now,
         action=action,
         user_id=user.id if user else None,
-        external_id=external_id if external_id is not None else (user.external_id if user else None),
+        external_id=external_id
+        if external_id is not None
+        else (user.external_id if user else None),
         role=user.role.value if user else None,
         opd_id=opd_id if opd_id is not None else (user.opd_id if user else None),
         case_id=case_id,

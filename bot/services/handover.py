@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.models import Case, User
-from bot.sop import CLOSED, STEPS, Role
 from bot.services.context import Ctx, audit
+from bot.sop import CLOSED, STEPS, Role
 from bot.workflow import Refused, Transition
 from storage.uow import UnitOfWork
 

@@ -67,9 +67,7 @@ async def declare_not_held(ctx: Ctx, user: User, entry_id: int, reason: str) -> 
     )  # fmt: skip
 
 
-async def propose_exempt(
-    ctx: Ctx, user: User, entry_id: int, reference: str, until: date
-) -> Entry:
+async def propose_exempt(ctx: Ctx, user: User, entry_id: int, reference: str, until: date) -> Entry:
     ref, until = check_exempt(reference, until, ctx.now().date())
     return await _resolve(
         ctx, user, entry_id, "entry:exempt", resolution="exempt", exempt_reference=ref,

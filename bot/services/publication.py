@@ -23,7 +23,9 @@ def totals(v: CaseView) -> Totals:
     return Totals(
         published=sum(1 for e in v.entries if publishable(e)),
         not_held=sum(1 for e in v.entries if e.resolution == "not_held"),
-        exempt=sum(1 for e in v.entries if e.resolution == "exempt" or e.category == "dikecualikan"),
+        exempt=sum(
+            1 for e in v.entries if e.resolution == "exempt" or e.category == "dikecualikan"
+        ),
     )
 
 

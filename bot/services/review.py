@@ -37,7 +37,9 @@ async def _decide(
                 transition = approve_draft(v.entries)
             else:
                 transition = (
-                    return_entries(v.entries, chosen, note) if note else approve_documents(v.entries)
+                    return_entries(v.entries, chosen, note)
+                    if note
+                    else approve_documents(v.entries)
                 )
         await claim(uow, v.case, version)
         if step == 4 and transition.to_step == 5:

@@ -49,7 +49,9 @@ async def receive(
     async with ctx.db.transaction() as uow:
         await _target(uow, user, case_id, entry_id)
     try:
-        accepted = check(incoming.name, incoming.mime, incoming.size, ctx.settings.max_document_bytes)
+        accepted = check(
+            incoming.name, incoming.mime, incoming.size, ctx.settings.max_document_bytes
+        )
     except FileRejected as exc:
         raise Refused(f"refused-file-{exc.reason}", limit=ctx.settings.max_document_mb) from None
     try:

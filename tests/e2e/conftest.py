@@ -13,9 +13,9 @@ import pytest
 from bot.app import build_application, running
 from bot.config import Settings
 from bot.fakeapi.server import FakeTelegram
+from bot.services import people
 from bot.services.context import Ctx
 from bot.sop import Role
-from bot.services import people
 
 
 @dataclass

@@ -147,8 +147,10 @@ async def test_cancellation_mid_stream_leaves_nothing(store: FileStore, first_ch
         finally:
             closed = True
 
-    task = asyncio.create_task(store.store(slow(), max_bytes=1_000_000, ext="pdf"))
-    await started.wait()
+    task = asyncio.create_task(store.store(slow(), max_bytes=10_000_000, ext="pdf"))
+    waiter = asyncio.create_task(started.wait())
+    await asyncio.wait({task, waiter}, timeout=10, return_when=asyncio.FIRST_COMPLETED)
+    assert started.is_set(), task
     assert len(files_under(store.tmp_dir)) == 1  # the upload really was in progress
     task.cancel()
     with pytest.raises(asyncio.CancelledError):

@@ -29,7 +29,7 @@ JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01"
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00"
 ELF = b"\x7fELF\x02\x01\x01\x00"
-CSV_UTF8 = "nama,jumlah\nDinas Pendidikan,3\nKelurahan Sungai Jawi,5\n".encode()
+CSV_UTF8 = b"nama,jumlah\nDinas Pendidikan,3\nKelurahan Sungai Jawi,5\n"
 
 
 # --- sanitize_name --------------------------------------------------------------------------
@@ -59,7 +59,9 @@ def test_sanitize_name_keeps_a_safe_base_name(raw: str, expected: str) -> None:
     assert sanitize_name(raw) == expected
 
 
-@pytest.mark.parametrize("raw", [None, "", "   ", ".", "..", "...", "....", "../..", "/", "\\", "<>"])
+@pytest.mark.parametrize(
+    "raw", [None, "", "   ", ".", "..", "...", "....", "../..", "/", "\\", "<>"]
+)
 def test_sanitize_name_falls_back_when_nothing_is_left(raw: str | None) -> None:
     assert sanitize_name(raw) == "dokumen"
 
@@ -136,7 +138,7 @@ def test_sanitized_names_are_never_empty_nor_dangerous(raw: str) -> None:
     assert result
     assert len(result) <= MAX_NAME_LENGTH
     assert not result.startswith(".")
-    assert not set(result) & set('<>:"/\\|?*\'&\x00')
+    assert not set(result) & set("<>:\"/\\|?*'&\x00")
     assert all(not unicodedata.category(c).startswith("C") for c in result)
     assert sanitize_name(result) == result
 
@@ -231,7 +233,9 @@ def test_check_declared_gives_the_reason_of_a_refusal(
 
 def test_check_gives_a_clean_name_and_the_canonical_mime_type() -> None:
     accepted = check("..\\<i>Laporan.PDF", "application/octet-stream", 1234, 20 * MB)
-    assert accepted == AcceptedFile(name="iLaporan.PDF", ext="pdf", mime="application/pdf", size=1234)
+    assert accepted == AcceptedFile(
+        name="iLaporan.PDF", ext="pdf", mime="application/pdf", size=1234
+    )
 
 
 def test_check_adds_the_extension_inferred_from_the_mime_type() -> None:

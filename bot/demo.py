@@ -1,0 +1,202 @@
+"""The offline demo: a whole round for two OPDs, played by simulated people against the embedded
+fake Bot API, printed as a readable transcript. No token and no network needed."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from bot.app import build_application, running
+from bot.config import Settings
+from bot.fakeapi.models import ChatMessage
+from bot.fakeapi.people import FakePerson
+from bot.fakeapi.server import FakeTelegram
+from bot.services import people
+from bot.services.context import Ctx
+from bot.sop import Role
+
+OPDS = (("DINKES", "Dinas Kesehatan"), ("DISHUB", "Dinas Perhubungan"))
+PDF = b"%PDF-1.4\n% demo\n" + b"Laporan Keuangan Pemerintah Daerah 2026\n" * 200
+XLSX = b"PK\x03\x04" + b"\x00" * 26 + b"xl/workbook.xml" + b"\x00" * 500
+
+
+class Script:
+    """The people of the demo and what they do, step by step."""
+
+    def __init__(self, fake: FakeTelegram, ctx: Ctx) -> None:
+        self.fake, self.ctx = fake, ctx
+
+    async def join(self, uid: int, name: str, role: Role, opd: str | None = None) -> FakePerson:
+        made = await people.invite(self.ctx.db, role=role, opd_code=opd, name=name,
+                                   created_by="demo", now=self.ctx.now(),
+                                   bot_username=self.ctx.bot_username)  # fmt: skip
+        person = self.fake.person(uid, name.split()[-1])
+        await person.send(f"/start {made.invitation.token}")
+        await person.wait_for_text("Selamat bergabung")
+        return person
+
+    @staticmethod
+    async def entry(p: FakePerson, title: str, summary: str, category: str) -> None:
+        await p.press("➕ Tambah entri")
+        await p.wait_for_text("Judul informasi")
+        await p.send(title)
+        await p.wait_for_text("Ringkasan isi")
+        await p.send(summary)
+        await p.wait_for_text("Kategori informasi")
+        await p.press(category)
+        await p.wait_for_text("disimpan")
+        await p.press("⬅️ Kembali ke berkas")
+        await p.wait_until(lambda m: title in m.text and "Kirim ke PPID Utama" in str(m.buttons))
+
+    async def play(self) -> None:
+        async with self.ctx.db.transaction() as uow:
+            for code, name in OPDS:
+                await uow.opds.upsert(code, name)
+            await uow.commit()
+        andi = await self.join(101, "Bapak Andi", Role.PEJABAT)
+        rina = await self.join(102, "Ibu Rina", Role.UTAMA)
+        yusuf = await self.join(103, "Bapak Yusuf", Role.UTAMA)
+        sari = await self.join(104, "Ibu Sari", Role.PENDUKUNG, "DINKES")
+        joko = await self.join(105, "Bapak Joko", Role.PENDUKUNG, "DISHUB")
+
+        await andi.send("/menu")
+        await andi.wait_for_text("Silakan pilih")
+        await andi.press("➕ Mulai putaran baru")
+        await andi.wait_for_text("Nama putaran")
+        await andi.send("DIP Semester I 2027")
+        await andi.wait_for_text("Pilih OPD")
+        await andi.press("Pilih semua")
+        await andi.wait_until(lambda m: "Terpilih: 2" in m.text)
+        await andi.press("✅ Buat putaran")
+        await andi.wait_for_text("dibuat untuk 2 OPD")
+
+        # Step 1, DINKES: two entries; Rina returns the draft once (step 2), then approves.
+        await andi.press("DINKES")
+        await andi.wait_for_text("Langkah 1")
+        await self.entry(
+            andi, "Laporan Keuangan 2026", "LKPD Dinas Kesehatan tahun 2026", "Berkala"
+        )
+        await self.entry(andi, "Data Puskesmas", "Daftar puskesmas dan layanannya", "Setiap saat")
+        await andi.press("📤 Kirim ke PPID Utama")
+        await andi.wait_for_text("sudah dikirim")
+        await rina.wait_until(lambda m: "Kesehatan" in m.text and "Langkah 2" in m.text)
+        await rina.press("↩️ Kembalikan untuk revisi")
+        await rina.wait_for_text("alasan pengembalian")
+        await rina.send("Mohon tambahkan data jumlah tenaga kesehatan")
+        await rina.wait_for_text("dikembalikan")
+        await andi.wait_for_text("Dikembalikan dengan catatan")
+        await self.entry(
+            andi, "Jumlah Tenaga Kesehatan", "Rekap tenaga kesehatan per puskesmas", "Berkala"
+        )
+        await andi.press("📤 Kirim ke PPID Utama")
+        await andi.wait_for_text("sudah dikirim")
+        await rina.wait_until(lambda m: "Jumlah Tenaga" in m.text and "Setujui" in str(m.buttons))
+        await rina.press("✅ Setujui, teruskan ke OPD")
+        await rina.wait_for_text("diteruskan")
+
+        # Step 1 and 2, DISHUB: one entry; Yusuf approves.
+        await andi.send("/tugas")
+        await andi.wait_for_text("Tugas Bapak/Ibu")
+        await andi.press("Buka: DISHUB")
+        await andi.wait_for_text("Langkah 1")
+        await self.entry(
+            andi, "Data Trayek Angkutan Kota", "Trayek dan jadwal angkutan kota", "Berkala"
+        )
+        await andi.press("📤 Kirim ke PPID Utama")
+        await andi.wait_for_text("sudah dikirim")
+        await yusuf.wait_until(lambda m: "Perhubungan" in m.text and "Setujui" in str(m.buttons))
+        await yusuf.press("✅ Setujui, teruskan ke OPD")
+        await yusuf.wait_for_text("diteruskan")
+
+        # Step 3: the OPDs answer.
+        await sari.wait_for_text("Langkah 3")
+        await sari.send_document("lkpd-2026.pdf", PDF, caption="#1")
+        await sari.wait_for_text("entri lengkap")
+        await sari.press("⬜ #2")
+        await sari.wait_until(lambda m: "Tidak dikuasai" in str(m.buttons))
+        await sari.press("🚫 Tidak dikuasai")
+        await sari.wait_for_text("alasan")
+        await sari.send("Data puskesmas dikelola UPT, bukan Dinas")
+        await sari.wait_for_text("tidak dikuasai")
+        await sari.send_document("nakes.xlsx", XLSX, caption="#3")
+        await sari.wait_for_text("3 dari 3 entri lengkap")
+        await sari.send("/tugas")
+        await sari.wait_for_text("Tugas Bapak/Ibu")
+        await sari.press("Buka: DINKES")
+        await sari.wait_until(lambda m: "📤 Kirim ke PPID Utama" in str(m.buttons))
+        await sari.press("📤 Kirim ke PPID Utama")
+        await sari.wait_for_text("dikirim ke PPID Utama")
+        await joko.wait_for_text("Langkah 3")
+        await joko.send_document("trayek.pdf", PDF + b"trayek", caption="#1")
+        await joko.wait_for_text("1 dari 1 entri lengkap")
+        await joko.press("✅ Selesai")
+        await joko.wait_until(lambda m: "📤 Kirim ke PPID Utama" in str(m.buttons))
+        await joko.press("📤 Kirim ke PPID Utama")
+        await joko.wait_for_text("dikirim ke PPID Utama")
+
+        # Step 4: Rina returns DINKES entry #3 once; DISHUB is approved at once.
+        await rina.wait_until(lambda m: "Kesehatan" in m.text and "Langkah 4" in m.text)
+        await rina.press("📄 Dokumen #1")
+        await rina.wait_until(lambda m: m.document is not None)
+        await rina.press("↩️ Kembalikan entri tertentu")
+        await rina.wait_for_text("Pilih entri")
+        await rina.press("⬜ #3 Jumlah Tenaga Kesehatan")
+        await rina.wait_until(lambda m: "Terpilih: 1" in m.text)
+        await rina.press("Lanjut ➡️")
+        await rina.wait_for_text("catatan untuk OPD")
+        await rina.send("Mohon kirim dalam PDF yang ditandatangani")
+        await rina.wait_for_text("dikembalikan")
+        await sari.wait_for_text("ditandatangani")
+        await sari.send_document("nakes-ttd.pdf", PDF + b"ttd", caption="#3")
+        await sari.wait_for_text("lengkap")
+        await sari.press("✅ Selesai")
+        await sari.wait_until(lambda m: "📤 Kirim ke PPID Utama" in str(m.buttons))
+        await sari.press("📤 Kirim ke PPID Utama")
+        await sari.wait_for_text("dikirim ke PPID Utama")
+        for marker in ("Perhubungan", "Tenaga Kesehatan [Berkala] — ✅ 2 dokumen"):
+            await yusuf.wait_until(_review_of(marker))
+            await yusuf.press("✅ Setujui semua, teruskan ke Pejabat PID")
+            await yusuf.wait_for_text("disetujui dan diteruskan")
+
+        # Step 5: the Pejabat records the addresses and closes both cases.
+        for code in ("DINKES", "DISHUB"):
+            await andi.send("/tugas")
+            await andi.wait_for_text("Tugas Bapak/Ibu")
+            await andi.press(f"Buka: {code}")
+            await andi.wait_until(lambda m: "Langkah 5" in m.text)
+            await andi.press("🌐 Satu alamat untuk semua" if code == "DINKES" else "🌐 Alamat #1")
+            await andi.wait_for_text("Alamat (URL)")
+            await andi.send(f"https://ppid.pontianak.go.id/dip/{code.lower()}-2027")
+            await andi.wait_for_text("Alamat dicatat")
+            await andi.wait_until(
+                lambda m: (
+                    "Tandai sudah terbit" in str(m.buttons) and "Alamat #" not in str(m.buttons)
+                )
+            )
+            await andi.press("✅ Tandai sudah terbit")
+            await andi.wait_for_text("selesai")
+
+
+def _review_of(marker: str) -> Callable[[ChatMessage], bool]:
+    def matches(m: ChatMessage) -> bool:
+        return marker in m.text and "Setujui semua" in str(m.buttons)
+
+    return matches
+
+
+async def run_demo(data_dir: Path | None = None) -> str:
+    """Play the demo and return its transcript."""
+    with tempfile.TemporaryDirectory(prefix="ppid-demo-") as tmp:
+        async with FakeTelegram(bot_username="ppid_demo_bot") as fake:
+            settings = Settings(
+                telegram_token=fake.token,  # type: ignore[arg-type]
+                telegram_base_url=fake.base_url,
+                telegram_base_file_url=fake.base_file_url,
+                data_dir=data_dir or Path(tmp),
+            )
+            app = build_application(settings, rate_limit=False)
+            async with running(app, settings, poll_timeout=1):
+                await Script(fake, app.bot_data["ctx"]).play()
+            fake.assert_no_protocol_errors()
+            return fake.transcript()
