@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from urllib.parse import quote
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -13,7 +14,8 @@ class RedactFilter(logging.Filter):
 
     def __init__(self, secrets: Iterable[str]) -> None:
         super().__init__()
-        self._secrets = [s for s in secrets if s]
+        # python-telegram-bot's file URLs carry the token percent-encoded (":" as "%3A").
+        self._secrets = [v for s in secrets if s for v in {s, quote(s, safe="")}]
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not self._secrets:
