@@ -318,7 +318,6 @@ TEXTS: Final[dict[str, str]] = {
     "refused-invite-used": "Tautan undangan ini sudah dipakai. Setiap tautan hanya berlaku sekali; mohon minta tautan baru.",
     "refused-invite-expired": "Tautan undangan ini sudah kedaluwarsa. Mohon minta tautan baru kepada admin PPID.",
     "refused-already-joined": "Bapak/Ibu sudah terdaftar; tautan undangan tidak dipakai.",
-    "refused-deactivated": "Akun Bapak/Ibu pernah dinonaktifkan. Mohon hubungi admin PPID untuk mengaktifkan kembali.",
     "refused-invite-needs-opd": "Undangan PPID Pendukung harus menyebut OPD-nya.",
     "refused-invite-opd-only-pendukung": "OPD hanya diisi untuk undangan PPID Pendukung.",
     "refused-file-too_big": "Berkas terlalu besar. Batasnya {limit} MB; mohon perkecil atau pecah berkasnya.",

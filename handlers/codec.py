@@ -25,7 +25,7 @@ ACTIONS: dict[str, int] = {
     "rt": 1,  # toggle OPD in the new round (opd)
     "ra": 0,  # all OPDs
     "rc": 0,  # create the round
-    "ea": 2,  # add entry (case, version)
+    "ea": 1,  # add entry (case)
     "ec": 1,  # category for the entry being written (category index)
     "ee": 1,  # entry detail / edit menu (entry)
     "ef": 2,  # edit a field of an entry (entry, field index)

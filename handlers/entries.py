@@ -68,7 +68,7 @@ def entry_menu(e: Entry, lead: str = "") -> Response:
     fields = [btn(label, "ef", e.id, i) for i, label in enumerate(labels)]
     rows = [fields[i : i + 3] for i in range(0, len(fields), 3)]
     rows.append(
-        [btn(t("btn-add-entry"), "op", e.case_id), btn(t("btn-back-case"), "op", e.case_id)]
+        [btn(t("btn-add-entry"), "ea", e.case_id), btn(t("btn-back-case"), "op", e.case_id)]
     )
     return Response().add((lead + "\n\n" if lead else "") + card(e), rows)
 

@@ -69,7 +69,7 @@ def panel(v: CaseView, user: User) -> Reply:
         text += "\n" + t("progress", done=done, total=total) if c.step == 3 else ""
         text += entry_lines(v)
     if mine and c.step == 1:
-        rows += [[btn(t("btn-add-entry"), "ea", c.id, c.version),
+        rows += [[btn(t("btn-add-entry"), "ea", c.id),
                   btn(t("btn-attach-draft"), "dr", c.id, c.version)]]  # fmt: skip
         rows += [[btn(f"#{e.number}", "ee", e.id) for e in v.entries[i : i + 5]]
                  for i in range(0, len(v.entries), 5)]  # fmt: skip

@@ -80,6 +80,15 @@ class UserRepository(Repository):
             )
         return [User(**as_dict(r)) for r in rows]
 
+    async def reactivate(
+        self, user_id: int, *, name: str, role: Role, opd_id: int | None, chat_id: str
+    ) -> None:
+        await self._execute(
+            "UPDATE users SET active = 1, deactivated_at = NULL, name = ?, role = ?, opd_id = ?,"
+            " chat_id = ? WHERE id = ?",
+            (name, role.value, opd_id, chat_id, user_id),
+        )
+
     async def deactivate(self, user_id: int, now: datetime) -> bool:
         return (
             await self._execute(

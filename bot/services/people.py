@@ -91,15 +91,19 @@ async def join(
             raise Refused("refused-invite-used")
         if invitation.expires_at <= now:
             raise Refused("refused-invite-expired")
-        if existing is not None:
-            # A deactivated person keeps the row (the audit trail points at it); joining again
-            # needs a new invitation and is not done silently.
-            raise Refused("refused-deactivated")
         name = invitation.name or " ".join(first_name.split())[:120] or "Petugas"
-        user_id = await uow.users.add(
-            name=name, role=invitation.role, opd_id=invitation.opd_id, channel=channel,
-            external_id=external_id, chat_id=chat_id, now=now,
-        )  # fmt: skip
+        if existing is not None:
+            # A deactivated person keeps their row (the audit trail points at it); a fresh
+            # invitation brings them back, with the role and OPD of that invitation.
+            user_id = existing.id
+            await uow.users.reactivate(
+                user_id, name=name, role=invitation.role, opd_id=invitation.opd_id, chat_id=chat_id
+            )
+        else:
+            user_id = await uow.users.add(
+                name=name, role=invitation.role, opd_id=invitation.opd_id, channel=channel,
+                external_id=external_id, chat_id=chat_id, now=now,
+            )  # fmt: skip
         if not await uow.invitations.mark_used(token, user_id, now):
             raise Refused("refused-invite-used")
         user = await uow.users.get(user_id)

@@ -13,7 +13,9 @@ import pytest
 from bot.app import build_application, running
 from bot.config import Settings
 from bot.fakeapi.server import FakeTelegram
-from bot.services import people
+from bot.fakeapi.people import FakePerson
+from bot.models import User
+from bot.services import cases, drafting, people, review
 from bot.services.context import Ctx
 from bot.sop import Role
 
@@ -49,6 +51,38 @@ class Harness:
                                    bot_username="ppid_test_bot")  # fmt: skip
         return made.invitation.token
 
+    async def join(self, uid: int, name: str, role: Role, opd: str | None = None) -> FakePerson:
+        """A person opens an invitation link and is registered."""
+        token = await self.invite(role, opd, name)
+        person = self.fake.person(uid, name.split()[-1])
+        await person.send(f"/start {token}")
+        await person.wait_for_text("Selamat bergabung")
+        return person
+
+    async def user(self, person: FakePerson) -> User:
+        async with self.ctx.db.transaction() as uow:
+            found = await uow.users.by_external("telegram", str(person.id))
+        assert found is not None
+        return found
+
+    async def round_at_step3(
+        self, pejabat: FakePerson, utama: FakePerson, code: str, titles: list[str]
+    ) -> int:
+        """Through the services: a round for one OPD whose draft is approved; returns the case."""
+        ctx = self.ctx
+        async with ctx.db.transaction() as uow:
+            opd = await uow.opds.by_code(code)
+        assert opd is not None
+        (view,) = await cases.create_round(ctx, await self.user(pejabat), "Uji", [opd.id])
+        case_id = view.case.id
+        for title in titles:
+            await drafting.add_entry(ctx, await self.user(pejabat), case_id, title, "Ringkasan", 0)
+        v = await cases.view(ctx, case_id)
+        await drafting.send_to_utama(ctx, await self.user(pejabat), case_id, v.case.version)
+        v = await cases.view(ctx, case_id)
+        await review.approve_step2(ctx, await self.user(utama), case_id, v.case.version)
+        return case_id
+
     async def add_opds(self, *codes: str) -> None:
         async with self.ctx.db.transaction() as uow:
             for code in codes:
@@ -78,3 +112,12 @@ async def harness(tmp_path: Path, clock: Clock) -> AsyncIterator[Harness]:
 
 
 JoinPerson = Callable[..., Any]
+
+
+async def toast_with(person: FakePerson, text: str) -> str:
+    """The next toast containing `text`, skipping the silent answers of earlier presses."""
+    while True:
+        toast = await person.next_toast()
+        if text in toast:
+            return toast
+        assert toast == "", f"unexpected toast {toast!r} while waiting for {text!r}"

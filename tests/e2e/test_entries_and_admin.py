@@ -1,0 +1,81 @@
+"""Step-1 editing, step-2 category correction, and an admin inviting from the chat."""
+
+from __future__ import annotations
+
+import re
+
+from bot.services import cases
+from bot.sop import Role
+from tests.e2e.conftest import Harness, toast_with
+
+
+async def test_the_pejabat_edits_and_removes_entries_and_utama_corrects_a_category(
+    harness: Harness,
+) -> None:
+    h = harness
+    await h.add_opds("DINKES")
+    andi = await h.join(5001, "Bapak Andi", Role.PEJABAT)
+    rina = await h.join(5002, "Ibu Rina", Role.UTAMA)
+    async with h.ctx.db.transaction() as uow:
+        opd = await uow.opds.by_code("DINKES")
+    assert opd is not None
+    (view,) = await cases.create_round(h.ctx, await h.user(andi), "Uji", [opd.id])
+    await andi.send("/tugas")
+    await andi.wait_for_text("Tugas Bapak/Ibu (1)")
+    await andi.press("Buka: DINKES")
+    await andi.wait_for_text("Belum ada entri")
+    for title in ("Laporan Keuangan", "Entri keliru"):
+        await andi.press("➕ Tambah entri")
+        await andi.wait_for_text("Judul informasi")
+        await andi.send(title)
+        await andi.wait_for_text("Ringkasan isi")
+        await andi.send("Ringkasan " + title)
+        await andi.wait_for_text("Kategori informasi")
+        await andi.press("Berkala")
+        await andi.wait_for_text("disimpan")
+    await andi.press("Bentuk")
+    await andi.wait_for_text("Bentuk informasi?")
+    await andi.send("cetak, kertas")
+    assert "cetak, softcopy dan/atau online" in (await andi.next_message()).text
+    await andi.send("cetak, online")
+    card = await andi.wait_for_text("Bentuk: cetak,online")
+    assert "#2 Entri keliru" in card.text
+    await andi.press("⬅️ Kembali ke berkas")
+    await andi.wait_until(lambda m: "[ #2 ]" in str(m.buttons) or "#2" in str(m.buttons))
+    await andi.press("#2")
+    await andi.wait_until(lambda m: "🗑 Hapus entri" in str(m.buttons))
+    await andi.press("🗑 Hapus entri")
+    await andi.wait_for_text("Entri #2 dihapus")
+    panel = await andi.wait_for_text("Langkah 1")
+    assert "Entri keliru" not in panel.text
+    await andi.press("📤 Kirim ke PPID Utama")
+    await andi.wait_for_text("sudah dikirim")
+
+    await rina.wait_until(lambda m: "Langkah 2" in m.text)
+    await rina.press("🏷 Koreksi kategori")
+    await rina.wait_for_text("Pilih entri")
+    await rina.press("#1 Laporan Keuangan")
+    await rina.wait_until(lambda m: "Serta merta" in str(m.buttons))
+    await rina.press("Setiap saat")
+    await toast_with(rina, "diubah menjadi Setiap saat")
+    v = await cases.view(h.ctx, view.case.id)
+    # Entry #2 (whose form was edited) is gone; #1 keeps its default form.
+    assert [(e.number, e.category, e.forms) for e in v.entries] == [(1, "setiap_saat", "softcopy")]
+
+
+async def test_an_admin_invites_a_ppid_pendukung_from_the_chat(harness: Harness) -> None:
+    await harness.add_opds("DINKES", "DISHUB")
+    admin = await harness.join(5100, "Admin Kominfo", Role.ADMIN)
+    await admin.send("/menu")
+    await admin.wait_for_text("Silakan pilih")
+    await admin.press("✉️ Undang petugas")
+    await admin.wait_for_text("Undang petugas sebagai")
+    await admin.press("PPID Pendukung")
+    await admin.wait_for_text("OPD mana")
+    await admin.press("DISHUB")
+    made = await admin.wait_for_text("Tautan undangan PPID Pendukung Dinas Dishub")
+    match = re.search(r"https://t\.me/ppid_test_bot\?start=([A-Za-z0-9_-]{1,64})", made.text)
+    assert match is not None
+    joko = harness.fake.person(5101, "Joko")
+    await joko.send(f"/start {match.group(1)}")
+    assert "PPID Pendukung Dinas Dishub" in (await joko.next_message()).text
