@@ -145,10 +145,72 @@ async def test_a_whole_round_for_two_opds_reaches_publication(harness: Harness) 
     assert done
     await dinkes.wait_for_text("sudah diterbitkan")
 
+    # DISHUB: one entry not held, one proposed exempt; nothing to publish, still closed.
+    await pejabat.send("/tugas")
+    await pejabat.wait_for_text("Tugas Bapak/Ibu (1)")
+    await pejabat.press("Buka: DISHUB")
+    await pejabat.wait_for_text("Langkah 1")
+    await add_entry(pejabat, "Data Trayek 2019", "Trayek lama", "Berkala")
+    await pejabat.press("➕ Tambah entri")
+    await pejabat.wait_for_text("Judul informasi")
+    await pejabat.send("Hasil Uji Kir Kendaraan")
+    await pejabat.wait_for_text("Ringkasan isi")
+    await pejabat.send("Data pemilik kendaraan")
+    await pejabat.wait_for_text("Kategori informasi")
+    await pejabat.press("Setiap saat")
+    await pejabat.wait_for_text("disimpan")
+    await pejabat.press("⬅️ Kembali ke berkas")
+    await pejabat.wait_until(lambda m: "#2 Hasil Uji Kir" in m.text)
+    await pejabat.press("📤 Kirim ke PPID Utama")
+    await pejabat.wait_for_text("sudah dikirim")
+    await yusuf.wait_until(lambda m: "Dishub" in m.text and "Langkah 2" in m.text)
+    await yusuf.press("✅ Setujui, teruskan ke OPD")
+    await yusuf.wait_for_text("diteruskan")
+    await dishub.wait_for_text("0 dari 2 entri lengkap")
+    await dishub.press("⬜ #1")
+    await dishub.wait_until(lambda m: "🚫 Tidak dikuasai" in str(m.buttons))
+    await dishub.press("🚫 Tidak dikuasai")
+    await dishub.wait_for_text("alasan")
+    await dishub.send("Arsip 2019 sudah diserahkan ke Dinas Perpustakaan")
+    await dishub.wait_for_text("1 dari 2 entri lengkap")
+    await dishub.press("⬅️ Kembali ke berkas")
+    await dishub.wait_until(lambda m: "⬜ #2" in str(m.buttons))
+    await dishub.press("⬜ #2")
+    await dishub.wait_until(lambda m: "🔒 Usulkan dikecualikan" in str(m.buttons))
+    await dishub.press("🔒 Usulkan dikecualikan")
+    await dishub.wait_for_text("uji konsekuensi")
+    await dishub.send("UK-03/DISHUB/2027")
+    await dishub.wait_for_text("Sampai tanggal")
+    await dishub.send("31-12-2031")
+    await dishub.wait_for_text("2 dari 2 entri lengkap")
+    await dishub.press("⬅️ Kembali ke berkas")
+    await dishub.wait_until(lambda m: "📤 Kirim ke PPID Utama" in str(m.buttons))
+    await dishub.press("📤 Kirim ke PPID Utama")
+    await dishub.wait_for_text("dikirim ke PPID Utama")
+    await rina.wait_until(lambda m: "Dishub" in m.text and "Langkah 4" in m.text)
+    await rina.press("✅ Setujui semua, teruskan ke Pejabat PID")
+    await rina.wait_for_text("disetujui dan diteruskan")
+    step5 = await pejabat.wait_until(lambda m: "Dishub" in m.text and "Langkah 5" in m.text)
+    assert "#1 Data Trayek 2019 [Berkala] — tidak dikuasai" in step5.text
+    assert "#2 Hasil Uji Kir Kendaraan [Dikecualikan] — usul dikecualikan" in step5.text
+    await pejabat.press("✅ Tandai sudah terbit")
+    await pejabat.wait_for_text("0 entri terbit, 1 tidak dikuasai, 1 dikecualikan")
+
+    # What each person sees in /status: an OPD only its own case, the PPID Utama all of them.
+    await dishub.send("/status")
+    own = await dishub.wait_until(lambda m: m.text.startswith("DIP Semester I 2027"))
+    assert "DISHUB" in own.text and "DINKES" not in own.text
+    await rina.send("/status")
+    everything = await rina.wait_until(lambda m: m.text.startswith("DIP Semester I 2027"))
+    assert "DISHUB" in everything.text and "DINKES" in everything.text
+    async with h.ctx.db.transaction() as uow:
+        assert all(c.step == 6 for c in await uow.cases.all())
+        assert all(r.closed_at is not None for r in await uow.rounds.all())
+
     # Documents are stored by hash, with their bytes.
     ctx = h.ctx
     async with ctx.db.transaction() as uow:
-        dinkes_case = next(c for c in await uow.cases.all() if c.step == 6)
+        dinkes_case = (await uow.cases.all())[0]
         docs = await uow.documents.for_case(dinkes_case.id)
         trail = await uow.audit.for_case(dinkes_case.id)
         tasks = await uow.tasks.for_case(dinkes_case.id)
@@ -165,4 +227,3 @@ async def test_a_whole_round_for_two_opds_reaches_publication(harness: Harness) 
     assert (
         next(t for t in tasks if t.step == 3).due_at.isoformat() == "2027-03-23T16:00:00+07:00"
     )  # 8-15 March 2027: Nyepi, Idul Fitri
-    assert dishub  # the DISHUB officer joined; their case waits in step 1
