@@ -11,6 +11,7 @@ import signal
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from telegram import BotCommand, Update
 from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
@@ -124,10 +125,16 @@ async def running(
         assert app.updater is not None
         if settings.webhook_url:
             secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+            # PTB listens on `url_path`; it must be the path of the public URL Telegram posts to
+            # (a reverse proxy forwards that path unchanged to webhook_listen:webhook_port).
             await app.updater.start_webhook(
-                listen=settings.webhook_listen, port=settings.webhook_port,
-                webhook_url=settings.webhook_url, secret_token=secret,
-            )  # fmt: skip
+                listen=settings.webhook_listen,
+                port=settings.webhook_port,
+                url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
+                webhook_url=settings.webhook_url,
+                secret_token=secret,
+                allowed_updates=["message", "callback_query"],
+            )
         else:
             await app.updater.start_polling(
                 poll_interval=0, timeout=poll_timeout, allowed_updates=["message", "callback_query"]

@@ -12,8 +12,8 @@ import pytest
 
 from bot.app import build_application, running
 from bot.config import Settings
-from bot.fakeapi.server import FakeTelegram
 from bot.fakeapi.people import FakePerson
+from bot.fakeapi.server import FakeTelegram
 from bot.models import User
 from bot.services import cases, drafting, people, review
 from bot.services.context import Ctx

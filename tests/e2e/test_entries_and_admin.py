@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from bot.services import cases
 from bot.sop import Role
 from tests.e2e.conftest import Harness, toast_with
@@ -79,3 +81,51 @@ async def test_an_admin_invites_a_ppid_pendukung_from_the_chat(harness: Harness)
     joko = harness.fake.person(5101, "Joko")
     await joko.send(f"/start {match.group(1)}")
     assert "PPID Pendukung Dinas Dishub" in (await joko.next_message()).text
+
+
+async def test_a_draft_attachment_reaches_every_ppid_utama_as_a_file(harness: Harness) -> None:
+    h = harness
+    await h.add_opds("DINKES")
+    andi = await h.join(5201, "Bapak Andi", Role.PEJABAT)
+    rina = await h.join(5202, "Ibu Rina", Role.UTAMA)
+    async with h.ctx.db.transaction() as uow:
+        opd = await uow.opds.by_code("DINKES")
+    assert opd is not None
+    await cases.create_round(h.ctx, await h.user(andi), "Uji", [opd.id])
+    await andi.send("/tugas")
+    await andi.wait_for_text("Tugas Bapak/Ibu")
+    await andi.press("Buka: DINKES")
+    await andi.wait_for_text("Belum ada entri")
+    await andi.press("📎 Lampirkan draf")
+    await andi.wait_for_text("kirim berkas draf")
+    draft = b"kode,judul\n1,Laporan Keuangan\n"
+    await andi.send_document("draf dinkes.csv", draft)
+    await andi.wait_for_text("Lampiran draf draf dinkes.csv diterima")
+    await andi.wait_until(lambda m: "📤 Kirim ke PPID Utama" in str(m.buttons))
+    await andi.press("📤 Kirim ke PPID Utama")
+    await andi.wait_for_text("sudah dikirim")
+    got = await rina.wait_until(lambda m: m.document is not None)
+    assert got.document is not None and got.document.data == draft
+    notice = await rina.wait_for_text("Langkah 2")
+    assert "Lampiran draf: draf dinkes.csv" in notice.text
+    # Without entries the draft cannot be approved: it goes back to be filled in.
+    await rina.press("✅ Setujui, teruskan ke OPD")
+    await toast_with(rina, "Draf belum berisi entri")
+    await rina.press("🔎 Rincian")
+    details = await rina.wait_until(lambda m: m.document is not None and m.document.data == draft)
+    assert details.document is not None
+
+
+async def test_an_unexpected_error_is_logged_and_the_person_told_politely(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from handlers import base
+
+    async def broken(req: base.Request) -> object:
+        raise RuntimeError("database on fire")
+
+    rina = await harness.join(5301, "Ibu Rina", Role.UTAMA)
+    monkeypatch.setitem(base.COMMANDS, "status", broken)
+    await rina.send("/status")
+    msg = await rina.wait_for_text("terjadi kesalahan")
+    assert "database on fire" not in msg.text and "Traceback" not in msg.text
