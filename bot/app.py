@@ -20,7 +20,8 @@ from bot.bootstrap import load_calendar
 from bot.channels.telegram import TelegramSender, answer, to_event
 from bot.channels.telegram_files import TelegramFileSource
 from bot.config import Settings
-from bot.dispatcher import dispatch_once
+from bot.dispatcher import Dispatcher
+from bot.scheduler import Scheduler
 from bot.services.context import Ctx
 from bot.texts import t
 from handlers.router import route
@@ -28,7 +29,6 @@ from storage.db import Database
 from storage.files import FileStore
 
 log = logging.getLogger(__name__)
-DISPATCH_EVERY_S = 5.0
 COMMANDS = ("tugas", "status", "bantuan", "batal", "menu")
 
 Clock = Callable[[], datetime]
@@ -61,21 +61,9 @@ def build_application(
         sender = TelegramSender(app.bot)
         jq = app.job_queue
         assert jq is not None
-
-        lock = asyncio.Lock()
-
-        async def dispatch(_: ContextTypes.DEFAULT_TYPE) -> None:
-            # The repeating job and a kick may fire together; one pass at a time, or both
-            # would read the same pending rows and send them twice.
-            async with lock:
-                await dispatch_once(ctx, sender)
-
-        def kick() -> None:
-            jq.run_once(dispatch, 0, name="outbox-kick")
-
-        ctx.kick = kick
-        jq.run_repeating(dispatch, interval=DISPATCH_EVERY_S, first=0.5, name="outbox")
-        state.update(ctx=ctx, files=TelegramFileSource(app.bot), sender=sender)
+        scheduler = Scheduler(ctx, Dispatcher(ctx, sender))
+        scheduler.install(jq)
+        state.update(ctx=ctx, files=TelegramFileSource(app.bot), sender=sender, scheduler=scheduler)
         app.bot_data.update(state)
         await app.bot.set_my_commands([BotCommand(c, t(f"cmd-{c}")) for c in COMMANDS])
 

@@ -4,7 +4,9 @@ fake Bot API, printed as a readable transcript. No token and no network needed."
 from __future__ import annotations
 
 import tempfile
+import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.app import build_application, running
@@ -15,6 +17,7 @@ from bot.fakeapi.server import FakeTelegram
 from bot.services import people
 from bot.services.context import Ctx
 from bot.sop import Role
+from bot.workdays import Calendar
 
 OPDS = (("DINKES", "Dinas Kesehatan"), ("DISHUB", "Dinas Perhubungan"))
 PDF = b"%PDF-1.4\n% demo\n" + b"Laporan Keuangan Pemerintah Daerah 2026\n" * 200
@@ -136,10 +139,10 @@ class Script:
         await joko.wait_for_text("dikirim ke PPID Utama")
 
         # Step 4: Rina returns DINKES entry #3 once; DISHUB is approved at once.
-        await rina.wait_until(lambda m: "Kesehatan" in m.text and "Langkah 4" in m.text)
-        await rina.press("📄 Dokumen #1")
+        review = await rina.wait_until(lambda m: "Kesehatan" in m.text and "Langkah 4" in m.text)
+        await rina.press("📄 Dokumen #1", review)
         await rina.wait_until(lambda m: m.document is not None)
-        await rina.press("↩️ Kembalikan entri tertentu")
+        await rina.press("↩️ Kembalikan entri tertentu", review)
         await rina.wait_for_text("Pilih entri")
         await rina.press("⬜ #3 Jumlah Tenaga Kesehatan")
         await rina.wait_until(lambda m: "Terpilih: 1" in m.text)
@@ -155,8 +158,8 @@ class Script:
         await sari.press("📤 Kirim ke PPID Utama")
         await sari.wait_for_text("dikirim ke PPID Utama")
         for marker in ("Perhubungan", "Tenaga Kesehatan [Berkala] — ✅ 2 dokumen"):
-            await yusuf.wait_until(_review_of(marker))
-            await yusuf.press("✅ Setujui semua, teruskan ke Pejabat PID")
+            review = await yusuf.wait_until(_review_of(marker))
+            await yusuf.press("✅ Setujui semua, teruskan ke Pejabat PID", review)
             await yusuf.wait_for_text("disetujui dan diteruskan")
 
         # Step 5: the Pejabat records the addresses and closes both cases.
@@ -185,6 +188,14 @@ def _review_of(marker: str) -> Callable[[ChatMessage], bool]:
     return matches
 
 
+def office_clock(settings: Settings) -> Callable[[], datetime]:
+    """A clock that starts now, or at the next office opening when run after hours, so that the
+    demo's notices (which wait for office hours) flow at any time of day."""
+    start = Calendar(tz=settings.tz, hours=settings.hours).office_instant(datetime.now(UTC))
+    began = time.monotonic()
+    return lambda: start + timedelta(seconds=time.monotonic() - began)
+
+
 async def run_demo(data_dir: Path | None = None) -> str:
     """Play the demo and return its transcript."""
     with tempfile.TemporaryDirectory(prefix="ppid-demo-") as tmp:
@@ -195,7 +206,7 @@ async def run_demo(data_dir: Path | None = None) -> str:
                 telegram_base_file_url=fake.base_file_url,
                 data_dir=data_dir or Path(tmp),
             )
-            app = build_application(settings, rate_limit=False)
+            app = build_application(settings, clock=office_clock(settings), rate_limit=False)
             async with running(app, settings, poll_timeout=1):
                 await Script(fake, app.bot_data["ctx"]).play()
             fake.assert_no_protocol_errors()

@@ -1,16 +1,24 @@
-"""The outbox dispatcher: delivers pending notices, honours Telegram's limits, never sends a row
-twice once it is marked sent, and tells the truth about rows it cannot deliver."""
+"""The outbox dispatcher: delivers pending notices within Telegram's limits, retries what may
+succeed later, and tells the admins about what never will.
+
+A row is marked sent in the transaction right after Telegram accepted it. Telegram has no
+idempotency key, so the only window for a double message is a crash between its answer and that
+commit (milliseconds); everything else (429, 5xx, time-outs, restarts) is retried without doubles.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import warnings
 from datetime import timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.channels.base import Reply
 from bot.services.context import Ctx
+from bot.sop import Role
 from handlers.notices import render
 
 log = logging.getLogger(__name__)
@@ -21,41 +29,76 @@ class Sender(Protocol):
     async def send(self, chat_id: str | int, reply: Reply) -> None: ...
 
 
-async def dispatch_once(ctx: Ctx, sender: Sender, limit: int = 50) -> int:
-    """Deliver what is due now; returns how many rows were sent."""
-    now = ctx.now()
-    async with ctx.db.transaction() as uow:
-        rows = await uow.outbox.due(now, limit)
-    sent = 0
-    for row in rows:
-        reply = await render(ctx, row["user_id"], row["payload"])
+def retry_after(exc: RetryAfter) -> timedelta:
+    """Telegram's wait as a timedelta (PTB 22 warns when its int form is read)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ra = exc.retry_after
+    return ra if isinstance(ra, timedelta) else timedelta(seconds=float(ra))
+
+
+def backoff(attempts: int) -> timedelta:
+    return min(timedelta(seconds=2 ** min(attempts, 11)), MAX_BACKOFF)
+
+
+class Dispatcher:
+    """Delivers due outbox rows; one pass at a time, however many jobs ask for one."""
+
+    def __init__(self, ctx: Ctx, sender: Sender) -> None:
+        self.ctx = ctx
+        self.sender = sender
+        self._lock = asyncio.Lock()
+
+    async def run_once(self, limit: int = 100) -> int:
+        """Deliver what is due now; returns how many rows were sent."""
+        async with self._lock:
+            ctx = self.ctx
+            async with ctx.db.transaction() as uow:
+                rows = await uow.outbox.due(ctx.now(), limit)
+            sent = 0
+            for row in rows:
+                sent += await self._deliver(row)
+            return sent
+
+    async def _deliver(self, row: dict[str, Any]) -> int:
+        ctx = self.ctx
         error: str | None = None
         retry_in: timedelta | None = None
         try:
+            reply = await render(ctx, row["user_id"], row["payload"])
             if reply is not None and row["chat_id"]:
-                await sender.send(row["chat_id"], reply)
+                await self.sender.send(row["chat_id"], reply)
         except RetryAfter as exc:
-            ra = exc.retry_after
-            retry_in = ra if isinstance(ra, timedelta) else timedelta(seconds=float(ra))
+            retry_in = retry_after(exc)
             error = f"429 retry after {retry_in.total_seconds():.0f}s"
-        except (TimedOut, NetworkError) as exc:
-            if isinstance(exc, BadRequest):
-                error = f"refused: {exc}"
-            else:
-                retry_in = min(timedelta(seconds=2 ** min(row["attempts"], 10)), MAX_BACKOFF)
-                error = f"network: {exc}"
-        except Forbidden as exc:
-            error = f"refused: {exc}"
+        except (Forbidden, BadRequest) as exc:
+            error = f"{exc}"  # blocked, chat not found, ...: trying again will not help
+        except (TimedOut, NetworkError) as exc:  # includes 5xx answers
+            retry_in, error = backoff(row["attempts"]), f"network: {exc}"
         async with ctx.db.transaction() as uow:
+            now = ctx.now()
             if error is None:
-                await uow.outbox.mark_sent(row["id"], ctx.now())
-                sent += 1
+                await uow.outbox.mark_sent(row["id"], now)
             elif retry_in is not None:
-                await uow.outbox.mark_retry(row["id"], ctx.now() + retry_in, error)
+                await uow.outbox.mark_retry(row["id"], now + retry_in, error)
             else:
-                log.warning(
-                    "notice %s to user %s failed for good: %s", row["id"], row["user_id"], error
-                )
+                log.warning("notice %s to user %s failed: %s", row["id"], row["user_id"], error)
                 await uow.outbox.mark_failed(row["id"], error)
+                person = await uow.users.get(row["user_id"])
+                for admin in await uow.users.with_role(Role.ADMIN):
+                    if admin.id == row["user_id"]:
+                        continue
+                    await uow.outbox.enqueue(
+                        key=f"failed:{row['id']}:{admin.id}", user_id=admin.id, now=now,
+                        not_before=ctx.calendar.office_instant(now),
+                        payload={"kind": "delivery_failed", "row": row["id"], "reason": error,
+                                 "name": person.name if person else "?",
+                                 "role": person.role.value if person else "admin"},
+                    )  # fmt: skip
             await uow.commit()
-    return sent
+        return 1 if error is None else 0
+
+
+async def dispatch_once(ctx: Ctx, sender: Sender, limit: int = 100) -> int:
+    """One pass without a shared lock, for scripts and tests that own the only dispatcher."""
+    return await Dispatcher(ctx, sender).run_once(limit)

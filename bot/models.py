@@ -76,6 +76,7 @@ class Task(Record):
     done_at: datetime | None
     done_by: int | None
     outcome: str | None
+    notified_until: datetime | None = None
 
 
 class Entry(Record):

@@ -35,6 +35,7 @@ TEXTS: Final[dict[str, str]] = {
     "cli-holiday-added": "Libur ditambahkan: {date} ({name}).",
     "cli-workday-added": "Hari kerja tambahan dicatat: {date} ({name}).",
     "cli-override-removed": "Pengaturan tanggal {date} dihapus.",
+    "cli-deadlines-moved": "Batas waktu {count} tugas yang sedang berjalan dihitung ulang; petugasnya akan diberi tahu.",
     "cli-override-missing": "Tidak ada pengaturan untuk tanggal {date}; tidak ada yang diubah.",
     "cli-holiday-on-weekend": (
         "{date} adalah hari {day}, yang memang bukan hari kerja; tidak ada yang diubah."
@@ -285,6 +286,19 @@ TEXTS: Final[dict[str, str]] = {
     # --- notices (to other people) --------------------------------------------------------------
     "notice-handover": "📥 Tugas baru: <b>{opd}</b> — {round}\n{step}\n{deadline}",
     "notice-published": "🌐 Berkas <b>{opd}</b> ({round}) sudah diterbitkan: {published} entri terbit, {not_held} tidak dikuasai, {exempt} dikecualikan.",
+    "notice-late": "⏳ (terkirim terlambat) ",
+    "notice-reminder": "⏰ Pengingat: <b>{opd}</b> — {round}\n{step}\n{deadline}.{missing}",
+    "notice-overdue": "⚠️ Terlambat: <b>{opd}</b> — {round}\n{step}\nBatasnya {deadline_plain}. Mohon segera diselesaikan.{missing}",
+    "notice-escalation-1": "🚨 Eskalasi: {step} untuk <b>{opd}</b> ({round}) melewati batas {deadline_plain}.\nPelaksana: {assignees}.{missing}",
+    "notice-escalation-2": "🚨 Eskalasi tingkat 2: {step} untuk <b>{opd}</b> ({round}) masih terlambat sejak {deadline_plain}.\nPelaksana: {assignees}.{missing}",
+    "notice-missing": "\n{missing} dari {total} entri belum lengkap.",
+    "notice-nobody": "belum ada petugas",
+    "notice-moved": "📅 Batas waktu berubah karena perubahan hari kerja.\n<b>{opd}</b> — {step}\nBatas baru {deadline} (sebelumnya {old}).",
+    "notice-digest-head": "☀️ Ringkasan tugas {day}",
+    "notice-digest-due": "\n<b>Jatuh tempo hari ini:</b>",
+    "notice-digest-overdue": "\n<b>Terlambat:</b>",
+    "notice-digest-line": "• {opd} — {step} ({due})",
+    "notice-delivery-failed": "⚠️ Pesan untuk {name} ({role}) tidak dapat dikirim: {reason}. Mohon hubungi yang bersangkutan; setelah itu kirim ulang dengan: python -m bot outbox retry {id}",
     # --- refusals -------------------------------------------------------------------------------
     "refused-inactive": "Mohon maaf, akun Bapak/Ibu sudah dinonaktifkan. Hubungi admin PPID bila ini keliru.",
     "refused-case-closed": "Berkas ini sudah selesai diterbitkan; tidak ada yang perlu dilakukan.",
@@ -312,6 +326,8 @@ TEXTS: Final[dict[str, str]] = {
     "refused-no-step3-case": "Saat ini tidak ada berkas OPD Bapak/Ibu yang menunggu dokumen.",
     "refused-round-name": "Nama putaran wajib diisi.",
     "refused-round-empty": "Pilih paling sedikit satu OPD untuk putaran ini.",
+    "refused-unknown-user": "Petugas dengan nomor {id} tidak ditemukan.",
+    "refused-user-already-inactive": "Petugas dengan nomor {id} sudah nonaktif.",
     "refused-unknown-opd": "OPD {code} tidak dikenal.",
     "refused-invite-malformed": "Tautan undangan tidak valid. Mohon minta tautan baru kepada admin PPID.",
     "refused-invite-unknown": "Tautan undangan tidak dikenal. Mohon minta tautan baru kepada admin PPID.",

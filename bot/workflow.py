@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from urllib.parse import urlsplit
 
 from bot.models import Case, Entry, User
 from bot.sop import CLOSED, STEPS, Category, Role
@@ -175,12 +176,18 @@ def publish(entries: Sequence[Entry]) -> Transition:
 
 
 def check_url(url: str) -> str:
+    """An http(s) address with a real host name; no credentials, no white space."""
     cleaned = url.strip()
-    if (
-        not cleaned.startswith(("https://", "http://"))
-        or len(cleaned) > 500
-        or any(c.isspace() for c in cleaned)
-        or "." not in cleaned.split("/")[2]
-    ):
+    if len(cleaned) > 500 or any(c.isspace() for c in cleaned):
+        raise Refused("refused-url")
+    try:
+        parts = urlsplit(cleaned)
+        host = parts.hostname or ""
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError:
+        raise Refused("refused-url") from None
+    if parts.scheme not in ("http", "https") or "@" in parts.netloc or not port_ok:
+        raise Refused("refused-url")
+    if "." not in host or host.startswith(".") or host.endswith("."):
         raise Refused("refused-url")
     return cleaned

@@ -1,14 +1,26 @@
-"""Rendering queued notices (outbox rows) for their recipient at delivery time."""
+"""Rendering queued notices (outbox rows) for their recipient at delivery time.
+
+The outbox stores what to say (kind, case, level), not the words: each channel renders it when it
+delivers, from the state of the case at that moment."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from bot.channels.base import OutgoingFile, Reply
+from bot.formatting import day_date, deadline, instant, short_date
+from bot.models import User
 from bot.services import cases
 from bot.services.context import Ctx
+from bot.services.handover import recipients
+from bot.sop import CLOSED
 from bot.texts import t
+from bot.workflow import progress
+from handlers.base import btn
 from handlers.views import panel
+
+TASK_KINDS = ("reminder", "overdue", "escalation")
 
 
 async def render(ctx: Ctx, user_id: int, payload: dict[str, Any]) -> Reply | None:
@@ -17,10 +29,29 @@ async def render(ctx: Ctx, user_id: int, payload: dict[str, Any]) -> Reply | Non
         user = await uow.users.get(user_id)
     if user is None or not user.active:
         return None
+    kind = payload["kind"]
+    if kind == "digest":
+        reply = await _digest(ctx, payload)
+    elif kind == "delivery_failed":
+        reply = Reply(text=t("notice-delivery-failed", name=payload["name"],
+                             role=t(f"role-{payload['role']}"), reason=payload["reason"],
+                             id=payload["row"]))  # fmt: skip
+    else:
+        reply = await _about_case(ctx, user, payload)
+    if reply is not None and payload.get("late"):
+        reply.text = t("notice-late") + reply.text
+    return reply
+
+
+async def _about_case(ctx: Ctx, user: User, payload: dict[str, Any]) -> Reply | None:
     v = await cases.view(ctx, payload["case_id"])
-    if payload["kind"] == "handover":
-        if v.case.step != payload["step"]:
-            return None
+    kind = payload["kind"]
+    # A notice about a step that is over would only confuse.
+    if kind != "published" and (v.case.step != payload["step"] or v.case.step == CLOSED):
+        return None
+    if kind in TASK_KINDS and (v.task is None or v.task.id != payload["task_id"]):
+        return None
+    if kind == "handover":
         reply = panel(v, user)
         reply.text = "📥 " + reply.text
         if v.case.step == 2:
@@ -30,9 +61,51 @@ async def render(ctx: Ctx, user_id: int, payload: dict[str, Any]) -> Reply | Non
                 for d in v.docs_of(None)
             ]  # fmt: skip
         return reply
-    if payload["kind"] == "published":
-        text = t("notice-published", opd=v.opd.name, round=v.round.name,
-                 published=payload["published"], not_held=payload["not_held"],
-                 exempt=payload["exempt"])  # fmt: skip
-        return Reply(text=text)
-    raise ValueError(f"unknown notice kind {payload['kind']!r}")
+    if kind == "published":
+        return Reply(text=t("notice-published", opd=v.opd.name, round=v.round.name,
+                            published=payload["published"], not_held=payload["not_held"],
+                            exempt=payload["exempt"]))  # fmt: skip
+    step = t(f"step-{v.case.step}")
+    open_button = [[btn(t("btn-open"), "op", v.case.id)]]
+    if kind == "deadline_moved":
+        old = ctx.calendar.local(datetime.fromisoformat(payload["old_due"]))
+        text = t("notice-moved", opd=v.opd.name, step=step,
+                 deadline=deadline(ctx.calendar.local(datetime.fromisoformat(payload["due"]))),
+                 old=instant(old))  # fmt: skip
+        return Reply(text=text, buttons=open_button)
+    assert v.task is not None
+    due = ctx.calendar.local(v.task.due_at)
+    missing = ""
+    if v.case.step == 3:
+        done, total = progress(v.entries)
+        missing = t("notice-missing", missing=total - done, total=total) if done < total else ""
+    async with ctx.db.transaction() as uow:
+        assignees = ", ".join(u.name for u in await recipients(uow, v.case, v.case.step))
+    values = {"opd": v.opd.name, "round": v.round.name, "step": step, "deadline": deadline(due),
+              "deadline_plain": instant(due), "missing": missing,
+              "assignees": assignees or t("notice-nobody")}  # fmt: skip
+    key = f"notice-{kind}" if kind != "escalation" else f"notice-escalation-{payload['level']}"
+    return Reply(text=t(key, **values), buttons=open_button)
+
+
+async def _digest(ctx: Ctx, payload: dict[str, Any]) -> Reply | None:
+    day = datetime.fromisoformat(payload["day"]).date()
+    now = ctx.now()
+    async with ctx.db.transaction() as uow:
+        rows = await uow.tasks.sweep_rows()
+    views = [await cases.view(ctx, r["case_id"]) for r in rows]
+    due_today = [v for v in views if v.task and ctx.calendar.local(v.task.due_at).date() == day]
+    overdue = [v for v in views if v.task and v.task.due_at < now]
+    if not due_today and not overdue:
+        return None
+    lines = [t("notice-digest-head", day=day_date(day))]
+    for title, group in (("notice-digest-overdue", overdue), ("notice-digest-due", due_today)):
+        if group:
+            lines.append(t(title))
+            for v in sorted(group, key=lambda v: v.opd.name):
+                assert v.task is not None
+                due = ctx.calendar.local(v.task.due_at)
+                lines.append(t("notice-digest-line", opd=v.opd.name,
+                               step=t(f"step-{v.case.step}").split(":")[0],
+                               due=f"{short_date(due.date())} {due:%H.%M}"))  # fmt: skip
+    return Reply(text="\n".join(lines)[:4000], buttons=[[btn(t("btn-status"), "st")]])

@@ -115,6 +115,22 @@ class TaskRepository(Repository):
         rows = await self._all("SELECT * FROM tasks WHERE case_id = ? ORDER BY id", (case_id,))
         return [Task(**as_dict(r)) for r in rows]
 
+    async def sweep_rows(self) -> list[dict[str, Any]]:
+        """Open tasks with what the sweep needs: case, OPD, and how far they were notified."""
+        rows = await self._all(
+            "SELECT t.id, t.case_id, t.step, t.started_at, t.due_at, t.notified_until,"
+            " c.opd_id FROM tasks t JOIN cases c ON c.id = t.case_id WHERE t.done_at IS NULL"
+        )
+        return [as_dict(r) for r in rows]
+
+    async def set_notified_until(self, task_id: int, until: datetime | None) -> None:
+        await self._execute(
+            "UPDATE tasks SET notified_until = ? WHERE id = ?", (iso(until), task_id)
+        )
+
+    async def set_due(self, task_id: int, due: datetime) -> None:
+        await self._execute("UPDATE tasks SET due_at = ? WHERE id = ?", (due.isoformat(), task_id))
+
     async def open_tasks(self) -> list[Task]:
         rows = await self._all("SELECT * FROM tasks WHERE done_at IS NULL ORDER BY due_at")
         return [Task(**as_dict(r)) for r in rows]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from bot.models import AuditRecord
@@ -74,7 +74,7 @@ class OutboxRepository(Repository):
             await self._execute(
                 "INSERT INTO outbox (key, user_id, payload, created_at, not_before)"
                 " VALUES (?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
-                (key, user_id, json.dumps(payload), now.isoformat(), not_before.isoformat()),
+                (key, user_id, json.dumps(payload), utc(now), utc(not_before)),
             )
             > 0
         )
@@ -84,7 +84,7 @@ class OutboxRepository(Repository):
             "SELECT o.*, u.chat_id, u.channel FROM outbox o JOIN users u ON u.id = o.user_id"
             " WHERE o.state = 'pending' AND o.not_before <= ?"
             " AND (o.next_try_at IS NULL OR o.next_try_at <= ?) ORDER BY o.id LIMIT ?",
-            (now.isoformat(), now.isoformat(), limit),
+            (utc(now), utc(now), limit),
         )
         return [as_dict(r) | {"payload": json.loads(r["payload"])} for r in rows]
 
@@ -92,14 +92,14 @@ class OutboxRepository(Repository):
         await self._execute(
             "UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1"
             " WHERE id = ? AND state = 'pending'",
-            (now.isoformat(), row_id),
+            (utc(now), row_id),
         )
 
     async def mark_retry(self, row_id: int, next_try: datetime, error: str) -> None:
         await self._execute(
             "UPDATE outbox SET attempts = attempts + 1, next_try_at = ?, last_error = ?"
             " WHERE id = ?",
-            (next_try.isoformat(), error[:500], row_id),
+            (utc(next_try), error[:500], row_id),
         )
 
     async def mark_failed(self, row_id: int, error: str) -> None:
@@ -108,6 +108,39 @@ class OutboxRepository(Repository):
             " WHERE id = ?",
             (error[:500], row_id),
         )
+
+    async def drop_pending_of_task(self, task_id: int, kinds: tuple[str, ...]) -> int:
+        """Forget the unsent notices of a task (its deadline moved; they are planned anew)."""
+        patterns = [f"task:{task_id}:{kind}:%" for kind in kinds]
+        where = " OR ".join("key LIKE ?" for _ in patterns)
+        return await self._execute(
+            f"DELETE FROM outbox WHERE state = 'pending' AND ({where})", patterns
+        )
+
+    async def retry(self, row_id: int) -> bool:
+        """Queue a failed row again (an admin's decision)."""
+        return (
+            await self._execute(
+                "UPDATE outbox SET state = 'pending', next_try_at = NULL, last_error = NULL"
+                " WHERE id = ? AND state = 'failed'",
+                (row_id,),
+            )
+            > 0
+        )
+
+    async def digest_decided(self, day: str, at: datetime) -> bool:
+        """Record that the digest of `day` was decided; False when it already was."""
+        return (
+            await self._execute(
+                "INSERT INTO digest_runs (day, at) VALUES (?, ?) ON CONFLICT (day) DO NOTHING",
+                (day, at.isoformat()),
+            )
+            > 0
+        )
+
+    async def sent_rows(self) -> list[dict[str, Any]]:
+        rows = await self._all("SELECT * FROM outbox WHERE state = 'sent' ORDER BY sent_at, id")
+        return [as_dict(r) | {"payload": json.loads(r["payload"])} for r in rows]
 
     async def listing(
         self, states: tuple[str, ...] = ("pending", "failed")
@@ -121,3 +154,8 @@ class OutboxRepository(Repository):
     async def count(self, state: str) -> int:
         row = await self._one("SELECT COUNT(*) FROM outbox WHERE state = ?", (state,))
         return int(row[0]) if row else 0
+
+
+def utc(t: datetime) -> str:
+    """Outbox instants are stored in UTC so that text order is time order, whatever the zone."""
+    return t.astimezone(UTC).isoformat()

@@ -114,20 +114,16 @@ async def cmd_holidays_list(args: argparse.Namespace, settings: Settings) -> int
 
 
 async def _change(args: argparse.Namespace, settings: Settings, kind: str) -> int:
+    now = datetime.now(settings.tz)
     async with open_core(settings) as core:
         try:
             if kind == "remove":
-                await remove_override(core.db, args.day)
+                change = await remove_override(core.db, settings, args.day, by="cli", now=now)
             else:
-                await set_override(
-                    core.db,
-                    core.calendar,
-                    args.day,
-                    "holiday" if kind == "holiday" else "workday",
-                    args.name,
-                    by="cli",
-                    now=datetime.now(settings.tz),
-                )
+                change = await set_override(
+                    core.db, settings, args.day, "holiday" if kind == "holiday" else "workday",
+                    args.name, by="cli", now=now,
+                )  # fmt: skip
         except CalendarChangeRefused as exc:
             raise CliError(
                 plain(exc.key, date=args.day.isoformat(), day=DAYS[args.day.weekday()])
@@ -138,6 +134,8 @@ async def _change(args: argparse.Namespace, settings: Settings, kind: str) -> in
         "remove": "cli-override-removed",
     }[kind]
     print(plain(key, date=args.day.isoformat(), name=getattr(args, "name", "")))
+    if change.moved_tasks:
+        print(plain("cli-deadlines-moved", count=change.moved_tasks))
     return 0
 
 

@@ -1,4 +1,5 @@
-"""Use cases of the admins' calendar: add a local holiday, add an extra working day, remove either."""
+"""Use cases of the admins' calendar: add a local holiday, add an extra working day, remove either;
+each recomputes the deadlines of open tasks in the same transaction."""
 
 from __future__ import annotations
 
@@ -6,8 +7,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal
 
+from bot.config import Settings
+from bot.services.sweep import recompute_deadlines
 from bot.workdays import Calendar, Override
 from storage.db import Database
+from storage.uow import UnitOfWork
 
 MAX_NAME = 200
 
@@ -24,6 +28,7 @@ class CalendarChangeRefused(Exception):
 class CalendarChange:
     override: Override | None
     removed: Override | None = None
+    moved_tasks: int = 0
 
 
 def _check_name(name: str) -> str:
@@ -33,9 +38,24 @@ def _check_name(name: str) -> str:
     return name
 
 
+def calendar_of(settings: Settings, overrides: list[Override]) -> Calendar:
+    return Calendar(
+        tz=settings.tz,
+        hours=settings.hours,
+        overrides=overrides,
+        special_hours=settings.special_periods,
+    )
+
+
+async def _recompute(uow: UnitOfWork, settings: Settings, now: datetime) -> int:
+    return await recompute_deadlines(
+        uow, calendar_of(settings, await uow.calendar.overrides()), now
+    )
+
+
 async def set_override(
     db: Database,
-    calendar: Calendar,
+    settings: Settings,
     day: date,
     kind: Literal["holiday", "workday"],
     name: str,
@@ -45,22 +65,29 @@ async def set_override(
 ) -> CalendarChange:
     """Record a local holiday or an extra working day for `day`."""
     name = _check_name(name)
-    if kind == "holiday" and day.weekday() >= 5:
-        raise CalendarChangeRefused("cli-holiday-on-weekend")
-    if kind == "workday" and calendar.is_workday(day) and calendar.holiday_name(day) is None:
-        raise CalendarChangeRefused("cli-workday-already")
-    override = Override(day=day, kind=kind, name=name)
     async with db.transaction() as uow:
+        calendar = calendar_of(settings, await uow.calendar.overrides())
+        if kind == "holiday" and day.weekday() >= 5:
+            raise CalendarChangeRefused("cli-holiday-on-weekend")
+        if kind == "workday" and calendar.is_workday(day):
+            raise CalendarChangeRefused("cli-workday-already")
+        override = Override(day=day, kind=kind, name=name)
         await uow.calendar.put(override, by=by, at=now)
+        moved = await _recompute(uow, settings, now)
+        await uow.audit.append(at=now, action=f"calendar:{kind}", note=f"{day} {name} by {by}")
         await uow.commit()
-    return CalendarChange(override=override)
+    return CalendarChange(override=override, moved_tasks=moved)
 
 
-async def remove_override(db: Database, day: date) -> CalendarChange:
+async def remove_override(
+    db: Database, settings: Settings, day: date, *, by: str, now: datetime
+) -> CalendarChange:
     async with db.transaction() as uow:
         existing = await uow.calendar.get(day)
         if existing is None:
             raise CalendarChangeRefused("cli-override-missing")
         await uow.calendar.remove(day)
+        moved = await _recompute(uow, settings, now)
+        await uow.audit.append(at=now, action="calendar:remove", note=f"{day} by {by}")
         await uow.commit()
-    return CalendarChange(override=None, removed=existing)
+    return CalendarChange(override=None, removed=existing, moved_tasks=moved)

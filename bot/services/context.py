@@ -8,6 +8,7 @@ from datetime import datetime
 
 from bot.config import Settings
 from bot.models import User
+from bot.reminders import Policy
 from bot.workdays import Calendar
 from storage.db import Database
 from storage.files import FileStore
@@ -23,6 +24,7 @@ class Ctx:
     clock: Callable[[], datetime]
     bot_username: str = "ppid_bot"
     kick: Callable[[], None] = field(default=lambda: None)  # wakes the outbox dispatcher
+    policy: Policy = field(default_factory=Policy)
 
     def now(self) -> datetime:
         return self.calendar.local(self.clock())

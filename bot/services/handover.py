@@ -46,7 +46,8 @@ async def start_step(
             payload={"kind": "handover", "case_id": case.id, "step": step, "task_id": task_id,
                      "due": due.isoformat(), "note": note},
             now=now,
-            not_before=now,
+            # Nobody is pinged after hours: a hand-over at 20:00 reaches people at the next opening.
+            not_before=ctx.calendar.office_instant(now),
         )  # fmt: skip
     return due
 

@@ -23,8 +23,12 @@ def totals(v: CaseView) -> Totals:
     return Totals(
         published=sum(1 for e in v.entries if publishable(e)),
         not_held=sum(1 for e in v.entries if e.resolution == "not_held"),
+        # Each entry counts once: not held wins over a category, an exemption needs no documents.
         exempt=sum(
-            1 for e in v.entries if e.resolution == "exempt" or e.category == "dikecualikan"
+            1
+            for e in v.entries
+            if e.resolution == "exempt"
+            or (e.resolution == "documents" and e.category == "dikecualikan")
         ),
     )
 
@@ -69,7 +73,8 @@ async def close(ctx: Ctx, user: User, case_id: int, version: int) -> Totals:
         involved.discard(user.id)
         for person in sorted(involved):
             await uow.outbox.enqueue(
-                key=f"case:{case_id}:published:0:{person}", user_id=person, now=now, not_before=now,
+                key=f"case:{case_id}:published:0:{person}", user_id=person, now=now,
+                not_before=ctx.calendar.office_instant(now),
                 payload={"kind": "published", "case_id": case_id, "published": result.published,
                          "not_held": result.not_held, "exempt": result.exempt},
             )  # fmt: skip

@@ -445,11 +445,6 @@ def test_a_bad_web_address_is_refused(url: str) -> None:
     assert exc.value.key == "refused-url"
 
 
-@pytest.mark.xfail(
-    reason="check_url looks for a dot in everything after '//' up to the next '/', so a host "
-    "without a dot passes when the dot is in the user info, query or fragment",
-    strict=True,
-)
 @pytest.mark.parametrize(
     "url", ["https://localhost?.id", "https://intranet#a.b", "https://user.name@localhost"]
 )

@@ -1,0 +1,59 @@
+"""The scheduler: APScheduler jobs through python-telegram-bot's JobQueue. The jobs are not
+persisted (a known limit of the JobQueue); they only wake up and look at the database, which holds
+every deadline and notice, so nothing is lost across restarts."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram.ext import ContextTypes, JobQueue
+
+from bot.bootstrap import load_calendar
+from bot.dispatcher import Dispatcher
+from bot.services.context import Ctx
+from bot.services.sweep import sweep
+
+log = logging.getLogger(__name__)
+SWEEP_EVERY_S = 60.0
+DISPATCH_EVERY_S = 5.0
+
+
+class Scheduler:
+    """The periodic work: the deadline sweep and the outbox dispatcher."""
+
+    def __init__(self, ctx: Ctx, dispatcher: Dispatcher) -> None:
+        self.ctx = ctx
+        self.dispatcher = dispatcher
+        self._overrides: object = None
+
+    async def refresh_calendar(self) -> None:
+        """Pick up holidays changed from the command line by another process."""
+        async with self.ctx.db.transaction() as uow:
+            overrides = await uow.calendar.overrides()
+        if overrides != self._overrides:
+            self._overrides = overrides
+            self.ctx.calendar = await load_calendar(self.ctx.settings, self.ctx.db)
+
+    async def tick(self) -> None:
+        """One sweep, then one delivery pass: what the jobs do, and what tests call directly."""
+        await self.refresh_calendar()
+        await sweep(self.ctx)
+        await self.dispatcher.run_once()
+
+    def install(self, jq: JobQueue[Any]) -> None:
+        async def sweep_job(_: ContextTypes.DEFAULT_TYPE) -> None:
+            await self.refresh_calendar()
+            await sweep(self.ctx)
+
+        async def dispatch_job(_: ContextTypes.DEFAULT_TYPE) -> None:
+            await self.dispatcher.run_once()
+
+        # The first sweep runs at once: after downtime it catches up with what was missed.
+        jq.run_repeating(sweep_job, interval=SWEEP_EVERY_S, first=0.2, name="deadline-sweep")
+        jq.run_repeating(dispatch_job, interval=DISPATCH_EVERY_S, first=0.5, name="outbox")
+
+        def kick() -> None:
+            jq.run_once(dispatch_job, 0, name="outbox-kick")
+
+        self.ctx.kick = kick

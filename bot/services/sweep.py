@@ -1,0 +1,144 @@
+"""The deadline sweep: turns due reminders, escalations, overdue notices and the daily digest into
+outbox rows, idempotently; recomputes deadlines when the calendar changed. The database is the
+source of truth, so a sweep after any downtime catches up, and running it twice changes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+
+from bot.models import User
+from bot.reminders import (
+    OpenTask,
+    Policy,
+    audience,
+    audience_roles,
+    digest_day,
+    digest_deliver_at,
+    recompute_due,
+    schedule,
+)
+from bot.services.context import Ctx
+from bot.sop import STEPS, Role
+from bot.workdays import Calendar
+from storage.uow import UnitOfWork
+
+TASK_NOTICE_KINDS = ("reminder", "escalation", "overdue")
+DIGEST_ROLES = (Role.UTAMA, Role.PEJABAT, Role.ATASAN)
+
+
+def open_task(row: dict[str, Any]) -> OpenTask:
+    return OpenTask(
+        task_id=row["id"],
+        case_id=row["case_id"],
+        step=row["step"],
+        sla_days=STEPS[row["step"]].sla_days,
+        started_at=datetime.fromisoformat(row["started_at"]),
+        due_at=datetime.fromisoformat(row["due_at"]),
+    )
+
+
+class People:
+    """Active people by role, loaded once per sweep."""
+
+    def __init__(self, users: Iterable[User]) -> None:
+        self._users = [u for u in users if u.active]
+
+    def holding(self, roles: Iterable[tuple[Role, bool]], opd_id: int) -> list[User]:
+        found: dict[int, User] = {}
+        for role, same_opd in roles:
+            for u in self._users:
+                if u.role == role and (not same_opd or u.opd_id == opd_id):
+                    found[u.id] = u
+        return sorted(found.values(), key=lambda u: u.id)
+
+    def with_role(self, role: Role) -> list[User]:
+        return [u for u in self._users if u.role == role]
+
+
+async def sweep(ctx: Ctx, policy: Policy | None = None) -> int:
+    """One pass at `ctx.now()`; returns how many outbox rows it queued."""
+    policy = policy or ctx.policy
+    now = ctx.now()
+    cal = ctx.calendar
+    queued = 0
+    async with ctx.db.transaction() as uow:
+        people = People(await uow.users.all())
+        rows = await uow.tasks.sweep_rows()
+        for row in rows:
+            task = open_task(row)
+            since = datetime.fromisoformat(row["notified_until"]) if row["notified_until"] else None
+            for p in schedule(task, cal, policy, until=now):
+                if since is not None and p.at <= since:
+                    continue
+                late = p.deliver_at < now - policy.late_grace
+                not_before = cal.office_instant(max(p.deliver_at, now))
+                roles = audience_roles(task.step, audience(p.kind, p.level))
+                payload = {"kind": p.kind, "level": p.level, "case_id": task.case_id,
+                           "task_id": task.task_id, "step": task.step,
+                           "due": task.due_at.isoformat(), "late": late}  # fmt: skip
+                for person in people.holding(roles, row["opd_id"]):
+                    if await uow.outbox.enqueue(key=p.key(person.id), user_id=person.id,
+                                                payload=payload, now=now, not_before=not_before):  # fmt: skip
+                        queued += 1
+            await uow.tasks.set_notified_until(task.task_id, now)
+        queued += await _digest(uow, cal, policy, people, rows, now)
+        await uow.commit()
+    if queued:
+        ctx.kick()
+    return queued
+
+
+async def _digest(
+    uow: UnitOfWork, cal: Calendar, policy: Policy, people: People,
+    rows: list[dict[str, Any]], now: datetime,
+) -> int:  # fmt: skip
+    """Decide today's digest once, at opening: one message per person, none when nothing is due."""
+    day = digest_day(cal, now)
+    if day is None or not await uow.outbox.digest_decided(day.isoformat(), now):
+        return 0
+    due_today = [r for r in rows if cal.local(datetime.fromisoformat(r["due_at"])).date() == day]
+    overdue = [r for r in rows if datetime.fromisoformat(r["due_at"]) < now]
+    if not due_today and not overdue:
+        return 0
+    opening = digest_deliver_at(cal, day)
+    payload = {"kind": "digest", "day": day.isoformat(), "late": opening < now - policy.late_grace}
+    queued = 0
+    for role in DIGEST_ROLES:
+        for person in people.with_role(role):
+            if await uow.outbox.enqueue(key=f"digest:{day.isoformat()}:{person.id}",
+                                        user_id=person.id, payload=payload, now=now,
+                                        not_before=max(opening, now)):  # fmt: skip
+                queued += 1
+    return queued
+
+
+async def recompute_deadlines(uow: UnitOfWork, cal: Calendar, now: datetime) -> int:
+    """After a calendar change: move the deadlines of open tasks, re-plan their unsent notices and
+    tell the assignees the new deadline once. Returns how many tasks moved."""
+    people = People(await uow.users.all())
+    moved = 0
+    for row in await uow.tasks.sweep_rows():
+        task = open_task(row)
+        new_due = recompute_due(task, cal)
+        if new_due == task.due_at:
+            continue
+        moved += 1
+        await uow.tasks.set_due(task.task_id, new_due)
+        await uow.outbox.drop_pending_of_task(task.task_id, TASK_NOTICE_KINDS)
+        await uow.tasks.set_notified_until(task.task_id, None)
+        roles = audience_roles(task.step, "assignees")
+        for person in people.holding(roles, row["opd_id"]):
+            await uow.outbox.enqueue(
+                key=f"task:{task.task_id}:moved:{new_due.isoformat()}:{person.id}",
+                user_id=person.id, now=now, not_before=cal.office_instant(now),
+                payload={"kind": "deadline_moved", "case_id": task.case_id, "step": task.step,
+                         "task_id": task.task_id, "due": new_due.isoformat(),
+                         "old_due": task.due_at.isoformat()},
+            )  # fmt: skip
+    return moved
+
+
+def day_of(t: datetime, cal: Calendar) -> date:
+    return cal.local(t).date()
