@@ -110,27 +110,31 @@ async def running(
         if app.post_init:
             await app.post_init(app)
         await app.start()
-        assert app.updater is not None
-        if settings.webhook_url:
-            secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
-            # PTB listens on `url_path`; it must be the path of the public URL Telegram posts to
-            # (a reverse proxy forwards that path unchanged to webhook_listen:webhook_port).
-            await app.updater.start_webhook(
-                listen=settings.webhook_listen,
-                port=settings.webhook_port,
-                url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
-                webhook_url=settings.webhook_url,
-                secret_token=secret,
-                allowed_updates=["message", "callback_query"],
-            )
-        else:
-            await app.updater.start_polling(
-                poll_interval=0, timeout=poll_timeout, allowed_updates=["message", "callback_query"]
-            )
         try:
+            assert app.updater is not None
+            if settings.webhook_url:
+                secret = (
+                    settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+                )
+                # PTB listens on `url_path`; it must be the path of the public URL Telegram posts to
+                # (a reverse proxy forwards that path unchanged to webhook_listen:webhook_port).
+                await app.updater.start_webhook(
+                    listen=settings.webhook_listen,
+                    port=settings.webhook_port,
+                    url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
+                    webhook_url=settings.webhook_url,
+                    secret_token=secret,
+                    allowed_updates=["message", "callback_query"],
+                )
+            else:
+                await app.updater.start_polling(
+                    poll_interval=0,
+                    timeout=poll_timeout,
+                    allowed_updates=["message", "callback_query"],
+                )
             yield app
         finally:
-            if app.updater.running:
+            if app.updater is not None and app.updater.running:
                 await app.updater.stop()
             if app.running:
                 await app.stop()

@@ -109,7 +109,7 @@ async def _digest(
         for person in people.with_role(role):
             if await uow.outbox.enqueue(key=f"digest:{day.isoformat()}:{person.id}",
                                         user_id=person.id, payload=payload, now=now,
-                                        not_before=max(opening, now)):  # fmt: skip
+                                        not_before=cal.office_instant(max(opening, now))):  # fmt: skip
                 queued += 1
     return queued
 

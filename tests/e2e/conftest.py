@@ -15,6 +15,7 @@ from bot.config import Settings
 from bot.fakeapi.people import FakePerson
 from bot.fakeapi.server import FakeTelegram
 from bot.models import User
+from bot.scheduler import Scheduler
 from bot.services import cases, drafting, people, review
 from bot.services.context import Ctx
 from bot.sop import Role
@@ -39,6 +40,17 @@ class Harness:
     settings: Settings
     clock: Clock
     app: Any
+
+    @property
+    def scheduler(self) -> Scheduler:
+        scheduler: Scheduler = self.app.bot_data["scheduler"]
+        return scheduler
+
+    async def travel(self, to: datetime) -> None:
+        """Move the clock to `to` (never backwards) and let the sweep and dispatcher run."""
+        assert to >= self.clock.now, "time travel goes forward only"
+        self.clock.now = to
+        await self.scheduler.tick()
 
     @property
     def ctx(self) -> Ctx:
