@@ -8,8 +8,9 @@ import asyncio
 import contextlib
 import logging
 import signal
+import time
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -47,6 +48,10 @@ def build_application(
         builder = builder.base_url(settings.telegram_base_url)
     if settings.telegram_base_file_url:
         builder = builder.base_file_url(settings.telegram_base_file_url)
+    wait = settings.telegram_timeout
+    builder = (
+        builder.read_timeout(wait).write_timeout(wait).connect_timeout(wait).pool_timeout(wait)
+    )
     if rate_limit:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
     state: dict[str, Any] = {}
@@ -146,11 +151,21 @@ async def running(
             await app.shutdown()
 
 
-async def run_bot(
-    settings: Settings, stop: asyncio.Event | None = None, clock: Clock = _utc_now
-) -> None:
+def settings_clock(settings: Settings) -> Clock:
+    """The wall clock, or (PPID_CLOCK_START, for tests and demos) one that starts at a given
+    instant and then runs at normal speed."""
+    start = settings.clock_start
+    if start is None:
+        return _utc_now
+    if start.tzinfo is None:
+        start = start.replace(tzinfo=settings.tz)
+    began = time.monotonic()
+    return lambda: start + timedelta(seconds=time.monotonic() - began)
+
+
+async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None:
     """Poll Telegram (or serve a webhook) until SIGINT/SIGTERM or `stop` is set."""
-    app = build_application(settings, clock)
+    app = build_application(settings, settings_clock(settings))
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

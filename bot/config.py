@@ -6,7 +6,7 @@ with one clear line instead of a traceback deep inside a handler.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -96,6 +96,13 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = Field(default=8443, ge=1, le=65535)
+    telegram_timeout: float = Field(
+        default=10.0, gt=0, le=120, description="Batas tunggu jawaban Bot API (detik)."
+    )
+    clock_start: datetime | None = Field(
+        default=None,
+        description="Hanya untuk uji dan demo: jam bot dimulai dari waktu ini, lalu berjalan biasa.",
+    )
     public_base_url: str | None = Field(
         default=None, description="Alamat publik situs DIP yang dipakai dalam tautan dari bot."
     )

@@ -4,12 +4,11 @@ fake Bot API, printed as a readable transcript. No token and no network needed."
 from __future__ import annotations
 
 import tempfile
-import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.app import build_application, running
+from bot.app import build_application, running, settings_clock
 from bot.config import Settings
 from bot.fakeapi.models import ChatMessage
 from bot.fakeapi.people import FakePerson
@@ -188,25 +187,21 @@ def _review_of(marker: str) -> Callable[[ChatMessage], bool]:
     return matches
 
 
-def office_clock(settings: Settings) -> Callable[[], datetime]:
-    """A clock that starts now, or at the next office opening when run after hours, so that the
-    demo's notices (which wait for office hours) flow at any time of day."""
-    start = Calendar(tz=settings.tz, hours=settings.hours).office_instant(datetime.now(UTC))
-    began = time.monotonic()
-    return lambda: start + timedelta(seconds=time.monotonic() - began)
-
-
 async def run_demo(data_dir: Path | None = None) -> str:
     """Play the demo and return its transcript."""
     with tempfile.TemporaryDirectory(prefix="ppid-demo-") as tmp:
         async with FakeTelegram(bot_username="ppid_demo_bot") as fake:
+            # Notices wait for office hours; run after hours, the demo starts its clock at the
+            # next opening so that they flow at any time of day.
+            opening = Calendar().office_instant(datetime.now(UTC))
             settings = Settings(
                 telegram_token=fake.token,  # type: ignore[arg-type]
                 telegram_base_url=fake.base_url,
                 telegram_base_file_url=fake.base_file_url,
                 data_dir=data_dir or Path(tmp),
+                clock_start=opening,
             )
-            app = build_application(settings, clock=office_clock(settings), rate_limit=False)
+            app = build_application(settings, clock=settings_clock(settings), rate_limit=False)
             async with running(app, settings, poll_timeout=1):
                 await Script(fake, app.bot_data["ctx"]).play()
             fake.assert_no_protocol_errors()
