@@ -46,6 +46,13 @@ TEXTS: Final[dict[str, str]] = {
     "cli-name-invalid": "Nama harus diisi, paling banyak 200 karakter.",
     "cli-config-header": "Pengaturan yang berlaku (token disamarkan):",
     "cli-interrupted": "Dihentikan.",
+    "cli-outbox-empty": "Tidak ada notifikasi yang menunggu atau gagal.",
+    "cli-outbox-header": "Notifikasi yang menunggu dan yang gagal (waktu kirim paling cepat, WIB):",
+    "cli-outbox-row": "#{id} [{state}] untuk {name} ({role}) {key}, {at}, {attempts} kali dicoba, kesalahan: {error}",
+    "cli-outbox-pending": "menunggu",
+    "cli-outbox-failed": "gagal",
+    "cli-outbox-not-failed": "Notifikasi #{id} tidak ada atau tidak berstatus gagal; tidak ada yang diubah.",
+    "cli-outbox-retried": "Notifikasi #{id} diantrekan ulang; bot akan mengirimnya pada jam kerja berikutnya.",
     "cli-demo-done": "Demo selesai: satu putaran lengkap untuk dua OPD, tanpa internet dan tanpa token.",
     # --- command line: organisation, people, audit, status -----------------------------------
     "cli-opd-file-missing": "Berkas {file} tidak ditemukan. Tidak ada OPD yang diimpor.",

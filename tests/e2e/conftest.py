@@ -109,13 +109,22 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-async def harness(tmp_path: Path, clock: Clock) -> AsyncIterator[Harness]:
+def settings_overrides() -> dict[str, Any]:
+    """Override in a test module to run the harness with other settings."""
+    return {}
+
+
+@pytest.fixture
+async def harness(
+    tmp_path: Path, clock: Clock, settings_overrides: dict[str, Any]
+) -> AsyncIterator[Harness]:
     async with FakeTelegram() as fake:
         settings = Settings(
             telegram_token=fake.token,  # type: ignore[arg-type]
             telegram_base_url=fake.base_url,
             telegram_base_file_url=fake.base_file_url,
             data_dir=tmp_path / "data",
+            **settings_overrides,
         )
         app = build_application(settings, clock=clock, rate_limit=False)
         async with running(app, settings, poll_timeout=1):
