@@ -62,7 +62,8 @@ def build_application(
         files.cleanup_temp()
         me = await app.bot.get_me()
         ctx = Ctx(settings=settings, db=db, calendar=await load_calendar(settings, db),
-                  files=files, clock=clock, bot_username=me.username or "ppid_bot")  # fmt: skip
+                  files=files, clock=clock, bot_username=me.username or "ppid_bot",
+                  policy=settings.policy)  # fmt: skip
         sender = TelegramSender(app.bot)
         jq = app.job_queue
         assert jq is not None

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.reminders import Policy
 from bot.workdays import OfficeHours, SpecialHours
 
 DEFAULT_OFFICE_HOURS = "mon-thu 07:30-16:00; fri 07:30-16:30"
@@ -96,6 +97,21 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = Field(default=8443, ge=1, le=65535)
+    reminder_half: bool = Field(
+        default=True, description="Langkah 1 hari: ingatkan saat separuh jam kerja berlalu."
+    )
+    reminder_hours_before: float = Field(
+        default=2.0, ge=0, le=24, description="Langkah 1 hari: ingatkan N jam kerja sebelum batas."
+    )
+    reminder_days_before: str = Field(
+        default="3,1", description="Langkah 10 hari: ingatkan N hari kerja sebelum batas (daftar)."
+    )
+    escalation2_after_days: int = Field(
+        default=1,
+        ge=0,
+        le=10,
+        description="Eskalasi tingkat 2 N hari kerja setelah batas (0: tidak).",
+    )
     telegram_timeout: float = Field(
         default=10.0, gt=0, le=120, description="Batas tunggu jawaban Bot API (detik)."
     )
@@ -134,6 +150,25 @@ class Settings(BaseSettings):
     def _valid_special_hours(cls, value: str) -> str:
         parse_special_hours(value)
         return value
+
+    @field_validator("reminder_days_before")
+    @classmethod
+    def _valid_days_before(cls, value: str) -> str:
+        parts = [p.strip() for p in value.split(",") if p.strip()]
+        if not all(p.isdigit() and 1 <= int(p) <= 9 for p in parts):
+            raise ValueError(f"'{value}' harus daftar angka 1-9 dipisah koma, mis. 3,1")
+        return value
+
+    @property
+    def policy(self) -> Policy:
+        """The reminder and escalation policy these settings describe."""
+        days = tuple(int(p) for p in self.reminder_days_before.split(",") if p.strip())
+        return Policy(
+            short_half=self.reminder_half,
+            short_hours_before=self.reminder_hours_before,
+            long_days_before=days,
+            escalation2_after_days=self.escalation2_after_days,
+        )
 
     @property
     def tz(self) -> ZoneInfo:

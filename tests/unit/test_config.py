@@ -71,3 +71,20 @@ def test_the_token_is_masked_when_settings_are_shown() -> None:
 
 def test_short_secrets_are_fully_masked() -> None:
     assert mask_secret("abc") == "****"
+
+
+def test_the_reminder_policy_is_configured_from_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PPID_REMINDER_DAYS_BEFORE", "2,5")
+    monkeypatch.setenv("PPID_REMINDER_HOURS_BEFORE", "1.5")
+    monkeypatch.setenv("PPID_ESCALATION2_AFTER_DAYS", "0")
+    policy = load_settings().policy
+    assert policy.long_days_before == (5, 2)
+    assert policy.short_hours_before == 1.5
+    assert policy.escalation2_after_days == 0
+
+
+def test_a_bad_reminder_list_is_refused_clearly(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PPID_REMINDER_DAYS_BEFORE", "tiga")
+    with pytest.raises(SettingsError) as info:
+        load_settings()
+    assert "PPID_REMINDER_DAYS_BEFORE" in info.value.lines[0] and "3,1" in info.value.lines[0]

@@ -32,10 +32,10 @@ VARIANTS: dict[str, set[str]] = {
     "state-": {"none", "documents", "not_held", "exempt", "returned", "approved", "published"},
     "cmd-": {"start", "tugas", "status", "bantuan", "batal", "menu"},
     "refused-file-": {"empty", "too_big", "type", "mismatch"},
+    "cli-outbox-": {"pending", "failed"},
+    "notice-": {"handover", "published", "reminder", "overdue", "moved", "late", "missing"},
+    "notice-escalation-": {"1", "2"},
 }
-
-# Raised by `bot.services.people.deactivate`, which only the command line calls; it maps them
-# to its own sentences (`bot.cli.people_cmds.REFUSALS`), the chat catalogue lacks them.
 
 
 def sources() -> dict[Path, str]:
