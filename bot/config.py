@@ -119,6 +119,10 @@ class Settings(BaseSettings):
         default=None,
         description="Hanya untuk uji dan demo: jam bot dimulai dari waktu ini, lalu berjalan biasa.",
     )
+    publisher: Literal["site", "manual"] = Field(
+        default="site",
+        description="site: situs DIP bawaan; manual: catat alamat di situs PPID yang sudah ada.",
+    )
     public_base_url: str | None = Field(
         default=None, description="Alamat publik situs DIP yang dipakai dalam tautan dari bot."
     )
@@ -189,6 +193,10 @@ class Settings(BaseSettings):
     @property
     def database_path(self) -> Path:
         return self.data_dir / "ppid.sqlite3"
+
+    @property
+    def web_dir(self) -> Path:
+        return self.data_dir / "web"
 
     @property
     def documents_dir(self) -> Path:

@@ -161,23 +161,14 @@ class Script:
             await yusuf.press("✅ Setujui semua, teruskan ke Pejabat PID", review)
             await yusuf.wait_for_text("disetujui dan diteruskan")
 
-        # Step 5: the Pejabat records the addresses and closes both cases.
+        # Step 5: the Pejabat publishes both cases on the built-in PPID site.
         for code in ("DINKES", "DISHUB"):
             await andi.send("/tugas")
             await andi.wait_for_text("Tugas Bapak/Ibu")
             await andi.press(f"Buka: {code}")
-            await andi.wait_until(lambda m: "Langkah 5" in m.text)
-            await andi.press("🌐 Satu alamat untuk semua" if code == "DINKES" else "🌐 Alamat #1")
-            await andi.wait_for_text("Alamat (URL)")
-            await andi.send(f"https://ppid.pontianak.go.id/dip/{code.lower()}-2027")
-            await andi.wait_for_text("Alamat dicatat")
-            await andi.wait_until(
-                lambda m: (
-                    "Tandai sudah terbit" in str(m.buttons) and "Alamat #" not in str(m.buttons)
-                )
-            )
-            await andi.press("✅ Tandai sudah terbit")
-            await andi.wait_for_text("selesai")
+            step5 = await andi.wait_until(lambda m: "Langkah 5" in m.text)
+            await andi.press("🌐 Terbitkan ke web PPID", step5)
+            await andi.wait_for_text("terbit di web PPID")
 
 
 def _review_of(marker: str) -> Callable[[ChatMessage], bool]:

@@ -99,6 +99,8 @@ class Entry(Record):
     review_note: str | None = None
     published_url: str | None = None
     published_at: datetime | None = None
+    withdrawn_at: datetime | None = None
+    withdrawn_reason: str | None = None
 
 
 class Document(Record):

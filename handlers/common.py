@@ -74,11 +74,16 @@ async def status(req: Request) -> Response:
         return main_menu(req, t("status-empty"))
     now = req.ctx.now()
     lines = []
+    buttons = []
     for rnd, views in rounds:
         lines.append(t("status-round", name=rnd.name))
         ordered = sorted(views, key=lambda v: (not (v.task and v.task.due_at < now), v.opd.code))
         lines += [status_line(v, now) for v in ordered]
-    return Response().add("\n".join(lines)[:4000], [[btn(t("btn-menu"), "mn")]])
+        buttons += [btn(v.opd.code, "op", v.case.id) for v in ordered]
+    # One tap opens any case (the latest rounds first), within a phone-sized keyboard.
+    rows = [buttons[i : i + 3] for i in range(0, min(len(buttons), 24), 3)]
+    rows.append([btn(t("btn-menu"), "mn")])
+    return Response().add("\n".join(lines)[:4000], rows)
 
 
 @button("op")
@@ -87,7 +92,7 @@ async def open_case(req: Request) -> Response:
     v = await cases.view(req.ctx, req.args[0])
     if not cases.sees(req.user, v.case):
         raise Refused("refused-opd")
-    return Response(replies=[panel(v, req.user)])
+    return Response(replies=[panel(v, req.user, req.ctx.settings.publisher)])
 
 
 @button("dt")

@@ -123,7 +123,7 @@ async def remove(req: Request) -> Response:
     entry = await drafting.remove_entry(req.ctx, req.user, req.args[0], req.args[1])
     v = await cases.view(req.ctx, entry.case_id)
     resp = Response().add(t("entry-removed", number=entry.number))
-    resp.replies.append(panel(v, req.user))
+    resp.replies.append(panel(v, req.user, req.ctx.settings.publisher))
     return resp
 
 
@@ -139,5 +139,5 @@ async def correct(req: Request) -> Response:
     resp = Response(
         toast=t("category-fixed", number=entry.number, category=t(f"cat-{entry.category}"))
     )
-    resp.replies.append(panel(v, req.user))
+    resp.replies.append(panel(v, req.user, req.ctx.settings.publisher))
     return resp

@@ -52,7 +52,7 @@ async def _about_case(ctx: Ctx, user: User, payload: dict[str, Any]) -> Reply | 
     if kind in TASK_KINDS and (v.task is None or v.task.id != payload["task_id"]):
         return None
     if kind == "handover":
-        reply = panel(v, user)
+        reply = panel(v, user, ctx.settings.publisher)
         reply.text = "📥 " + reply.text
         if v.case.step == 2:
             reply.files = [

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.channels.base import Response
 from bot.formatting import deadline
 from bot.services import cases, drafting, publication, uploads
+from bot.sop import Role
 from bot.texts import t
 from bot.workflow import Refused
 from handlers.base import Request, ask, btn, button, dialog, forget
@@ -31,7 +32,7 @@ async def draft_file(req: Request) -> Response:
     v = await cases.view(req.ctx, req.data["case"])
     key = "file-duplicate" if got.duplicate else "draft-file-saved"
     resp = Response().add(t(key, name=got.document.name))
-    resp.replies.append(panel(v, req.user))
+    resp.replies.append(panel(v, req.user, req.ctx.settings.publisher))
     return resp
 
 
@@ -69,15 +70,44 @@ async def url_value(req: Request) -> Response:
     await forget(req)
     v = await cases.view(req.ctx, req.data["case"])
     resp = Response().add(t("url-saved", count=count))
-    resp.replies.append(panel(v, req.user))
+    resp.replies.append(panel(v, req.user, req.ctx.settings.publisher))
     return resp
 
 
 @button("p5")
 async def close(req: Request) -> Response:
-    """Step 5 done: the case is published and closed."""
-    result = await publication.close(req.ctx, req.user, *req.args)
+    """Step 5 done: published on the built-in site (or recorded as published) and closed."""
+    if req.ctx.settings.publisher == "site":
+        result = await publication.publish_to_site(req.ctx, req.user, *req.args)
+    else:
+        result = await publication.close(req.ctx, req.user, *req.args)
     v = await cases.view(req.ctx, req.args[0])
-    text = t("case-published", opd=v.opd.name, published=result.published,
-             not_held=result.not_held, exempt=result.exempt)  # fmt: skip
-    return Response().add(text, [[btn(t("btn-tasks"), "tg")]])
+    values = {"opd": v.opd.name, "published": result.published, "not_held": result.not_held,
+              "exempt": result.exempt}  # fmt: skip
+    if req.ctx.settings.publisher == "site":
+        links = "\n".join(f"#{e.number} {e.published_url}" for e in v.entries if e.published_url)
+        text = t("site-published", links=links, **values)
+    else:
+        text = t("case-published", **values)
+    return Response().add(text[:4000], [[btn(t("btn-tasks"), "tg")]])
+
+
+@button("wd")
+async def withdraw(req: Request) -> Response:
+    """PPID Utama: ask why a published entry is withdrawn."""
+    async with req.ctx.db.transaction() as uow:
+        entry = await uow.entries.get(req.args[0])
+    if entry is None or not entry.published_url or entry.withdrawn_at:
+        raise Refused("refused-not-published")
+    if req.user.role != Role.UTAMA:
+        raise Refused("refused-role")
+    text = t("ask-withdraw", number=entry.number, title=entry.title)
+    return await ask(req, "withdraw_reason", {"entry": entry.id}, text)
+
+
+@dialog("withdraw_reason")
+async def withdraw_reason(req: Request) -> Response:
+    """Withdraw it; the site is rebuilt at once."""
+    entry = await publication.withdraw(req.ctx, req.user, req.data["entry"], req.ev.text or "")
+    await forget(req)
+    return Response().add(t("withdrawn", number=entry.number), [[btn(t("btn-status"), "st")]])

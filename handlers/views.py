@@ -8,7 +8,7 @@ from bot.channels.base import Button, Reply
 from bot.formatting import deadline, short_date
 from bot.models import Entry, User
 from bot.services.cases import CaseView, acts_on
-from bot.sop import CLOSED
+from bot.sop import CLOSED, Role
 from bot.texts import t
 from bot.workflow import is_resolved, needs_work, progress, publishable, under_review
 from handlers.base import btn
@@ -23,6 +23,8 @@ def is_late(v: CaseView, now: datetime) -> bool:
 
 
 def entry_state(e: Entry, v: CaseView) -> str:
+    if e.withdrawn_at:
+        return t("state-withdrawn")
     if e.published_url:
         return t("state-published")
     if e.review == "returned":
@@ -53,7 +55,7 @@ def head(v: CaseView) -> str:
     return text
 
 
-def panel(v: CaseView, user: User) -> Reply:
+def panel(v: CaseView, user: User, publisher: str = "site") -> Reply:
     """The case as this person sees it now, with the buttons of what they may do."""
     c = v.case
     text = head(v)
@@ -91,12 +93,17 @@ def panel(v: CaseView, user: User) -> Reply:
                  for e in under_review(v.entries) if e.resolution == "documents"]  # fmt: skip
         rows += [[btn(t("btn-approve-all"), "a4", c.id, c.version)],
                  [btn(t("btn-return-entries"), "r4", c.id, c.version)]]  # fmt: skip
+    elif mine and c.step == 5 and publisher == "site":
+        rows.append([btn(t("btn-publish-site"), "p5", c.id, c.version)])
     elif mine and c.step == 5:
         pending = [e for e in v.entries if publishable(e) and not e.published_url]
         rows += [[btn(t("btn-url-entry", number=e.number), "u5", e.id)] for e in pending]
         if len(pending) > 1:
             rows.append([btn(t("btn-url-all"), "ua", c.id, c.version)])
         rows.append([btn(t("btn-close-case"), "p5", c.id, c.version)])
+    elif c.step == CLOSED and user.role == Role.UTAMA and user.active:
+        rows += [[btn(t("btn-withdraw", number=e.number), "wd", e.id)]
+                 for e in v.entries if e.published_url and not e.withdrawn_at]  # fmt: skip
     rows.append([btn(t("btn-menu"), "mn")])
     return Reply(text=text, buttons=rows)
 

@@ -180,6 +180,36 @@ class EntryRepository(Repository):
         sets = ", ".join(f"{k} = ?" for k in changes)
         await self._execute(f"UPDATE entries SET {sets} WHERE id = ?", (*values, entry_id))
 
+    async def register_rows(self, *, exempt: bool = False) -> list[dict[str, Any]]:
+        """Entries of the public register (exempt=False): published, approved, with documents,
+        not exempt, not withdrawn; or the internal register of approved exempt entries."""
+        if exempt:
+            where = (
+                "e.review = 'approved' AND (e.resolution = 'exempt' OR e.category = 'dikecualikan')"
+            )
+        else:
+            where = (
+                "e.published_url IS NOT NULL AND e.withdrawn_at IS NULL AND e.review = 'approved'"
+                " AND e.resolution = 'documents' AND e.category != 'dikecualikan'"
+            )
+        rows = await self._all(
+            "SELECT e.*, o.code AS opd_code, o.name AS opd_name, r.name AS round_name"
+            " FROM entries e JOIN cases c ON c.id = e.case_id JOIN opds o ON o.id = c.opd_id"
+            f" JOIN rounds r ON r.id = c.round_id WHERE e.removed = 0 AND {where}"
+            " ORDER BY o.name, r.id, e.number"
+        )
+        return [as_dict(r) for r in rows]
+
+    async def withdraw(self, entry_id: int, by: int, reason: str, now: datetime) -> bool:
+        return (
+            await self._execute(
+                "UPDATE entries SET withdrawn_at = ?, withdrawn_reason = ?, withdrawn_by = ?"
+                " WHERE id = ? AND withdrawn_at IS NULL AND published_url IS NOT NULL",
+                (now.isoformat(), reason, by, entry_id),
+            )
+            > 0
+        )
+
     async def remove(self, entry_id: int) -> None:
         await self._execute("UPDATE entries SET removed = 1 WHERE id = ?", (entry_id,))
 

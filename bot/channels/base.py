@@ -49,6 +49,7 @@ class OutgoingFile:
     path: Path | None = None  # read from disk when the channel has no id for it yet
     file_id: str | None = None  # re-send without uploading again
     caption: str | None = None
+    data: bytes | None = None  # made on the fly (a template, an export, a chart)
 
 
 @dataclass

@@ -104,6 +104,12 @@ class TelegramSender:
                 return
             except BadRequest:
                 log.info("re-uploading %s: its file id is no longer valid", f.name)
+        if f.data is not None:
+            if f.mime == "image/png":
+                await bot.send_photo(chat_id, f.data, caption=f.caption)
+            else:
+                await bot.send_document(chat_id, f.data, filename=f.name, caption=f.caption)
+            return
         if f.path is None:
             return
         with f.path.open("rb") as fh:

@@ -35,11 +35,19 @@ class Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> Parser:
-    from bot.cli import calendar_cmds, outbox_cmds, people_cmds, report_cmds, system_cmds
+    from bot.cli import (
+        calendar_cmds,
+        outbox_cmds,
+        people_cmds,
+        report_cmds,
+        system_cmds,
+        web_cmds,
+    )
 
     parser = Parser(prog="ppid-bot", description="PPID Bot Kota Pontianak")
     sub = parser.add_subparsers(dest="command", metavar="PERINTAH", parser_class=Parser)
-    for module in (system_cmds, calendar_cmds, people_cmds, report_cmds, outbox_cmds):
+    modules = (system_cmds, calendar_cmds, people_cmds, report_cmds, outbox_cmds, web_cmds)
+    for module in modules:
         module.register(sub)
     return parser
 

@@ -4,12 +4,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.models import User
+from bot.models import Entry, User
 from bot.services.cases import CaseView, load
 from bot.services.context import Ctx, audit
 from bot.services.handover import claim, hand_over
+from bot.services.register import rebuild_site, site_of
 from bot.sop import Role
-from bot.workflow import Refused, check_actor, check_url, check_version, publish, publishable
+from bot.workflow import (
+    MAX_NOTE,
+    Refused,
+    check_actor,
+    check_url,
+    check_version,
+    clean_text,
+    publish,
+    publishable,
+)
 
 
 @dataclass(frozen=True)
@@ -57,11 +67,30 @@ async def record_url(ctx: Ctx, user: User, case_id: int, url: str, entry_id: int
 
 
 async def close(ctx: Ctx, user: User, case_id: int, version: int) -> Totals:
+    """Manual mode: every publishable entry has its address on the external site; close."""
+    return await _publish(ctx, user, case_id, version, site=False)
+
+
+async def publish_to_site(ctx: Ctx, user: User, case_id: int, version: int) -> Totals:
+    """Built-in site: give every publishable entry its page, close the case, rebuild the site."""
+    totals_ = await _publish(ctx, user, case_id, version, site=True)
+    await rebuild_site(ctx)
+    return totals_
+
+
+async def _publish(ctx: Ctx, user: User, case_id: int, version: int, *, site: bool) -> Totals:
     now = ctx.now()
     async with ctx.db.transaction() as uow:
         v = await load(uow, case_id)
         check_actor(user, v.case, step=5)
         check_version(v.case, version)
+        if site:
+            builder = site_of(ctx)
+            for e in v.entries:
+                if publishable(e) and not e.withdrawn_at:
+                    await uow.entries.update(e.id, published_url=builder.url_for(e.id),
+                                             published_at=now)  # fmt: skip
+            v = await load(uow, case_id)
         transition = publish(v.entries)
         await claim(uow, v.case, version)
         await hand_over(uow, ctx, v.case, user, transition, now)
@@ -81,3 +110,22 @@ async def close(ctx: Ctx, user: User, case_id: int, version: int) -> Totals:
         await uow.commit()
     ctx.kick()
     return result
+
+
+async def withdraw(ctx: Ctx, user: User, entry_id: int, reason: str) -> Entry:
+    """The PPID Utama takes a published entry off the site, with a reason (audited)."""
+    if not user.active:
+        raise Refused("refused-inactive")
+    if user.role != Role.UTAMA:
+        raise Refused("refused-role")
+    reason = clean_text(reason, MAX_NOTE)
+    now = ctx.now()
+    async with ctx.db.transaction() as uow:
+        entry = await uow.entries.get(entry_id)
+        if entry is None or not await uow.entries.withdraw(entry_id, user.id, reason, now):
+            raise Refused("refused-not-published")
+        await audit(uow, now, "entry:withdraw", user, case_id=entry.case_id, step=None,
+                    note=f"#{entry.number} {reason}")  # fmt: skip
+        await uow.commit()
+    await rebuild_site(ctx)
+    return entry

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 
 from bot.fakeapi.people import FakePerson
 from bot.sop import Role
@@ -131,19 +132,16 @@ async def test_a_whole_round_for_two_opds_reaches_publication(harness: Harness) 
     await yusuf.press("✅ Setujui semua, teruskan ke Pejabat PID")
     await yusuf.wait_for_text("disetujui dan diteruskan")
 
-    # Step 5: the Pejabat records one address for both and closes the case.
+    # Step 5: the Pejabat publishes on the built-in PPID site; everyone involved is told.
     await pejabat.wait_until(lambda m: "Langkah 5" in m.text)
-    await pejabat.press("🌐 Satu alamat untuk semua")
-    await pejabat.wait_for_text("Alamat (URL)")
-    await pejabat.send("bukan alamat")
-    await pejabat.wait_for_text("Alamat tidak valid")
-    await pejabat.send("https://ppid.pontianak.go.id/dip/dinkes-2027")
-    await pejabat.wait_for_text("Alamat dicatat untuk 2 entri")
-    await pejabat.wait_until(lambda m: "#2 Renstra 2025-2029 [Setiap saat] — 🌐 terbit" in m.text)
-    await pejabat.press("✅ Tandai sudah terbit")
-    done = await pejabat.wait_for_text("selesai: 2 entri terbit")
-    assert done
+    await pejabat.press("🌐 Terbitkan ke web PPID")
+    done = await pejabat.wait_for_text("terbit di web PPID: 2 entri terbit")
+    assert "informasi/" in done.text
     await dinkes.wait_for_text("sudah diterbitkan")
+    register = json.loads((h.settings.web_dir / "current" / "dip.json").read_text(encoding="utf-8"))
+    assert sorted(e["judul"] for e in register["informasi"]) == [
+        "Laporan Keuangan 2026", "Renstra 2025-2029"
+    ]  # fmt: skip
 
     # DISHUB: one entry not held, one proposed exempt; nothing to publish, still closed.
     await pejabat.send("/tugas")
@@ -193,8 +191,12 @@ async def test_a_whole_round_for_two_opds_reaches_publication(harness: Harness) 
     step5 = await pejabat.wait_until(lambda m: "Dishub" in m.text and "Langkah 5" in m.text)
     assert "#1 Data Trayek 2019 [Berkala] — tidak dikuasai" in step5.text
     assert "#2 Hasil Uji Kir Kendaraan [Dikecualikan] — usul dikecualikan" in step5.text
-    await pejabat.press("✅ Tandai sudah terbit")
+    await pejabat.press("🌐 Terbitkan ke web PPID")
     await pejabat.wait_for_text("0 entri terbit, 1 tidak dikuasai, 1 dikecualikan")
+    site = (h.settings.web_dir / "current").resolve()
+    assert "Hasil Uji Kir" not in "".join(
+        p.read_text(encoding="utf-8", errors="ignore") for p in site.rglob("*") if p.is_file()
+    )
 
     # What each person sees in /status: an OPD only its own case, the PPID Utama all of them.
     await dishub.send("/status")

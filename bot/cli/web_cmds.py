@@ -1,0 +1,80 @@
+"""Commands of publication: `web build`, `web serve [--port N]`, `export exempt [--out FILE]`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import io
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bot.bootstrap import open_core
+from bot.cli import CliError
+from bot.config import Settings
+from bot.publishing.site import serve
+from bot.services.context import Ctx
+from bot.services.register import exempt_entries, rebuild_site
+from bot.texts import plain
+from storage.files import FileStore
+
+
+def register(sub: Any) -> None:
+    webp = sub.add_parser("web", help="situs DIP bawaan")
+    wsub = webp.add_subparsers(dest="web_command", metavar="AKSI", required=True)
+    build = wsub.add_parser("build", help="bangun ulang situs dari basis data")
+    build.set_defaults(func=cmd_build)
+    srv = wsub.add_parser("serve", help="pratinjau situs di 127.0.0.1")
+    srv.add_argument("--port", type=int, default=8080)
+    srv.set_defaults(func=cmd_serve)
+    export = sub.add_parser("export", help="ekspor daftar")
+    esub = export.add_subparsers(dest="export_command", metavar="JENIS", required=True)
+    exempt = esub.add_parser("exempt", help="daftar informasi dikecualikan (internal PPID Utama)")
+    exempt.add_argument("--out", type=Path, help="berkas CSV tujuan (bawaan: layar)")
+    exempt.set_defaults(func=cmd_export_exempt)
+
+
+async def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
+    async with open_core(settings) as core:
+        ctx = Ctx(settings=settings, db=core.db, calendar=core.calendar,
+                  files=FileStore(settings.documents_dir), clock=lambda: datetime.now(UTC))  # fmt: skip
+        count = await rebuild_site(ctx)
+    print(plain("cli-web-built", count=count, path=settings.web_dir / "current"))
+    return 0
+
+
+async def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    if not 1 <= args.port <= 65535:
+        raise CliError(plain("cli-bad-port", value=args.port))
+    if not (settings.web_dir / "current").exists():
+        await cmd_build(args, settings)
+    try:
+        runner = await serve(settings.web_dir, "127.0.0.1", args.port)
+    except OSError as exc:
+        raise CliError(plain("cli-port-busy", port=args.port, error=exc.strerror)) from None
+    try:
+        print(plain("cli-web-serving", url=f"http://127.0.0.1:{args.port}/"), flush=True)
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()
+    return 0
+
+
+async def cmd_export_exempt(args: argparse.Namespace, settings: Settings) -> int:
+    async with open_core(settings) as core, core.db.transaction() as uow:
+        rows = await exempt_entries(uow)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["OPD", "Nama OPD", "Periode", "Nomor", "Judul", "Uji konsekuensi",
+                     "Berlaku sampai"])  # fmt: skip
+    for r in rows:
+        writer.writerow([r.opd_code, r.opd_name, r.round_name, r.number, r.title, r.reference,
+                         r.valid_until])  # fmt: skip
+    if args.out is None:
+        sys.stdout.write(buffer.getvalue())
+    else:
+        args.out.write_text("\ufeff" + buffer.getvalue(), encoding="utf-8")
+        print(plain("cli-exempt-written", count=len(rows), path=args.out))
+    return 0

@@ -1,0 +1,64 @@
+"""The public register and the internal register of exempt information, read from the database,
+and the rebuild of the built-in site. Only approved, documented, non-exempt, non-withdrawn entries
+ever become a `PublicEntry`; the site builder refuses exempt ones once more."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+
+from bot.publishing.model import ExemptEntry, PublicDocument, PublicEntry
+from bot.publishing.site import SiteBuilder
+from bot.services.context import Ctx
+from bot.sop import Category
+from storage.uow import UnitOfWork
+
+_rebuild_lock = asyncio.Lock()
+
+
+def site_of(ctx: Ctx) -> SiteBuilder:
+    return SiteBuilder(ctx.settings.web_dir, base_url=ctx.settings.public_base_url)
+
+
+async def public_entries(uow: UnitOfWork, ctx: Ctx) -> list[PublicEntry]:
+    result = []
+    for row in await uow.entries.register_rows():
+        if row["category"] == Category.DIKECUALIKAN:  # defence in depth; the query excludes it
+            continue
+        docs = tuple(
+            PublicDocument(sha256=d.sha256, name=d.name, mime=d.mime, size=d.size,
+                           source=ctx.files.path_for(d.sha256))
+            for d in await uow.documents.for_entry(row["id"])
+        )  # fmt: skip
+        result.append(
+            PublicEntry(
+                id=row["id"], opd_code=row["opd_code"], opd_name=row["opd_name"],
+                round_name=row["round_name"], number=row["number"], title=row["title"],
+                summary=row["summary"], category=row["category"], holder=row["holder"],
+                responsible=row["responsible"], made=row["made"], forms=row["forms"],
+                retention=row["retention"],
+                published_at=datetime.fromisoformat(row["published_at"]), documents=docs,
+            )
+        )  # fmt: skip
+    return result
+
+
+async def exempt_entries(uow: UnitOfWork) -> list[ExemptEntry]:
+    return [
+        ExemptEntry(
+            opd_code=r["opd_code"], opd_name=r["opd_name"], round_name=r["round_name"],
+            number=r["number"], title=r["title"], reference=r["exempt_reference"] or "",
+            valid_until=r["exempt_until"] or "",
+        )
+        for r in await uow.entries.register_rows(exempt=True)
+    ]  # fmt: skip
+
+
+async def rebuild_site(ctx: Ctx) -> int:
+    """Write the site anew from the database; returns how many entries it shows."""
+    async with _rebuild_lock:
+        async with ctx.db.transaction() as uow:
+            entries = await public_entries(uow, ctx)
+        # File copying and templating run in a thread; the builder swaps the site atomically.
+        await asyncio.to_thread(site_of(ctx).build, entries, updated_at=ctx.now())
+    return len(entries)
