@@ -1,9 +1,12 @@
 """The outbox dispatcher: delivers pending notices within Telegram's limits, retries what may
 succeed later, and tells the admins about what never will.
 
-A row is marked sent in the transaction right after Telegram accepted it. Telegram has no
-idempotency key, so the only window for a double message is a crash between its answer and that
-commit (milliseconds); everything else (429, 5xx, time-outs, restarts) is retried without doubles.
+A notice is sent in parts (each file, then the text with its buttons), and each delivered part is
+recorded at once, so a retry never repeats a part Telegram accepted. Telegram has no idempotency
+key, so two cases remain where a part can arrive twice: the process dies between Telegram's answer
+and that record (milliseconds), or the request times out *after* Telegram processed it (the answer
+was lost). Both are retried, because a lost hand-over costs more than a repeated one. Everything
+else (429 with retry_after, 5xx, refused connections, restarts) is retried without doubles.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ MAX_BACKOFF = timedelta(minutes=30)
 
 
 class Sender(Protocol):
-    async def send(self, chat_id: str | int, reply: Reply) -> None: ...
+    async def send_part(self, chat_id: str | int, reply: Reply, index: int) -> None: ...
 
 
 def retry_after(exc: RetryAfter) -> timedelta:
@@ -67,7 +70,12 @@ class Dispatcher:
         try:
             reply = await render(ctx, row["user_id"], row["payload"])
             if reply is not None and row["chat_id"]:
-                await self.sender.send(row["chat_id"], reply)
+                for index in range(row["parts_sent"], len(reply.files) + 1):
+                    await self.sender.send_part(row["chat_id"], reply, index)
+                    if index < len(reply.files):
+                        async with ctx.db.transaction() as uow:
+                            await uow.outbox.mark_part(row["id"], index + 1)
+                            await uow.commit()
         except RetryAfter as exc:
             retry_in = retry_after(exc)
             error = f"429 retry after {retry_in.total_seconds():.0f}s"

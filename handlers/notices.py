@@ -81,7 +81,17 @@ async def _about_case(ctx: Ctx, user: User, payload: dict[str, Any]) -> Reply | 
         missing = t("notice-missing", missing=total - done, total=total) if done < total else ""
     async with ctx.db.transaction() as uow:
         assignees = ", ".join(u.name for u in await recipients(uow, v.case, v.case.step))
+    left = ""
+    if kind == "reminder":
+        now = ctx.now()
+        days = ctx.calendar.workdays_between(now.date(), due.date())
+        if days >= 1:
+            left = t("notice-left-days", days=days)
+        else:
+            hours = ctx.calendar.office_time_between(now, due).total_seconds() / 3600
+            left = t("notice-left-hours", hours=max(1, round(hours)))
     values = {"opd": v.opd.name, "round": v.round.name, "step": step, "deadline": deadline(due),
+              "left": left,
               "deadline_plain": instant(due), "missing": missing,
               "assignees": assignees or t("notice-nobody")}  # fmt: skip
     key = f"notice-{kind}" if kind != "escalation" else f"notice-escalation-{payload['level']}"

@@ -67,15 +67,24 @@ class DialogRepository(Repository):
 class OutboxRepository(Repository):
     async def enqueue(
         self, *, key: str, user_id: int, payload: dict[str, Any], now: datetime,
-        not_before: datetime,
+        not_before: datetime, skipped: str | None = None,
     ) -> bool:  # fmt: skip
-        """Queue one notification; False (and nothing written) when its key was queued before."""
+        """Queue one notification; False (and nothing written) when its key was queued before.
+        With `skipped`, the key is recorded as decided-but-not-sent, so it never goes out later."""
         return (
             await self._execute(
-                "INSERT INTO outbox (key, user_id, payload, created_at, not_before)"
-                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
-                (key, user_id, json.dumps(payload), utc(now), utc(not_before)),
-            )
+                "INSERT INTO outbox (key, user_id, payload, created_at, not_before, state,"
+                " last_error) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
+                (
+                    key,
+                    user_id,
+                    json.dumps(payload),
+                    utc(now),
+                    utc(not_before),
+                    "skipped" if skipped else "pending",
+                    skipped,
+                ),
+            )  # fmt: skip
             > 0
         )
 
@@ -93,6 +102,19 @@ class OutboxRepository(Repository):
             "UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1"
             " WHERE id = ? AND state = 'pending'",
             (utc(now), row_id),
+        )
+
+    async def mark_part(self, row_id: int, parts_sent: int) -> None:
+        """Remember that the first `parts_sent` parts of a notice were delivered."""
+        await self._execute(
+            "UPDATE outbox SET parts_sent = ? WHERE id = ? AND parts_sent < ?",
+            (parts_sent, row_id, parts_sent),
+        )
+
+    async def mark_skipped(self, row_id: int, reason: str) -> None:
+        await self._execute(
+            "UPDATE outbox SET state = 'skipped', last_error = ? WHERE id = ? AND state = 'pending'",
+            (reason, row_id),
         )
 
     async def mark_retry(self, row_id: int, next_try: datetime, error: str) -> None:

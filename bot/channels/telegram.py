@@ -96,6 +96,17 @@ class TelegramSender:
             chat_id, text, parse_mode=ParseMode.HTML, reply_markup=keyboard(reply)
         )
 
+    async def send_part(self, chat_id: str | int, reply: Reply, index: int) -> None:
+        """Part `index` of a reply: its files in order, then the text with its buttons last
+        (so the buttons stay at the bottom of the chat)."""
+        if index < len(reply.files):
+            await self.send_file(chat_id, reply.files[index])
+        else:
+            text = reply.text[:MAX_TEXT]
+            await self.bot.send_message(
+                chat_id, text, parse_mode=ParseMode.HTML, reply_markup=keyboard(reply)
+            )
+
     async def send_file(self, chat_id: str | int, f: OutgoingFile) -> None:
         bot = self.bot
         if f.file_id:

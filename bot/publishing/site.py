@@ -87,7 +87,7 @@ SECURITY_HEADERS: Final[Mapping[str, str]] = {
 _PACKAGE_DIR: Final = Path(__file__).resolve().parent
 _TEMPLATES_DIR: Final = _PACKAGE_DIR / "templates"
 _STATIC_DIR: Final = _PACKAGE_DIR / "static"
-_STATIC_FILES: Final = ("site.css", "site.js")
+_STATIC_FILES: Final = ("site.css", "site.js", "favicon.svg")
 
 _CURRENT: Final = "current"
 _GENERATION_PREFIX: Final = "gen-"
@@ -373,7 +373,7 @@ class SiteBuilder:
 
     def _current_generation(self) -> str | None:
         try:
-            target = Path(os.readlink(self.current))
+            target = self.current.readlink()
         except OSError:
             return None
         if target.is_absolute():
@@ -388,9 +388,9 @@ class SiteBuilder:
                 f"{self.current} exists and is not a symlink; refusing to replace it"
             )
         link = self.root / f"{_LINK_PREFIX}{token}"
-        os.symlink(generation, link)  # relative: the whole root may be moved
+        link.symlink_to(generation)  # relative: the whole root may be moved
         try:
-            os.replace(link, self.current)
+            link.replace(self.current)  # rename(2): atomic
         except BaseException:
             with suppress(OSError):
                 link.unlink()
@@ -616,6 +616,7 @@ _TEXT_TYPES: Final[Mapping[str, str]] = {
     "json": "application/json; charset=utf-8",
     "csv": "text/csv; charset=utf-8",
     "txt": "text/plain; charset=utf-8",
+    "svg": "image/svg+xml",
 }
 
 

@@ -25,6 +25,7 @@ from bot.workdays import Calendar
 from storage.uow import UnitOfWork
 
 TASK_NOTICE_KINDS = ("reminder", "escalation", "overdue")
+ASSIGNEE_PINGS = ("reminder", "overdue")
 DIGEST_ROLES = (Role.UTAMA, Role.PEJABAT, Role.ATASAN)
 
 
@@ -69,19 +70,26 @@ async def sweep(ctx: Ctx, policy: Policy | None = None) -> int:
         for row in rows:
             task = open_task(row)
             since = datetime.fromisoformat(row["notified_until"]) if row["notified_until"] else None
-            for p in schedule(task, cal, policy, until=now):
-                if since is not None and p.at <= since:
-                    continue
+            fresh = [p for p in schedule(task, cal, policy, until=now)
+                     if since is None or p.at > since]  # fmt: skip
+            # After downtime several pings to the assignees can be due at once; only the latest
+            # says something true now ("overdue" beats "2 hours left"), the others are recorded
+            # as skipped so that they never go out.
+            pings = [p for p in fresh if p.kind in ASSIGNEE_PINGS]
+            superseded = {id(p) for p in pings[:-1]}
+            for p in fresh:
                 late = p.deliver_at < now - policy.late_grace
                 not_before = cal.office_instant(max(p.deliver_at, now))
                 roles = audience_roles(task.step, audience(p.kind, p.level))
                 payload = {"kind": p.kind, "level": p.level, "case_id": task.case_id,
                            "task_id": task.task_id, "step": task.step,
                            "due": task.due_at.isoformat(), "late": late}  # fmt: skip
+                skipped = "superseded by a later notice" if id(p) in superseded else None
                 for person in people.holding(roles, row["opd_id"]):
                     if await uow.outbox.enqueue(key=p.key(person.id), user_id=person.id,
-                                                payload=payload, now=now, not_before=not_before):  # fmt: skip
-                        queued += 1
+                                                payload=payload, now=now, not_before=not_before,
+                                                skipped=skipped):  # fmt: skip
+                        queued += 0 if skipped else 1
             await uow.tasks.set_notified_until(task.task_id, now)
         queued += await _digest(uow, cal, policy, people, rows, now)
         await uow.commit()
