@@ -4,6 +4,8 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
+CHROMIUM ?= /usr/bin/chromium
+
 .PHONY: run test lint demo clean
 
 $(STAMP): pyproject.toml
@@ -12,11 +14,17 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# The browser test drives Debian's Chromium (Playwright's own browser download is not used).
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ]; then SUDO=; elif command -v sudo >/dev/null; then SUDO=sudo; \
+	else echo "The browser test needs Debian's chromium: apt-get install chromium"; exit 1; fi; \
+	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium
+
 run: $(STAMP)
 	$(PY) -m bot run
 
 # pytest exits 5 when it collected no test: that is a failure of its own kind, said plainly.
-test: $(STAMP)
+test: $(STAMP) $(CHROMIUM)
 	@$(PY) -m pytest -q; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest: no tests were collected"; fi; exit $$rc
 

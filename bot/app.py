@@ -30,7 +30,7 @@ from storage.db import Database
 from storage.files import FileStore
 
 log = logging.getLogger(__name__)
-COMMANDS = ("tugas", "status", "bantuan", "batal", "menu")
+COMMANDS = ("tugas", "status", "bantuan", "batal", "menu", "templat", "ekspor", "laporan")
 
 Clock = Callable[[], datetime]
 

@@ -50,6 +50,7 @@ ACTIONS: dict[str, int] = {
     "u5": 1,  # step 5: record the publication URL of an entry (entry)
     "ua": 2,  # step 5: one URL for every remaining entry (case, version)
     "p5": 2,  # step 5: close the case as published (case, version)
+    "im": 2,  # step 1: import the valid rows of an attached template (case, version)
     "wd": 1,  # PPID Utama: withdraw a published entry (entry)
     "iv": 1,  # admin: invite a role (role index)
     "io": 2,  # admin: invite a PPID Pendukung of an OPD (role index, opd)

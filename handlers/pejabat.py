@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from bot.channels.base import Response
+from bot.channels.base import Reply, Response
 from bot.formatting import deadline
 from bot.services import cases, drafting, publication, uploads
 from bot.sop import Role
 from bot.texts import t
 from bot.workflow import Refused
+from handlers import spreadsheets
 from handlers.base import Request, ask, btn, button, dialog, forget
 from handlers.views import panel
 
@@ -29,6 +30,12 @@ async def draft_file(req: Request) -> Response:
     got = await uploads.receive(req.ctx, req.user, req.files, req.ev.file, case_id=req.data["case"],
                                 entry_id=None, message_id=req.ev.message_id)  # fmt: skip
     await forget(req)
+    if got.document.name.lower().endswith((".xlsx", ".csv")):
+        offer = await spreadsheets.offer_import(req, req.data["case"], got.document.sha256,
+                                                got.document.name)  # fmt: skip
+        if offer is not None:
+            offer.replies.insert(0, Reply(text=t("draft-file-saved", name=got.document.name)))
+            return offer
     v = await cases.view(req.ctx, req.data["case"])
     key = "file-duplicate" if got.duplicate else "draft-file-saved"
     resp = Response().add(t(key, name=got.document.name))

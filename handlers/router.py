@@ -11,12 +11,22 @@ from bot.formatting import instant
 from bot.services.context import Ctx, refuse
 from bot.texts import t
 from bot.workflow import Refused
-from handlers import admin, common, entries, onboarding, opd, pejabat, ppid_utama, rounds
+from handlers import (
+    admin,
+    common,
+    entries,
+    onboarding,
+    opd,
+    pejabat,
+    ppid_utama,
+    rounds,
+    spreadsheets,
+)
 from handlers.base import BUTTONS, COMMANDS, DIALOGS, Request, btn
 from handlers.codec import BadButton, decode
 
 log = logging.getLogger(__name__)
-_MODULES = (admin, common, entries, opd, pejabat, ppid_utama, rounds)  # registered on import
+_MODULES = (admin, common, entries, opd, pejabat, ppid_utama, rounds, spreadsheets)  # registered
 
 
 async def route(ev: Event, ctx: Ctx, files: FileSource) -> Response | None:

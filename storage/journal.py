@@ -84,7 +84,7 @@ class OutboxRepository(Repository):
                     "skipped" if skipped else "pending",
                     skipped,
                 ),
-            )  # fmt: skip
+            )
             > 0
         )
 

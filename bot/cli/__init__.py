@@ -37,6 +37,7 @@ class Parser(argparse.ArgumentParser):
 def build_parser() -> Parser:
     from bot.cli import (
         calendar_cmds,
+        export_cmds,
         outbox_cmds,
         people_cmds,
         report_cmds,
@@ -46,7 +47,15 @@ def build_parser() -> Parser:
 
     parser = Parser(prog="ppid-bot", description="PPID Bot Kota Pontianak")
     sub = parser.add_subparsers(dest="command", metavar="PERINTAH", parser_class=Parser)
-    modules = (system_cmds, calendar_cmds, people_cmds, report_cmds, outbox_cmds, web_cmds)
+    modules = (
+        system_cmds,
+        calendar_cmds,
+        people_cmds,
+        report_cmds,
+        outbox_cmds,
+        web_cmds,
+        export_cmds,
+    )
     for module in modules:
         module.register(sub)
     return parser

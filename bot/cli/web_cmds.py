@@ -29,8 +29,9 @@ def register(sub: Any) -> None:
     srv = wsub.add_parser("serve", help="pratinjau situs di 127.0.0.1")
     srv.add_argument("--port", type=int, default=8080)
     srv.set_defaults(func=cmd_serve)
-    export = sub.add_parser("export", help="ekspor daftar")
-    esub = export.add_subparsers(dest="export_command", metavar="JENIS", required=True)
+
+
+def register_export(esub: Any) -> None:
     exempt = esub.add_parser("exempt", help="daftar informasi dikecualikan (internal PPID Utama)")
     exempt.add_argument("--out", type=Path, help="berkas CSV tujuan (bawaan: layar)")
     exempt.set_defaults(func=cmd_export_exempt)

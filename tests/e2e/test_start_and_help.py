@@ -30,4 +30,4 @@ async def test_an_invited_person_joins_and_gets_help_for_their_role(harness: Har
 
 async def test_the_command_menu_is_set_on_start(harness: Harness) -> None:
     names = [c["command"] for c in harness.fake.commands()]
-    assert names == ["tugas", "status", "bantuan", "batal", "menu"]
+    assert names == ["tugas", "status", "bantuan", "batal", "menu", "templat", "ekspor", "laporan"]

@@ -1,0 +1,107 @@
+"""Use cases of spreadsheets and reports: the DIP as a register export, the SLA statistics, and
+importing a filled template into a step-1 draft (all valid rows in one transaction, or none)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.models import User
+from bot.reports import StepStats, TaskRecord, sla_stats
+from bot.services.cases import load
+from bot.services.context import Ctx, audit
+from bot.services.drafting import clean_field, defaults
+from bot.spreadsheets import ExportEntry, ImportResult, parse
+from bot.workflow import Refused, check_actor, check_version
+from storage.uow import UnitOfWork
+
+FIELDS = ("title", "summary", "category", "holder", "responsible", "made", "forms", "retention")
+
+
+@dataclass(frozen=True)
+class Scope:
+    opd_code: str | None = None
+    round_id: int | None = None
+
+
+async def dip_entries(uow: UnitOfWork, scope: Scope) -> list[ExportEntry]:
+    """The published register (never exempt entries), for one OPD and/or one round."""
+    rounds = {r.id: r.name for r in await uow.rounds.all()}
+    round_name = rounds.get(scope.round_id) if scope.round_id is not None else None
+    result = []
+    for r in await uow.entries.register_rows():
+        if scope.opd_code and r["opd_code"].upper() != scope.opd_code.upper():
+            continue
+        if round_name is not None and r["round_name"] != round_name:
+            continue
+        result.append(ExportEntry(**{k: r[k] for k in ("opd_code", "opd_name", "round_name")},
+                                  number=r["number"], **{f: r[f] for f in FIELDS}))  # fmt: skip
+    return result
+
+
+async def task_records(uow: UnitOfWork) -> list[TaskRecord]:
+    opds = {o.id: o for o in await uow.opds.all()}
+    records = []
+    for case in await uow.cases.all():
+        opd = opds.get(case.opd_id)
+        if opd is None:
+            continue
+        for t in await uow.tasks.for_case(case.id):
+            records.append(TaskRecord(opd_code=opd.code, opd_name=opd.name, step=t.step,
+                                      started_at=t.started_at, due_at=t.due_at,
+                                      done_at=t.done_at))  # fmt: skip
+    return records
+
+
+async def sla(ctx: Ctx, month: tuple[int, int] | None = None) -> list[StepStats]:
+    async with ctx.db.transaction() as uow:
+        records = await task_records(uow)
+    return sla_stats(records, ctx.calendar, ctx.now(), month=month)
+
+
+async def read_spreadsheet(data: bytes, filename: str) -> ImportResult:
+    """Parse off the event loop: a large workbook takes a while."""
+    return await asyncio.to_thread(parse, data, filename)
+
+
+async def import_rows(
+    ctx: Ctx, user: User, case_id: int, version: int, result: ImportResult
+) -> int:
+    """Add every valid row as an entry of the draft, all in one transaction; returns how many."""
+    if not result.rows:
+        raise Refused("refused-import-empty")
+    now = ctx.now()
+    async with ctx.db.transaction() as uow:
+        v = await load(uow, case_id)
+        check_actor(user, v.case, step=1)
+        check_version(v.case, version)
+        base = defaults(v.opd.name, now)
+        for row in result.rows:
+            fields = {k: (val if val else base.get(k, "")) for k, val in row.fields.items()}
+            fields = {k: clean_field(k, str(val)) if k in base or k in ("title", "summary")
+                      else val for k, val in fields.items()}  # fmt: skip
+            await uow.entries.add(case_id, fields)
+        await uow.cases.bump(case_id, v.case.version)
+        await audit(uow, now, "entry:import", user, case_id=case_id, step=1,
+                    note=f"{len(result.rows)} baris")  # fmt: skip
+        await uow.commit()
+    return len(result.rows)
+
+
+def month_of(text: str) -> tuple[int, int]:
+    year, _, month = text.partition("-")
+    if not (year.isdigit() and month.isdigit() and 1 <= int(month) <= 12 and len(year) == 4):
+        raise ValueError(text)
+    return int(year), int(month)
+
+
+def stamp(now: datetime) -> str:
+    return f"{now:%Y%m%d-%H%M}"
+
+
+def titles(entries: Sequence[ExportEntry], scope: Scope) -> str:
+    opd = entries[0].opd_name if scope.opd_code and entries else "Kota Pontianak"
+    period = entries[0].round_name if scope.round_id is not None and entries else "kumulatif"
+    return f"Daftar Informasi Publik {opd} — {period}"

@@ -1,0 +1,291 @@
+"""The public DIP website in a real browser, after a round published through the chat.
+
+Debian's headless Chromium (installed by `make test` and by CI) is driven by Playwright; Playwright's
+own browser download is never used. The round is mostly driven through the services for speed; the
+documents are sent and the publication pressed through the chat.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.async_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Error,
+    Page,
+    Request,
+    Response,
+    async_playwright,
+    expect,
+)
+
+from bot.fakeapi.people import FakePerson
+from bot.publishing.site import serve
+from bot.services import cases, drafting, opd_work, review
+from bot.sop import Category, Role
+from tests.e2e.conftest import Harness
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+# A real PDF header and a byte pattern no other file has; over 256 KB, so the server streams it.
+RENSTRA_PDF = (
+    b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n"
+    + b"".join(hashlib.sha256(i.to_bytes(4, "big")).digest() for i in range(10_000))
+    + b"\n%%EOF\n"
+)
+LKPD_PDF = b"%PDF-1.7\n" + b"laporan keuangan daerah " * 400 + b"\n%%EOF\n"
+DBD_PDF = b"%PDF-1.5\n" + bytes(range(256)) * 20 + b"\n%%EOF\n"
+
+LKPD = "Laporan Keuangan Dinas Kesehatan 2026"
+RENSTRA = "Renstra Dinas Kesehatan 2025-2029"
+DBD = "Peringatan Dini Demam Berdarah"
+KIR = "Hasil Uji Kir Kendaraan Bermotor"
+PUBLISHED = (LKPD, RENSTRA, DBD)
+
+PUBLISH = "🌐 Terbitkan ke web PPID"
+
+
+@dataclass(frozen=True)
+class Site:
+    root: Path
+    url: str
+
+
+@pytest.fixture
+def chromium() -> Path:
+    """Debian's Chromium; missing it skips the test locally and fails it in CI."""
+    if not CHROMIUM.is_file():
+        if os.environ.get("CI"):
+            pytest.fail(
+                f"{CHROMIUM} is missing: CI must install Debian's chromium "
+                "(apt-get install chromium, as `make test` does) for the browser test"
+            )
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium, or `make test`)")
+    return CHROMIUM
+
+
+@pytest.fixture
+async def site(tmp_path: Path) -> AsyncIterator[Site]:
+    """The site server on a free port, serving the web directory the harness's bot writes."""
+    root = tmp_path / "data" / "web"
+    runner = await serve(root, "127.0.0.1", 0)
+    try:
+        host, port = runner.addresses[0][:2]
+        yield Site(root=root, url=f"http://{host}:{port}")
+    finally:
+        await runner.cleanup()
+
+
+@pytest.fixture
+def settings_overrides(site: Site) -> dict[str, Any]:
+    # The links the bot sends then point at the served site.
+    return {"public_base_url": site.url}
+
+
+@dataclass
+class Problems:
+    """Everything a page should never show: script errors, failed or refused requests."""
+
+    seen: list[str]
+
+    def watch(self, page: Page) -> Page:
+        page.on("console", self._console)
+        page.on("pageerror", self._page_error)
+        page.on("requestfailed", self._request_failed)
+        page.on("response", self._response)
+        return page
+
+    def _console(self, message: ConsoleMessage) -> None:
+        if message.type in {"error", "warning"}:
+            self.seen.append(f"console {message.type}: {message.text}")
+
+    def _page_error(self, error: Error) -> None:
+        self.seen.append(f"page error: {error.message}")
+
+    def _request_failed(self, request: Request) -> None:
+        self.seen.append(f"request failed: {request.url} ({request.failure})")
+
+    def _response(self, response: Response) -> None:
+        if response.status >= 400:
+            self.seen.append(f"HTTP {response.status}: {response.url}")
+
+
+@pytest.fixture
+def problems() -> Iterator[Problems]:
+    found = Problems(seen=[])
+    yield found
+    assert found.seen == []
+
+
+async def published_round(h: Harness) -> dict[str, FakePerson]:
+    """Two OPDs taken to step 5 (documents sent through the chat, one entry exempt);
+    the Pejabat then publishes both through the chat. Returns the people, by role name."""
+    await h.add_opds("DINKES", "DISHUB")
+    andi = await h.join(7001, "Bapak Andi", Role.PEJABAT)
+    rina = await h.join(7002, "Ibu Rina", Role.UTAMA)
+    sari = await h.join(7003, "Ibu Sari", Role.PENDUKUNG, "DINKES")
+    joko = await h.join(7004, "Bapak Joko", Role.PENDUKUNG, "DISHUB")
+    ctx = h.ctx
+    pejabat, utama = await h.user(andi), await h.user(rina)
+    async with ctx.db.transaction() as uow:
+        opds = {o.code: o.id for o in await uow.opds.all()}
+    views = await cases.create_round(ctx, pejabat, "DIP Semester I 2027", list(opds.values()))
+    case_of = {v.opd.code: v.case.id for v in views}
+    plan = {
+        "DINKES": [(LKPD, Category.BERKALA), (RENSTRA, Category.SETIAP_SAAT)],
+        "DISHUB": [(DBD, Category.SERTA_MERTA), (KIR, Category.SETIAP_SAAT)],
+    }
+    for code, entries in plan.items():
+        case_id = case_of[code]
+        for title, category in entries:
+            index = drafting.CATEGORIES.index(category)
+            await drafting.add_entry(ctx, pejabat, case_id, title, f"Ringkasan {title}", index)
+        v = await cases.view(ctx, case_id)
+        await drafting.send_to_utama(ctx, pejabat, case_id, v.case.version)
+        v = await cases.view(ctx, case_id)
+        await review.approve_step2(ctx, utama, case_id, v.case.version)
+
+    # Step 3: the PPID Pendukung send their documents through the chat; DISHUB proposes KIR exempt.
+    await sari.send_document("lkpd-2026.pdf", LKPD_PDF, caption="#1")
+    await sari.wait_for_text("untuk entri #1")
+    await sari.send_document("renstra.pdf", RENSTRA_PDF, caption="#2")
+    await sari.wait_for_text("untuk entri #2")
+    await joko.send_document("peringatan-dbd.pdf", DBD_PDF, caption="#1")
+    await joko.wait_for_text("untuk entri #1")
+    kir = (await cases.view(ctx, case_of["DISHUB"])).entries[1]
+    assert kir.title == KIR
+    await opd_work.propose_exempt(
+        ctx, await h.user(joko), kir.id, "UK-03/DISHUB/2027", date(2031, 12, 31)
+    )
+    for code, person in (("DINKES", sari), ("DISHUB", joko)):
+        case_id = case_of[code]
+        v = await cases.view(ctx, case_id)
+        await opd_work.send_to_utama(ctx, await h.user(person), case_id, v.case.version)
+        v = await cases.view(ctx, case_id)
+        await review.approve_step4(ctx, utama, case_id, v.case.version)
+
+    # Step 5 through the chat: the Pejabat publishes each OPD and receives the pages' links.
+    for opd, line in (("Dinkes", "2 entri terbit"), ("Dishub", "1 entri terbit, 0 tidak")):
+        step5 = await andi.wait_until(lambda m, o=opd: o in m.text and "Langkah 5" in m.text)
+        await andi.press(PUBLISH, step5)
+        done = await andi.wait_for_text(f"Berkas Dinas {opd} terbit di web PPID: {line}")
+        v = await cases.view(ctx, case_of[opd.upper()])
+        for e in v.entries:
+            link = f"#{e.number} {h.settings.public_base_url}/informasi/{e.id}.html"
+            assert (link in done.text) == (e.title != KIR), done.text
+    return {"pejabat": andi, "dinkes": sari, "dishub": joko}
+
+
+def row(page: Page, title: str) -> Any:
+    return page.locator("tr[data-category]").filter(has_text=title)
+
+
+async def test_the_published_register_can_be_browsed_filtered_and_downloaded_in_chromium(
+    harness: Harness, site: Site, chromium: Path, problems: Problems, tmp_path: Path
+) -> None:
+    h = harness
+    assert h.settings.web_dir == site.root
+    await published_round(h)
+    async with h.ctx.db.transaction() as uow:
+        renstra_id = next(
+            e.id for c in await uow.cases.all() for e in await uow.entries.for_case(c.id)
+            if e.title == RENSTRA
+        )  # fmt: skip
+
+    async with async_playwright() as playwright:
+        browser: Browser = await playwright.chromium.launch(
+            executable_path=str(chromium), args=CHROMIUM_ARGS
+        )
+        try:
+            desktop: BrowserContext = await browser.new_context(
+                viewport={"width": 1280, "height": 900}, accept_downloads=True
+            )
+            desktop.set_default_timeout(5_000)
+            page = problems.watch(await desktop.new_page())
+
+            # The register lists what was published, and never the exempt entry.
+            await page.goto(f"{site.url}/")
+            await expect(page).to_have_title(re.compile("Daftar Informasi Publik"))
+            for title in PUBLISHED:
+                await expect(row(page, title)).to_be_visible()
+            assert KIR not in await page.content()
+            await expect(page.locator("#hasil")).to_have_text("Menampilkan 3 dari 3 informasi.")
+
+            # The category filter, chosen by its label, shows only that category's row.
+            await page.get_by_label("Kategori", exact=True).select_option(label="Setiap saat")
+            await expect(row(page, RENSTRA)).to_be_visible()
+            await expect(row(page, LKPD)).to_be_hidden()
+            await expect(row(page, DBD)).to_be_hidden()
+            await expect(page.locator("section[data-opd=DISHUB]")).to_be_hidden()
+            await expect(page.locator("#hasil")).to_have_text("Menampilkan 1 dari 3 informasi.")
+            assert "kategori=setiap_saat" in page.url
+
+            # Typing in the search box (every category again) keeps the matching row only.
+            await page.get_by_role("button", name="Hapus saringan").click()
+            await expect(page.locator("#hasil")).to_have_text("Menampilkan 3 dari 3 informasi.")
+            await page.get_by_role("searchbox").press_sequentially("demam")
+            await expect(row(page, DBD)).to_be_visible()
+            await expect(row(page, LKPD)).to_be_hidden()
+            await expect(row(page, RENSTRA)).to_be_hidden()
+            await expect(page.locator("#hasil")).to_have_text("Menampilkan 1 dari 3 informasi.")
+            await page.get_by_role("searchbox").fill("")
+            await expect(row(page, RENSTRA)).to_be_visible()
+
+            # The title opens the entry page, the address the Pejabat received in the chat.
+            await page.get_by_role("link", name=RENSTRA).click()
+            await expect(page).to_have_url(f"{site.url}/informasi/{renstra_id}.html")
+            await expect(page.get_by_role("heading", level=1)).to_have_text(RENSTRA)
+
+            # The document downloads as an attachment with the very bytes the OPD sent.
+            async with page.expect_download() as started:
+                await page.get_by_role("link", name="renstra.pdf").click()
+            download = await started.value
+            assert download.suggested_filename == "renstra.pdf"
+            saved = tmp_path / "downloads" / download.suggested_filename
+            await download.save_as(saved)
+            assert await download.failure() is None
+            assert saved.read_bytes() == RENSTRA_PDF
+
+            await page.goto(f"{site.url}/")
+            shot = tmp_path / "dip-site.png"
+            await page.screenshot(path=shot, full_page=True)
+            print(f"screenshot of the DIP site: {shot}")
+            assert shot.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+            assert shot.stat().st_size > 10_000
+
+            # On a phone (390 px) nothing scrolls sideways: the register tables scroll within.
+            phone = await browser.new_context(viewport={"width": 390, "height": 844})
+            phone.set_default_timeout(5_000)
+            small = problems.watch(await phone.new_page())
+            for path in ("/", f"/informasi/{renstra_id}.html"):
+                await small.goto(f"{site.url}{path}")
+                width = await small.evaluate("document.documentElement.scrollWidth")
+                assert width <= 390, f"{path} scrolls sideways on a phone: {width}px"
+            await small.goto(f"{site.url}/")
+            mobile = tmp_path / "dip-site-390.png"
+            await small.screenshot(path=mobile, full_page=True)
+            print(f"screenshot of the DIP site at 390 px: {mobile}")
+            assert mobile.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+            assert mobile.stat().st_size > 10_000
+        finally:
+            await browser.close()

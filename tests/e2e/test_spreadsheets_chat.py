@@ -1,0 +1,137 @@
+"""Spreadsheets through the chat: the template, importing a filled one into a draft (valid rows or
+none), exporting the published register, and the SLA report as a picture."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import openpyxl
+
+from bot.services import cases, opd_work, publication, review
+from bot.sop import Role
+from bot.spreadsheets import parse, template_xlsx
+from tests.e2e.conftest import Harness
+
+
+def filled_template(rows: list[list[str]]) -> bytes:
+    book = openpyxl.load_workbook(io.BytesIO(template_xlsx()))
+    sheet = book["DIP"]
+    for i, row in enumerate(rows, start=1):
+        sheet.append([i, *row])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+async def step1(h: Harness) -> tuple[int, object]:
+    await h.add_opds("DINKES")
+    andi = await h.join(9501, "Bapak Andi", Role.PEJABAT)
+    async with h.ctx.db.transaction() as uow:
+        opd = await uow.opds.by_code("DINKES")
+    assert opd is not None
+    (view,) = await cases.create_round(h.ctx, await h.user(andi), "Uji", [opd.id])
+    await andi.send("/tugas")
+    await andi.wait_for_text("Tugas Bapak/Ibu")
+    await andi.press("Buka: DINKES")
+    await andi.wait_for_text("Belum ada entri")
+    return view.case.id, andi
+
+
+async def test_the_template_comes_as_a_workbook(harness: Harness) -> None:
+    andi = await harness.join(9500, "Bapak Andi", Role.PEJABAT)
+    await andi.send("/templat")
+    got = await andi.wait_until(lambda m: m.document is not None)
+    assert got.document is not None
+    book = openpyxl.load_workbook(io.BytesIO(got.document.data))
+    assert book.sheetnames == ["DIP", "Petunjuk"]
+
+
+async def test_a_filled_template_imports_its_valid_rows_in_one_go(harness: Harness) -> None:
+    case_id, andi = await step1(harness)
+    data = filled_template([
+        ["Laporan Keuangan 2026", "LKPD", "berkala", "", "", "", "", ""],
+        ["Renstra", "Rencana strategis", "Setiap saat", "Bidang Program", "", "2025, Pontianak", "cetak, online", "5 tahun"],
+        ["Data Rahasia", "Tidak jelas", "rahasia", "", "", "", "", ""],
+    ])  # fmt: skip
+    await andi.press("📎 Lampirkan draf")  # type: ignore[attr-defined]
+    await andi.wait_for_text("kirim berkas draf")  # type: ignore[attr-defined]
+    await andi.send_document("dip-dinkes.xlsx", data)  # type: ignore[attr-defined]
+    offer = await andi.wait_for_text("2 baris siap diimpor, 1 baris bermasalah")  # type: ignore[attr-defined]
+    assert "Baris 4, kolom Kategori: 'rahasia' tidak dikenal" in offer.text
+    await andi.press("📥 Impor 2 baris yang valid")  # type: ignore[attr-defined]
+    await andi.wait_for_text("2 entri diimpor")  # type: ignore[attr-defined]
+    v = await cases.view(harness.ctx, case_id)
+    assert [(e.title, e.category, e.holder, e.forms) for e in v.entries] == [
+        ("Laporan Keuangan 2026", "berkala", "Dinas Dinkes", "softcopy"),
+        ("Renstra", "setiap_saat", "Bidang Program", "cetak,online"),
+    ]
+    assert [d.name for d in v.docs_of(None)] == ["dip-dinkes.xlsx"]
+
+
+async def test_choosing_not_to_import_leaves_the_draft_as_it_was(harness: Harness) -> None:
+    case_id, andi = await step1(harness)
+    await andi.press("📎 Lampirkan draf")  # type: ignore[attr-defined]
+    await andi.wait_for_text("kirim berkas draf")  # type: ignore[attr-defined]
+    await andi.send_document("dip.csv", b"Judul;Ringkasan isi informasi;Kategori\nA;B;berkala\n")  # type: ignore[attr-defined]
+    await andi.wait_for_text("1 baris siap diimpor")  # type: ignore[attr-defined]
+    await andi.press("Jangan impor")  # type: ignore[attr-defined]
+    await andi.wait_for_text("dibatalkan")  # type: ignore[attr-defined]
+    assert (await cases.view(harness.ctx, case_id)).entries == []
+
+
+async def test_a_zip_bomb_named_xlsx_is_kept_as_an_attachment_but_never_imported(
+    harness: Harness,
+) -> None:
+    case_id, andi = await step1(harness)
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/workbook.xml", b"<workbook/>")
+        z.writestr("xl/worksheets/sheet1.xml", b"\0" * (60 * 1024 * 1024))
+    await andi.press("📎 Lampirkan draf")  # type: ignore[attr-defined]
+    await andi.wait_for_text("kirim berkas draf")  # type: ignore[attr-defined]
+    await andi.send_document("dip.xlsx", bomb.getvalue())  # type: ignore[attr-defined]
+    refused = await andi.wait_for_text("tidak dapat diimpor")  # type: ignore[attr-defined]
+    assert refused
+    assert (await cases.view(harness.ctx, case_id)).entries == []
+
+
+async def test_the_published_register_exports_and_imports_back_the_same(harness: Harness) -> None:
+    h = harness
+    await h.add_opds("DINKES")
+    andi = await h.join(9601, "Bapak Andi", Role.PEJABAT)
+    rina = await h.join(9602, "Ibu Rina", Role.UTAMA)
+    sari = await h.join(9603, "Ibu Sari", Role.PENDUKUNG, "DINKES")
+    case_id = await h.round_at_step3(andi, rina, "DINKES", ["Laporan", "Renstra"])
+    for e in (await cases.view(h.ctx, case_id)).entries:
+        await sari.send_document(
+            f"e{e.number}.pdf", b"%PDF-1.4 x" + bytes([e.number]), caption=f"#{e.number}"
+        )
+        await sari.wait_for_text(f"untuk entri #{e.number}")
+    v = await cases.view(h.ctx, case_id)
+    await opd_work.send_to_utama(h.ctx, await h.user(sari), case_id, v.case.version)
+    v = await cases.view(h.ctx, case_id)
+    await review.approve_step4(h.ctx, await h.user(rina), case_id, v.case.version)
+    v = await cases.view(h.ctx, case_id)
+    await publication.publish_to_site(h.ctx, await h.user(andi), case_id, v.case.version)
+    await sari.send("/ekspor")
+    xlsx = await sari.wait_until(
+        lambda m: m.document is not None and (m.document.filename or "").endswith(".xlsx")
+    )
+    csv = await sari.wait_until(
+        lambda m: m.document is not None and (m.document.filename or "").endswith(".csv")
+    )
+    assert xlsx.document is not None and csv.document is not None
+    published = (await cases.view(h.ctx, case_id)).entries
+    for doc in (xlsx.document, csv.document):
+        back = parse(doc.data, doc.filename or "")
+        assert back.errors == []
+        assert [r.fields["title"] for r in back.rows] == [e.title for e in published]
+        assert [r.fields["category"] for r in back.rows] == [e.category for e in published]
+    await rina.send("/laporan")
+    chart = await rina.wait_until(lambda m: m.photo is not None)
+    assert chart.photo is not None and chart.photo.data.startswith(b"\x89PNG")
+    summary = await rina.wait_for_text("Laporan ketepatan waktu")
+    assert "DINKES" in summary.text or "Dinas" in summary.text
+    await sari.send("/laporan")
+    assert await sari.wait_for_text("bukan tugas peran")
