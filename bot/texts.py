@@ -221,6 +221,11 @@ TEXTS: Final[dict[str, str]] = {
     "btn-all-opds": "Pilih semua",
     "btn-create-round": "✅ Buat putaran",
     "round-created": "Putaran <b>{name}</b> dibuat untuk {count} OPD. Langkah 1 dimulai, {deadline}. Pilih OPD untuk menyusun draf:",
+    "btn-schedule": "🔁 Putaran berkala",
+    "btn-schedule-on": "Aktifkan (Januari dan Juli)",
+    "btn-schedule-off": "Hentikan putaran berkala",
+    "schedule-on": "Putaran berkala aktif: setiap {months}, pada hari kerja pertama, untuk OPD putaran terakhir dengan entri yang disalin sebagai draf.",
+    "schedule-off": "Putaran berkala belum aktif. Informasi berkala wajib diperbarui paling sedikit setiap enam bulan; bot dapat membuka putaran otomatis setiap Januari dan Juli.",
     "no-opds": "Belum ada OPD terdaftar. Mohon minta admin menjalankan: python -m bot opd import --builtin",
     # --- step 1 -------------------------------------------------------------------------------
     "case-head": "<b>{opd}</b> — {round}\n{step}\n{deadline}",

@@ -25,6 +25,7 @@ ACTIONS: dict[str, int] = {
     "rt": 1,  # toggle OPD in the new round (opd)
     "ra": 0,  # all OPDs
     "rc": 0,  # create the round
+    "sc": 1,  # six-monthly rounds: 0 show, 1 switch on, 2 switch off
     "ea": 1,  # add entry (case)
     "ec": 1,  # category for the entry being written (category index)
     "ee": 1,  # entry detail / edit menu (entry)

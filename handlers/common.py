@@ -15,7 +15,7 @@ def main_menu(req: Request, text: str | None = None) -> Response:
     u = req.user
     rows = [[btn(t("btn-tasks"), "tg"), btn(t("btn-status"), "st")]]
     if u.role == Role.PEJABAT:
-        rows.append([btn(t("btn-new-round"), "rn")])
+        rows.append([btn(t("btn-new-round"), "rn"), btn(t("btn-schedule"), "sc", 0)])
     if u.role == Role.ADMIN:
         rows.append([btn(t("btn-invite"), "iv", 0)])
     rows.append([btn(t("btn-help"), "hp")])

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.channels.base import Response
-from bot.formatting import deadline
-from bot.services import cases
+from bot.formatting import MONTHS, deadline
+from bot.services import cases, recurring
 from bot.sop import Role
 from bot.texts import t
 from bot.workflow import Refused, clean_text
@@ -89,4 +89,28 @@ async def create(req: Request) -> Response:
         for i in range(0, len(views), 3)
     ]
     text = t("round-created", name=views[0].round.name, count=len(views), deadline=deadline(due))
+    return Response().add(text, rows)
+
+
+@button("sc")
+async def schedule(req: Request) -> Response:
+    """Six-monthly rounds: show the schedule (0), switch it on (1) or off (2)."""
+    _pejabat(req)
+    choice = req.args[0]
+    if choice == 1:
+        await recurring.set_schedule(req.ctx, req.user)
+    elif choice == 2:
+        await recurring.stop_schedule(req.ctx, req.user)
+    elif choice != 0:
+        raise Refused("refused-bad-button")
+    async with req.ctx.db.transaction() as uow:
+        active = await uow.schedules.active()
+    if active:
+        months = ", ".join(MONTHS[m - 1] for m in recurring.months_of(active[0]["months"]))
+        text = t("schedule-on", months=months)
+        rows = [[btn(t("btn-schedule-off"), "sc", 2)]]
+    else:
+        text = t("schedule-off")
+        rows = [[btn(t("btn-schedule-on"), "sc", 1)]]
+    rows.append([btn(t("btn-menu"), "mn")])
     return Response().add(text, rows)

@@ -14,6 +14,7 @@ from storage.cases import (
 )
 from storage.journal import AuditRepository, DialogRepository, OutboxRepository
 from storage.people import InvitationRepository, OpdRepository, UserRepository
+from storage.schedules import ScheduleRepository
 
 
 class UnitOfWork:
@@ -34,6 +35,7 @@ class UnitOfWork:
         self.audit = AuditRepository(conn)
         self.dialogs = DialogRepository(conn)
         self.outbox = OutboxRepository(conn)
+        self.schedules = ScheduleRepository(conn)
 
     async def commit(self) -> None:
         if self.committed:

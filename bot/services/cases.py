@@ -60,24 +60,39 @@ async def create_round(ctx: Ctx, user: User, name: str, opd_ids: list[int]) -> l
         raise Refused("refused-round-empty")
     now = ctx.now()
     async with ctx.db.transaction() as uow:
-        known = {o.id for o in await uow.opds.all()}
-        if not set(opd_ids) <= known:
-            raise Refused("refused-unknown-opd", code="?")
-        round_id = await uow.rounds.add(name, user.id, now)
-        case_ids = []
-        for opd_id in sorted(set(opd_ids)):
-            case_id = await uow.cases.add(round_id, opd_id, now)
-            case = await uow.cases.get(case_id)
-            assert case is not None
-            await start_step(uow, ctx, case, 1, now, exclude=user.id)
-            await audit(uow, now, "round:create", user, case_id=case_id, opd_id=opd_id, step=1,
-                        note=name)  # fmt: skip
-            case_ids.append(case_id)
+        _, case_ids = await open_round(uow, ctx, user, name, opd_ids, now, exclude=user.id)
         await uow.dialogs.clear(user.id)
         views = [await load(uow, cid) for cid in case_ids]
         await uow.commit()
     ctx.kick()
     return views
+
+
+async def open_round(
+    uow: UnitOfWork,
+    ctx: Ctx,
+    user: User,
+    name: str,
+    opd_ids: list[int],
+    now: datetime,
+    *,
+    exclude: int | None,
+    action: str = "round:create",
+) -> tuple[int, list[int]]:
+    """A round with one case per OPD, each in step 1 with its deadline, inside `uow`."""
+    known = {o.id for o in await uow.opds.all()}
+    if not set(opd_ids) <= known:
+        raise Refused("refused-unknown-opd", code="?")
+    round_id = await uow.rounds.add(name, user.id, now)
+    case_ids = []
+    for opd_id in sorted(set(opd_ids)):
+        case_id = await uow.cases.add(round_id, opd_id, now)
+        case = await uow.cases.get(case_id)
+        assert case is not None
+        await start_step(uow, ctx, case, 1, now, exclude=exclude)
+        await audit(uow, now, action, user, case_id=case_id, opd_id=opd_id, step=1, note=name)
+        case_ids.append(case_id)
+    return round_id, case_ids
 
 
 def acts_on(user: User, case: Case) -> bool:

@@ -20,6 +20,7 @@ from bot.reminders import (
     schedule,
 )
 from bot.services.context import Ctx
+from bot.services.recurring import open_due_rounds
 from bot.sop import STEPS, Role
 from bot.workdays import Calendar
 from storage.uow import UnitOfWork
@@ -92,6 +93,7 @@ async def sweep(ctx: Ctx, policy: Policy | None = None) -> int:
                         queued += 0 if skipped else 1
             await uow.tasks.set_notified_until(task.task_id, now)
         queued += await _digest(uow, cal, policy, people, rows, now)
+        queued += len(await open_due_rounds(uow, ctx, now))
         await uow.commit()
     if queued:
         ctx.kick()
