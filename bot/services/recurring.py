@@ -81,7 +81,7 @@ async def open_due_rounds(uow: UnitOfWork, ctx: Ctx, now: datetime) -> list[int]
         if not opd_ids:
             continue
         name = round_name(schedule["name_pattern"], day)
-        round_id, case_ids = await open_round(uow, ctx, owner, name, opd_ids, now, exclude=None,
+        round_id, _ = await open_round(uow, ctx, owner, name, opd_ids, now, exclude=None,
                                               action="round:auto")  # fmt: skip
         new_cases = {c.opd_id: c.id for c in await uow.cases.all(round_id=round_id)}
         for old in previous_cases:
