@@ -71,6 +71,9 @@ class Dispatcher:
             reply = await render(ctx, row["user_id"], row["payload"])
             if reply is not None and row["chat_id"]:
                 for index in range(row["parts_sent"], len(reply.files) + 1):
+                    async with ctx.db.transaction() as uow:
+                        await uow.outbox.mark_in_flight(row["id"], ctx.now())
+                        await uow.commit()
                     await self.sender.send_part(row["chat_id"], reply, index)
                     if index < len(reply.files):
                         async with ctx.db.transaction() as uow:

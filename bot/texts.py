@@ -49,6 +49,7 @@ TEXTS: Final[dict[str, str]] = {
     "cli-outbox-empty": "Tidak ada notifikasi yang menunggu atau gagal.",
     "cli-outbox-header": "Notifikasi yang menunggu dan yang gagal (waktu kirim paling cepat, WIB):",
     "cli-outbox-row": "#{id} [{state}] untuk {name} ({role}) {key}, {at}, {attempts} kali dicoba, kesalahan: {error}",
+    "cli-outbox-uncertain": "   (bot berhenti saat mengirim ini; penerima mungkin sudah menerimanya sekali)",
     "cli-outbox-pending": "menunggu",
     "cli-outbox-failed": "gagal",
     "cli-outbox-not-failed": "Notifikasi #{id} tidak ada atau tidak berstatus gagal; tidak ada yang diubah.",

@@ -99,7 +99,7 @@ class OutboxRepository(Repository):
 
     async def mark_sent(self, row_id: int, now: datetime) -> None:
         await self._execute(
-            "UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1"
+            "UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1, in_flight_since = NULL"
             " WHERE id = ? AND state = 'pending'",
             (utc(now), row_id),
         )
@@ -107,9 +107,20 @@ class OutboxRepository(Repository):
     async def mark_part(self, row_id: int, parts_sent: int) -> None:
         """Remember that the first `parts_sent` parts of a notice were delivered."""
         await self._execute(
-            "UPDATE outbox SET parts_sent = ? WHERE id = ? AND parts_sent < ?",
+            "UPDATE outbox SET parts_sent = ?, in_flight_since = NULL WHERE id = ? AND parts_sent < ?",
             (parts_sent, row_id, parts_sent),
         )
+
+    async def mark_in_flight(self, row_id: int, now: datetime) -> None:
+        """A part is about to be handed to Telegram (cleared by any of the marks after it)."""
+        await self._execute(
+            "UPDATE outbox SET in_flight_since = ? WHERE id = ?", (utc(now), row_id)
+        )
+
+    async def uncertain(self) -> list[dict[str, Any]]:
+        """Rows whose last part was handed over but never confirmed: a crash happened there."""
+        rows = await self._all("SELECT * FROM outbox WHERE in_flight_since IS NOT NULL")
+        return [as_dict(r) for r in rows]
 
     async def mark_skipped(self, row_id: int, reason: str) -> None:
         await self._execute(
@@ -119,14 +130,14 @@ class OutboxRepository(Repository):
 
     async def mark_retry(self, row_id: int, next_try: datetime, error: str) -> None:
         await self._execute(
-            "UPDATE outbox SET attempts = attempts + 1, next_try_at = ?, last_error = ?"
+            "UPDATE outbox SET attempts = attempts + 1, next_try_at = ?, last_error = ?, in_flight_since = NULL"
             " WHERE id = ?",
             (utc(next_try), error[:500], row_id),
         )
 
     async def mark_failed(self, row_id: int, error: str) -> None:
         await self._execute(
-            "UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ?"
+            "UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ?, in_flight_since = NULL"
             " WHERE id = ?",
             (error[:500], row_id),
         )

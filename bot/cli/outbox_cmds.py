@@ -27,6 +27,7 @@ async def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
         async with core.db.transaction() as uow:
             rows = await uow.outbox.listing(("pending", "failed"))
             users = {u.id: u for u in await uow.users.all()}
+            uncertain = {r["id"] for r in await uow.outbox.uncertain()}
         if not rows:
             print(plain("cli-outbox-empty"))
             return 0
@@ -40,6 +41,8 @@ async def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
                 key=r["key"], at=f"{when:%Y-%m-%d %H.%M}", attempts=r["attempts"],
                 error=r["last_error"] or "-",
             ))  # fmt: skip
+            if r["id"] in uncertain:
+                print(plain("cli-outbox-uncertain"))
     return 0
 
 
