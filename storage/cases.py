@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from bot.models import Case, Document, Entry, Round, Task
@@ -115,13 +115,22 @@ class TaskRepository(Repository):
         rows = await self._all("SELECT * FROM tasks WHERE case_id = ? ORDER BY id", (case_id,))
         return [Task(**as_dict(r)) for r in rows]
 
-    async def sweep_rows(self) -> list[dict[str, Any]]:
-        """Open tasks with what the sweep needs: case, OPD, and how far they were notified."""
-        rows = await self._all(
+    async def sweep_rows(self, due_by: datetime | None = None) -> list[dict[str, Any]]:
+        """Open tasks with what the sweep needs: case, OPD, and how far they were notified;
+        with `due_by`, only those whose next notice is due by then (or not planned yet)."""
+        sql = (
             "SELECT t.id, t.case_id, t.step, t.started_at, t.due_at, t.notified_until,"
             " c.opd_id FROM tasks t JOIN cases c ON c.id = t.case_id WHERE t.done_at IS NULL"
         )
-        return [as_dict(r) for r in rows]
+        params: tuple[str, ...] = ()
+        if due_by is not None:
+            sql += " AND (t.next_notice_at IS NULL OR t.next_notice_at <= ?)"
+            params = (due_by.astimezone(UTC).isoformat(),)
+        return [as_dict(r) for r in await self._all(sql, params)]
+
+    async def set_next_notice(self, task_id: int, at: datetime | None) -> None:
+        value = at.astimezone(UTC).isoformat() if at is not None else None
+        await self._execute("UPDATE tasks SET next_notice_at = ? WHERE id = ?", (value, task_id))
 
     async def set_notified_until(self, task_id: int, until: datetime | None) -> None:
         await self._execute(

@@ -192,3 +192,18 @@ class OutboxRepository(Repository):
 def utc(t: datetime) -> str:
     """Outbox instants are stored in UTC so that text order is time order, whatever the zone."""
     return t.astimezone(UTC).isoformat()
+
+
+class MetaRepository(Repository):
+    """Small facts about the running system (last sweep, ...)."""
+
+    async def set(self, key: str, value: str) -> None:
+        await self._execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?)"
+            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+    async def get(self, key: str) -> str | None:
+        row = await self._one("SELECT value FROM meta WHERE key = ?", (key,))
+        return None if row is None else str(row[0])

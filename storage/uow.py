@@ -12,7 +12,7 @@ from storage.cases import (
     RoundRepository,
     TaskRepository,
 )
-from storage.journal import AuditRepository, DialogRepository, OutboxRepository
+from storage.journal import AuditRepository, DialogRepository, MetaRepository, OutboxRepository
 from storage.people import InvitationRepository, OpdRepository, UserRepository
 from storage.schedules import ScheduleRepository
 
@@ -36,6 +36,7 @@ class UnitOfWork:
         self.dialogs = DialogRepository(conn)
         self.outbox = OutboxRepository(conn)
         self.schedules = ScheduleRepository(conn)
+        self.meta = MetaRepository(conn)
 
     async def commit(self) -> None:
         if self.committed:

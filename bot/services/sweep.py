@@ -5,7 +5,7 @@ source of truth, so a sweep after any downtime catches up, and running it twice 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from bot.models import User
@@ -26,6 +26,7 @@ from bot.workdays import Calendar
 from storage.uow import UnitOfWork
 
 TASK_NOTICE_KINDS = ("reminder", "escalation", "overdue")
+HORIZON = timedelta(days=30)
 ASSIGNEE_PINGS = ("reminder", "overdue")
 DIGEST_ROLES = (Role.UTAMA, Role.PEJABAT, Role.ATASAN)
 
@@ -67,7 +68,7 @@ async def sweep(ctx: Ctx, policy: Policy | None = None) -> int:
     queued = 0
     async with ctx.db.transaction() as uow:
         people = People(await uow.users.all())
-        rows = await uow.tasks.sweep_rows()
+        rows = await uow.tasks.sweep_rows(due_by=now)
         for row in rows:
             task = open_task(row)
             since = datetime.fromisoformat(row["notified_until"]) if row["notified_until"] else None
@@ -92,22 +93,32 @@ async def sweep(ctx: Ctx, policy: Policy | None = None) -> int:
                                                 skipped=skipped):  # fmt: skip
                         queued += 0 if skipped else 1
             await uow.tasks.set_notified_until(task.task_id, now)
-        queued += await _digest(uow, cal, policy, people, rows, now)
+            await uow.tasks.set_next_notice(task.task_id, next_notice(task, cal, policy, now))
+        queued += await _digest(uow, cal, policy, people, now)
         queued += len(await open_due_rounds(uow, ctx, now))
+        await uow.meta.set("last_sweep", now.isoformat())
         await uow.commit()
     if queued:
         ctx.kick()
     return queued
 
 
+def next_notice(task: OpenTask, cal: Calendar, policy: Policy, now: datetime) -> datetime:
+    """When the sweep next has something to send for this task (at the latest in a month, to
+    look again: overdue notices continue every working day)."""
+    horizon = now + HORIZON
+    upcoming = [p.at for p in schedule(task, cal, policy, until=horizon) if p.at > now]
+    return min(upcoming, default=horizon)
+
+
 async def _digest(
-    uow: UnitOfWork, cal: Calendar, policy: Policy, people: People,
-    rows: list[dict[str, Any]], now: datetime,
-) -> int:  # fmt: skip
+    uow: UnitOfWork, cal: Calendar, policy: Policy, people: People, now: datetime
+) -> int:
     """Decide today's digest once, at opening: one message per person, none when nothing is due."""
     day = digest_day(cal, now)
     if day is None or not await uow.outbox.digest_decided(day.isoformat(), now):
         return 0
+    rows = await uow.tasks.sweep_rows()
     due_today = [r for r in rows if cal.local(datetime.fromisoformat(r["due_at"])).date() == day]
     overdue = [r for r in rows if datetime.fromisoformat(r["due_at"]) < now]
     if not due_today and not overdue:
@@ -138,6 +149,7 @@ async def recompute_deadlines(uow: UnitOfWork, cal: Calendar, now: datetime) -> 
         await uow.tasks.set_due(task.task_id, new_due)
         await uow.outbox.drop_pending_of_task(task.task_id, TASK_NOTICE_KINDS)
         await uow.tasks.set_notified_until(task.task_id, None)
+        await uow.tasks.set_next_notice(task.task_id, None)
         roles = audience_roles(task.step, "assignees")
         for person in people.holding(roles, row["opd_id"]):
             await uow.outbox.enqueue(

@@ -285,12 +285,10 @@ async def _users(db: Database) -> list[User]:
 
 
 async def swept_since(db: Database, start: datetime) -> bool | None:
-    """True once every open task was swept at or after `start` (by the process started then)."""
+    """True once a sweep ran at or after `start` (by the process started then)."""
     async with db.transaction() as uow:
-        rows = await uow.tasks.sweep_rows()
-    done = [r["notified_until"] and datetime.fromisoformat(r["notified_until"]) >= start
-            for r in rows]  # fmt: skip
-    return True if rows and all(done) else None
+        last = await uow.meta.get("last_sweep")
+    return True if last and datetime.fromisoformat(last) >= start else None
 
 
 async def wait_for_dispatch_pass(bot: BotProcess) -> None:

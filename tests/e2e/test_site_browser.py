@@ -261,6 +261,8 @@ async def test_the_published_register_can_be_browsed_filtered_and_downloaded_in_
                 await page.get_by_role("link", name="renstra.pdf").click()
             download = await started.value
             assert download.suggested_filename == "renstra.pdf"
+            sha = hashlib.sha256(RENSTRA_PDF).hexdigest()
+            assert download.url == f"{site.url}/berkas/{sha}/renstra.pdf"
             saved = tmp_path / "downloads" / download.suggested_filename
             await download.save_as(saved)
             assert await download.failure() is None
