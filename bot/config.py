@@ -155,6 +155,17 @@ class Settings(BaseSettings):
         parse_special_hours(value)
         return value
 
+    @field_validator("public_base_url")
+    @classmethod
+    def _valid_public_url(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not value.startswith(("https://", "http://")) or any(c.isspace() for c in value):
+            raise ValueError(
+                f"'{value}' harus alamat http(s), mis. https://ppid.pontianakkota.go.id/dip"
+            )
+        return value.rstrip("/")
+
     @field_validator("reminder_days_before")
     @classmethod
     def _valid_days_before(cls, value: str) -> str:

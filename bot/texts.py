@@ -307,6 +307,7 @@ TEXTS: Final[dict[str, str]] = {
     "withdrawn": "Entri #{number} ditarik dari situs PPID. Alasan tercatat.",
     "state-withdrawn": " — 🚫 ditarik",
     "site-published": "Berkas {opd} terbit di web PPID: {published} entri terbit, {not_held} tidak dikuasai, {exempt} dikecualikan (tidak dipublikasikan).\n{links}",
+    "site-no-public-url": "(Alamat publik situs belum diatur; admin dapat mengisinya di PPID_PUBLIC_BASE_URL.)",
     "refused-not-published": "Entri ini tidak sedang terbit di situs; tidak ada yang ditarik.",
     "btn-url-all": "🌐 Satu alamat untuk semua",
     "btn-url-entry": "🌐 Alamat #{number}",

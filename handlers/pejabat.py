@@ -92,7 +92,13 @@ async def close(req: Request) -> Response:
     values = {"opd": v.opd.name, "published": result.published, "not_held": result.not_held,
               "exempt": result.exempt}  # fmt: skip
     if req.ctx.settings.publisher == "site":
-        links = "\n".join(f"#{e.number} {e.published_url}" for e in v.entries if e.published_url)
+        # Relative page addresses mean nothing in a chat: without a public address, say so.
+        if req.ctx.settings.public_base_url:
+            links = "\n".join(
+                f"#{e.number} {e.published_url}" for e in v.entries if e.published_url
+            )
+        else:
+            links = t("site-no-public-url")
         text = t("site-published", links=links, **values)
     else:
         text = t("case-published", **values)

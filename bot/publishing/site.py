@@ -770,5 +770,6 @@ async def serve(root: Path, host: str = "127.0.0.1", port: int = 8080) -> web.Ap
     except BaseException:
         await runner.cleanup()
         raise
-    log.info("DIP site served on http://%s:%d/", host, port)
+    ports = [a[1] for a in runner.addresses if isinstance(a, tuple)]  # the real one for port 0
+    log.info("DIP site served on http://%s:%d/", host, ports[0] if ports else port)
     return runner
