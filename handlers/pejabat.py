@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.channels.base import Reply, Response
 from bot.formatting import deadline
+from bot.publishing.publisher import publisher_for
 from bot.services import cases, drafting, publication, uploads
 from bot.sop import Role
 from bot.texts import t
@@ -84,10 +85,8 @@ async def url_value(req: Request) -> Response:
 @button("p5")
 async def close(req: Request) -> Response:
     """Step 5 done: published on the built-in site (or recorded as published) and closed."""
-    if req.ctx.settings.publisher == "site":
-        result = await publication.publish_to_site(req.ctx, req.user, *req.args)
-    else:
-        result = await publication.close(req.ctx, req.user, *req.args)
+    publisher = publisher_for(req.ctx.settings.publisher)
+    result = await publisher.publish(req.ctx, req.user, *req.args)
     v = await cases.view(req.ctx, req.args[0])
     values = {"opd": v.opd.name, "published": result.published, "not_held": result.not_held,
               "exempt": result.exempt}  # fmt: skip
@@ -121,6 +120,7 @@ async def withdraw(req: Request) -> Response:
 @dialog("withdraw_reason")
 async def withdraw_reason(req: Request) -> Response:
     """Withdraw it; the site is rebuilt at once."""
-    entry = await publication.withdraw(req.ctx, req.user, req.data["entry"], req.ev.text or "")
+    publisher = publisher_for(req.ctx.settings.publisher)
+    entry = await publisher.withdraw(req.ctx, req.user, req.data["entry"], req.ev.text or "")
     await forget(req)
     return Response().add(t("withdrawn", number=entry.number), [[btn(t("btn-status"), "st")]])

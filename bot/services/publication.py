@@ -127,5 +127,6 @@ async def withdraw(ctx: Ctx, user: User, entry_id: int, reason: str) -> Entry:
         await audit(uow, now, "entry:withdraw", user, case_id=entry.case_id, step=None,
                     note=f"#{entry.number} {reason}")  # fmt: skip
         await uow.commit()
-    await rebuild_site(ctx)
+    if ctx.settings.publisher == "site":
+        await rebuild_site(ctx)
     return entry
