@@ -10,6 +10,7 @@ from pathlib import Path
 
 from bot.app import build_application, running, settings_clock
 from bot.config import Settings
+from bot.fakeapi import flows
 from bot.fakeapi.models import ChatMessage
 from bot.fakeapi.people import FakePerson
 from bot.fakeapi.server import FakeTelegram
@@ -38,19 +39,6 @@ class Script:
         await person.wait_for_text("Selamat bergabung")
         return person
 
-    @staticmethod
-    async def entry(p: FakePerson, title: str, summary: str, category: str) -> None:
-        await p.press("➕ Tambah entri")
-        await p.wait_for_text("Judul informasi")
-        await p.send(title)
-        await p.wait_for_text("Ringkasan isi")
-        await p.send(summary)
-        await p.wait_for_text("Kategori informasi")
-        await p.press(category)
-        await p.wait_for_text("disimpan")
-        await p.press("⬅️ Kembali ke berkas")
-        await p.wait_until(lambda m: title in m.text and "Kirim ke PPID Utama" in str(m.buttons))
-
     async def play(self) -> None:
         async with self.ctx.db.transaction() as uow:
             for code, name in OPDS:
@@ -62,24 +50,17 @@ class Script:
         sari = await self.join(104, "Ibu Sari", Role.PENDUKUNG, "DINKES")
         joko = await self.join(105, "Bapak Joko", Role.PENDUKUNG, "DISHUB")
 
-        await andi.send("/menu")
-        await andi.wait_for_text("Silakan pilih")
-        await andi.press("➕ Mulai putaran baru")
-        await andi.wait_for_text("Nama putaran")
-        await andi.send("DIP Semester I 2027")
-        await andi.wait_for_text("Pilih OPD")
-        await andi.press("Pilih semua")
-        await andi.wait_until(lambda m: "Terpilih: 2" in m.text)
-        await andi.press("✅ Buat putaran")
-        await andi.wait_for_text("dibuat untuk 2 OPD")
+        await flows.start_round(andi, "DIP Semester I 2027", 2)
 
         # Step 1, DINKES: two entries; Rina returns the draft once (step 2), then approves.
         await andi.press("DINKES")
         await andi.wait_for_text("Langkah 1")
-        await self.entry(
+        await flows.add_entry_and_return(
             andi, "Laporan Keuangan 2026", "LKPD Dinas Kesehatan tahun 2026", "Berkala"
         )
-        await self.entry(andi, "Data Puskesmas", "Daftar puskesmas dan layanannya", "Setiap saat")
+        await flows.add_entry_and_return(
+            andi, "Data Puskesmas", "Daftar puskesmas dan layanannya", "Setiap saat"
+        )
         await andi.press("📤 Kirim ke PPID Utama")
         await andi.wait_for_text("sudah dikirim")
         await rina.wait_until(lambda m: "Kesehatan" in m.text and "Langkah 2" in m.text)
@@ -88,7 +69,7 @@ class Script:
         await rina.send("Mohon tambahkan data jumlah tenaga kesehatan")
         await rina.wait_for_text("dikembalikan")
         await andi.wait_for_text("Dikembalikan dengan catatan")
-        await self.entry(
+        await flows.add_entry_and_return(
             andi, "Jumlah Tenaga Kesehatan", "Rekap tenaga kesehatan per puskesmas", "Berkala"
         )
         await andi.press("📤 Kirim ke PPID Utama")
@@ -98,11 +79,9 @@ class Script:
         await rina.wait_for_text("diteruskan")
 
         # Step 1 and 2, DISHUB: one entry; Yusuf approves.
-        await andi.send("/tugas")
-        await andi.wait_for_text("Tugas Bapak/Ibu")
-        await andi.press("Buka: DISHUB")
+        await flows.open_task(andi, "DISHUB")
         await andi.wait_for_text("Langkah 1")
-        await self.entry(
+        await flows.add_entry_and_return(
             andi, "Data Trayek Angkutan Kota", "Trayek dan jadwal angkutan kota", "Berkala"
         )
         await andi.press("📤 Kirim ke PPID Utama")
@@ -123,9 +102,7 @@ class Script:
         await sari.wait_for_text("tidak dikuasai")
         await sari.send_document("nakes.xlsx", XLSX, caption="#3")
         await sari.wait_for_text("3 dari 3 entri lengkap")
-        await sari.send("/tugas")
-        await sari.wait_for_text("Tugas Bapak/Ibu")
-        await sari.press("Buka: DINKES")
+        await flows.open_task(sari, "DINKES")
         await sari.wait_until(lambda m: "📤 Kirim ke PPID Utama" in str(m.buttons))
         await sari.press("📤 Kirim ke PPID Utama")
         await sari.wait_for_text("dikirim ke PPID Utama")
@@ -163,9 +140,7 @@ class Script:
 
         # Step 5: the Pejabat publishes both cases on the built-in PPID site.
         for code in ("DINKES", "DISHUB"):
-            await andi.send("/tugas")
-            await andi.wait_for_text("Tugas Bapak/Ibu")
-            await andi.press(f"Buka: {code}")
+            await flows.open_task(andi, code)
             step5 = await andi.wait_until(lambda m: "Langkah 5" in m.text)
             await andi.press("🌐 Terbitkan ke web PPID", step5)
             await andi.wait_for_text("terbit di web PPID")

@@ -77,6 +77,14 @@ class Harness:
         assert found is not None
         return found
 
+    async def open_round(self, pejabat: FakePerson, *codes: str, name: str = "Uji") -> list[int]:
+        """Through the services: a round for these OPDs, in step 1; returns the case ids."""
+        async with self.ctx.db.transaction() as uow:
+            opds = [await uow.opds.by_code(code) for code in codes]
+        ids = [o.id for o in opds if o is not None]
+        views = await cases.create_round(self.ctx, await self.user(pejabat), name, ids)
+        return [v.case.id for v in views]
+
     async def round_at_step3(
         self, pejabat: FakePerson, utama: FakePerson, code: str, titles: list[str]
     ) -> int:

@@ -21,11 +21,8 @@ async def setup_step1(h: Harness, at: str) -> tuple[int, object]:
     h.clock.now = wib(at)
     await h.add_opds("DINKES")
     andi = await h.join(7001, "Bapak Andi", Role.PEJABAT)
-    async with h.ctx.db.transaction() as uow:
-        opd = await uow.opds.by_code("DINKES")
-    assert opd is not None
-    (view,) = await cases.create_round(h.ctx, await h.user(andi), "Uji", [opd.id])
-    return view.case.id, andi
+    (case_id,) = await h.open_round(andi, "DINKES", name="Uji")
+    return case_id, andi
 
 
 async def test_an_added_holiday_moves_the_deadline_and_its_reminders_and_says_so_once(

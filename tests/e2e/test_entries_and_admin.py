@@ -18,10 +18,7 @@ async def test_the_pejabat_edits_and_removes_entries_and_utama_corrects_a_catego
     await h.add_opds("DINKES")
     andi = await h.join(5001, "Bapak Andi", Role.PEJABAT)
     rina = await h.join(5002, "Ibu Rina", Role.UTAMA)
-    async with h.ctx.db.transaction() as uow:
-        opd = await uow.opds.by_code("DINKES")
-    assert opd is not None
-    (view,) = await cases.create_round(h.ctx, await h.user(andi), "Uji", [opd.id])
+    (case_id,) = await h.open_round(andi, "DINKES", name="Uji")
     await andi.send("/tugas")
     await andi.wait_for_text("Tugas Bapak/Ibu (1)")
     await andi.press("Buka: DINKES")
@@ -60,7 +57,7 @@ async def test_the_pejabat_edits_and_removes_entries_and_utama_corrects_a_catego
     await rina.wait_until(lambda m: "Serta merta" in str(m.buttons))
     await rina.press("Setiap saat")
     await toast_with(rina, "diubah menjadi Setiap saat")
-    v = await cases.view(h.ctx, view.case.id)
+    v = await cases.view(h.ctx, case_id)
     # Entry #2 (whose form was edited) is gone; #1 keeps its default form.
     assert [(e.number, e.category, e.forms) for e in v.entries] == [(1, "setiap_saat", "softcopy")]
 

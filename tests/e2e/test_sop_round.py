@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from bot.fakeapi.people import FakePerson
+from bot.fakeapi import flows
 from bot.sop import Role
 from tests.e2e.conftest import Harness
 
@@ -13,54 +13,27 @@ PDF = b"%PDF-1.4\n" + b"laporan keuangan " * 500
 PDF2 = b"%PDF-1.7\n" + b"renstra dinas " * 300
 
 
-async def join(h: Harness, uid: int, name: str, role: Role, opd: str | None = None) -> FakePerson:
-    token = await h.invite(role, opd, name)
-    person = h.fake.person(uid, name.split()[-1])
-    await person.send(f"/start {token}")
-    await person.wait_for_text("Selamat bergabung")
-    return person
-
-
-async def add_entry(p: FakePerson, title: str, summary: str, category: str) -> None:
-    await p.press("➕ Tambah entri")
-    await p.wait_for_text("Judul informasi")
-    await p.send(title)
-    await p.wait_for_text("Ringkasan isi")
-    await p.send(summary)
-    await p.wait_for_text("Kategori informasi")
-    await p.press(category)
-    await p.wait_for_text("disimpan")
-
-
 async def test_a_whole_round_for_two_opds_reaches_publication(harness: Harness) -> None:
     h = harness
     await h.add_opds("DINKES", "DISHUB")
-    pejabat = await join(h, 3001, "Bapak Andi", Role.PEJABAT)
-    rina = await join(h, 3002, "Ibu Rina", Role.UTAMA)
-    yusuf = await join(h, 3003, "Bapak Yusuf", Role.UTAMA)
-    dinkes = await join(h, 3004, "Ibu Sari", Role.PENDUKUNG, "DINKES")
-    dishub = await join(h, 3005, "Bapak Joko", Role.PENDUKUNG, "DISHUB")
+    pejabat = await h.join(3001, "Bapak Andi", Role.PEJABAT)
+    rina = await h.join(3002, "Ibu Rina", Role.UTAMA)
+    yusuf = await h.join(3003, "Bapak Yusuf", Role.UTAMA)
+    dinkes = await h.join(3004, "Ibu Sari", Role.PENDUKUNG, "DINKES")
+    dishub = await h.join(3005, "Bapak Joko", Role.PENDUKUNG, "DISHUB")
 
     # Round with both OPDs.
-    await pejabat.send("/menu")
-    await pejabat.wait_for_text("Silakan pilih")
-    await pejabat.press("➕ Mulai putaran baru")
-    await pejabat.wait_for_text("Nama putaran")
-    await pejabat.send("DIP Semester I 2027")
-    await pejabat.wait_for_text("Pilih OPD")
-    await pejabat.press("Pilih semua")
-    await pejabat.wait_until(lambda m: "Terpilih: 2" in m.text)
-    await pejabat.press("✅ Buat putaran")
-    created = await pejabat.wait_for_text("dibuat untuk 2 OPD")
+    await flows.start_round(pejabat, "DIP Semester I 2027", 2)
+    created = pejabat.messages[-1]
     assert "paling lambat Selasa, 2 Maret 2027 pukul 16.00 WIB" in created.text
 
     # Step 1 for DINKES: two entries; for DISHUB: one entry and a draft file.
     await pejabat.press("DINKES")
     await pejabat.wait_for_text("Langkah 1")
-    await add_entry(pejabat, "Laporan Keuangan 2026", "LKPD Dinas Kesehatan", "Berkala")
+    await flows.add_entry(pejabat, "Laporan Keuangan 2026", "LKPD Dinas Kesehatan", "Berkala")
     await pejabat.press("⬅️ Kembali ke berkas")
     await pejabat.wait_for_text("#1 Laporan Keuangan 2026")
-    await add_entry(pejabat, "Renstra 2025-2029", "Rencana strategis", "Setiap saat")
+    await flows.add_entry(pejabat, "Renstra 2025-2029", "Rencana strategis", "Setiap saat")
     await pejabat.press("⬅️ Kembali ke berkas")
     await pejabat.wait_for_text("#2 Renstra")
     await pejabat.press("📤 Kirim ke PPID Utama")
@@ -144,19 +117,12 @@ async def test_a_whole_round_for_two_opds_reaches_publication(harness: Harness) 
     ]  # fmt: skip
 
     # DISHUB: one entry not held, one proposed exempt; nothing to publish, still closed.
-    await pejabat.send("/tugas")
-    await pejabat.wait_for_text("Tugas Bapak/Ibu (1)")
-    await pejabat.press("Buka: DISHUB")
+    await flows.open_task(pejabat, "DISHUB")
     await pejabat.wait_for_text("Langkah 1")
-    await add_entry(pejabat, "Data Trayek 2019", "Trayek lama", "Berkala")
-    await pejabat.press("➕ Tambah entri")
-    await pejabat.wait_for_text("Judul informasi")
-    await pejabat.send("Hasil Uji Kir Kendaraan")
-    await pejabat.wait_for_text("Ringkasan isi")
-    await pejabat.send("Data pemilik kendaraan")
-    await pejabat.wait_for_text("Kategori informasi")
-    await pejabat.press("Setiap saat")
-    await pejabat.wait_for_text("disimpan")
+    await flows.add_entry(pejabat, "Data Trayek 2019", "Trayek lama", "Berkala")
+    await flows.add_entry(
+        pejabat, "Hasil Uji Kir Kendaraan", "Data pemilik kendaraan", "Setiap saat"
+    )
     await pejabat.press("⬅️ Kembali ke berkas")
     await pejabat.wait_until(lambda m: "#2 Hasil Uji Kir" in m.text)
     await pejabat.press("📤 Kirim ke PPID Utama")

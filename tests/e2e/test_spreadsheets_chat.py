@@ -27,15 +27,12 @@ def filled_template(rows: list[list[str]]) -> bytes:
 async def step1(h: Harness) -> tuple[int, object]:
     await h.add_opds("DINKES")
     andi = await h.join(9501, "Bapak Andi", Role.PEJABAT)
-    async with h.ctx.db.transaction() as uow:
-        opd = await uow.opds.by_code("DINKES")
-    assert opd is not None
-    (view,) = await cases.create_round(h.ctx, await h.user(andi), "Uji", [opd.id])
+    (case_id,) = await h.open_round(andi, "DINKES", name="Uji")
     await andi.send("/tugas")
     await andi.wait_for_text("Tugas Bapak/Ibu")
     await andi.press("Buka: DINKES")
     await andi.wait_for_text("Belum ada entri")
-    return view.case.id, andi
+    return case_id, andi
 
 
 async def test_the_template_comes_as_a_workbook(harness: Harness) -> None:
