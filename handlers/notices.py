@@ -102,20 +102,19 @@ async def _digest(ctx: Ctx, payload: dict[str, Any]) -> Reply | None:
     day = datetime.fromisoformat(payload["day"]).date()
     now = ctx.now()
     async with ctx.db.transaction() as uow:
-        rows = await uow.tasks.sweep_rows()
-    views = [await cases.view(ctx, r["case_id"]) for r in rows]
-    due_today = [v for v in views if v.task and ctx.calendar.local(v.task.due_at).date() == day]
-    overdue = [v for v in views if v.task and v.task.due_at < now]
+        rows = await uow.tasks.open_with_names()
+    due = {r["id"]: ctx.calendar.local(datetime.fromisoformat(r["due_at"])) for r in rows}
+    overdue = [r for r in rows if due[r["id"]] < now]
+    due_today = [r for r in rows if due[r["id"]].date() == day and due[r["id"]] >= now]
     if not due_today and not overdue:
         return None
     lines = [t("notice-digest-head", day=day_date(day))]
     for title, group in (("notice-digest-overdue", overdue), ("notice-digest-due", due_today)):
         if group:
             lines.append(t(title))
-            for v in sorted(group, key=lambda v: v.opd.name):
-                assert v.task is not None
-                due = ctx.calendar.local(v.task.due_at)
-                lines.append(t("notice-digest-line", opd=v.opd.name,
-                               step=t(f"step-{v.case.step}").split(":")[0],
-                               due=f"{short_date(due.date())} {due:%H.%M}"))  # fmt: skip
+            for r in group:
+                at = due[r["id"]]
+                lines.append(t("notice-digest-line", opd=r["opd_name"],
+                               step=t(f"step-{r['step']}").split(":")[0],
+                               due=f"{short_date(at.date())} {at:%H.%M}"))  # fmt: skip
     return Reply(text="\n".join(lines)[:4000], buttons=[[btn(t("btn-status"), "st")]])

@@ -128,6 +128,15 @@ class TaskRepository(Repository):
             params = (due_by.astimezone(UTC).isoformat(),)
         return [as_dict(r) for r in await self._all(sql, params)]
 
+    async def open_with_names(self) -> list[dict[str, Any]]:
+        """Open tasks with their OPD's name and the step: one query for a whole digest."""
+        rows = await self._all(
+            "SELECT t.id, t.step, t.due_at, o.code AS opd_code, o.name AS opd_name"
+            " FROM tasks t JOIN cases c ON c.id = t.case_id JOIN opds o ON o.id = c.opd_id"
+            " WHERE t.done_at IS NULL ORDER BY o.name, t.due_at"
+        )
+        return [as_dict(r) for r in rows]
+
     async def set_next_notice(self, task_id: int, at: datetime | None) -> None:
         value = at.astimezone(UTC).isoformat() if at is not None else None
         await self._execute("UPDATE tasks SET next_notice_at = ? WHERE id = ?", (value, task_id))
