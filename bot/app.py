@@ -22,6 +22,7 @@ from bot.channels.telegram import TelegramSender, answer, to_event
 from bot.channels.telegram_files import TelegramFileSource
 from bot.config import Settings
 from bot.dispatcher import Dispatcher
+from bot.polling import ReliablePoller
 from bot.scheduler import Scheduler
 from bot.services.context import Ctx
 from bot.texts import t
@@ -81,8 +82,10 @@ def build_application(
         """Every update goes through the router."""
         if not isinstance(update, Update):
             return
-        event = to_event(update)
+        event = to_event(update, context.bot.username)
         if event is None:
+            if update.callback_query is not None:
+                await update.callback_query.answer()  # a press we ignore still stops spinning
             return
         response = await route(event, state["ctx"], state["files"])
         await answer(update, response, state["sender"])
@@ -116,6 +119,7 @@ async def running(
         if app.post_init:
             await app.post_init(app)
         await app.start()
+        poller: ReliablePoller | None = None
         try:
             assert app.updater is not None
             if settings.webhook_url:
@@ -133,13 +137,14 @@ async def running(
                     allowed_updates=["message", "callback_query"],
                 )
             else:
-                await app.updater.start_polling(
-                    poll_interval=0,
-                    timeout=poll_timeout,
-                    allowed_updates=["message", "callback_query"],
-                )
+                # Not the Updater's polling: it confirms updates before they are handled.
+                ctx: Ctx = app.bot_data["ctx"]  # set by post_init above
+                poller = ReliablePoller(app, ctx.db, ctx.now, timeout=poll_timeout)
+                poller.start()
             yield app
         finally:
+            if poller is not None:
+                await poller.stop()
             if app.updater is not None and app.updater.running:
                 await app.updater.stop()
             if app.running:

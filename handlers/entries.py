@@ -8,7 +8,7 @@ from bot.models import Entry
 from bot.services import cases, drafting, review
 from bot.sop import Role
 from bot.texts import t
-from bot.workflow import Refused, clean_text
+from bot.workflow import Refused, check_actor, clean_text
 from handlers.base import Request, ask, btn, button, dialog, forget
 from handlers.views import panel
 
@@ -102,6 +102,7 @@ async def edit_field(req: Request) -> Response:
         entry = await uow.entries.get(entry_id)
     if entry is None:
         raise Refused("refused-unknown-entry")
+    check_actor(req.user, (await cases.view(req.ctx, entry.case_id)).case, step=1)
     field = drafting.FIELDS[index]
     key = "field-ask-forms" if field == "forms" else "field-ask"
     text = t(key, field=t(f"field-{field}"), value=getattr(entry, field))

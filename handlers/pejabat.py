@@ -8,7 +8,7 @@ from bot.publishing.publisher import publisher_for
 from bot.services import cases, drafting, publication, uploads
 from bot.sop import Role
 from bot.texts import t
-from bot.workflow import Refused
+from bot.workflow import Refused, check_actor
 from handlers import spreadsheets
 from handlers.base import Request, ask, btn, button, dialog, forget
 from handlers.views import panel
@@ -60,6 +60,7 @@ async def url_for_entry(req: Request) -> Response:
         entry = await uow.entries.get(req.args[0])
     if entry is None:
         raise Refused("refused-unknown-entry")
+    check_actor(req.user, (await cases.view(req.ctx, entry.case_id)).case, step=5)
     data = {"case": entry.case_id, "entry": entry.id}
     return await ask(req, "pub_url", data, t("ask-url", number=entry.number))
 
@@ -67,6 +68,7 @@ async def url_for_entry(req: Request) -> Response:
 @button("ua")
 async def url_for_all(req: Request) -> Response:
     """Ask one address for every entry still without one."""
+    check_actor(req.user, (await cases.view(req.ctx, req.args[0])).case, step=5)
     return await ask(req, "pub_url", {"case": req.args[0], "entry": None}, t("ask-url-all"))
 
 

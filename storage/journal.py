@@ -207,3 +207,25 @@ class MetaRepository(Repository):
     async def get(self, key: str) -> str | None:
         row = await self._one("SELECT value FROM meta WHERE key = ?", (key,))
         return None if row is None else str(row[0])
+
+
+class UpdateLogRepository(Repository):
+    """The ids of updates already handled (kept for a while, then pruned)."""
+
+    async def seen(self, update_id: int) -> bool:
+        row = await self._one("SELECT 1 FROM processed_updates WHERE update_id = ?", (update_id,))
+        return row is not None
+
+    async def mark(self, update_id: int, now: datetime) -> None:
+        await self._execute(
+            "INSERT INTO processed_updates (update_id, at) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            (update_id, now.isoformat()),
+        )
+
+    async def prune(self, keep: int = 10_000) -> None:
+        await self._execute(
+            "DELETE FROM processed_updates WHERE update_id <"
+            " (SELECT MIN(update_id) FROM (SELECT update_id FROM processed_updates"
+            " ORDER BY update_id DESC LIMIT ?))",
+            (keep,),
+        )

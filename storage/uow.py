@@ -12,7 +12,13 @@ from storage.cases import (
     RoundRepository,
     TaskRepository,
 )
-from storage.journal import AuditRepository, DialogRepository, MetaRepository, OutboxRepository
+from storage.journal import (
+    AuditRepository,
+    DialogRepository,
+    MetaRepository,
+    OutboxRepository,
+    UpdateLogRepository,
+)
 from storage.people import InvitationRepository, OpdRepository, UserRepository
 from storage.schedules import ScheduleRepository
 
@@ -37,6 +43,7 @@ class UnitOfWork:
         self.outbox = OutboxRepository(conn)
         self.schedules = ScheduleRepository(conn)
         self.meta = MetaRepository(conn)
+        self.updates = UpdateLogRepository(conn)
 
     async def commit(self) -> None:
         if self.committed:

@@ -17,8 +17,9 @@ CHANNEL = "telegram"
 MAX_TEXT = 4096
 
 
-def to_event(update: Update) -> Event | None:
-    """The neutral event of an update; None for updates the bot ignores (edits, channel posts)."""
+def to_event(update: Update, bot_username: str | None = None) -> Event | None:
+    """The neutral event of an update; None for updates the bot ignores (edits, channel posts,
+    commands addressed to another bot)."""
     user = update.effective_user
     chat = update.effective_chat
     if user is None or chat is None or user.is_bot:
@@ -51,7 +52,10 @@ def to_event(update: Update) -> Event | None:
     text = (msg.text or "")[:MAX_TEXT]
     if text.startswith("/"):
         head, _, args = text.partition(" ")
-        name = head[1:].split("@", 1)[0].lower()
+        name, _, addressee = head[1:].partition("@")
+        if addressee and bot_username and addressee.lower() != bot_username.lower():
+            return None  # `/status@other_bot` in a group is for that bot
+        name = name.lower()
         return Event(**base, command=name, args=args, text=text, message_id=mid)  # type: ignore[arg-type]
     if not text:
         return Event(**base, text=None, message_id=mid)  # type: ignore[arg-type]
@@ -132,9 +136,19 @@ async def answer(update: Update, response: Response | None, sender: TelegramSend
     query = update.callback_query
     if query is not None:
         toast = response.toast if response else None
-        await query.answer(
-            toast[:200] if toast else None, show_alert=bool(response and response.alert)
-        )
+        try:
+            await query.answer(
+                toast[:200] if toast else None, show_alert=bool(response and response.alert)
+            )
+        except BadRequest as exc:
+            # A press delivered again after a restart is handled, but Telegram no longer takes
+            # an answer to it; the replies below still reach the person.
+            if (
+                "query is too old" not in str(exc).lower()
+                and "query id is invalid" not in str(exc).lower()
+            ):
+                raise
+            log.info("press %s answered too late: %s", query.id, exc)
     if response is None or update.effective_chat is None:
         return
     chat_id = update.effective_chat.id

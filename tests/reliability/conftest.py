@@ -1,0 +1,50 @@
+"""The reliability suite drives the real bot as the end-to-end tests do: the same fixtures.
+
+`harness` runs the bot in-process, polling the fake Bot API; `concurrent_harness` is the same
+bot with python-telegram-bot handling up to 64 updates at once (the deployed bot handles them
+one after the other), to put the database's serialisation of simultaneous acts to the test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from telegram.ext import ApplicationBuilder
+
+from bot.app import build_application, running
+from bot.config import Settings
+from bot.fakeapi.server import FakeTelegram
+from tests.e2e.conftest import Clock, Harness, clock, harness, settings_overrides
+
+__all__ = ["clock", "concurrent_harness", "harness", "settings_overrides"]
+
+CONCURRENT_UPDATES = 64
+
+
+@pytest.fixture
+async def concurrent_harness(
+    tmp_path: Path, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[Harness]:
+    """The bot of `harness`, built with `ApplicationBuilder.concurrent_updates(64)`."""
+    build = ApplicationBuilder.build
+
+    def concurrent_build(self: Any) -> Any:
+        return build(self.concurrent_updates(CONCURRENT_UPDATES))
+
+    monkeypatch.setattr(ApplicationBuilder, "build", concurrent_build)
+    async with FakeTelegram() as fake:
+        settings = Settings(
+            telegram_token=fake.token,  # type: ignore[arg-type]
+            telegram_base_url=fake.base_url,
+            telegram_base_file_url=fake.base_file_url,
+            data_dir=tmp_path / "data",
+        )
+        app = build_application(settings, clock=clock, rate_limit=False)
+        monkeypatch.setattr(ApplicationBuilder, "build", build)
+        assert app.update_processor.max_concurrent_updates == CONCURRENT_UPDATES
+        async with running(app, settings, poll_timeout=1):
+            yield Harness(fake=fake, settings=settings, clock=clock, app=app)
+        fake.assert_no_protocol_errors()
