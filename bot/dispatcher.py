@@ -56,12 +56,14 @@ class Dispatcher:
         """Deliver what is due now; returns how many rows were sent."""
         async with self._lock:
             ctx = self.ctx
-            async with ctx.db.transaction() as uow:
-                rows = await uow.outbox.due(ctx.now(), limit)
             sent = 0
-            for row in rows:
-                sent += await self._deliver(row)
-            return sent
+            while True:  # a full batch means more may be waiting: keep going, do not wait a tick
+                async with ctx.db.transaction() as uow:
+                    rows = await uow.outbox.due(ctx.now(), limit)
+                for row in rows:
+                    sent += await self._deliver(row)
+                if len(rows) < limit:
+                    return sent
 
     async def _deliver(self, row: dict[str, Any]) -> int:
         ctx = self.ctx

@@ -124,7 +124,8 @@ class TaskRepository(Repository):
         )
         params: tuple[str, ...] = ()
         if due_by is not None:
-            sql += " AND (t.next_notice_at IS NULL OR t.next_notice_at <= ?)"
+            # Two index lookups joined: an OR over the two conditions would scan every open task.
+            sql = f"{sql} AND t.next_notice_at <= ? UNION ALL {sql} AND t.next_notice_at IS NULL"
             params = (due_by.astimezone(UTC).isoformat(),)
         return [as_dict(r) for r in await self._all(sql, params)]
 

@@ -1,0 +1,245 @@
+"""The deadline sweep over 100,000 open tasks in a real SQLite file.
+
+The rows are inserted directly (executemany): 100 OPDs, 1,000 rounds, one case per round and OPD,
+one open task per case. Steps are mixed (step 3, ten working days, for two in five tasks; the one-day
+steps for the others); each task was handed over at an office minute of the last four weeks, and its
+deadline is the SOP's (`Calendar.due`). Most one-day tasks are therefore overdue for days.
+
+Every task was notified up to one minute before the first sweep (`notified_until`), as in a
+database that was swept every minute before `next_notice_at` existed (migration 008): the first
+sweep plans every task (its schedule and its next notice) but only queues what fell due in that
+minute, not four weeks of backlog. Then sweeps follow one (simulated) minute apart: the steady
+state reads only the tasks whose `next_notice_at` is due. Memory is followed over ten consecutive
+steady sweeps: tracemalloc's peak per sweep and the process's resident size (VmRSS and
+`resource.getrusage().ru_maxrss`).
+"""
+
+from __future__ import annotations
+
+import gc
+import random
+import resource
+import sqlite3
+import statistics
+import tempfile
+import time
+import tracemalloc
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from benchmarks.common import (
+    WIB,
+    Figure,
+    SteppedClock,
+    bench_settings,
+    mib,
+    ms,
+    say,
+    verdict,
+    vm_rss_kib,
+)
+from bot.bootstrap import load_calendar
+from bot.config import Settings
+from bot.services.context import Ctx
+from bot.services.sweep import sweep
+from bot.sop import STEPS
+from bot.workdays import Calendar
+from storage.db import Database
+from storage.files import FileStore
+
+NAME = "sweep"
+# Tuesday 13 April 2027, 10:07:30 WIB: a working day, inside office hours.
+NOW = datetime(2027, 4, 13, 10, 7, 30, tzinfo=WIB)
+OPDS = 100
+STEP_WEIGHTS = {1: 15, 2: 15, 3: 40, 4: 15, 5: 15}
+STEADY_TIMED = 5
+MEMORY_SWEEPS = 10
+
+
+def office_minutes(cal: Calendar, first: date, until: datetime) -> list[datetime]:
+    """Every office minute from `first` up to `until`."""
+    found = []
+    day = first
+    while day <= until.date():
+        hours = cal.hours_on(day)
+        if hours is not None:
+            at = datetime.combine(day, hours.opens, tzinfo=WIB)
+            closes = datetime.combine(day, hours.closes, tzinfo=WIB)
+            while at < closes and at < until:
+                found.append(at)
+                at += timedelta(minutes=1)
+        day += timedelta(days=1)
+    return found
+
+
+def fill(path: Path, cal: Calendar, tasks: int) -> None:
+    """Insert the organisation, rounds, cases and open tasks with executemany."""
+    rng = random.Random(2027)
+    created = (NOW - timedelta(days=40)).isoformat()
+    minutes = office_minutes(cal, NOW.date() - timedelta(days=28), NOW - timedelta(minutes=2))
+    steps = list(STEP_WEIGHTS)
+    weights = list(STEP_WEIGHTS.values())
+    due_of: dict[tuple[datetime, int], str] = {}
+    rounds = -(-tasks // OPDS)
+    notified = (NOW - timedelta(minutes=1)).isoformat()
+    users: list[tuple[str, str, int | None, str]] = [
+        ("Admin", "admin", None, "1"),
+        ("Pejabat PID", "pejabat_pid", None, "2"),
+        ("PPID Utama 1", "ppid_utama", None, "3"),
+        ("PPID Utama 2", "ppid_utama", None, "4"),
+        ("Atasan", "atasan", None, "5"),
+    ]
+    for opd in range(1, OPDS + 1):
+        for k in (1, 2):
+            users.append((f"Pendukung {opd}.{k}", "ppid_pendukung", opd, f"{opd * 10 + k + 100}"))
+    cases = []
+    task_rows = []
+    case_id = 0
+    for round_id in range(1, rounds + 1):
+        for opd in range(1, OPDS + 1):
+            case_id += 1
+            if case_id > tasks:
+                break
+            step = rng.choices(steps, weights)[0]
+            started = rng.choice(minutes)
+            key = (started, step)
+            if key not in due_of:
+                due_of[key] = cal.due(started, STEPS[step].sla_days).isoformat()
+            cases.append((case_id, round_id, opd, step, started.isoformat()))
+            task_rows.append((case_id, case_id, step, started.isoformat(), due_of[key], notified))
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.executemany(
+            "INSERT INTO opds (id, code, name) VALUES (?, ?, ?)",
+            [(i, f"OPD{i:03d}", f"Dinas Contoh {i:03d}") for i in range(1, OPDS + 1)],
+        )
+        conn.executemany(
+            "INSERT INTO users (name, role, opd_id, external_id, chat_id, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            [(n, r, o, x, x, created) for n, r, o, x in users],
+        )
+        conn.executemany(
+            "INSERT INTO rounds (id, name, created_by, created_at) VALUES (?, ?, 2, ?)",
+            [(r, f"Putaran {r}", created) for r in range(1, rounds + 1)],
+        )
+        conn.executemany(
+            "INSERT INTO cases (id, round_id, opd_id, step, created_at) VALUES (?, ?, ?, ?, ?)",
+            cases,
+        )
+        conn.executemany(
+            "INSERT INTO tasks (id, case_id, step, started_at, due_at, notified_until)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            task_rows,
+        )
+    conn.close()
+
+
+async def open_ctx(settings: Settings, clock: SteppedClock) -> Ctx:
+    db = await Database.open(settings.database_path)
+    return Ctx(
+        settings=settings,
+        db=db,
+        calendar=await load_calendar(settings, db),
+        files=FileStore(settings.documents_dir),
+        clock=clock,
+    )
+
+
+async def timed_sweep(ctx: Ctx) -> tuple[float, int]:
+    began = time.perf_counter()
+    queued = await sweep(ctx)
+    return time.perf_counter() - began, queued
+
+
+async def run(quick: bool) -> list[Figure]:
+    tasks = 10_000 if quick else 100_000
+    b = NAME
+    with tempfile.TemporaryDirectory(prefix="ppid-bench-") as tmp:
+        settings = bench_settings(Path(tmp) / "data", "1:x", "http://127.0.0.1:9/bot", "")
+        clock = SteppedClock(NOW)
+        ctx = await open_ctx(settings, clock)
+        try:
+            say(f"[{NAME}] inserting {tasks} open tasks")
+            began = time.perf_counter()
+            await ctx.db.close()
+            fill(settings.database_path, ctx.calendar, tasks)
+            ctx = await open_ctx(settings, clock)
+            filled = time.perf_counter() - began
+            size = settings.database_path.stat().st_size
+
+            say(f"[{NAME}] first sweep")
+            first, first_queued = await timed_sweep(ctx)
+            steady: list[float] = []
+            steady_queued = 0
+            for _ in range(STEADY_TIMED):
+                clock.advance(minutes=1)
+                elapsed, queued = await timed_sweep(ctx)
+                steady.append(elapsed)
+                steady_queued += queued
+
+            say(f"[{NAME}] {MEMORY_SWEEPS} sweeps under tracemalloc")
+            gc.collect()
+            tracemalloc.start()
+            peaks: list[int] = []
+            rss: list[int] = []
+            maxrss: list[int] = []
+            retained: list[int] = []
+            traced: list[float] = []
+            for _ in range(MEMORY_SWEEPS):
+                clock.advance(minutes=1)
+                before, _ = tracemalloc.get_traced_memory()
+                tracemalloc.reset_peak()
+                elapsed, _ = await timed_sweep(ctx)
+                current, peak = tracemalloc.get_traced_memory()
+                traced.append(elapsed)
+                peaks.append(peak - before)
+                retained.append(current - before)
+                rss.append(vm_rss_kib())
+                maxrss.append(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+            tracemalloc.stop()
+        finally:
+            await ctx.db.close()
+    median = statistics.median(steady)
+    rss_growth = rss[-1] - rss[0]
+    peak_growth = peaks[-1] - peaks[0]
+    flat = rss_growth <= 1024 and peak_growth <= max(64 * 1024, peaks[0] // 5)
+    kib = [f"{p / 1024:.0f}" for p in peaks]
+    return [
+        Figure(b, f"{tasks} open tasks inserted", f"{filled:.1f} s, {size / 2**20:.0f} MiB"),
+        Figure(b, "first sweep (plans every task)", f"{first:.2f} s, {first_queued} queued"),
+        Figure(
+            b,
+            f"steady sweep, median of {STEADY_TIMED} (a minute apart)",
+            ms(median),
+            "< 100 ms",
+            verdict(median < 0.100),
+        ),
+        Figure(b, "steady sweep, slowest", f"{ms(max(steady))}, {steady_queued} queued in all"),
+        Figure(
+            b,
+            f"tracemalloc peak per sweep, {MEMORY_SWEEPS} sweeps (KiB)",
+            " ".join(kib),
+            "flat",
+            verdict(flat),
+        ),
+        Figure(
+            b,
+            "retained after each sweep (tracemalloc)",
+            f"{min(retained) / 1024:.0f}..{max(retained) / 1024:.0f} KiB",
+        ),
+        Figure(
+            b,
+            f"VmRSS sweep 1 -> {MEMORY_SWEEPS}",
+            f"{mib(rss[0])} -> {mib(rss[-1])}",
+            "flat",
+            verdict(rss_growth <= 1024),
+        ),
+        Figure(b, "ru_maxrss (peak of the process)", f"{mib(maxrss[0])} -> {mib(maxrss[-1])}"),
+        Figure(b, "steady sweep under tracemalloc, median", ms(statistics.median(traced))),
+    ]
+
+
+if __name__ == "__main__":
+    from benchmarks.common import main
+
+    raise SystemExit(main(NAME, run))
