@@ -12,8 +12,11 @@ import signal
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import IO, TypeVar
+
+from bot.fakeapi.server import FakeTelegram
 
 T = TypeVar("T")
 
@@ -100,3 +103,22 @@ async def eventually(
         if loop.time() >= deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {what}\n{context()}")
         await asyncio.sleep(every)
+
+
+def bot_env(
+    fake: FakeTelegram, data_dir: Path, home: Path, start: datetime, timeout_s: float = 5
+) -> dict[str, str]:
+    """Exactly the environment of a bot process: nothing of the developer's leaks in."""
+    return {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(home),
+        "PYTHONUNBUFFERED": "1",
+        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+        "PPID_TELEGRAM_TOKEN": fake.token,
+        "PPID_TELEGRAM_BASE_URL": fake.base_url,
+        "PPID_TELEGRAM_BASE_FILE_URL": fake.base_file_url,
+        "PPID_BOT_USERNAME": "ppid_test_bot",
+        "PPID_DATA_DIR": str(data_dir),
+        "PPID_TELEGRAM_TIMEOUT": str(timeout_s),
+        "PPID_CLOCK_START": start.isoformat(),
+    }

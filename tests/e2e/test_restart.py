@@ -31,7 +31,7 @@ from bot.workdays import Calendar
 from handlers.notices import render
 from storage.db import Database
 from storage.files import FileStore
-from tests.e2e.processes import BotProcess, bot_process, eventually
+from tests.e2e.processes import BotProcess, bot_env, bot_process, eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -109,23 +109,6 @@ async def chat_of_users(db: Database) -> dict[int, int]:
         return {u.id: int(u.chat_id or 0) for u in await uow.users.all()}
 
 
-def bot_env(fake: FakeTelegram, data_dir: Path, home: Path, start: datetime) -> dict[str, str]:
-    """Exactly the environment of the bot process: nothing of the developer's leaks in."""
-    return {
-        "PATH": "/usr/bin:/bin",
-        "HOME": str(home),
-        "PYTHONUNBUFFERED": "1",
-        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
-        "PPID_TELEGRAM_TOKEN": fake.token,
-        "PPID_TELEGRAM_BASE_URL": fake.base_url,
-        "PPID_TELEGRAM_BASE_FILE_URL": fake.base_file_url,
-        "PPID_BOT_USERNAME": "ppid_test_bot",
-        "PPID_DATA_DIR": str(data_dir),
-        "PPID_TELEGRAM_TIMEOUT": str(BOT_TIMEOUT_S),
-        "PPID_CLOCK_START": start.isoformat(),
-    }
-
-
 def received(fake: FakeTelegram) -> Counter[tuple[int, str, str]]:
     """(chat, method, HTML text or caption) of every message the fake accepted, with counts."""
     return Counter((m.chat_id, m.method, m.html) for m in fake.sent if m.action == "send")
@@ -180,7 +163,7 @@ async def test_a_bot_killed_while_notices_are_pending_delivers_each_exactly_once
             def attempts() -> int:
                 return sum(f.hits for f in hangs)
 
-            env = bot_env(fake, data_dir, tmp_path, FIRST_START)
+            env = bot_env(fake, data_dir, tmp_path, FIRST_START, BOT_TIMEOUT_S)
             async with bot_process(env, cwd=tmp_path, log=tmp_path / "bot-1.log") as bot:
 
                 async def reminders_queued_and_a_send_retried() -> int | None:
@@ -228,7 +211,7 @@ async def test_a_bot_killed_while_notices_are_pending_delivers_each_exactly_once
 
             # Run 2: Telegram works again. Killed as soon as nothing is pending any more.
             fake.faults.clear()
-            env = bot_env(fake, data_dir, tmp_path, SECOND_START)
+            env = bot_env(fake, data_dir, tmp_path, SECOND_START, BOT_TIMEOUT_S)
             async with bot_process(env, cwd=tmp_path, log=tmp_path / "bot-2.log") as bot:
 
                 async def nothing_pending() -> bool | None:
@@ -262,7 +245,7 @@ async def test_a_bot_killed_while_notices_are_pending_delivers_each_exactly_once
             # Run 3: started again right after that kill, then stopped gracefully: it sweeps and
             # dispatches, and sends nothing new.
             before = list(fake.sent)
-            env = bot_env(fake, data_dir, tmp_path, THIRD_START)
+            env = bot_env(fake, data_dir, tmp_path, THIRD_START, BOT_TIMEOUT_S)
             async with bot_process(env, cwd=tmp_path, log=tmp_path / "bot-3.log") as bot:
                 await eventually(
                     lambda: swept_since(db, THIRD_START), "the sweep of run 3", context=bot.log

@@ -47,7 +47,7 @@ from bot.sop import Role
 from handlers.codec import encode
 from storage.db import Database
 from storage.files import FileStore
-from tests.e2e.processes import BotProcess, bot_process, eventually
+from tests.e2e.processes import BotProcess, bot_env, bot_process, eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -285,22 +285,6 @@ def stored_files(store: FileStore) -> dict[str, Path]:
         return {}
     return {
         p.name: p for p in store.root.rglob("*") if p.is_file() and store.tmp_dir not in p.parents
-    }
-
-
-def bot_env(fake: FakeTelegram, data_dir: Path, home: Path, start: datetime) -> dict[str, str]:
-    return {
-        "PATH": "/usr/bin:/bin",
-        "HOME": str(home),
-        "PYTHONUNBUFFERED": "1",
-        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
-        "PPID_TELEGRAM_TOKEN": fake.token,
-        "PPID_TELEGRAM_BASE_URL": fake.base_url,
-        "PPID_TELEGRAM_BASE_FILE_URL": fake.base_file_url,
-        "PPID_BOT_USERNAME": "ppid_test_bot",
-        "PPID_DATA_DIR": str(data_dir),
-        "PPID_TELEGRAM_TIMEOUT": "5",
-        "PPID_CLOCK_START": start.isoformat(),
     }
 
 
