@@ -110,8 +110,3 @@ class Dispatcher:
                     )  # fmt: skip
             await uow.commit()
         return 1 if error is None else 0
-
-
-async def dispatch_once(ctx: Ctx, sender: Sender, limit: int = 100) -> int:
-    """One pass without a shared lock, for scripts and tests that own the only dispatcher."""
-    return await Dispatcher(ctx, sender).run_once(limit)

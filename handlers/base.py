@@ -9,6 +9,7 @@ from typing import Any
 from bot.channels.base import Button, Event, FileSource, Response
 from bot.models import User
 from bot.services.context import Ctx
+from bot.texts import t
 from handlers.codec import encode
 
 
@@ -67,8 +68,6 @@ async def ask(
     async with req.ctx.db.transaction() as uow:
         await uow.dialogs.set(req.user.id, kind, data, req.ctx.now())
         await uow.commit()
-    from bot.texts import t
-
     buttons = [[btn(t("btn-cancel"), "cx")]] if cancel else []
     return Response().add(text, buttons)
 

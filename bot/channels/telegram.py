@@ -4,7 +4,6 @@ replies rendered back as messages, inline keyboards, edits, toasts and documents
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType, ParseMode
@@ -157,6 +156,3 @@ async def answer(update: Update, response: Response | None, sender: TelegramSend
     )
     for reply in response.replies:
         await sender.send(chat_id, reply, edit_target)
-
-
-EventRouter = Callable[[Event], Awaitable[Response | None]]

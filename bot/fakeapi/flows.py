@@ -46,3 +46,17 @@ async def open_task(person: FakePerson, opd_code: str) -> None:
     await person.send("/tugas")
     await person.wait_for_text("Tugas Bapak/Ibu")
     await person.press(f"Buka: {opd_code}")
+
+
+async def entry_action(opd_officer: FakePerson, number: int, label: str) -> None:
+    """Step 3: open entry #number of the case panel and press one of its actions."""
+    await opd_officer.press(f"⬜ #{number}")
+    await opd_officer.wait_until(lambda m: label in str(m.buttons))
+    await opd_officer.press(label)
+
+
+async def not_held(opd_officer: FakePerson, number: int, reason: str) -> None:
+    """Step 3: declare entry #number not held by the OPD, with the reason."""
+    await entry_action(opd_officer, number, "🚫 Tidak dikuasai")
+    await opd_officer.wait_for_text("alasan")
+    await opd_officer.send(reason)

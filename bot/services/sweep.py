@@ -5,7 +5,7 @@ source of truth, so a sweep after any downtime catches up, and running it twice 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.models import User
@@ -160,7 +160,3 @@ async def recompute_deadlines(uow: UnitOfWork, cal: Calendar, now: datetime) -> 
                          "old_due": task.due_at.isoformat()},
             )  # fmt: skip
     return moved
-
-
-def day_of(t: datetime, cal: Calendar) -> date:
-    return cal.local(t).date()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from bot.fakeapi import flows
 from bot.services import cases, people
 from bot.sop import Role
 from handlers.codec import encode
@@ -83,9 +84,7 @@ async def test_text_and_files_in_the_wrong_place_get_a_hint(harness: Harness) ->
     sari = await harness.join(4032, "Ibu Sari", Role.PENDUKUNG, "DINKES")
     await harness.round_at_step3(andi, rina, "DINKES", ["Laporan", "Renstra"])
     await sari.wait_for_text("Langkah 3")
-    await sari.press("⬜ #1")
-    await sari.wait_until(lambda m: "📎 Kirim berkas" in str(m.buttons))
-    await sari.press("📎 Kirim berkas")
+    await flows.entry_action(sari, 1, "📎 Kirim berkas")
     await sari.wait_for_text("Silakan kirim dokumen")
     await sari.send("ini teksnya")
     assert "Mohon kirim berkas" in (await sari.next_message()).text
@@ -93,9 +92,7 @@ async def test_text_and_files_in_the_wrong_place_get_a_hint(harness: Harness) ->
     await sari.wait_for_text("dibatalkan")
     await sari.send_document("a.pdf", b"%PDF-1.4 a")
     assert "tidak menunggu berkas" in (await sari.next_message()).text
-    await sari.press("⬜ #2")
-    await sari.wait_until(lambda m: "🚫 Tidak dikuasai" in str(m.buttons))
-    await sari.press("🚫 Tidak dikuasai")
+    await flows.entry_action(sari, 2, "🚫 Tidak dikuasai")
     await sari.wait_for_text("alasan")
     await sari.send_document("a.pdf", b"%PDF-1.4 a")
     assert "ketik jawaban sebagai teks" in (await sari.next_message()).text
@@ -130,9 +127,7 @@ async def test_an_exemption_needs_a_future_end_date(harness: Harness) -> None:
     sari = await harness.join(4052, "Ibu Sari", Role.PENDUKUNG, "DINKES")
     case_id = await harness.round_at_step3(andi, rina, "DINKES", ["Data pribadi pegawai"])
     await sari.wait_for_text("Langkah 3")
-    await sari.press("⬜ #1")
-    await sari.wait_until(lambda m: "🔒 Usulkan dikecualikan" in str(m.buttons))
-    await sari.press("🔒 Usulkan dikecualikan")
+    await flows.entry_action(sari, 1, "🔒 Usulkan dikecualikan")
     await sari.wait_for_text("uji konsekuensi")
     await sari.send("UK-07/PPID/2027")
     await sari.wait_for_text("Sampai tanggal")
