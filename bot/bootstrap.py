@@ -26,7 +26,7 @@ class Core:
 
 
 async def load_calendar(settings: Settings, db: Database) -> Calendar:
-    async with db.transaction() as uow:
+    async with db.read() as uow:
         overrides = await uow.calendar.overrides()
     return Calendar(
         tz=settings.tz,

@@ -58,7 +58,7 @@ class Dispatcher:
             ctx = self.ctx
             sent = 0
             while True:  # a full batch means more may be waiting: keep going, do not wait a tick
-                async with ctx.db.transaction() as uow:
+                async with ctx.db.read() as uow:
                     rows = await uow.outbox.due(ctx.now(), limit)
                 for row in rows:
                     sent += await self._deliver(row)

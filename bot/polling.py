@@ -79,24 +79,25 @@ class ReliablePoller:
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 30.0)
                 continue
+            if not updates:
+                continue
+            async with self._db.read() as uow:
+                seen = await uow.updates.seen(u.update_id for u in updates)
             for update in updates:
                 async with self._busy:
-                    await self._handle(update)
+                    await self._handle(update, update.update_id in seen)
                 offset = update.update_id + 1
 
-    async def _handle(self, update: Update) -> None:
-        db = self._db
-        async with db.transaction() as uow:
-            seen = await uow.updates.seen(update.update_id)
+    async def _handle(self, update: Update, seen: bool) -> None:
         if not seen:
             # process_update runs the handlers and hands any exception to the error handler.
             await self._app.process_update(update)
-        async with db.transaction() as uow:
+        # One statement, committed on its own: the handler's acts are already committed.
+        async with self._db.read() as uow:
             await uow.updates.mark(update.update_id, self._clock())
             self._handled += 1
             if self._handled % PRUNE_EVERY == 0:
                 await uow.updates.prune()
-            await uow.commit()
 
 
 def _seconds(exc: RetryAfter) -> float:

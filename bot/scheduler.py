@@ -29,7 +29,7 @@ class Scheduler:
 
     async def refresh_calendar(self) -> None:
         """Pick up holidays changed from the command line by another process."""
-        async with self.ctx.db.transaction() as uow:
+        async with self.ctx.db.read() as uow:
             overrides = await uow.calendar.overrides()
         if overrides != self._overrides:
             self._overrides = overrides

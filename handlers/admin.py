@@ -42,7 +42,7 @@ async def invite(req: Request) -> Response:
     role = ROLES[index - 1]
     if role != Role.PENDUKUNG:
         return await _invite(req, role, None)
-    async with req.ctx.db.transaction() as uow:
+    async with req.ctx.db.read() as uow:
         opds = await uow.opds.all()
     rows = [
         [btn(o.code, "io", index, o.id) for o in opds[i : i + 3]] for i in range(0, len(opds), 3)
@@ -54,7 +54,7 @@ async def invite(req: Request) -> Response:
 async def invite_for_opd(req: Request) -> Response:
     """Invite a PPID Pendukung of the chosen OPD."""
     _admin(req)
-    async with req.ctx.db.transaction() as uow:
+    async with req.ctx.db.read() as uow:
         opd = await uow.opds.get(req.args[1])
     if opd is None:
         raise Refused("refused-unknown-opd", code="?")

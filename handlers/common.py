@@ -35,7 +35,7 @@ async def help_(req: Request) -> Response:
     """What my role does next."""
     opd = ""
     if req.user.opd_id is not None:
-        async with req.ctx.db.transaction() as uow:
+        async with req.ctx.db.read() as uow:
             found = await uow.opds.get(req.user.opd_id)
             opd = found.name if found else ""
     return main_menu(req, t(f"help-{req.user.role}", opd=opd))
@@ -121,7 +121,7 @@ def document_file(
 @button("dc")
 async def entry_documents(req: Request) -> Response:
     """Send the documents of one entry to the reviewer."""
-    async with req.ctx.db.transaction() as uow:
+    async with req.ctx.db.read() as uow:
         entry = await uow.entries.get(req.args[0])
         if entry is None:
             raise Refused("refused-unknown-entry")

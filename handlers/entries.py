@@ -76,7 +76,7 @@ def entry_menu(e: Entry, lead: str = "") -> Response:
 @button("ee")
 async def show(req: Request) -> Response:
     """An entry's card: fields to edit (step 1) or categories to correct (step 2)."""
-    async with req.ctx.db.transaction() as uow:
+    async with req.ctx.db.read() as uow:
         entry = await uow.entries.get(req.args[0])
         v = await cases.load(uow, entry.case_id) if entry else None
     if entry is None or v is None:
@@ -98,7 +98,7 @@ async def edit_field(req: Request) -> Response:
     entry_id, index = req.args
     if index >= len(drafting.FIELDS):
         raise Refused("refused-bad-button")
-    async with req.ctx.db.transaction() as uow:
+    async with req.ctx.db.read() as uow:
         entry = await uow.entries.get(entry_id)
     if entry is None:
         raise Refused("refused-unknown-entry")
@@ -133,7 +133,7 @@ async def correct(req: Request) -> Response:
     """PPID Utama corrects an entry's category in step 2."""
     entry_id, index, version = req.args
     await review.correct_category(req.ctx, req.user, entry_id, index, version)
-    async with req.ctx.db.transaction() as uow:
+    async with req.ctx.db.read() as uow:
         entry = await uow.entries.get(entry_id)
     assert entry is not None
     v = await cases.view(req.ctx, entry.case_id)

@@ -25,7 +25,7 @@ TASK_KINDS = ("reminder", "overdue", "escalation")
 
 async def render(ctx: Ctx, user_id: int, payload: dict[str, Any]) -> Reply | None:
     """The message for one outbox row; None when it no longer applies (the case moved on)."""
-    async with ctx.db.transaction() as uow:
+    async with ctx.db.read() as uow:
         user = await uow.users.get(user_id)
     if user is None or not user.active:
         return None
@@ -79,7 +79,7 @@ async def _about_case(ctx: Ctx, user: User, payload: dict[str, Any]) -> Reply | 
     if v.case.step == 3:
         done, total = progress(v.entries)
         missing = t("notice-missing", missing=total - done, total=total) if done < total else ""
-    async with ctx.db.transaction() as uow:
+    async with ctx.db.read() as uow:
         assignees = ", ".join(u.name for u in await recipients(uow, v.case, v.case.step))
     left = ""
     if kind == "reminder":
@@ -101,7 +101,7 @@ async def _about_case(ctx: Ctx, user: User, payload: dict[str, Any]) -> Reply | 
 async def _digest(ctx: Ctx, payload: dict[str, Any]) -> Reply | None:
     day = datetime.fromisoformat(payload["day"]).date()
     now = ctx.now()
-    async with ctx.db.transaction() as uow:
+    async with ctx.db.read() as uow:
         rows = await uow.tasks.open_with_names()
     due = {r["id"]: ctx.calendar.local(datetime.fromisoformat(r["due_at"])) for r in rows}
     overdue = [r for r in rows if due[r["id"]] < now]

@@ -16,7 +16,7 @@ async def start_with_token(ev: Event, ctx: Ctx) -> Response:
     )  # fmt: skip
     opd = ""
     if user.opd_id is not None:
-        async with ctx.db.transaction() as uow:
+        async with ctx.db.read() as uow:
             found = await uow.opds.get(user.opd_id)
             opd = f" {found.name}" if found else ""
     return Response().add(t("joined", name=user.name, role=t(f"role-{user.role}"), opd=opd))

@@ -29,7 +29,7 @@ def _back(case_id: int) -> list[list[object]]:
 @button("e3")
 async def entry(req: Request) -> Response:
     """One requested entry and what can be done with it."""
-    async with req.ctx.db.transaction() as uow:
+    async with req.ctx.db.read() as uow:
         v, e = await opd_work.entry_in_step3(uow, req.user, req.args[0])
     rows = [[btn(t("btn-send-files"), "fu", e.id)], [btn(t("btn-not-held"), "nh", e.id)],
             [btn(t("btn-exempt"), "xp", e.id)], [btn(t("btn-back-case"), "op", v.case.id)]]  # fmt: skip
@@ -40,7 +40,7 @@ async def entry(req: Request) -> Response:
 @button("fu")
 async def files_for_entry(req: Request) -> Response:
     """Wait for files for one entry."""
-    async with req.ctx.db.transaction() as uow:
+    async with req.ctx.db.read() as uow:
         v, e = await opd_work.entry_in_step3(uow, req.user, req.args[0])
     data = {"case": v.case.id, "entry": e.id}
     resp = await ask(req, "entry_files", data, t("ask-files", number=e.number, title=e.title))
@@ -79,7 +79,7 @@ async def file_with_caption(req: Request) -> Response | None:
 @button("nh")
 async def not_held(req: Request) -> Response:
     """Ask why the OPD does not hold this information."""
-    async with req.ctx.db.transaction() as uow:
+    async with req.ctx.db.read() as uow:
         _, e = await opd_work.entry_in_step3(uow, req.user, req.args[0])
     return await ask(req, "not_held", {"entry": e.id, "case": e.case_id},
                      t("ask-not-held", number=e.number))  # fmt: skip
@@ -97,7 +97,7 @@ async def not_held_reason(req: Request) -> Response:
 @button("xp")
 async def exempt(req: Request) -> Response:
     """Ask the consequence test's reference."""
-    async with req.ctx.db.transaction() as uow:
+    async with req.ctx.db.read() as uow:
         _, e = await opd_work.entry_in_step3(uow, req.user, req.args[0])
     return await ask(req, "exempt_ref", {"entry": e.id}, t("ask-exempt-ref", number=e.number))
 

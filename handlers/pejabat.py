@@ -56,7 +56,7 @@ async def send_draft(req: Request) -> Response:
 @button("u5")
 async def url_for_entry(req: Request) -> Response:
     """Ask where one entry is published."""
-    async with req.ctx.db.transaction() as uow:
+    async with req.ctx.db.read() as uow:
         entry = await uow.entries.get(req.args[0])
     if entry is None:
         raise Refused("refused-unknown-entry")
@@ -109,7 +109,7 @@ async def close(req: Request) -> Response:
 @button("wd")
 async def withdraw(req: Request) -> Response:
     """PPID Utama: ask why a published entry is withdrawn."""
-    async with req.ctx.db.transaction() as uow:
+    async with req.ctx.db.read() as uow:
         entry = await uow.entries.get(req.args[0])
     if entry is None or not entry.published_url or entry.withdrawn_at:
         raise Refused("refused-not-published")

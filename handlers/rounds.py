@@ -53,7 +53,7 @@ async def _pick(req: Request, toggle: int | None) -> Response:
         raise Refused("refused-stale")
     chosen = list(req.data.get("chosen", []))
     if toggle is None:
-        async with req.ctx.db.transaction() as uow:
+        async with req.ctx.db.read() as uow:
             chosen = [o.id for o in await uow.opds.all()]
     elif toggle in chosen:
         chosen.remove(toggle)
@@ -103,7 +103,7 @@ async def schedule(req: Request) -> Response:
         await recurring.stop_schedule(req.ctx, req.user)
     elif choice != 0:
         raise Refused("refused-bad-button")
-    async with req.ctx.db.transaction() as uow:
+    async with req.ctx.db.read() as uow:
         active = await uow.schedules.active()
     if active:
         months = ", ".join(MONTHS[m - 1] for m in recurring.months_of(active[0]["months"]))

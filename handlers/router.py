@@ -34,7 +34,7 @@ async def route(ev: Event, ctx: Ctx, files: FileSource) -> Response | None:
     if not ev.private:
         # In groups the bot only says where it works, and only when addressed with a command.
         return Response().add(t("group-private-only", bot=ctx.bot_username)) if ev.command else None
-    async with ctx.db.transaction() as uow:
+    async with ctx.db.read() as uow:
         user = await uow.users.by_external(ev.channel, ev.external_id)
         pending = await uow.dialogs.get(user.id) if user else None
     try:
@@ -102,7 +102,7 @@ async def _explain(ctx: Ctx, exc: Refused, ev: Event) -> str:
             and press.args
             and press.action in {"s1", "a2", "r2", "s3", "a4", "r4", "p5", "c4", "k2"}
         ):
-            async with ctx.db.transaction() as uow:
+            async with ctx.db.read() as uow:
                 last = await uow.tasks.last_done(press.args[0])
                 who = await uow.users.get(last.done_by) if last and last.done_by else None
             if last and who and last.done_at:

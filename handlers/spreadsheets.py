@@ -30,11 +30,11 @@ async def export(req: Request) -> Response:
     """The published DIP as xlsx and csv: an OPD its own, the others the whole city."""
     opd_code = None
     if req.user.role == Role.PENDUKUNG:
-        async with req.ctx.db.transaction() as uow:
+        async with req.ctx.db.read() as uow:
             opd = await uow.opds.get(req.user.opd_id or 0)
         opd_code = opd.code if opd else "?"
     scope = exports.Scope(opd_code=opd_code)
-    async with req.ctx.db.transaction() as uow:
+    async with req.ctx.db.read() as uow:
         entries = await exports.dip_entries(uow, scope)
     if not entries:
         return Response().add(t("export-empty"))

@@ -8,6 +8,8 @@ from typing import Any
 
 import aiosqlite
 
+IN_CHUNK = 500
+
 
 class Repository:
     def __init__(self, conn: aiosqlite.Connection) -> None:
@@ -21,6 +23,18 @@ class Repository:
     async def _one(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
         rows = await self._conn.execute_fetchall(sql, params)
         return next(iter(rows), None)
+
+    async def _all_in(
+        self, sql: str, ids: Iterable[int], params: Sequence[Any] = ()
+    ) -> list[aiosqlite.Row]:
+        """`sql` with `{ids}` standing for a list of ids, run in chunks that stay far below
+        SQLite's limit on bound values: one hop per chunk, not one per id."""
+        unique = sorted(set(ids))
+        rows: list[aiosqlite.Row] = []
+        for at in range(0, len(unique), IN_CHUNK):
+            chunk = unique[at : at + IN_CHUNK]
+            rows += await self._all(sql.format(ids=marks(chunk)), (*chunk, *params))
+        return rows
 
     async def _insert(self, sql: str, params: Sequence[Any] = ()) -> int:
         cur = await self._conn.execute(sql, params)

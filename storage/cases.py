@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.models import Case, Document, Entry, Round, Task
 from storage.base import Repository, as_dict, iso, marks
+
+Row = TypeVar("Row", Entry, Document)
 
 ENTRY_FIELDS = (
     "title",
@@ -31,6 +33,10 @@ class RoundRepository(Repository):
     async def get(self, round_id: int) -> Round | None:
         row = await self._one("SELECT * FROM rounds WHERE id = ?", (round_id,))
         return None if row is None else Round(**as_dict(row))
+
+    async def many(self, round_ids: Iterable[int]) -> dict[int, Round]:
+        rows = await self._all_in("SELECT * FROM rounds WHERE id IN ({ids})", round_ids)
+        return {r["id"]: Round(**as_dict(r)) for r in rows}
 
     async def all(self) -> list[Round]:
         return [Round(**as_dict(r)) for r in await self._all("SELECT * FROM rounds ORDER BY id")]
@@ -56,6 +62,10 @@ class CaseRepository(Repository):
     async def get(self, case_id: int) -> Case | None:
         row = await self._one("SELECT * FROM cases WHERE id = ?", (case_id,))
         return None if row is None else Case(**as_dict(row))
+
+    async def many(self, case_ids: Iterable[int]) -> list[Case]:
+        rows = await self._all_in("SELECT * FROM cases WHERE id IN ({ids})", case_ids)
+        return sorted((Case(**as_dict(r)) for r in rows), key=lambda c: c.id)
 
     async def all(self, round_id: int | None = None, opd_id: int | None = None) -> list[Case]:
         sql, params = "SELECT * FROM cases WHERE 1 = 1", list[int]()
@@ -96,6 +106,13 @@ class TaskRepository(Repository):
             "SELECT * FROM tasks WHERE case_id = ? AND done_at IS NULL", (case_id,)
         )
         return None if row is None else Task(**as_dict(row))
+
+    async def current_of(self, case_ids: Iterable[int]) -> dict[int, Task]:
+        """The open task of each case that has one."""
+        rows = await self._all_in(
+            "SELECT * FROM tasks WHERE case_id IN ({ids}) AND done_at IS NULL", case_ids
+        )
+        return {r["case_id"]: Task(**as_dict(r)) for r in rows}
 
     async def close(self, task_id: int, by: int, outcome: str, now: datetime) -> None:
         await self._execute(
@@ -187,6 +204,14 @@ class EntryRepository(Repository):
         )
         return [Entry(**as_dict(r)) for r in rows]
 
+    async def for_cases(self, case_ids: Iterable[int]) -> dict[int, list[Entry]]:
+        rows = await self._all_in(
+            "SELECT * FROM entries WHERE case_id IN ({ids}) AND removed = 0"
+            " ORDER BY case_id, number",
+            case_ids,
+        )
+        return grouped(Entry(**as_dict(r)) for r in rows)
+
     async def update(self, entry_id: int, **changes: object) -> None:
         allowed = {
             *ENTRY_FIELDS, "resolution", "resolution_note", "exempt_reference", "exempt_until",
@@ -269,6 +294,13 @@ class DocumentRepository(Repository):
         )
         return [Document(**as_dict(r)) for r in rows]
 
+    async def for_cases(self, case_ids: Iterable[int]) -> dict[int, list[Document]]:
+        rows = await self._all_in(
+            "SELECT * FROM documents WHERE case_id IN ({ids}) AND removed = 0 ORDER BY id",
+            case_ids,
+        )
+        return grouped(Document(**as_dict(r)) for r in rows)
+
     async def for_entry(self, entry_id: int) -> list[Document]:
         rows = await self._all(
             "SELECT * FROM documents WHERE entry_id = ? AND removed = 0 ORDER BY id", (entry_id,)
@@ -285,3 +317,11 @@ class DocumentRepository(Repository):
 
     async def all_hashes(self) -> set[str]:
         return {r[0] for r in await self._all("SELECT DISTINCT sha256 FROM documents")}
+
+
+def grouped(items: Iterable[Row]) -> dict[int, list[Row]]:
+    """Items by their case, in the order given."""
+    by_case: dict[int, list[Row]] = {}
+    for item in items:
+        by_case.setdefault(item.case_id, []).append(item)
+    return by_case

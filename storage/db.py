@@ -117,6 +117,19 @@ class Database:
                 if not uow.committed:
                     await self._conn.execute("ROLLBACK")
 
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[UnitOfWork]:
+        """Reads without a transaction: each statement sees what was committed when it ran.
+
+        Every statement of a transaction costs a hop to aiosqlite's thread, and BEGIN and ROLLBACK
+        are two more; the views (/tugas, /status, a case's card) need no snapshot across their
+        statements, only the other units of work kept out, which the lock does. A single
+        self-contained write (marking an update handled) may run here too: in autocommit mode it
+        is its own transaction. Anything that writes twice belongs in `transaction()`.
+        """
+        async with self._lock:
+            yield UnitOfWork(self._conn, autocommit=True)
+
     async def pragma(self, name: str) -> Any:
         async with self._conn.execute(f"PRAGMA {name}") as cur:
             row = await cur.fetchone()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -212,9 +213,12 @@ class MetaRepository(Repository):
 class UpdateLogRepository(Repository):
     """The ids of updates already handled (kept for a while, then pruned)."""
 
-    async def seen(self, update_id: int) -> bool:
-        row = await self._one("SELECT 1 FROM processed_updates WHERE update_id = ?", (update_id,))
-        return row is not None
+    async def seen(self, update_ids: Iterable[int]) -> set[int]:
+        """Those of `update_ids` already handled."""
+        rows = await self._all_in(
+            "SELECT update_id FROM processed_updates WHERE update_id IN ({ids})", update_ids
+        )
+        return {r[0] for r in rows}
 
     async def mark(self, update_id: int, now: datetime) -> None:
         await self._execute(

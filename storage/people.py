@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from bot.models import Invitation, Opd, User
@@ -25,6 +26,10 @@ class OpdRepository(Repository):
     async def all(self) -> list[Opd]:
         rows = await self._all("SELECT * FROM opds WHERE active = 1 ORDER BY name")
         return [Opd(**as_dict(r)) for r in rows]
+
+    async def many(self, opd_ids: Iterable[int]) -> dict[int, Opd]:
+        rows = await self._all_in("SELECT * FROM opds WHERE id IN ({ids})", opd_ids)
+        return {r["id"]: Opd(**as_dict(r)) for r in rows}
 
     async def get(self, opd_id: int) -> Opd | None:
         row = await self._one("SELECT * FROM opds WHERE id = ?", (opd_id,))

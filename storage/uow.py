@@ -26,9 +26,10 @@ from storage.schedules import ScheduleRepository
 class UnitOfWork:
     """Repositories sharing one open transaction; nothing is kept unless `commit()` is awaited."""
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: aiosqlite.Connection, *, autocommit: bool = False) -> None:
         self._conn = conn
         self.committed = False
+        self._autocommit = autocommit
         self.calendar = CalendarRepository(conn)
         self.opds = OpdRepository(conn)
         self.users = UserRepository(conn)
@@ -48,5 +49,7 @@ class UnitOfWork:
     async def commit(self) -> None:
         if self.committed:
             raise RuntimeError("unit of work committed twice")
+        if self._autocommit:
+            raise RuntimeError("Database.read() has no transaction to commit")
         await self._conn.execute("COMMIT")
         self.committed = True

@@ -46,7 +46,7 @@ async def receive(
     entry_id: int | None,
     message_id: str | None = None,
 ) -> Received:
-    async with ctx.db.transaction() as uow:
+    async with ctx.db.read() as uow:
         await _target(uow, user, case_id, entry_id)
     try:
         accepted = check(
