@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
@@ -129,6 +129,11 @@ class Database:
         """
         async with self._lock:
             yield UnitOfWork(self._conn, autocommit=True)
+
+    async def trace(self, callback: Callable[[str], object] | None) -> None:
+        """Call `callback` with every statement run from now on (None stops): for debugging,
+        and for tests that count the queries a use case costs."""
+        await self._conn.set_trace_callback(callback)
 
     async def pragma(self, name: str) -> Any:
         async with self._conn.execute(f"PRAGMA {name}") as cur:

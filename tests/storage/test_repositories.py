@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -419,3 +420,62 @@ async def test_committed_changes_outlive_the_unit_of_work(db: Database) -> None:
         await uow.dialogs.set(user_id, "other", {}, NOW)
     async with db.transaction() as uow:
         assert await uow.dialogs.get(user_id) == ("k", {})
+
+
+# --- reads outside transactions and lookups by many ids ----------------------------------------
+
+
+async def test_reads_outside_a_transaction_see_committed_rows_and_cannot_commit(
+    db: Database,
+) -> None:
+    async with db.transaction() as uow:
+        user_id = await add_user(uow, "1")
+        await uow.commit()
+    async with db.read() as uow:
+        user = await uow.users.get(user_id)
+        with pytest.raises(RuntimeError, match="no transaction"):
+            await uow.commit()
+    assert user is not None and user.name == "Petugas 1"
+
+
+async def test_a_read_waits_for_the_open_unit_of_work_and_never_sees_its_rows(
+    db: Database,
+) -> None:
+    seen: list[object] = []
+
+    async def reader() -> None:
+        async with db.read() as uow:
+            seen.append(await uow.users.by_external("telegram", "1"))
+
+    async with db.transaction() as uow:
+        await add_user(uow, "1")
+        waiting = asyncio.create_task(reader())
+        await asyncio.sleep(0.01)
+        assert seen == []  # the lock keeps the reader out of the open transaction
+    await waiting
+    assert seen == [None]  # rolled back: never visible
+
+
+async def test_lookups_by_many_ids_find_every_row_beyond_one_chunk_of_bound_values(
+    db: Database,
+) -> None:
+    async with db.transaction() as uow:
+        case_id = await add_case(uow)
+        for number in range(1, 1202):
+            await uow.entries.add(case_id, {**ENTRY, "title": f"Informasi {number}"})
+        await uow.commit()
+    async with db.read() as uow:
+        by_case = await uow.entries.for_cases([case_id, case_id, 999_999])
+    assert list(by_case) == [case_id]
+    assert [e.number for e in by_case[case_id]] == list(range(1, 1202))
+
+
+async def test_handled_updates_are_found_among_a_batch_in_one_query(db: Database) -> None:
+    statements: list[str] = []
+    async with db.read() as uow:
+        for update_id in (10, 12):
+            await uow.updates.mark(update_id, NOW)
+        await db.trace(statements.append)
+        assert await uow.updates.seen([10, 11, 12, 13]) == {10, 12}
+        await db.trace(None)
+    assert len(statements) == 1

@@ -185,6 +185,61 @@ async def refused(call: Awaitable[object]) -> Refused:
     return exc.value
 
 
+# --- the lists behind /tugas and /status --------------------------------------------------------
+
+
+async def statements_of(w: World, call: Callable[[], Awaitable[object]]) -> int:
+    seen: list[str] = []
+    await w.ctx.db.trace(seen.append)
+    try:
+        await call()
+    finally:
+        await w.ctx.db.trace(None)
+    return len(seen)
+
+
+async def add_opds(w: World, count: int) -> list[int]:
+    async with w.ctx.db.transaction() as uow:
+        for n in range(count):
+            await uow.opds.upsert(f"OPD{n:02}", f"Dinas Nomor {n}")
+        ids = [o.id for o in await uow.opds.all()]
+        await uow.commit()
+    return ids
+
+
+async def test_status_and_tasks_cost_the_same_queries_for_two_cases_or_forty(w: World) -> None:
+    await cases.create_round(w.ctx, w.pejabat, "DIP Semester I 2027", [w.opd, w.other_opd])
+    few = [
+        await statements_of(w, lambda: cases.status(w.ctx, w.utama)),
+        await statements_of(w, lambda: cases.my_tasks(w.ctx, w.pejabat)),
+    ]
+    await cases.create_round(w.ctx, w.pejabat, "DIP Semester II 2027", await add_opds(w, 38))
+    many = [
+        await statements_of(w, lambda: cases.status(w.ctx, w.utama)),
+        await statements_of(w, lambda: cases.my_tasks(w.ctx, w.pejabat)),
+    ]
+    assert many == few
+    assert len(await cases.my_tasks(w.ctx, w.pejabat)) == 42
+
+
+async def test_status_lists_the_newest_round_first_with_only_the_cases_one_may_see(
+    w: World,
+) -> None:
+    await cases.create_round(w.ctx, w.pejabat, "DIP Semester I 2027", [w.opd, w.other_opd])
+    await cases.create_round(w.ctx, w.pejabat, "DIP Semester II 2027", [w.other_opd])
+    rounds = await cases.status(w.ctx, w.utama)
+    assert [(r.name, [v.opd.code for v in vs]) for r, vs in rounds] == [
+        ("DIP Semester II 2027", ["DISDIK"]),
+        ("DIP Semester I 2027", ["DINKES", "DISDIK"]),
+    ]
+    own = await cases.status(w.ctx, w.pendukung)
+    assert [(r.name, [v.opd.code for v in vs]) for r, vs in own] == [
+        ("DIP Semester I 2027", ["DINKES"])
+    ]
+    [(_, [v])] = own
+    assert v.task is not None and v.task.step == 1 and v.entries == [] and v.documents == []
+
+
 # --- the whole SOP -------------------------------------------------------------------------------
 
 
