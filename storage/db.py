@@ -133,7 +133,8 @@ class Database:
     async def trace(self, callback: Callable[[str], object] | None) -> None:
         """Call `callback` with every statement run from now on (None stops): for debugging,
         and for tests that count the queries a use case costs."""
-        await self._conn.set_trace_callback(callback)
+        # sqlite3 takes None to stop tracing; aiosqlite's annotation leaves None out.
+        await self._conn.set_trace_callback(callback)  # type: ignore[arg-type]
 
     async def pragma(self, name: str) -> Any:
         async with self._conn.execute(f"PRAGMA {name}") as cur:
