@@ -30,9 +30,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import PercentFormatter
 from openpyxl import Workbook
 from openpyxl.drawing.image import Image as XlsxImage
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -315,6 +312,11 @@ def chart_png(
     finished = sorted((o for o in opds if o.rate is not None), key=lambda o: (o.rate, o.code))
     pending = [o for o in opds if o.rate is None]
     rows = finished + pending  # top to bottom
+
+    # Imported here: matplotlib is a quarter of a second of every start, and charts are rare.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import PercentFormatter
 
     fig = Figure(figsize=(width_px / _DPI, height_px / _DPI), dpi=_DPI, layout="constrained")
     FigureCanvasAgg(fig)
