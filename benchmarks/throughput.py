@@ -23,14 +23,17 @@ where `bot.app` looks it up). Measured by the people: end to end, from sending t
 
 from __future__ import annotations
 
+import contextlib
 import statistics
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
+import aiosqlite
+import aiosqlite.core
 from telegram import Update
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
@@ -100,12 +103,32 @@ class Timings:
     by_action: dict[str, list[float]] = field(default_factory=dict)
 
 
+@contextlib.asynccontextmanager
+async def counted_hops() -> AsyncIterator[list[int]]:
+    """Counts the calls handed to aiosqlite's thread (each a round trip: a queue put, a wake-up,
+    a result sent back to the loop) while the block runs: the figure the fixes went after."""
+    count = [0]
+    queued = aiosqlite.core.Connection._execute
+
+    async def counting(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        count[0] += 1
+        return await queued(self, fn, *args, **kwargs)
+
+    setattr(aiosqlite.core.Connection, "_execute", counting)  # noqa: B010
+    try:
+        yield count
+    finally:
+        setattr(aiosqlite.core.Connection, "_execute", queued)  # noqa: B010
+
+
 async def measure(fake: RemoteFake, ids: list[int], script: Script, rounds: int) -> Drive:
     """One warm-up round, then one measured drive, with this process's CPU time added."""
     await fake.call("drive", ids=ids, script=script, rounds=0, warmup=1)
     cpu = time.process_time()
-    result = await fake.call("drive", ids=ids, script=script, rounds=rounds, warmup=0)
+    async with counted_hops() as hops:
+        result = await fake.call("drive", ids=ids, script=script, rounds=rounds, warmup=0)
     result["bot_cpu"] = time.process_time() - cpu
+    result["hops"] = hops[0]
     return result
 
 
@@ -226,6 +249,7 @@ async def run(quick: bool) -> list[Figure]:
         cpu_rate(e) for e in echoes
     )
     p95 = percentile(timings.handled, 95)
+    hops = statistics.median(o["hops"] / o["updates"] for o in ours)
     stray = sum(r["unexpected"] for r in echoes + ours) + len(stats["protocol_errors"])
     b = NAME
     best = f"best of {repeats}"
@@ -240,6 +264,7 @@ async def run(quick: bool) -> list[Figure]:
             verdict(ratio >= 0.5),
         ),
         Figure(b, "same, per second of bot CPU time", f"{cpu_ratio:.2f}"),
+        Figure(b, "database round trips per update (aiosqlite hops)", f"{hops:.1f}"),
         Figure(
             b,
             "handler latency p50/p95/p99",
