@@ -272,17 +272,21 @@ def schedule(task: OpenTask, cal: Calendar, policy: Policy, until: datetime) -> 
     timed.append(("escalation", 1, due))
     if policy.escalation2_after_days:
         timed.append(("escalation", 2, cal.due(due, policy.escalation2_after_days)))
-    for n in range(1, MAX_OVERDUE + 1):
-        opening = _opening(cal, cal.nth_workday_after(due_day, n))
+    timed = [t for t in timed if t[2] <= limit]
+    # Overdue notices come at openings, which are office instants already: building them apart
+    # saves the sweep most of its work on long-overdue tasks (up to a month of them each).
+    overdue: list[Planned] = []
+    for n, day in zip(range(1, MAX_OVERDUE + 1), cal.workdays_after(due_day), strict=False):
+        opening = _opening(cal, day)
         if opening is None or opening > limit:
             break
-        timed.append(("overdue", n, opening))
-    timed.sort(key=lambda t: (t[2], _KIND_ORDER[t[0]], t[1]))
-    return [
-        Planned(task.task_id, kind, level, at, cal.office_instant(at))
-        for kind, level, at in timed
-        if at <= limit
+        overdue.append(Planned(task.task_id, "overdue", n, opening, opening))
+    planned = [
+        Planned(task.task_id, k, level, at, cal.office_instant(at)) for k, level, at in timed
     ]
+    planned += overdue
+    planned.sort(key=lambda p: (p.at, _KIND_ORDER[p.kind], p.level))
+    return planned
 
 
 def due_now(

@@ -421,6 +421,18 @@ class Calendar:
             days, i = self._workdays_of(year), 0
         return date.fromordinal(days[i + n - 1])
 
+    def workdays_after(self, d: date) -> Iterator[date]:
+        """The working days after `d` (`d` itself never counts), in order: one walk where
+        `nth_workday_after(d, 1)`, `(d, 2)`, ... would search afresh for each."""
+        year = d.year
+        days = self._workdays_of(year)
+        i = bisect_right(days, d.toordinal())
+        while year <= d.year + _MAX_SEARCH_YEARS:
+            for ordinal in days[i:]:
+                yield date.fromordinal(ordinal)
+            year += 1
+            days, i = self._workdays_of(year), 0
+
     def previous_workday(self, d: date) -> date:
         """The last working day before `d`."""
         year = d.year

@@ -42,6 +42,10 @@ class Repository:
         assert rowid is not None
         return rowid
 
+    async def _execute_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        """One statement for many rows, in one hop to aiosqlite's thread."""
+        await self._conn.executemany(sql, rows)
+
     async def _execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         cur = await self._conn.execute(sql, params)
         return cur.rowcount

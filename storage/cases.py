@@ -132,19 +132,25 @@ class TaskRepository(Repository):
         rows = await self._all("SELECT * FROM tasks WHERE case_id = ? ORDER BY id", (case_id,))
         return [Task(**as_dict(r)) for r in rows]
 
-    async def sweep_rows(self, due_by: datetime | None = None) -> list[dict[str, Any]]:
-        """Open tasks with what the sweep needs: case, OPD, and how far they were notified;
-        with `due_by`, only those whose next notice is due by then (or not planned yet)."""
+    async def sweep_rows(self, task_ids: Iterable[int] | None = None) -> list[dict[str, Any]]:
+        """Open tasks (all, or those among `task_ids`) with what the sweep needs: case, OPD,
+        and how far they were notified."""
         sql = (
             "SELECT t.id, t.case_id, t.step, t.started_at, t.due_at, t.notified_until,"
             " c.opd_id FROM tasks t JOIN cases c ON c.id = t.case_id WHERE t.done_at IS NULL"
         )
-        params: tuple[str, ...] = ()
-        if due_by is not None:
-            # Two index lookups joined: an OR over the two conditions would scan every open task.
-            sql = f"{sql} AND t.next_notice_at <= ? UNION ALL {sql} AND t.next_notice_at IS NULL"
-            params = (due_by.astimezone(UTC).isoformat(),)
-        return [as_dict(r) for r in await self._all(sql, params)]
+        if task_ids is None:
+            return [as_dict(r) for r in await self._all(sql)]
+        return [as_dict(r) for r in await self._all_in(f"{sql} AND t.id IN ({{ids}})", task_ids)]
+
+    async def due_for_sweep(self, due_by: datetime) -> list[int]:
+        """Open tasks whose next notice is due by `due_by`, or not planned yet, by id."""
+        # Two index lookups joined: an OR over the two conditions would scan every open task.
+        sql = "SELECT id FROM tasks WHERE done_at IS NULL AND next_notice_at"
+        rows = await self._all(
+            f"{sql} <= ? UNION ALL {sql} IS NULL", (due_by.astimezone(UTC).isoformat(),)
+        )
+        return sorted(r[0] for r in rows)
 
     async def open_with_names(self) -> list[dict[str, Any]]:
         """Open tasks with their OPD's name and the step: one query for a whole digest."""
@@ -155,13 +161,17 @@ class TaskRepository(Repository):
         )
         return [as_dict(r) for r in rows]
 
-    async def set_next_notice(self, task_id: int, at: datetime | None) -> None:
-        value = at.astimezone(UTC).isoformat() if at is not None else None
-        await self._execute("UPDATE tasks SET next_notice_at = ? WHERE id = ?", (value, task_id))
-
-    async def set_notified_until(self, task_id: int, until: datetime | None) -> None:
-        await self._execute(
-            "UPDATE tasks SET notified_until = ? WHERE id = ?", (iso(until), task_id)
+    async def set_planned(
+        self, plans: Iterable[tuple[int, datetime | None, datetime | None]]
+    ) -> None:
+        """For each (task id, notified until, next notice): how far the task's notices are
+        queued, and when the sweep must look at it again (None for both: plan it afresh)."""
+        await self._execute_many(
+            "UPDATE tasks SET notified_until = ?, next_notice_at = ? WHERE id = ?",
+            (
+                (iso(until), None if at is None else at.astimezone(UTC).isoformat(), task_id)
+                for task_id, until, at in plans
+            ),
         )
 
     async def set_due(self, task_id: int, due: datetime) -> None:

@@ -27,6 +27,7 @@ from storage.uow import UnitOfWork
 
 TASK_NOTICE_KINDS = ("reminder", "escalation", "overdue")
 HORIZON = timedelta(days=30)
+CHUNK = 1000  # tasks per unit of work: about 0.1 s of planning, then the lock is free again
 ASSIGNEE_PINGS = ("reminder", "overdue")
 DIGEST_ROLES = (Role.UTAMA, Role.PEJABAT, Role.ATASAN)
 
@@ -61,40 +62,25 @@ class People:
 
 
 async def sweep(ctx: Ctx, policy: Policy | None = None) -> int:
-    """One pass at `ctx.now()`; returns how many outbox rows it queued."""
+    """One pass at `ctx.now()`; returns how many outbox rows it queued.
+
+    The due tasks are planned in units of work of `CHUNK` tasks, so that a long pass (after an
+    upgrade or a calendar change, over many thousands of open tasks) lets the people's updates
+    in between; each unit commits its notices with the tasks' progress, so a crash loses nothing
+    and the next pass carries on. The digest and the recurring rounds come last, in one more.
+    """
     policy = policy or ctx.policy
     now = ctx.now()
-    cal = ctx.calendar
     queued = 0
+    async with ctx.db.read() as uow:
+        due = await uow.tasks.due_for_sweep(now)
+    for at in range(0, len(due), CHUNK):
+        async with ctx.db.transaction() as uow:
+            queued += await _plan(uow, ctx.calendar, policy, now, due[at : at + CHUNK])
+            await uow.commit()
     async with ctx.db.transaction() as uow:
         people = People(await uow.users.all())
-        rows = await uow.tasks.sweep_rows(due_by=now)
-        for row in rows:
-            task = open_task(row)
-            since = datetime.fromisoformat(row["notified_until"]) if row["notified_until"] else None
-            fresh = [p for p in schedule(task, cal, policy, until=now)
-                     if since is None or p.at > since]  # fmt: skip
-            # After downtime several pings to the assignees can be due at once; only the latest
-            # says something true now ("overdue" beats "2 hours left"), the others are recorded
-            # as skipped so that they never go out.
-            pings = [p for p in fresh if p.kind in ASSIGNEE_PINGS]
-            superseded = {id(p) for p in pings[:-1]}
-            for p in fresh:
-                late = p.deliver_at < now - policy.late_grace
-                not_before = cal.office_instant(max(p.deliver_at, now))
-                roles = audience_roles(task.step, audience(p.kind, p.level))
-                payload = {"kind": p.kind, "level": p.level, "case_id": task.case_id,
-                           "task_id": task.task_id, "step": task.step,
-                           "due": task.due_at.isoformat(), "late": late}  # fmt: skip
-                skipped = "superseded by a later notice" if id(p) in superseded else None
-                for person in people.holding(roles, row["opd_id"]):
-                    if await uow.outbox.enqueue(key=p.key(person.id), user_id=person.id,
-                                                payload=payload, now=now, not_before=not_before,
-                                                skipped=skipped):  # fmt: skip
-                        queued += 0 if skipped else 1
-            await uow.tasks.set_notified_until(task.task_id, now)
-            await uow.tasks.set_next_notice(task.task_id, next_notice(task, cal, policy, now))
-        queued += await _digest(uow, cal, policy, people, now)
+        queued += await _digest(uow, ctx.calendar, policy, people, now)
         queued += len(await open_due_rounds(uow, ctx, now))
         await uow.meta.set("last_sweep", now.isoformat())
         await uow.commit()
@@ -103,12 +89,42 @@ async def sweep(ctx: Ctx, policy: Policy | None = None) -> int:
     return queued
 
 
-def next_notice(task: OpenTask, cal: Calendar, policy: Policy, now: datetime) -> datetime:
-    """When the sweep next has something to send for this task (at the latest in a month, to
-    look again: overdue notices continue every working day)."""
-    horizon = now + HORIZON
-    upcoming = [p.at for p in schedule(task, cal, policy, until=horizon) if p.at > now]
-    return min(upcoming, default=horizon)
+async def _plan(
+    uow: UnitOfWork, cal: Calendar, policy: Policy, now: datetime, task_ids: list[int]
+) -> int:
+    """Queue what fell due for these tasks (those still open) and when to look at them again."""
+    people = People(await uow.users.all())
+    queued = 0
+    planned: list[tuple[int, datetime | None, datetime | None]] = []
+    for row in await uow.tasks.sweep_rows(task_ids):
+        task = open_task(row)
+        since = datetime.fromisoformat(row["notified_until"]) if row["notified_until"] else None
+        plan = schedule(task, cal, policy, until=now + HORIZON)
+        fresh = [p for p in plan if p.at <= now and (since is None or p.at > since)]
+        # After downtime several pings to the assignees can be due at once; only the latest
+        # says something true now ("overdue" beats "2 hours left"), the others are recorded
+        # as skipped so that they never go out.
+        pings = [p for p in fresh if p.kind in ASSIGNEE_PINGS]
+        superseded = {id(p) for p in pings[:-1]}
+        for p in fresh:
+            late = p.deliver_at < now - policy.late_grace
+            not_before = cal.office_instant(max(p.deliver_at, now))
+            roles = audience_roles(task.step, audience(p.kind, p.level))
+            payload = {"kind": p.kind, "level": p.level, "case_id": task.case_id,
+                       "task_id": task.task_id, "step": task.step,
+                       "due": task.due_at.isoformat(), "late": late}  # fmt: skip
+            skipped = "superseded by a later notice" if id(p) in superseded else None
+            for person in people.holding(roles, row["opd_id"]):
+                if await uow.outbox.enqueue(key=p.key(person.id), user_id=person.id,
+                                            payload=payload, now=now, not_before=not_before,
+                                            skipped=skipped):  # fmt: skip
+                    queued += 0 if skipped else 1
+        # The sweep looks at the task again at its next notice, or in a month at the latest
+        # (overdue notices continue every working day).
+        upcoming = next((p.at for p in plan if p.at > now), now + HORIZON)
+        planned.append((task.task_id, now, upcoming))
+    await uow.tasks.set_planned(planned)
+    return queued
 
 
 async def _digest(
@@ -148,8 +164,7 @@ async def recompute_deadlines(uow: UnitOfWork, cal: Calendar, now: datetime) -> 
         moved += 1
         await uow.tasks.set_due(task.task_id, new_due)
         await uow.outbox.drop_pending_of_task(task.task_id, TASK_NOTICE_KINDS)
-        await uow.tasks.set_notified_until(task.task_id, None)
-        await uow.tasks.set_next_notice(task.task_id, None)
+        await uow.tasks.set_planned([(task.task_id, None, None)])
         roles = audience_roles(task.step, "assignees")
         for person in people.holding(roles, row["opd_id"]):
             await uow.outbox.enqueue(

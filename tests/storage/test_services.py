@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,7 @@ from bot.channels.base import IncomingFile
 from bot.config import Settings
 from bot.models import Case, User
 from bot.services import cases, drafting, opd_work, publication, review, uploads
+from bot.services import sweep as sweep_service
 from bot.services.context import Ctx
 from bot.sop import CLOSED, Category, Role
 from bot.workdays import Calendar
@@ -238,6 +239,32 @@ async def test_status_lists_the_newest_round_first_with_only_the_cases_one_may_s
     ]
     [(_, [v])] = own
     assert v.task is not None and v.task.step == 1 and v.entries == [] and v.documents == []
+
+
+# --- the sweep -----------------------------------------------------------------------------------
+
+
+async def test_a_sweep_over_more_tasks_than_one_unit_of_work_notifies_each_task_once(
+    w: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sweep_service, "CHUNK", 5)
+    await cases.create_round(w.ctx, w.pejabat, "DIP Semester I 2027", await add_opds(w, 10))
+    later = replace(w.ctx, clock=lambda: NOW + timedelta(days=3))  # every step-1 task overdue
+    seen: list[str] = []
+    await w.ctx.db.trace(seen.append)
+    queued = await sweep_service.sweep(later)
+    await w.ctx.db.trace(None)
+    assert seen.count("COMMIT") == 4  # 12 tasks in units of 5, 5 and 2, then the digest's
+    overdue = [r for r in await notices(w) if r["payload"]["kind"] != "handover"]
+    assert queued == len([r for r in overdue if r["state"] == "pending"]) > 0
+    async with w.ctx.db.read() as uow:
+        tasks = await uow.tasks.sweep_rows()
+    assert len(tasks) == 12
+    assert {r["payload"]["task_id"] for r in overdue if r["payload"].get("task_id")} == {
+        t["id"] for t in tasks
+    }
+    assert {t["notified_until"] for t in tasks} == {later.now().isoformat()}
+    assert await sweep_service.sweep(later) == 0
 
 
 # --- the whole SOP -------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -607,3 +608,11 @@ def test_a_working_day_without_configured_hours_uses_mondays_hours() -> None:
         overrides=[Override(date(2027, 2, 27), "workday", "Sabtu masuk")],
     )
     assert cal.hours_on(date(2027, 2, 27)) == OfficeDay(time(8), time(15))
+
+
+@pytest.mark.parametrize("start", [date(2026, 12, 18), date(2027, 3, 5), date(2027, 12, 31)])
+def test_the_working_days_after_a_date_are_the_first_second_and_nth_working_days_after_it(
+    start: date,
+) -> None:
+    walked = list(itertools.islice(CAL.workdays_after(start), 300))
+    assert walked == [CAL.nth_workday_after(start, n) for n in range(1, 301)]
