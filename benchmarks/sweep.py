@@ -16,6 +16,7 @@ steady sweeps: tracemalloc's peak per sweep and the process's resident size (VmR
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import random
 import resource
@@ -24,6 +25,7 @@ import statistics
 import tempfile
 import time
 import tracemalloc
+from collections.abc import AsyncIterator, Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -46,6 +48,7 @@ from bot.sop import STEPS
 from bot.workdays import Calendar
 from storage.db import Database
 from storage.files import FileStore
+from storage.uow import UnitOfWork
 
 NAME = "sweep"
 # Tuesday 13 April 2027, 10:07:30 WIB: a working day, inside office hours.
@@ -145,6 +148,28 @@ async def open_ctx(settings: Settings, clock: SteppedClock) -> Ctx:
     )
 
 
+@contextlib.contextmanager
+def lock_holds(db: Database) -> Iterator[list[float]]:
+    """How long each unit of work held the database (the people's updates wait meanwhile)."""
+    held: list[float] = []
+    transaction = db.transaction
+
+    @contextlib.asynccontextmanager
+    async def timed() -> AsyncIterator[UnitOfWork]:
+        async with transaction() as uow:
+            began = time.perf_counter()
+            try:
+                yield uow
+            finally:
+                held.append(time.perf_counter() - began)
+
+    setattr(db, "transaction", timed)  # noqa: B010
+    try:
+        yield held
+    finally:
+        delattr(db, "transaction")
+
+
 async def timed_sweep(ctx: Ctx) -> tuple[float, int]:
     began = time.perf_counter()
     queued = await sweep(ctx)
@@ -168,7 +193,8 @@ async def run(quick: bool) -> list[Figure]:
             size = settings.database_path.stat().st_size
 
             say(f"[{NAME}] first sweep")
-            first, first_queued = await timed_sweep(ctx)
+            with lock_holds(ctx.db) as held:
+                first, first_queued = await timed_sweep(ctx)
             steady: list[float] = []
             steady_queued = 0
             for _ in range(STEADY_TIMED):
@@ -207,6 +233,11 @@ async def run(quick: bool) -> list[Figure]:
     return [
         Figure(b, f"{tasks} open tasks inserted", f"{filled:.1f} s, {size / 2**20:.0f} MiB"),
         Figure(b, "first sweep (plans every task)", f"{first:.2f} s, {first_queued} queued"),
+        Figure(
+            b,
+            "first sweep: units of work, longest lock hold",
+            f"{len(held)}, {ms(max(held))}",
+        ),
         Figure(
             b,
             f"steady sweep, median of {STEADY_TIMED} (a minute apart)",
