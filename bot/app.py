@@ -12,7 +12,6 @@ import time
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 from telegram import BotCommand, Update
 from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
@@ -22,10 +21,11 @@ from bot.channels.telegram import TelegramSender, answer, to_event
 from bot.channels.telegram_files import TelegramFileSource
 from bot.config import Settings
 from bot.dispatcher import Dispatcher
-from bot.polling import ReliablePoller
+from bot.polling import Intake, ReliablePoller
 from bot.scheduler import Scheduler
 from bot.services.context import Ctx
 from bot.texts import t
+from bot.webhook import ReliableWebhook
 from handlers.router import route
 from storage.db import Database
 from storage.files import FileStore
@@ -102,7 +102,8 @@ def build_application(
                     await update.callback_query.answer()
                 await context.bot.send_message(update.effective_chat.id, t("error-generic"))
 
-    app = builder.post_init(post_init).post_shutdown(post_shutdown).build()
+    # No Updater: bot.polling and bot.webhook receive updates (they confirm only handled ones).
+    app = builder.updater(None).post_init(post_init).post_shutdown(post_shutdown).build()
     app.add_handler(TypeHandler(Update, on_update))
     app.add_error_handler(on_error)
     return app
@@ -122,34 +123,27 @@ async def running(
         if app.post_init:
             await app.post_init(app)
         await app.start()
-        poller: ReliablePoller | None = None
         try:
-            assert app.updater is not None
+            ctx: Ctx = app.bot_data["ctx"]  # set by post_init above
+            intake = Intake(app, ctx.db, ctx.now)
+            receiver: ReliablePoller | ReliableWebhook
             if settings.webhook_url:
                 secret = (
                     settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
                 )
-                # PTB listens on `url_path`; it must be the path of the public URL Telegram posts to
-                # (a reverse proxy forwards that path unchanged to webhook_listen:webhook_port).
-                await app.updater.start_webhook(
-                    listen=settings.webhook_listen,
-                    port=settings.webhook_port,
-                    url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
-                    webhook_url=settings.webhook_url,
-                    secret_token=secret,
-                    allowed_updates=["message", "callback_query"],
-                )
+                receiver = ReliableWebhook(
+                    intake, settings.webhook_url, secret, settings.webhook_listen,
+                    settings.webhook_port,
+                )  # fmt: skip
+                await receiver.start()
             else:
-                # Not the Updater's polling: it confirms updates before they are handled.
-                ctx: Ctx = app.bot_data["ctx"]  # set by post_init above
-                poller = ReliablePoller(app, ctx.db, ctx.now, timeout=poll_timeout)
-                poller.start()
-            yield app
+                receiver = ReliablePoller(intake, timeout=poll_timeout)
+                receiver.start()
+            try:
+                yield app
+            finally:
+                await receiver.stop()
         finally:
-            if poller is not None:
-                await poller.stop()
-            if app.updater is not None and app.updater.running:
-                await app.updater.stop()
             if app.running:
                 await app.stop()
     finally:

@@ -1,10 +1,11 @@
-"""Polling that loses nothing when the process dies.
+"""Receiving updates so that nothing is lost when the process dies: polling, and what polling and
+the webhook share.
 
 python-telegram-bot's Updater confirms a batch of updates to Telegram (the next getUpdates'
-offset) as soon as it has fetched them, before they are handled: a crash then loses the update
-being handled and the rest of its batch. This loop confirms an update only after it was handled
-and recorded, so Telegram delivers an unhandled one again after a restart; the record makes a
-second delivery of an already handled update a no-op.
+offset) as soon as it has fetched them, and its webhook server answers 200 before the update is
+handled: either way a crash loses the update being handled. Here an update is confirmed only
+after it was handled and recorded, so Telegram delivers an unhandled one again after a restart;
+the record makes a second delivery of an already handled update a no-op.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -26,24 +27,49 @@ log = logging.getLogger(__name__)
 ALLOWED_UPDATES = ["message", "callback_query"]
 PRUNE_EVERY = 1000
 
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
-class ReliablePoller:
-    """getUpdates → handle → record → confirm, one update at a time."""
 
-    def __init__(
-        self,
-        app: Application[Any, Any, Any, Any, Any, Any],
-        db: Database,
-        clock: Callable[[], datetime],
-        timeout: int = 10,
-    ) -> None:
-        self._app = app
+class Intake:
+    """Handles updates one at a time, each at most once: handle, then record it as handled."""
+
+    def __init__(self, app: AnyApplication, db: Database, clock: Callable[[], datetime]) -> None:
+        self.app = app
         self._db = db
         self._clock = clock
+        self._handled = 0
+        self.busy = asyncio.Lock()  # held while an update is handled
+
+    async def handled_among(self, updates: Iterable[Update]) -> set[int]:
+        """The ids of those `updates` that were handled already (one query for a batch)."""
+        async with self._db.read() as uow:
+            return await uow.updates.seen(u.update_id for u in updates)
+
+    async def take(self, update: Update, seen: bool | None = None) -> None:
+        """Handle `update` unless it was handled before, then record it. `seen` is what
+        `handled_among` said; None asks here, inside the lock (a webhook may deliver the same
+        update twice at once)."""
+        async with self.busy:
+            if seen is None:
+                seen = update.update_id in await self.handled_among([update])
+            if not seen:
+                # process_update runs the handlers and hands any exception to the error handler.
+                await self.app.process_update(update)
+            # One statement, committed on its own: the handler's acts are already committed.
+            async with self._db.read() as uow:
+                await uow.updates.mark(update.update_id, self._clock())
+                self._handled += 1
+                if self._handled % PRUNE_EVERY == 0:
+                    await uow.updates.prune()
+
+
+class ReliablePoller:
+    """getUpdates → handle → record → confirm (the next offset), one update at a time."""
+
+    def __init__(self, intake: Intake, timeout: int = 10) -> None:
+        self._intake = intake
         self._timeout = timeout
         self._task: asyncio.Task[None] | None = None
-        self._handled = 0
-        self._busy = asyncio.Lock()  # held while an update is handled
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="reliable-polling")
@@ -51,15 +77,14 @@ class ReliablePoller:
     async def stop(self) -> None:
         """Let the update in hand finish, then stop polling."""
         if self._task is not None:
-            await self._busy.acquire()
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._busy.release()
+            async with self._intake.busy:
+                self._task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._task
             self._task = None
 
     async def _run(self) -> None:
-        bot = self._app.bot
+        bot = self._intake.app.bot
         await bot.delete_webhook()
         offset: int | None = None
         backoff = 1.0
@@ -81,23 +106,10 @@ class ReliablePoller:
                 continue
             if not updates:
                 continue
-            async with self._db.read() as uow:
-                seen = await uow.updates.seen(u.update_id for u in updates)
+            seen = await self._intake.handled_among(updates)
             for update in updates:
-                async with self._busy:
-                    await self._handle(update, update.update_id in seen)
+                await self._intake.take(update, update.update_id in seen)
                 offset = update.update_id + 1
-
-    async def _handle(self, update: Update, seen: bool) -> None:
-        if not seen:
-            # process_update runs the handlers and hands any exception to the error handler.
-            await self._app.process_update(update)
-        # One statement, committed on its own: the handler's acts are already committed.
-        async with self._db.read() as uow:
-            await uow.updates.mark(update.update_id, self._clock())
-            self._handled += 1
-            if self._handled % PRUNE_EVERY == 0:
-                await uow.updates.prune()
 
 
 def _seconds(exc: RetryAfter) -> float:

@@ -1,20 +1,30 @@
-"""The real bot in webhook mode: the fake Bot API POSTs updates to PTB's webhook server."""
+"""The real bot in webhook mode: the fake Bot API POSTs updates to the bot's webhook server, which
+answers only after an update was handled and recorded."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from collections.abc import AsyncIterator
+from datetime import datetime
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 
 from bot.app import build_application, running
 from bot.config import Settings
+from bot.fakeapi.people import FakePerson
 from bot.fakeapi.server import FakeTelegram
 from tests.e2e.conftest import Clock, Harness
+from tests.e2e.processes import bot_env, bot_process, eventually
 
 SECRET = "s3cret-token"
+START = datetime(2027, 3, 1, 9, 0, tzinfo=ZoneInfo("Asia/Pontianak"))
+HANG_S = 3.0  # the fake holds every answer this long, then fails it
+BOT_TIMEOUT_S = 1  # ... but the bot gives up after one second
 
 
 def free_port() -> int:
@@ -87,3 +97,92 @@ async def test_an_update_without_the_right_secret_header_is_refused_and_changes_
     await budi.wait_for_text("hanya untuk petugas PPID yang sudah diundang")
     assert [int(call.params["chat_id"]) for call in fake.calls_of("sendMessage")] == [budi.id]
     assert fake.chat(mallory.id).bot_messages == []
+
+
+def stranger_update(fake: FakeTelegram, person: FakePerson, update_id: int) -> dict[str, Any]:
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id,
+            "date": fake.now(),
+            "chat": person.chat.to_api(),
+            "from": person.user.to_api(),
+            "text": "/start",
+            "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+        },
+    }
+
+
+async def test_an_update_posted_twice_is_answered_once(webhook_harness: Harness) -> None:
+    fake = webhook_harness.fake
+    sari = fake.person(6662, "Sari", started=True)
+    url = webhook_harness.settings.webhook_url
+    assert url is not None
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+    async with httpx.AsyncClient(timeout=5) as client:
+        update = stranger_update(fake, sari, 5000)
+        answers = await asyncio.gather(
+            client.post(url, json=update, headers=headers),
+            client.post(url, json=update, headers=headers),
+        )
+        again = await client.post(url, json=update, headers=headers)
+    assert [a.status_code for a in [*answers, again]] == [200, 200, 200]
+    assert len(fake.chat(sari.id).bot_messages) == 1
+
+
+async def test_a_body_that_is_not_an_update_is_refused_and_the_next_update_is_answered(
+    webhook_harness: Harness,
+) -> None:
+    fake = webhook_harness.fake
+    url = webhook_harness.settings.webhook_url
+    assert url is not None
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+    async with httpx.AsyncClient(timeout=5) as client:
+        bodies = (b"{not json", b"[1, 2]", b'"text"', b'{"update_id": 7, "message": 5}')
+        for body in (*bodies, b"x" * (2 * 1024 * 1024)):
+            response = await client.post(url, content=body, headers=headers)
+            assert response.status_code in (400, 413), body[:20]
+        assert (await client.get(url, headers=headers)).status_code == 405
+    budi = fake.person(2001, "Budi")
+    await budi.send("/start")
+    await budi.wait_for_text("hanya untuk petugas PPID yang sudah diundang")
+
+
+async def test_an_update_interrupted_by_a_crash_is_posted_again_and_answered_once(
+    tmp_path: Path,
+) -> None:
+    async with FakeTelegram() as fake:
+        port = free_port()
+        env = bot_env(fake, tmp_path / "data", tmp_path, START, BOT_TIMEOUT_S) | {
+            "PPID_WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram",
+            "PPID_WEBHOOK_LISTEN": "127.0.0.1",
+            "PPID_WEBHOOK_PORT": str(port),
+            "PPID_WEBHOOK_SECRET": SECRET,
+        }
+        # Every answer hangs and then fails: the bot is killed while it handles the update.
+        hang = fake.inject("sendMessage", status=502, delay=HANG_S, times=None)
+        budi = fake.person(2001, "Budi")
+        async with bot_process(env, cwd=tmp_path, log=tmp_path / "bot-1.log") as bot:
+
+            async def webhook_set() -> bool | None:
+                return True if fake.webhook_url else None
+
+            await eventually(webhook_set, "the bot to set its webhook", context=bot.log)
+            await budi.send("/start")
+
+            async def answering() -> bool | None:
+                return True if hang.hits else None
+
+            await eventually(answering, "the bot to answer", context=bot.log)
+            assert await bot.kill() == -9
+        assert [u["update_id"] for u in fake.pending_updates] != [], "the update was lost"
+        assert fake.chat(budi.id).bot_messages == []
+
+        fake.faults.clear()
+        async with bot_process(env, cwd=tmp_path, log=tmp_path / "bot-2.log") as bot:
+            await budi.wait_for_text("hanya untuk petugas PPID yang sudah diundang", timeout=15)
+            await fake.wait_until_confirmed(timeout=10)
+            assert await bot.terminate() == 0, bot.log()
+            assert "Traceback" not in bot.log(), bot.log()
+        assert len(fake.chat(budi.id).bot_messages) == 1
+        fake.assert_no_protocol_errors()
