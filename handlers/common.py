@@ -73,17 +73,36 @@ async def status(req: Request) -> Response:
     if not rounds:
         return main_menu(req, t("status-empty"))
     now = req.ctx.now()
-    lines = []
+    blocks: list[tuple[str, list[str]]] = []
     buttons = []
     for rnd, views in rounds:
-        lines.append(t("status-round", name=rnd.name))
         ordered = sorted(views, key=lambda v: (not (v.task and v.task.due_at < now), v.opd.code))
-        lines += [status_line(v, now) for v in ordered]
+        blocks.append((t("status-round", name=rnd.name), [status_line(v, now) for v in ordered]))
         buttons += [btn(v.opd.code, "op", v.case.id) for v in ordered]
-    # One tap opens any case (the latest rounds first), within a phone-sized keyboard.
+    # One tap opens a case (the latest rounds first), within a phone-sized keyboard.
     rows = [buttons[i : i + 3] for i in range(0, min(len(buttons), 24), 3)]
     rows.append([btn(t("btn-menu"), "mn")])
-    return Response().add("\n".join(lines)[:4000], rows)
+    return Response().add(fit(blocks, STATUS_CHARS), rows)
+
+
+STATUS_CHARS = 3800  # a Telegram message holds 4,096; room for the closing line
+
+
+def fit(blocks: list[tuple[str, list[str]]], limit: int) -> str:
+    """Headed lists as one text of at most `limit` characters, cut between lines, never inside
+    one, with how many lines were left out."""
+    out: list[str] = []
+    used = 0
+    left = sum(len(lines) for _, lines in blocks)
+    for head, lines in blocks:
+        for number, line in enumerate([head, *lines]):
+            if used + len(line) + 1 > limit:
+                return "\n".join([*out, t("status-more", count=left)])
+            out.append(line)
+            used += len(line) + 1
+            if number:  # a case, not the round's heading
+                left -= 1
+    return "\n".join(out)
 
 
 @button("op")

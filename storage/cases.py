@@ -67,6 +67,12 @@ class CaseRepository(Repository):
         rows = await self._all_in("SELECT * FROM cases WHERE id IN ({ids})", case_ids)
         return sorted((Case(**as_dict(r)) for r in rows), key=lambda c: c.id)
 
+    async def of_rounds(self, round_ids: Iterable[int]) -> list[Case]:
+        rows = await self._all_in(
+            "SELECT * FROM cases WHERE round_id IN ({ids}) ORDER BY id", round_ids
+        )
+        return sorted((Case(**as_dict(r)) for r in rows), key=lambda c: c.id)
+
     async def all(self, round_id: int | None = None, opd_id: int | None = None) -> list[Case]:
         sql, params = "SELECT * FROM cases WHERE 1 = 1", list[int]()
         if round_id is not None:

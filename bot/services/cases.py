@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.models import Case, Document, Entry, Opd, Round, Task, User
 from bot.services.context import Ctx, audit
@@ -13,6 +13,8 @@ from bot.services.handover import start_step
 from bot.sop import CLOSED, STEPS, Role
 from bot.workflow import Refused, clean_text
 from storage.uow import UnitOfWork
+
+STATUS_KEEPS_CLOSED = timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -134,9 +136,14 @@ async def my_tasks(ctx: Ctx, user: User) -> list[CaseView]:
 
 
 async def status(ctx: Ctx, user: User) -> list[tuple[Round, list[CaseView]]]:
-    """Rounds with their cases, as far as this person may see them; newest round first."""
+    """Rounds with their cases, as far as this person may see them; newest round first. Rounds
+    closed more than `STATUS_KEEPS_CLOSED` ago are left out: they are in the public register,
+    and years of them would bury the rounds at work."""
+    since = ctx.now() - STATUS_KEEPS_CLOSED
     async with ctx.db.read() as uow:
-        views = await views_of(uow, [c for c in await uow.cases.all() if sees(user, c)])
+        rounds = [r for r in await uow.rounds.all() if r.closed_at is None or r.closed_at >= since]
+        cases = await uow.cases.of_rounds(r.id for r in rounds)
+        views = await views_of(uow, [c for c in cases if sees(user, c)])
     by_round: dict[int, list[CaseView]] = {}
     for v in views:
         by_round.setdefault(v.round.id, []).append(v)

@@ -267,6 +267,19 @@ async def test_a_sweep_over_more_tasks_than_one_unit_of_work_notifies_each_task_
     assert await sweep_service.sweep(later) == 0
 
 
+async def test_status_leaves_out_rounds_closed_more_than_thirty_days_ago(w: World) -> None:
+    [old] = await cases.create_round(w.ctx, w.pejabat, "DIP 2025", [w.opd])
+    [recent] = await cases.create_round(w.ctx, w.pejabat, "DIP 2026", [w.opd])
+    await cases.create_round(w.ctx, w.pejabat, "DIP Semester I 2027", [w.opd])
+    async with w.ctx.db.transaction() as uow:
+        for v, closed in ((old, NOW - timedelta(days=31)), (recent, NOW - timedelta(days=29))):
+            await uow.cases.move(v.case.id, CLOSED, None, closed)
+            assert await uow.rounds.close_if_done(v.round.id, closed)
+        await uow.commit()
+    rounds = await cases.status(w.ctx, w.utama)
+    assert [r.name for r, _ in rounds] == ["DIP Semester I 2027", "DIP 2026"]
+
+
 # --- the whole SOP -------------------------------------------------------------------------------
 
 
