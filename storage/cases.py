@@ -73,8 +73,13 @@ class CaseRepository(Repository):
         )
         return sorted((Case(**as_dict(r)) for r in rows), key=lambda c: c.id)
 
-    async def all(self, round_id: int | None = None, opd_id: int | None = None) -> list[Case]:
+    async def all(
+        self, round_id: int | None = None, opd_id: int | None = None, *, open_only: bool = False
+    ) -> list[Case]:
+        """Cases by id; `open_only` leaves out the closed ones (step 6), years of them."""
         sql, params = "SELECT * FROM cases WHERE 1 = 1", list[int]()
+        if open_only:
+            sql += " AND step < 6"
         if round_id is not None:
             sql, params = sql + " AND round_id = ?", [*params, round_id]
         if opd_id is not None:

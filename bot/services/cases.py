@@ -130,7 +130,8 @@ def sees(user: User, case: Case) -> bool:
 async def my_tasks(ctx: Ctx, user: User) -> list[CaseView]:
     """Open cases waiting for this person, most urgent (earliest deadline) first."""
     async with ctx.db.read() as uow:
-        cases = await uow.cases.all(opd_id=user.opd_id if user.role == Role.PENDUKUNG else None)
+        opd_id = user.opd_id if user.role == Role.PENDUKUNG else None
+        cases = await uow.cases.all(opd_id=opd_id, open_only=True)
         views = await views_of(uow, [c for c in cases if acts_on(user, c)])
     return sorted(views, key=lambda v: v.task.due_at if v.task else datetime.max.astimezone())
 

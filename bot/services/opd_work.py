@@ -34,7 +34,7 @@ async def entry_in_step3(uow: UnitOfWork, user: User, entry_id: int) -> tuple[Ca
 async def open_case_of(ctx: Ctx, user: User, number: int) -> tuple[int, int]:
     """The (case, entry) a caption `#number` means: the person's most urgent case in step 3."""
     async with ctx.db.read() as uow:
-        cases = [c for c in await uow.cases.all(opd_id=user.opd_id) if c.step == 3]
+        cases = [c for c in await uow.cases.all(opd_id=user.opd_id, open_only=True) if c.step == 3]
         if not cases or user.opd_id is None:
             raise Refused("refused-no-step3-case")
         tasks = {c.id: await uow.tasks.current(c.id) for c in cases}

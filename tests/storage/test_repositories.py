@@ -222,6 +222,14 @@ async def test_closing_the_open_task_lets_the_next_one_open(db: Database) -> Non
     assert [t.id for t in every] == [first, second]
 
 
+async def test_open_cases_leave_out_the_closed_ones(db: Database) -> None:
+    async with db.transaction() as uow:
+        done, open_ = await add_case(uow, "DINKES"), await add_case(uow, "DISDIK")
+        await uow.cases.move(done, 6, None, NOW)
+        assert [c.id for c in await uow.cases.all(open_only=True)] == [open_]
+        assert [c.id for c in await uow.cases.all()] == [done, open_]
+
+
 # --- entries ---------------------------------------------------------------------------------
 
 
