@@ -4,14 +4,12 @@ fake Bot API, printed as a readable transcript. No token and no network needed."
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.app import build_application, running, settings_clock
 from bot.config import Settings
 from bot.fakeapi import flows
-from bot.fakeapi.models import ChatMessage
 from bot.fakeapi.people import FakePerson
 from bot.fakeapi.server import FakeTelegram
 from bot.services import people
@@ -31,15 +29,16 @@ class Script:
         self.fake, self.ctx = fake, ctx
 
     async def join(self, uid: int, name: str, role: Role, opd: str | None = None) -> FakePerson:
+        """Invite a person through the services; they open the link in their chat."""
         made = await people.invite(self.ctx.db, role=role, opd_code=opd, name=name,
                                    created_by="demo", now=self.ctx.now(),
                                    bot_username=self.ctx.bot_username)  # fmt: skip
         person = self.fake.person(uid, name.split()[-1])
-        await person.send(f"/start {made.invitation.token}")
-        await person.wait_for_text("Selamat bergabung")
+        await flows.accept_invitation(person, made.invitation.token)
         return person
 
     async def play(self) -> None:
+        """The whole round, from the invitations to the publication of both OPDs."""
         async with self.ctx.db.transaction() as uow:
             for code, name in OPDS:
                 await uow.opds.upsert(code, name)
@@ -61,22 +60,15 @@ class Script:
         await flows.add_entry_and_return(
             andi, "Data Puskesmas", "Daftar puskesmas dan layanannya", "Setiap saat"
         )
-        await andi.press("📤 Kirim ke PPID Utama")
-        await andi.wait_for_text("sudah dikirim")
+        await flows.send_draft(andi)
         await rina.wait_until(lambda m: "Kesehatan" in m.text and "Langkah 2" in m.text)
-        await rina.press("↩️ Kembalikan untuk revisi")
-        await rina.wait_for_text("alasan pengembalian")
-        await rina.send("Mohon tambahkan data jumlah tenaga kesehatan")
-        await rina.wait_for_text("dikembalikan")
+        await flows.return_draft(rina, "Mohon tambahkan data jumlah tenaga kesehatan")
         await andi.wait_for_text("Dikembalikan dengan catatan")
         await flows.add_entry_and_return(
             andi, "Jumlah Tenaga Kesehatan", "Rekap tenaga kesehatan per puskesmas", "Berkala"
         )
-        await andi.press("📤 Kirim ke PPID Utama")
-        await andi.wait_for_text("sudah dikirim")
-        await rina.wait_until(lambda m: "Jumlah Tenaga" in m.text and "Setujui" in str(m.buttons))
-        await rina.press("✅ Setujui, teruskan ke OPD")
-        await rina.wait_for_text("diteruskan")
+        await flows.send_draft(andi)
+        await flows.approve_draft(rina, "Jumlah Tenaga")
 
         # Step 1 and 2, DISHUB: one entry; Yusuf approves.
         await flows.open_task(andi, "DISHUB")
@@ -84,11 +76,8 @@ class Script:
         await flows.add_entry_and_return(
             andi, "Data Trayek Angkutan Kota", "Trayek dan jadwal angkutan kota", "Berkala"
         )
-        await andi.press("📤 Kirim ke PPID Utama")
-        await andi.wait_for_text("sudah dikirim")
-        await yusuf.wait_until(lambda m: "Perhubungan" in m.text and "Setujui" in str(m.buttons))
-        await yusuf.press("✅ Setujui, teruskan ke OPD")
-        await yusuf.wait_for_text("diteruskan")
+        await flows.send_draft(andi)
+        await flows.approve_draft(yusuf, "Perhubungan")
 
         # Step 3: the OPDs answer.
         await sari.wait_for_text("Langkah 3")
@@ -99,54 +88,30 @@ class Script:
         await sari.send_document("nakes.xlsx", XLSX, caption="#3")
         await sari.wait_for_text("3 dari 3 entri lengkap")
         await flows.open_task(sari, "DINKES")
-        await sari.wait_until(lambda m: "📤 Kirim ke PPID Utama" in str(m.buttons))
-        await sari.press("📤 Kirim ke PPID Utama")
-        await sari.wait_for_text("dikirim ke PPID Utama")
+        await flows.send_documents(sari)
         await joko.wait_for_text("Langkah 3")
         await joko.send_document("trayek.pdf", PDF + b"trayek", caption="#1")
         await joko.wait_for_text("1 dari 1 entri lengkap")
-        await joko.press("✅ Selesai")
-        await joko.wait_until(lambda m: "📤 Kirim ke PPID Utama" in str(m.buttons))
-        await joko.press("📤 Kirim ke PPID Utama")
-        await joko.wait_for_text("dikirim ke PPID Utama")
+        await flows.finish_and_send_documents(joko)
 
         # Step 4: Rina returns DINKES entry #3 once; DISHUB is approved at once.
         review = await rina.wait_until(lambda m: "Kesehatan" in m.text and "Langkah 4" in m.text)
-        await rina.press("📄 Dokumen #1", review)
-        await rina.wait_until(lambda m: m.document is not None)
-        await rina.press("↩️ Kembalikan entri tertentu", review)
-        await rina.wait_for_text("Pilih entri")
-        await rina.press("⬜ #3 Jumlah Tenaga Kesehatan")
-        await rina.wait_until(lambda m: "Terpilih: 1" in m.text)
-        await rina.press("Lanjut ➡️")
-        await rina.wait_for_text("catatan untuk OPD")
-        await rina.send("Mohon kirim dalam PDF yang ditandatangani")
-        await rina.wait_for_text("dikembalikan")
+        await flows.fetch_document(rina, 1, review)
+        await flows.return_entry(
+            rina, "#3 Jumlah Tenaga Kesehatan", "Mohon kirim dalam PDF yang ditandatangani", review
+        )
         await sari.wait_for_text("ditandatangani")
         await sari.send_document("nakes-ttd.pdf", PDF + b"ttd", caption="#3")
         await sari.wait_for_text("lengkap")
-        await sari.press("✅ Selesai")
-        await sari.wait_until(lambda m: "📤 Kirim ke PPID Utama" in str(m.buttons))
-        await sari.press("📤 Kirim ke PPID Utama")
-        await sari.wait_for_text("dikirim ke PPID Utama")
-        for marker in ("Perhubungan", "Tenaga Kesehatan [Berkala] — ✅ 2 dokumen"):
-            review = await yusuf.wait_until(_review_of(marker))
-            await yusuf.press("✅ Setujui semua, teruskan ke Pejabat PID", review)
-            await yusuf.wait_for_text("disetujui dan diteruskan")
+        await flows.finish_and_send_documents(sari)
+        await flows.approve_documents(yusuf, "Perhubungan")
+        await flows.approve_documents(yusuf, "Tenaga Kesehatan [Berkala] — ✅ 2 dokumen")
 
         # Step 5: the Pejabat publishes both cases on the built-in PPID site.
         for code in ("DINKES", "DISHUB"):
             await flows.open_task(andi, code)
             step5 = await andi.wait_until(lambda m: "Langkah 5" in m.text)
-            await andi.press("🌐 Terbitkan ke web PPID", step5)
-            await andi.wait_for_text("terbit di web PPID")
-
-
-def _review_of(marker: str) -> Callable[[ChatMessage], bool]:
-    def matches(m: ChatMessage) -> bool:
-        return marker in m.text and "Setujui semua" in str(m.buttons)
-
-    return matches
+            await flows.publish_on_site(andi, step5)
 
 
 async def run_demo(data_dir: Path | None = None) -> str:

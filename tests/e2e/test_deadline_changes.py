@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from bot.fakeapi.people import FakePerson
 from bot.services import cases, drafting
 from bot.services.calendar_admin import remove_override, set_override
 from bot.sop import Role
@@ -17,7 +18,8 @@ def wib(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=WIB)
 
 
-async def setup_step1(h: Harness, at: str) -> tuple[int, object]:
+async def setup_step1(h: Harness, at: str) -> tuple[int, FakePerson]:
+    """At `at`, a round for DINKES in step 1 and its Pejabat PID; returns the case."""
     h.clock.now = wib(at)
     await h.add_opds("DINKES")
     andi = await h.join(7001, "Bapak Andi", Role.PEJABAT)
@@ -36,7 +38,7 @@ async def test_an_added_holiday_moves_the_deadline_and_its_reminders_and_says_so
                                 "Libur daerah", by="test", now=h.ctx.now())  # fmt: skip
     assert change.moved_tasks == 1
     await h.travel(wib("2027-02-01T10:05"))
-    moved = await andi.wait_for_text("Batas waktu berubah")  # type: ignore[attr-defined]
+    moved = await andi.wait_for_text("Batas waktu berubah")
     assert "Batas baru paling lambat Rabu, 3 Februari 2027 pukul 16.00 WIB" in moved.text
     assert "sebelumnya Selasa, 2 Februari 2027 pukul 16.00 WIB" in moved.text
     v = await cases.view(h.ctx, case_id)
@@ -63,7 +65,7 @@ async def test_after_a_weekend_of_downtime_missed_notices_arrive_once_marked_lat
 ) -> None:
     h = harness
     case_id, andi = await setup_step1(h, "2027-02-11T09:00")  # Thursday; due Friday 16:30
-    user = await h.user(andi)  # type: ignore[arg-type]
+    user = await h.user(andi)
     await drafting.add_entry(h.ctx, user, case_id, "Laporan", "Ringkasan", 0)
     # The server is down from Thursday 09:00 until Monday 10:00.
     await h.travel(wib("2027-02-15T10:00"))
@@ -85,7 +87,7 @@ async def test_after_a_weekend_of_downtime_missed_notices_arrive_once_marked_lat
         ["reminder", "1"],
         ["reminder", "2"],
     ]
-    late = [m for m in andi.messages if m.text.startswith("⏳ (terkirim terlambat)")]  # type: ignore[attr-defined]
+    late = [m for m in andi.messages if m.text.startswith("⏳ (terkirim terlambat)")]
     assert len(late) == 2
     # Running the sweep again sends nothing new.
     before = len(rows)

@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from bot.fakeapi import flows
 from bot.services import cases
 from bot.sop import Role
 from tests.e2e.conftest import Harness, toast_with
@@ -18,20 +19,9 @@ async def test_the_pejabat_edits_and_removes_entries_and_utama_corrects_a_catego
     await h.add_opds("DINKES")
     andi = await h.join(5001, "Bapak Andi", Role.PEJABAT)
     rina = await h.join(5002, "Ibu Rina", Role.UTAMA)
-    (case_id,) = await h.open_round(andi, "DINKES", name="Uji")
-    await andi.send("/tugas")
-    await andi.wait_for_text("Tugas Bapak/Ibu (1)")
-    await andi.press("Buka: DINKES")
-    await andi.wait_for_text("Belum ada entri")
+    case_id = await h.start_drafting(andi, "DINKES")
     for title in ("Laporan Keuangan", "Entri keliru"):
-        await andi.press("➕ Tambah entri")
-        await andi.wait_for_text("Judul informasi")
-        await andi.send(title)
-        await andi.wait_for_text("Ringkasan isi")
-        await andi.send("Ringkasan " + title)
-        await andi.wait_for_text("Kategori informasi")
-        await andi.press("Berkala")
-        await andi.wait_for_text("disimpan")
+        await flows.add_entry(andi, title, "Ringkasan " + title, "Berkala")
     await andi.press("Bentuk")
     await andi.wait_for_text("Bentuk informasi?")
     await andi.send("cetak, kertas")
@@ -47,8 +37,7 @@ async def test_the_pejabat_edits_and_removes_entries_and_utama_corrects_a_catego
     await andi.wait_for_text("Entri #2 dihapus")
     panel = await andi.wait_for_text("Langkah 1")
     assert "Entri keliru" not in panel.text
-    await andi.press("📤 Kirim ke PPID Utama")
-    await andi.wait_for_text("sudah dikirim")
+    await flows.send_draft(andi)
 
     await rina.wait_until(lambda m: "Langkah 2" in m.text)
     await rina.press("🏷 Koreksi kategori")
@@ -65,8 +54,7 @@ async def test_the_pejabat_edits_and_removes_entries_and_utama_corrects_a_catego
 async def test_an_admin_invites_a_ppid_pendukung_from_the_chat(harness: Harness) -> None:
     await harness.add_opds("DINKES", "DISHUB")
     admin = await harness.join(5100, "Admin Kominfo", Role.ADMIN)
-    await admin.send("/menu")
-    await admin.wait_for_text("Silakan pilih")
+    await flows.open_menu(admin)
     await admin.press("✉️ Undang petugas")
     await admin.wait_for_text("Undang petugas sebagai")
     await admin.press("PPID Pendukung")
@@ -85,22 +73,12 @@ async def test_a_draft_attachment_reaches_every_ppid_utama_as_a_file(harness: Ha
     await h.add_opds("DINKES")
     andi = await h.join(5201, "Bapak Andi", Role.PEJABAT)
     rina = await h.join(5202, "Ibu Rina", Role.UTAMA)
-    async with h.ctx.db.transaction() as uow:
-        opd = await uow.opds.by_code("DINKES")
-    assert opd is not None
-    await cases.create_round(h.ctx, await h.user(andi), "Uji", [opd.id])
-    await andi.send("/tugas")
-    await andi.wait_for_text("Tugas Bapak/Ibu")
-    await andi.press("Buka: DINKES")
-    await andi.wait_for_text("Belum ada entri")
-    await andi.press("📎 Lampirkan draf")
-    await andi.wait_for_text("kirim berkas draf")
+    await h.start_drafting(andi, "DINKES")
     draft = b"kode,judul\n1,Laporan Keuangan\n"
-    await andi.send_document("draf dinkes.csv", draft)
+    await flows.attach_draft(andi, "draf dinkes.csv", draft)
     await andi.wait_for_text("Lampiran draf draf dinkes.csv diterima")
     await andi.wait_until(lambda m: "📤 Kirim ke PPID Utama" in str(m.buttons))
-    await andi.press("📤 Kirim ke PPID Utama")
-    await andi.wait_for_text("sudah dikirim")
+    await flows.send_draft(andi)
     got = await rina.wait_until(lambda m: m.document is not None)
     assert got.document is not None and got.document.data == draft
     notice = await rina.wait_for_text("Langkah 2")

@@ -6,8 +6,7 @@ from typing import Any
 
 import pytest
 
-from bot.services import cases, opd_work, review
-from bot.sop import Role
+from bot.services import cases
 from tests.e2e.conftest import Harness
 
 
@@ -21,20 +20,8 @@ async def test_addresses_are_recorded_per_entry_or_for_all_then_the_case_closes(
 ) -> None:
     h = harness
     await h.add_opds("DINKES")
-    andi = await h.join(9001, "Bapak Andi", Role.PEJABAT)
-    rina = await h.join(9002, "Ibu Rina", Role.UTAMA)
-    sari = await h.join(9003, "Ibu Sari", Role.PENDUKUNG, "DINKES")
-    case_id = await h.round_at_step3(andi, rina, "DINKES", ["Laporan", "Renstra", "Profil"])
-    sari_user = await h.user(sari)
-    for e in (await cases.view(h.ctx, case_id)).entries:
-        await sari.send_document(
-            f"e{e.number}.pdf", b"%PDF-1.4 " + bytes([e.number]), caption=f"#{e.number}"
-        )
-        await sari.wait_for_text(f"untuk entri #{e.number}")
-    v = await cases.view(h.ctx, case_id)
-    await opd_work.send_to_utama(h.ctx, sari_user, case_id, v.case.version)
-    v = await cases.view(h.ctx, case_id)
-    await review.approve_step4(h.ctx, await h.user(rina), case_id, v.case.version)
+    andi, rina, sari = await h.join_team(9001)
+    case_id = await h.round_at_step5(andi, rina, sari, "DINKES", ["Laporan", "Renstra", "Profil"])
     await andi.wait_until(lambda m: "Langkah 5" in m.text and "Alamat #1" in str(m.buttons))
     await andi.press("✅ Tandai sudah terbit")
     assert "Masih ada 3 entri tanpa alamat" in await andi.next_toast()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.fakeapi import flows
 from bot.services import cases, drafting
 from bot.sop import Role
 from tests.e2e.conftest import Harness
@@ -19,8 +20,7 @@ async def test_a_january_round_opens_on_the_first_working_day_with_the_previous_
     h.clock.now = datetime(2026, 12, 1, 9, 0, tzinfo=WIB)
     await h.add_opds("DINKES", "DISHUB")
     andi = await h.join(9701, "Bapak Andi", Role.PEJABAT)
-    await andi.send("/menu")
-    await andi.wait_for_text("Silakan pilih")
+    await flows.open_menu(andi)
     await andi.press("🔁 Putaran berkala")
     await andi.wait_for_text("belum aktif")
     await andi.press("Aktifkan (Januari dan Juli)")

@@ -26,8 +26,7 @@ async def test_a_forged_button_is_refused_and_audited(harness: Harness) -> None:
 async def test_used_malformed_and_expired_invitations_are_refused(harness: Harness) -> None:
     token = await harness.invite(Role.PEJABAT, name="Bapak Andi")
     andi = harness.fake.person(4002, "Andi")
-    await andi.send(f"/start {token}")
-    await andi.wait_for_text("Selamat bergabung")
+    await flows.accept_invitation(andi, token)
     other = harness.fake.person(4003, "Budi")
     await other.send(f"/start {token}")
     assert "sudah dipakai" in (await other.next_message()).text
@@ -46,9 +45,7 @@ async def test_used_malformed_and_expired_invitations_are_refused(harness: Harne
 
 async def test_a_caption_for_a_missing_entry_gets_a_clear_answer(harness: Harness) -> None:
     await harness.add_opds("DINKES")
-    andi = await harness.join(4010, "Bapak Andi", Role.PEJABAT)
-    rina = await harness.join(4011, "Ibu Rina", Role.UTAMA)
-    sari = await harness.join(4012, "Ibu Sari", Role.PENDUKUNG, "DINKES")
+    andi, rina, sari = await harness.join_team(4010)
     await sari.send_document("x.pdf", b"%PDF-1.4 x", caption="#1")
     assert "tidak ada berkas OPD" in (await sari.next_message()).text
     await harness.round_at_step3(andi, rina, "DINKES", ["Laporan"])
@@ -59,9 +56,7 @@ async def test_a_caption_for_a_missing_entry_gets_a_clear_answer(harness: Harnes
 
 async def test_bad_files_are_refused_with_the_reason(harness: Harness) -> None:
     await harness.add_opds("DINKES")
-    andi = await harness.join(4020, "Bapak Andi", Role.PEJABAT)
-    rina = await harness.join(4021, "Ibu Rina", Role.UTAMA)
-    sari = await harness.join(4022, "Ibu Sari", Role.PENDUKUNG, "DINKES")
+    andi, rina, sari = await harness.join_team(4020)
     case_id = await harness.round_at_step3(andi, rina, "DINKES", ["Laporan"])
     await sari.wait_for_text("Langkah 3")
     await sari.send_document("besar.pdf", b"%PDF-1.4", caption="#1", declared_size=25 * 2**20)
@@ -79,9 +74,7 @@ async def test_bad_files_are_refused_with_the_reason(harness: Harness) -> None:
 
 async def test_text_and_files_in_the_wrong_place_get_a_hint(harness: Harness) -> None:
     await harness.add_opds("DINKES")
-    andi = await harness.join(4030, "Bapak Andi", Role.PEJABAT)
-    rina = await harness.join(4031, "Ibu Rina", Role.UTAMA)
-    sari = await harness.join(4032, "Ibu Sari", Role.PENDUKUNG, "DINKES")
+    andi, rina, sari = await harness.join_team(4030)
     await harness.round_at_step3(andi, rina, "DINKES", ["Laporan", "Renstra"])
     await sari.wait_for_text("Langkah 3")
     await flows.entry_action(sari, 1, "📎 Kirim berkas")
@@ -102,9 +95,7 @@ async def test_step3_cannot_be_sent_with_unresolved_entries_nor_by_another_opd(
     harness: Harness,
 ) -> None:
     await harness.add_opds("DINKES", "DISHUB")
-    andi = await harness.join(4040, "Bapak Andi", Role.PEJABAT)
-    rina = await harness.join(4041, "Ibu Rina", Role.UTAMA)
-    sari = await harness.join(4042, "Ibu Sari", Role.PENDUKUNG, "DINKES")
+    andi, rina, sari = await harness.join_team(4040)
     joko = await harness.join(4043, "Bapak Joko", Role.PENDUKUNG, "DISHUB")
     case_id = await harness.round_at_step3(andi, rina, "DINKES", ["Laporan", "Renstra"])
     panel = await sari.wait_for_text("0 dari 2 entri lengkap")
@@ -122,15 +113,10 @@ async def test_step3_cannot_be_sent_with_unresolved_entries_nor_by_another_opd(
 
 async def test_an_exemption_needs_a_future_end_date(harness: Harness) -> None:
     await harness.add_opds("DINKES")
-    andi = await harness.join(4050, "Bapak Andi", Role.PEJABAT)
-    rina = await harness.join(4051, "Ibu Rina", Role.UTAMA)
-    sari = await harness.join(4052, "Ibu Sari", Role.PENDUKUNG, "DINKES")
+    andi, rina, sari = await harness.join_team(4050)
     case_id = await harness.round_at_step3(andi, rina, "DINKES", ["Data pribadi pegawai"])
     await sari.wait_for_text("Langkah 3")
-    await flows.entry_action(sari, 1, "🔒 Usulkan dikecualikan")
-    await sari.wait_for_text("uji konsekuensi")
-    await sari.send("UK-07/PPID/2027")
-    await sari.wait_for_text("Sampai tanggal")
+    await flows.begin_exemption(sari, 1, "UK-07/PPID/2027")
     await sari.send("besok lusa")
     assert "Tanggal tidak dikenali" in (await sari.next_message()).text
     await sari.send("01-01-2020")
@@ -144,12 +130,7 @@ async def test_an_exemption_needs_a_future_end_date(harness: Harness) -> None:
 async def test_an_empty_round_is_refused(harness: Harness) -> None:
     await harness.add_opds("DINKES")
     andi = await harness.join(4060, "Bapak Andi", Role.PEJABAT)
-    await andi.send("/menu")
-    await andi.wait_for_text("Silakan pilih")
-    await andi.press("➕ Mulai putaran baru")
-    await andi.wait_for_text("Nama putaran")
-    await andi.send("DIP Semester II 2027")
-    await andi.wait_for_text("Pilih OPD")
+    await flows.name_round(andi, "DIP Semester II 2027")
     await andi.press("✅ Buat putaran")
     assert await andi.next_toast() == ""  # the press that opened the dialog
     assert "paling sedikit satu OPD" in await andi.next_toast()
@@ -171,8 +152,7 @@ async def test_a_deactivated_persons_old_buttons_are_refused_until_invited_again
 ) -> None:
     await harness.add_opds("DINKES")
     andi = await harness.join(4080, "Bapak Andi", Role.PEJABAT)
-    await andi.send("/menu")
-    menu = await andi.wait_for_text("Silakan pilih")
+    menu = await flows.open_menu(andi)
     user = await harness.user(andi)
     await people.deactivate(harness.ctx.db, user.id, harness.ctx.now(), by="test")
     await andi.press("➕ Mulai putaran baru", menu)
@@ -180,8 +160,7 @@ async def test_a_deactivated_persons_old_buttons_are_refused_until_invited_again
     await andi.send("/tugas")
     assert "dinonaktifkan" in (await andi.next_message()).text
     token = await harness.invite(Role.PEJABAT, name="Bapak Andi")
-    await andi.send(f"/start {token}")
-    await andi.wait_for_text("Selamat bergabung")
+    await flows.accept_invitation(andi, token)
     assert (await harness.user(andi)).active
 
 
@@ -190,16 +169,7 @@ async def test_two_ppid_utama_approving_at_once_give_one_transition(harness: Har
     andi = await harness.join(4090, "Bapak Andi", Role.PEJABAT)
     rina = await harness.join(4091, "Ibu Rina", Role.UTAMA)
     yusuf = await harness.join(4092, "Bapak Yusuf", Role.UTAMA)
-    ctx = harness.ctx
-    async with ctx.db.transaction() as uow:
-        opd = await uow.opds.by_code("DINKES")
-    assert opd is not None
-    (view,) = await cases.create_round(ctx, await harness.user(andi), "Uji", [opd.id])
-    from bot.services import drafting
-
-    await drafting.add_entry(ctx, await harness.user(andi), view.case.id, "Laporan", "R", 0)
-    v = await cases.view(ctx, view.case.id)
-    await drafting.send_to_utama(ctx, await harness.user(andi), v.case.id, v.case.version)
+    case_id = await harness.round_at_step2(andi, "DINKES", ["Laporan"])
     for p in (rina, yusuf):
         await p.wait_until(lambda m: "Langkah 2" in m.text)
     await asyncio.gather(
@@ -207,8 +177,8 @@ async def test_two_ppid_utama_approving_at_once_give_one_transition(harness: Har
     )
     toasts = [await rina.next_toast(), await yusuf.next_toast()]
     assert sum("sudah diproses oleh" in t for t in toasts) == 1
-    async with ctx.db.transaction() as uow:
-        tasks = await uow.tasks.for_case(v.case.id)
+    async with harness.ctx.db.transaction() as uow:
+        tasks = await uow.tasks.for_case(case_id)
     assert [t.step for t in tasks] == [1, 2, 3]
 
 

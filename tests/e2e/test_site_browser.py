@@ -30,6 +30,7 @@ from playwright.async_api import (
     expect,
 )
 
+from bot.fakeapi import flows
 from bot.publishing.site import serve
 from bot.services import cases, drafting, opd_work, review
 from bot.sop import Category, Role
@@ -61,8 +62,6 @@ RENSTRA = "Renstra Dinas Kesehatan 2025-2029"
 DBD = "Peringatan Dini Demam Berdarah"
 KIR = "Hasil Uji Kir Kendaraan Bermotor"
 PUBLISHED = (LKPD, RENSTRA, DBD)
-
-PUBLISH = "🌐 Terbitkan ke web PPID"
 
 
 @dataclass(frozen=True)
@@ -139,9 +138,7 @@ async def published_round(h: Harness) -> dict[str, str]:
     then publishes both through the chat and receives the links of the published pages.
     Returns the page address of every title (the exempt one's is never sent, nor served)."""
     await h.add_opds("DINKES", "DISHUB")
-    andi = await h.join(7001, "Bapak Andi", Role.PEJABAT)
-    rina = await h.join(7002, "Ibu Rina", Role.UTAMA)
-    sari = await h.join(7003, "Ibu Sari", Role.PENDUKUNG, "DINKES")
+    andi, rina, sari = await h.join_team(7001)
     joko = await h.join(7004, "Bapak Joko", Role.PENDUKUNG, "DISHUB")
     ctx = h.ctx
     pejabat, utama = await h.user(andi), await h.user(rina)
@@ -190,8 +187,8 @@ async def published_round(h: Harness) -> dict[str, str]:
     assert f"#2 {KIR} [Dikecualikan] — usul dikecualikan" in step5["Dishub"].text
     links: dict[str, str] = {}
     for opd, line in (("Dinkes", "2 entri terbit"), ("Dishub", "1 entri terbit, 0 tidak")):
-        await andi.press(PUBLISH, step5[opd])
-        done = await andi.wait_for_text(f"Berkas Dinas {opd} terbit di web PPID: {line}")
+        done = await flows.publish_on_site(andi, step5[opd])
+        assert f"Berkas Dinas {opd} terbit di web PPID: {line}" in done.text
         for e in (await cases.view(ctx, case_of[opd.upper()])).entries:
             link = f"{h.settings.public_base_url}/informasi/{e.id}.html"
             assert (f"#{e.number} {link}" in done.text) == (e.title != KIR), done.text

@@ -30,24 +30,22 @@ async def test_a_whole_round_for_two_opds_reaches_publication(harness: Harness) 
     # Step 1 for DINKES: two entries; for DISHUB: one entry and a draft file.
     await pejabat.press("DINKES")
     await pejabat.wait_for_text("Langkah 1")
-    await flows.add_entry(pejabat, "Laporan Keuangan 2026", "LKPD Dinas Kesehatan", "Berkala")
-    await pejabat.press("⬅️ Kembali ke berkas")
-    await pejabat.wait_for_text("#1 Laporan Keuangan 2026")
-    await flows.add_entry(pejabat, "Renstra 2025-2029", "Rencana strategis", "Setiap saat")
-    await pejabat.press("⬅️ Kembali ke berkas")
-    await pejabat.wait_for_text("#2 Renstra")
-    await pejabat.press("📤 Kirim ke PPID Utama")
-    sent = await pejabat.wait_for_text("sudah dikirim ke PPID Utama")
+    panel = await flows.add_entry_and_return(
+        pejabat, "Laporan Keuangan 2026", "LKPD Dinas Kesehatan", "Berkala"
+    )
+    assert "#1 Laporan Keuangan 2026" in panel.text
+    panel = await flows.add_entry_and_return(
+        pejabat, "Renstra 2025-2029", "Rencana strategis", "Setiap saat"
+    )
+    assert "#2 Renstra" in panel.text
+    sent = await flows.send_draft(pejabat)
     assert "Selasa, 2 Maret 2027 pukul 16.00 WIB" in sent.text
 
     # Both PPID Utama are told; Rina returns it with a reason.
     for utama in (rina, yusuf):
         notice = await utama.wait_for_text("Langkah 2")
         assert "Dinas Dinkes" in notice.text and "#2 Renstra" in notice.text
-    await rina.press("↩️ Kembalikan untuk revisi")
-    await rina.wait_for_text("alasan pengembalian")
-    await rina.send("Tambahkan ringkasan yang lebih jelas")
-    await rina.wait_for_text("dikembalikan ke Pejabat PID")
+    await flows.return_draft(rina, "Tambahkan ringkasan yang lebih jelas")
     back = await pejabat.wait_for_text("Dikembalikan dengan catatan")
     assert "Tambahkan ringkasan yang lebih jelas" in back.text
 
@@ -56,11 +54,8 @@ async def test_a_whole_round_for_two_opds_reaches_publication(harness: Harness) 
     assert "sudah diproses oleh Ibu Rina" in await yusuf.next_toast()
 
     # Pejabat sends again; Yusuf approves.
-    await pejabat.press("📤 Kirim ke PPID Utama")
-    await pejabat.wait_for_text("sudah dikirim")
-    await yusuf.wait_until(lambda m: "Langkah 2" in m.text and "Kembalikan" in str(m.buttons))
-    await yusuf.press("✅ Setujui, teruskan ke OPD")
-    await yusuf.wait_for_text("diteruskan ke PPID Pendukung")
+    await flows.send_draft(pejabat)
+    await flows.approve_draft(yusuf)
 
     # Step 3: the DINKES officer answers both entries.
     task = await dinkes.wait_for_text("Langkah 3")
@@ -73,40 +68,25 @@ async def test_a_whole_round_for_two_opds_reaches_publication(harness: Harness) 
     await dinkes.wait_for_text("sudah pernah diterima")
     await dinkes.send_document("renstra.pdf", PDF2, caption="#2")
     await dinkes.wait_for_text("2 dari 2 entri lengkap")
-    await dinkes.press("✅ Selesai")
-    await dinkes.wait_until(lambda m: "📤 Kirim ke PPID Utama" in str(m.buttons))
-    await dinkes.press("📤 Kirim ke PPID Utama")
-    await dinkes.wait_for_text("Dokumen Dinas Dinkes dikirim")
+    sent = await flows.finish_and_send_documents(dinkes)
+    assert "Dokumen Dinas Dinkes dikirim" in sent.text
 
     # Step 4: Rina returns entry #2, approving #1.
     await rina.wait_until(lambda m: "Langkah 4" in m.text)
-    await rina.press("📄 Dokumen #1")
-    got = await rina.wait_until(lambda m: m.document is not None)
+    got = await flows.fetch_document(rina, 1)
     assert got.document is not None and got.document.data == PDF
-    await rina.press("↩️ Kembalikan entri tertentu")
-    await rina.wait_for_text("Pilih entri yang dikembalikan")
-    await rina.press("⬜ #2 Renstra 2025-2029")
-    await rina.wait_until(lambda m: "Terpilih: 1" in m.text)
-    await rina.press("Lanjut ➡️")
-    await rina.wait_for_text("catatan untuk OPD")
-    await rina.send("Mohon unggah versi yang ditandatangani")
-    await rina.wait_for_text("1 entri dikembalikan")
+    await flows.return_entry(rina, "#2 Renstra 2025-2029", "Mohon unggah versi yang ditandatangani")
     again = await dinkes.wait_for_text("Mohon unggah versi yang ditandatangani")
     assert "⬜ #2" in str(again.buttons) and "#1" not in str(again.buttons)
     await dinkes.send_document("renstra-ttd.pdf", PDF2 + b"ttd", caption="#2")
     await dinkes.wait_for_text("lengkap")
-    await dinkes.press("✅ Selesai")
-    await dinkes.wait_until(lambda m: "📤 Kirim ke PPID Utama" in str(m.buttons))
-    await dinkes.press("📤 Kirim ke PPID Utama")
-    await dinkes.wait_for_text("dikirim ke PPID Utama")
-    await yusuf.wait_until(lambda m: "Langkah 4" in m.text and "✅ 2 dokumen" in m.text)
-    await yusuf.press("✅ Setujui semua, teruskan ke Pejabat PID")
-    await yusuf.wait_for_text("disetujui dan diteruskan")
+    await flows.finish_and_send_documents(dinkes)
+    await flows.approve_documents(yusuf, "✅ 2 dokumen")
 
     # Step 5: the Pejabat publishes on the built-in PPID site; everyone involved is told.
     await pejabat.wait_until(lambda m: "Langkah 5" in m.text)
-    await pejabat.press("🌐 Terbitkan ke web PPID")
-    done = await pejabat.wait_for_text("terbit di web PPID: 2 entri terbit")
+    done = await flows.publish_on_site(pejabat)
+    assert "terbit di web PPID: 2 entri terbit" in done.text
     assert "PPID_PUBLIC_BASE_URL" in done.text  # no public address configured in this test
     await dinkes.wait_for_text("sudah diterbitkan")
     register = json.loads((h.settings.web_dir / "current" / "dip.json").read_text(encoding="utf-8"))
@@ -118,39 +98,27 @@ async def test_a_whole_round_for_two_opds_reaches_publication(harness: Harness) 
     await flows.open_task(pejabat, "DISHUB")
     await pejabat.wait_for_text("Langkah 1")
     await flows.add_entry(pejabat, "Data Trayek 2019", "Trayek lama", "Berkala")
-    await flows.add_entry(
+    panel = await flows.add_entry_and_return(
         pejabat, "Hasil Uji Kir Kendaraan", "Data pemilik kendaraan", "Setiap saat"
     )
-    await pejabat.press("⬅️ Kembali ke berkas")
-    await pejabat.wait_until(lambda m: "#2 Hasil Uji Kir" in m.text)
-    await pejabat.press("📤 Kirim ke PPID Utama")
-    await pejabat.wait_for_text("sudah dikirim")
-    await yusuf.wait_until(lambda m: "Dishub" in m.text and "Langkah 2" in m.text)
-    await yusuf.press("✅ Setujui, teruskan ke OPD")
-    await yusuf.wait_for_text("diteruskan")
+    assert "#2 Hasil Uji Kir" in panel.text
+    await flows.send_draft(pejabat)
+    await flows.approve_draft(yusuf, "Dishub")
     await dishub.wait_for_text("0 dari 2 entri lengkap")
     await flows.not_held(dishub, 1, "Arsip 2019 sudah diserahkan ke Dinas Perpustakaan")
     await dishub.wait_for_text("1 dari 2 entri lengkap")
     await dishub.press("⬅️ Kembali ke berkas")
     await dishub.wait_until(lambda m: "⬜ #2" in str(m.buttons))
-    await flows.entry_action(dishub, 2, "🔒 Usulkan dikecualikan")
-    await dishub.wait_for_text("uji konsekuensi")
-    await dishub.send("UK-03/DISHUB/2027")
-    await dishub.wait_for_text("Sampai tanggal")
-    await dishub.send("31-12-2031")
+    await flows.propose_exempt(dishub, 2, "UK-03/DISHUB/2027", "31-12-2031")
     await dishub.wait_for_text("2 dari 2 entri lengkap")
     await dishub.press("⬅️ Kembali ke berkas")
-    await dishub.wait_until(lambda m: "📤 Kirim ke PPID Utama" in str(m.buttons))
-    await dishub.press("📤 Kirim ke PPID Utama")
-    await dishub.wait_for_text("dikirim ke PPID Utama")
-    await rina.wait_until(lambda m: "Dishub" in m.text and "Langkah 4" in m.text)
-    await rina.press("✅ Setujui semua, teruskan ke Pejabat PID")
-    await rina.wait_for_text("disetujui dan diteruskan")
+    await flows.send_documents(dishub)
+    await flows.approve_documents(rina, "Dishub")
     step5 = await pejabat.wait_until(lambda m: "Dishub" in m.text and "Langkah 5" in m.text)
     assert "#1 Data Trayek 2019 [Berkala] — tidak dikuasai" in step5.text
     assert "#2 Hasil Uji Kir Kendaraan [Dikecualikan] — usul dikecualikan" in step5.text
-    await pejabat.press("🌐 Terbitkan ke web PPID")
-    await pejabat.wait_for_text("0 entri terbit, 1 tidak dikuasai, 1 dikecualikan")
+    done = await flows.publish_on_site(pejabat)
+    assert "0 entri terbit, 1 tidak dikuasai, 1 dikecualikan" in done.text
     site = (h.settings.web_dir / "current").resolve()
     assert "Hasil Uji Kir" not in "".join(
         p.read_text(encoding="utf-8", errors="ignore") for p in site.rglob("*") if p.is_file()

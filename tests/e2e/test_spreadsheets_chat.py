@@ -8,7 +8,9 @@ import zipfile
 
 import openpyxl
 
-from bot.services import cases, opd_work, publication, review
+from bot.fakeapi import flows
+from bot.fakeapi.people import FakePerson
+from bot.services import cases, publication
 from bot.sop import Role
 from bot.spreadsheets import parse, template_xlsx
 from tests.e2e.conftest import Harness
@@ -24,15 +26,11 @@ def filled_template(rows: list[list[str]]) -> bytes:
     return out.getvalue()
 
 
-async def step1(h: Harness) -> tuple[int, object]:
+async def step1(h: Harness) -> tuple[int, FakePerson]:
+    """The Pejabat PID on the still empty case of a new round for DINKES; returns the case."""
     await h.add_opds("DINKES")
     andi = await h.join(9501, "Bapak Andi", Role.PEJABAT)
-    (case_id,) = await h.open_round(andi, "DINKES", name="Uji")
-    await andi.send("/tugas")
-    await andi.wait_for_text("Tugas Bapak/Ibu")
-    await andi.press("Buka: DINKES")
-    await andi.wait_for_text("Belum ada entri")
-    return case_id, andi
+    return await h.start_drafting(andi, "DINKES"), andi
 
 
 async def test_the_template_comes_as_a_workbook(harness: Harness) -> None:
@@ -51,13 +49,11 @@ async def test_a_filled_template_imports_its_valid_rows_in_one_go(harness: Harne
         ["Renstra", "Rencana strategis", "Setiap saat", "Bidang Program", "", "2025, Pontianak", "cetak, online", "5 tahun"],
         ["Data Rahasia", "Tidak jelas", "rahasia", "", "", "", "", ""],
     ])  # fmt: skip
-    await andi.press("📎 Lampirkan draf")  # type: ignore[attr-defined]
-    await andi.wait_for_text("kirim berkas draf")  # type: ignore[attr-defined]
-    await andi.send_document("dip-dinkes.xlsx", data)  # type: ignore[attr-defined]
-    offer = await andi.wait_for_text("2 baris siap diimpor, 1 baris bermasalah")  # type: ignore[attr-defined]
+    await flows.attach_draft(andi, "dip-dinkes.xlsx", data)
+    offer = await andi.wait_for_text("2 baris siap diimpor, 1 baris bermasalah")
     assert "Baris 4, kolom Kategori: 'rahasia' tidak dikenal" in offer.text
-    await andi.press("📥 Impor 2 baris yang valid")  # type: ignore[attr-defined]
-    await andi.wait_for_text("2 entri diimpor")  # type: ignore[attr-defined]
+    await andi.press("📥 Impor 2 baris yang valid")
+    await andi.wait_for_text("2 entri diimpor")
     v = await cases.view(harness.ctx, case_id)
     assert [(e.title, e.category, e.holder, e.forms) for e in v.entries] == [
         ("Laporan Keuangan 2026", "berkala", "Dinas Dinkes", "softcopy"),
@@ -68,12 +64,12 @@ async def test_a_filled_template_imports_its_valid_rows_in_one_go(harness: Harne
 
 async def test_choosing_not_to_import_leaves_the_draft_as_it_was(harness: Harness) -> None:
     case_id, andi = await step1(harness)
-    await andi.press("📎 Lampirkan draf")  # type: ignore[attr-defined]
-    await andi.wait_for_text("kirim berkas draf")  # type: ignore[attr-defined]
-    await andi.send_document("dip.csv", b"Judul;Ringkasan isi informasi;Kategori\nA;B;berkala\n")  # type: ignore[attr-defined]
-    await andi.wait_for_text("1 baris siap diimpor")  # type: ignore[attr-defined]
-    await andi.press("Jangan impor")  # type: ignore[attr-defined]
-    await andi.wait_for_text("dibatalkan")  # type: ignore[attr-defined]
+    await flows.attach_draft(
+        andi, "dip.csv", b"Judul;Ringkasan isi informasi;Kategori\nA;B;berkala\n"
+    )
+    await andi.wait_for_text("1 baris siap diimpor")
+    await andi.press("Jangan impor")
+    await andi.wait_for_text("dibatalkan")
     assert (await cases.view(harness.ctx, case_id)).entries == []
 
 
@@ -85,10 +81,8 @@ async def test_a_zip_bomb_named_xlsx_is_kept_as_an_attachment_but_never_imported
     with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("xl/workbook.xml", b"<workbook/>")
         z.writestr("xl/worksheets/sheet1.xml", b"\0" * (60 * 1024 * 1024))
-    await andi.press("📎 Lampirkan draf")  # type: ignore[attr-defined]
-    await andi.wait_for_text("kirim berkas draf")  # type: ignore[attr-defined]
-    await andi.send_document("dip.xlsx", bomb.getvalue())  # type: ignore[attr-defined]
-    refused = await andi.wait_for_text("tidak dapat diimpor")  # type: ignore[attr-defined]
+    await flows.attach_draft(andi, "dip.xlsx", bomb.getvalue())
+    refused = await andi.wait_for_text("tidak dapat diimpor")
     assert refused
     assert (await cases.view(harness.ctx, case_id)).entries == []
 
@@ -96,19 +90,8 @@ async def test_a_zip_bomb_named_xlsx_is_kept_as_an_attachment_but_never_imported
 async def test_the_published_register_exports_and_imports_back_the_same(harness: Harness) -> None:
     h = harness
     await h.add_opds("DINKES")
-    andi = await h.join(9601, "Bapak Andi", Role.PEJABAT)
-    rina = await h.join(9602, "Ibu Rina", Role.UTAMA)
-    sari = await h.join(9603, "Ibu Sari", Role.PENDUKUNG, "DINKES")
-    case_id = await h.round_at_step3(andi, rina, "DINKES", ["Laporan", "Renstra"])
-    for e in (await cases.view(h.ctx, case_id)).entries:
-        await sari.send_document(
-            f"e{e.number}.pdf", b"%PDF-1.4 x" + bytes([e.number]), caption=f"#{e.number}"
-        )
-        await sari.wait_for_text(f"untuk entri #{e.number}")
-    v = await cases.view(h.ctx, case_id)
-    await opd_work.send_to_utama(h.ctx, await h.user(sari), case_id, v.case.version)
-    v = await cases.view(h.ctx, case_id)
-    await review.approve_step4(h.ctx, await h.user(rina), case_id, v.case.version)
+    andi, rina, sari = await h.join_team(9601)
+    case_id = await h.round_at_step5(andi, rina, sari, "DINKES", ["Laporan", "Renstra"])
     v = await cases.view(h.ctx, case_id)
     await publication.publish_to_site(h.ctx, await h.user(andi), case_id, v.case.version)
     await sari.send("/ekspor")

@@ -7,7 +7,9 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.fakeapi.people import FakePerson
+from bot.models import User
 from bot.services import cases, drafting, opd_work, publication, review
+from bot.services.context import Ctx
 from bot.sop import Role
 from tests.e2e.conftest import Harness
 
@@ -63,15 +65,34 @@ def texts(p: FakePerson) -> list[str]:
     return [m.text for m in p.messages]
 
 
+async def answer_nothing_held(ctx: Ctx, officer: User, case_id: int, reason: str) -> None:
+    """Step 3 through the services: every entry declared not held, then sent to the PPID Utama."""
+    for e in (await cases.view(ctx, case_id)).entries:
+        await opd_work.declare_not_held(ctx, officer, e.id, reason)
+    v = await cases.view(ctx, case_id)
+    await opd_work.send_to_utama(ctx, officer, case_id, v.case.version)
+
+
+async def approve_then_close(
+    h: Harness, utama: User, pejabat: User, case_id: int, approve_at: str, close_at: str
+) -> None:
+    """Through the services: the PPID Utama approves step 4 at `approve_at`, and the Pejabat PID
+    closes the case at `close_at`."""
+    await act(h, approve_at)
+    v = await cases.view(h.ctx, case_id)
+    await review.approve_step4(h.ctx, utama, case_id, v.case.version)
+    await act(h, close_at)
+    v = await cases.view(h.ctx, case_id)
+    await publication.close(h.ctx, pejabat, case_id, v.case.version)
+
+
 async def test_a_round_with_one_late_opd_reminds_escalates_and_never_pings_after_hours(
     harness: Harness,
 ) -> None:
     h = harness
     h.clock.now = wib("2026-12-23T08:00")  # Wednesday before Christmas
     await h.add_opds("DINKES", "DISHUB")
-    andi = await h.join(6001, "Bapak Andi", Role.PEJABAT)
-    rina = await h.join(6002, "Ibu Rina", Role.UTAMA)
-    sari = await h.join(6003, "Ibu Sari", Role.PENDUKUNG, "DINKES")
+    andi, rina, sari = await h.join_team(6001)
     joko = await h.join(6004, "Bapak Joko", Role.PENDUKUNG, "DISHUB")
     kadis = await h.join(6005, "Bapak Kadis", Role.ATASAN)
     admin = await h.join(6006, "Admin Kominfo", Role.ADMIN)
@@ -99,34 +120,19 @@ async def test_a_round_with_one_late_opd_reminds_escalates_and_never_pings_after
 
     # DISHUB answers in time (on 28 Dec); DINKES is late.
     await act(h, "2026-12-28T10:00")
-    joko_user = await h.user(joko)
-    for e in (await cases.view(ctx, ids["DISHUB"])).entries:
-        await opd_work.declare_not_held(ctx, joko_user, e.id, "Tidak ada arsipnya")
-    v = await cases.view(ctx, ids["DISHUB"])
-    await opd_work.send_to_utama(ctx, joko_user, ids["DISHUB"], v.case.version)
+    await answer_nothing_held(ctx, await h.user(joko), ids["DISHUB"], "Tidak ada arsipnya")
 
     # Rina reviews DISHUB late on purpose: the 1-day step 4 is due Tue 29 Dec 16:00.
-    await act(h, "2026-12-30T09:00")
-    v = await cases.view(ctx, ids["DISHUB"])
-    await review.approve_step4(ctx, utama, ids["DISHUB"], v.case.version)
-    await act(h, "2026-12-30T10:00")
-    v = await cases.view(ctx, ids["DISHUB"])
-    await publication.close(ctx, pejabat, ids["DISHUB"], v.case.version)
+    await approve_then_close(
+        h, utama, pejabat, ids["DISHUB"], "2026-12-30T09:00", "2026-12-30T10:00"
+    )
 
     # DINKES stays silent past its deadline, over the weekend, until Friday 15 Jan.
     await act(h, "2027-01-15T09:00")
-    sari_user = await h.user(sari)
-    v = await cases.view(ctx, ids["DINKES"])
-    for e in v.entries:
-        await opd_work.declare_not_held(ctx, sari_user, e.id, "Belum tersedia")
-    v = await cases.view(ctx, ids["DINKES"])
-    await opd_work.send_to_utama(ctx, sari_user, ids["DINKES"], v.case.version)
-    await act(h, "2027-01-15T10:00")
-    v = await cases.view(ctx, ids["DINKES"])
-    await review.approve_step4(ctx, utama, ids["DINKES"], v.case.version)
-    await act(h, "2027-01-15T11:00")
-    v = await cases.view(ctx, ids["DINKES"])
-    await publication.close(ctx, pejabat, ids["DINKES"], v.case.version)
+    await answer_nothing_held(ctx, await h.user(sari), ids["DINKES"], "Belum tersedia")
+    await approve_then_close(
+        h, utama, pejabat, ids["DINKES"], "2027-01-15T10:00", "2027-01-15T11:00"
+    )
     await act(h, "2027-01-18T09:00")
 
     notices = await sent_notices(h)

@@ -14,11 +14,10 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from bot.app import build_application, running
-from bot.config import Settings
+from bot.app import build_application
 from bot.fakeapi.people import FakePerson
 from bot.fakeapi.server import FakeTelegram
-from tests.e2e.conftest import Clock, Harness
+from tests.e2e.conftest import Clock, Harness, fake_settings, serving
 from tests.e2e.processes import bot_env, bot_process, eventually
 
 SECRET = "s3cret-token"
@@ -35,22 +34,20 @@ def free_port() -> int:
 
 @pytest.fixture
 async def webhook_harness(tmp_path: Path, clock: Clock) -> AsyncIterator[Harness]:
+    """The bot of `harness`, receiving its updates on a local webhook instead of polling."""
     async with FakeTelegram() as fake:
         port = free_port()
-        settings = Settings(
-            telegram_token=fake.token,  # type: ignore[arg-type]
-            telegram_base_url=fake.base_url,
-            telegram_base_file_url=fake.base_file_url,
-            data_dir=tmp_path / "data",
+        settings = fake_settings(
+            fake,
+            tmp_path / "data",
             webhook_url=f"http://127.0.0.1:{port}/telegram",
             webhook_listen="127.0.0.1",
             webhook_port=port,
-            webhook_secret=SECRET,  # type: ignore[arg-type]
+            webhook_secret=SECRET,
         )
         app = build_application(settings, clock=clock, rate_limit=False)
-        async with running(app, settings, poll_timeout=1):
-            yield Harness(fake=fake, settings=settings, clock=clock, app=app)
-        fake.assert_no_protocol_errors()
+        async with serving(fake, settings, clock, app) as h:
+            yield h
 
 
 async def test_a_stranger_gets_the_polite_explanation_through_the_webhook(

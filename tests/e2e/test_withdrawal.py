@@ -9,8 +9,7 @@ import json
 import pytest
 
 from bot.fakeapi.people import FakePerson
-from bot.services import cases, opd_work, publication, review
-from bot.sop import Role
+from bot.services import cases, publication
 from bot.workflow import Refused
 from tests.e2e.conftest import Harness
 
@@ -18,21 +17,9 @@ from tests.e2e.conftest import Harness
 async def published_case(
     h: Harness, code: str, uid: int, titles: list[str]
 ) -> tuple[int, FakePerson, FakePerson, FakePerson]:
-    andi = await h.join(uid, "Bapak Andi", Role.PEJABAT)
-    rina = await h.join(uid + 1, "Ibu Rina", Role.UTAMA)
-    sari = await h.join(uid + 2, "Ibu Sari", Role.PENDUKUNG, code)
-    case_id = await h.round_at_step3(andi, rina, code, titles)
-    for e in (await cases.view(h.ctx, case_id)).entries:
-        await sari.send_document(
-            f"{code}-{e.number}.pdf",
-            b"%PDF-1.4 " + code.encode() + bytes([e.number]),
-            caption=f"#{e.number}",
-        )
-        await sari.wait_for_text(f"untuk entri #{e.number}")
-    v = await cases.view(h.ctx, case_id)
-    await opd_work.send_to_utama(h.ctx, await h.user(sari), case_id, v.case.version)
-    v = await cases.view(h.ctx, case_id)
-    await review.approve_step4(h.ctx, await h.user(rina), case_id, v.case.version)
+    """A team of `code` (ids from `uid`) whose case with these entries waits for publication."""
+    andi, rina, sari = await h.join_team(uid, code)
+    case_id = await h.round_at_step5(andi, rina, sari, code, titles)
     return case_id, andi, rina, sari
 
 

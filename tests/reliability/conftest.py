@@ -14,10 +14,17 @@ from typing import Any
 import pytest
 from telegram.ext import ApplicationBuilder
 
-from bot.app import build_application, running
-from bot.config import Settings
+from bot.app import build_application
 from bot.fakeapi.server import FakeTelegram
-from tests.e2e.conftest import Clock, Harness, clock, harness, settings_overrides
+from tests.e2e.conftest import (
+    Clock,
+    Harness,
+    clock,
+    fake_settings,
+    harness,
+    serving,
+    settings_overrides,
+)
 
 __all__ = ["clock", "concurrent_harness", "harness", "settings_overrides"]
 
@@ -36,15 +43,9 @@ async def concurrent_harness(
 
     monkeypatch.setattr(ApplicationBuilder, "build", concurrent_build)
     async with FakeTelegram() as fake:
-        settings = Settings(
-            telegram_token=fake.token,  # type: ignore[arg-type]
-            telegram_base_url=fake.base_url,
-            telegram_base_file_url=fake.base_file_url,
-            data_dir=tmp_path / "data",
-        )
+        settings = fake_settings(fake, tmp_path / "data")
         app = build_application(settings, clock=clock, rate_limit=False)
         monkeypatch.setattr(ApplicationBuilder, "build", build)
         assert app.update_processor.max_concurrent_updates == CONCURRENT_UPDATES
-        async with running(app, settings, poll_timeout=1):
-            yield Harness(fake=fake, settings=settings, clock=clock, app=app)
-        fake.assert_no_protocol_errors()
+        async with serving(fake, settings, clock, app) as h:
+            yield h

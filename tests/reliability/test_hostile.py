@@ -328,9 +328,7 @@ async def last_audit(h: Harness) -> int:
 async def cast_of(h: Harness) -> tuple[Cast, FakePerson, int, list[int]]:
     """The people, a case of DINKES waiting for its documents (step 3), and a probe person."""
     await h.add_opds("DINKES", "DISHUB")
-    andi = await h.join(6001, "Bapak Andi", Role.PEJABAT)
-    rina = await h.join(6002, "Ibu Rina", Role.UTAMA)
-    sari = await h.join(6003, "Ibu Sari", Role.PENDUKUNG, "DINKES")
+    andi, rina, sari = await h.join_team(6001)
     joko = await h.join(6004, "Bapak Joko", Role.PENDUKUNG, "DISHUB")
     probe = await h.join(6005, "Bapak Kadis", Role.ATASAN)
     case_id = await h.round_at_step3(andi, rina, "DINKES", ["Laporan Keuangan", "Renstra"])
@@ -461,9 +459,7 @@ async def test_a_press_without_its_message_still_gets_an_answer(harness: Harness
 async def test_a_question_button_of_another_role_is_refused_at_once(harness: Harness) -> None:
     h = harness
     await h.add_opds("DINKES")
-    andi = await h.join(6301, "Bapak Andi", Role.PEJABAT)
-    rina = await h.join(6302, "Ibu Rina", Role.UTAMA)
-    sari = await h.join(6303, "Ibu Sari", Role.PENDUKUNG, "DINKES")
+    andi, rina, sari = await h.join_team(6301)
     case_id = await h.round_at_step3(andi, rina, "DINKES", ["Laporan"])
     await sari.wait_for_text("📥", timeout=10)
     v = await cases.view(h.ctx, case_id)

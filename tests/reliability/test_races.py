@@ -18,7 +18,7 @@ import pytest
 from bot.fakeapi.models import ChatMessage
 from bot.fakeapi.people import FakePerson
 from bot.models import AuditRecord
-from bot.services import cases, drafting
+from bot.services import cases
 from bot.sop import Role
 from handlers.codec import encode
 from tests.e2e.conftest import Harness
@@ -56,10 +56,7 @@ async def storm_of_approvals(h: Harness, caplog: pytest.LogCaptureFixture) -> No
     sari = await h.join(5004, "Ibu Sari", Role.PENDUKUNG, "DINKES")
     dewi = await h.join(5005, "Ibu Dewi", Role.PENDUKUNG, "DINKES")
     ctx = h.ctx
-    (case_id,) = await h.open_round(andi, "DINKES")
-    await drafting.add_entry(ctx, await h.user(andi), case_id, "Laporan Keuangan", "R", 0)
-    v = await cases.view(ctx, case_id)
-    await drafting.send_to_utama(ctx, await h.user(andi), case_id, v.case.version)
+    case_id = await h.round_at_step2(andi, "DINKES", ["Laporan Keuangan"])
     v = await cases.view(ctx, case_id)
     assert v.case.step == 2
     data = encode("a2", case_id, v.case.version)
