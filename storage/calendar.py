@@ -12,10 +12,7 @@ class CalendarRepository(Repository):
     """SQL for the `calendar_overrides` table."""
 
     async def overrides(self) -> list[Override]:
-        async with self._conn.execute(
-            "SELECT day, kind, name FROM calendar_overrides ORDER BY day"
-        ) as cur:
-            rows = await cur.fetchall()
+        rows = await self._all("SELECT day, kind, name FROM calendar_overrides ORDER BY day")
         return [Override(day=date.fromisoformat(r[0]), kind=r[1], name=r[2]) for r in rows]
 
     async def get(self, day: date) -> Override | None:

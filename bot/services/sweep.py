@@ -4,6 +4,7 @@ source of truth, so a sweep after any downtime catches up, and running it twice 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,6 +26,7 @@ from bot.sop import STEPS, Role
 from bot.workdays import Calendar
 from storage.uow import UnitOfWork
 
+log = logging.getLogger(__name__)
 TASK_NOTICE_KINDS = ("reminder", "escalation", "overdue")
 HORIZON = timedelta(days=30)
 CHUNK = 1000  # tasks per unit of work: about 0.1 s of planning, then the lock is free again
@@ -74,18 +76,36 @@ async def sweep(ctx: Ctx, policy: Policy | None = None) -> int:
     queued = 0
     async with ctx.db.read() as uow:
         due = await uow.tasks.due_for_sweep(now)
-    for at in range(0, len(due), CHUNK):
+    units: list[list[int] | None] = [due[at : at + CHUNK] for at in range(0, len(due), CHUNK)]
+    for unit in [*units, None]:  # None: the closing unit (digest, recurring rounds)
         async with ctx.db.transaction() as uow:
-            queued += await _plan(uow, ctx.calendar, policy, now, due[at : at + CHUNK])
+            # Between two units of work an admin may change the holidays from the command line
+            # (another process): planning on with the old calendar would send on a new holiday.
+            # The pass stops; the next one, a minute later, goes on with the new calendar.
+            if not await _calendar_current(uow, ctx.calendar):
+                log.info("the calendar changed during the sweep; the next sweep carries on")
+                break
+            if unit is None:
+                queued += await _finish(uow, ctx, policy, now)
+            else:
+                queued += await _plan(uow, ctx.calendar, policy, now, unit)
             await uow.commit()
-    async with ctx.db.transaction() as uow:
-        people = People(await uow.users.all())
-        queued += await _digest(uow, ctx.calendar, policy, people, now)
-        queued += len(await open_due_rounds(uow, ctx, now))
-        await uow.meta.set("last_sweep", now.isoformat())
-        await uow.commit()
     if queued:
         ctx.kick()
+    return queued
+
+
+async def _calendar_current(uow: UnitOfWork, cal: Calendar) -> bool:
+    """Whether the database's calendar overrides are those `cal` was built with."""
+    return {o.day: o for o in await uow.calendar.overrides()} == dict(cal.overrides)
+
+
+async def _finish(uow: UnitOfWork, ctx: Ctx, policy: Policy, now: datetime) -> int:
+    """The once-per-pass work: today's digest, the recurring rounds, the pass's record."""
+    people = People(await uow.users.all())
+    queued = await _digest(uow, ctx.calendar, policy, people, now)
+    queued += len(await open_due_rounds(uow, ctx, now))
+    await uow.meta.set("last_sweep", now.isoformat())
     return queued
 
 

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.bootstrap import load_calendar
 from bot.channels.base import IncomingFile
 from bot.config import Settings
 from bot.models import Case, User
@@ -20,10 +21,11 @@ from bot.services import cases, drafting, opd_work, publication, review, uploads
 from bot.services import sweep as sweep_service
 from bot.services.context import Ctx
 from bot.sop import CLOSED, Category, Role
-from bot.workdays import Calendar
+from bot.workdays import Calendar, Override
 from bot.workflow import Refused
 from storage.db import Database
 from storage.files import FileStore
+from storage.uow import UnitOfWork
 
 TZ = ZoneInfo("Asia/Pontianak")
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=TZ)  # a Monday
@@ -278,6 +280,33 @@ async def test_status_leaves_out_rounds_closed_more_than_thirty_days_ago(w: Worl
         await uow.commit()
     rounds = await cases.status(w.ctx, w.utama)
     assert [r.name for r, _ in rounds] == ["DIP Semester I 2027", "DIP 2026"]
+
+
+async def test_a_sweep_stops_when_the_holidays_change_between_its_units_of_work(
+    w: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sweep_service, "CHUNK", 5)
+    await cases.create_round(w.ctx, w.pejabat, "DIP Semester I 2027", await add_opds(w, 10))
+    later = replace(w.ctx, clock=lambda: NOW + timedelta(days=3))
+    plan = sweep_service._plan
+
+    async def plan_then_an_admin_adds_a_holiday(uow: UnitOfWork, *args: Any) -> int:
+        queued = await plan(uow, *args)
+        holiday = Override(day=date(2027, 3, 5), kind="holiday", name="Libur daerah")
+        await uow.calendar.put(holiday, by="admin", at=NOW)  # as if committed by the CLI
+        return queued
+
+    monkeypatch.setattr(sweep_service, "_plan", plan_then_an_admin_adds_a_holiday)
+    await sweep_service.sweep(later)
+    async with w.ctx.db.read() as uow:
+        planned = [t for t in await uow.tasks.sweep_rows() if t["notified_until"]]
+        assert await uow.meta.get("last_sweep") is None
+    assert len(planned) == 5  # the first unit only: the others wait for the new calendar
+    monkeypatch.setattr(sweep_service, "_plan", plan)
+    later.calendar = await load_calendar(later.settings, later.db)
+    await sweep_service.sweep(later)
+    async with w.ctx.db.read() as uow:
+        assert all(t["notified_until"] for t in await uow.tasks.sweep_rows())
 
 
 # --- the whole SOP -------------------------------------------------------------------------------
