@@ -6,16 +6,19 @@ with one clear line instead of a traceback deep inside a handler.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.reminders import Policy
 from bot.workdays import OfficeHours, SpecialHours
+
+WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what Telegram's setWebhook accepts
 
 DEFAULT_OFFICE_HOURS = "mon-thu 07:30-16:00; fri 07:30-16:30"
 
@@ -94,7 +97,8 @@ class Settings(BaseSettings):
     webhook_url: str | None = Field(
         default=None, description="Jika diisi, bot memakai webhook di alamat ini, bukan polling."
     )
-    webhook_secret: SecretStr | None = None
+    # Validated even when unset: a webhook without a secret would take forged updates.
+    webhook_secret: SecretStr | None = Field(default=None, validate_default=True)
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = Field(default=8443, ge=1, le=65535)
     reminder_half: bool = Field(
@@ -165,6 +169,21 @@ class Settings(BaseSettings):
                 f"'{value}' harus alamat http(s), mis. https://ppid.pontianakkota.go.id/dip"
             )
         return value.rstrip("/")
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _valid_webhook_secret(
+        cls, value: SecretStr | None, info: ValidationInfo
+    ) -> SecretStr | None:
+        secret = value.get_secret_value() if value is not None else ""
+        if info.data.get("webhook_url") and not secret:
+            raise ValueError(
+                "wajib diisi bila PPID_WEBHOOK_URL diisi, agar hanya Telegram yang bisa mengirim"
+                " pembaruan; isi 1-256 karakter A-Z, a-z, 0-9, _ atau -"
+            )
+        if secret and not WEBHOOK_SECRET.fullmatch(secret):
+            raise ValueError("hanya boleh 1-256 karakter A-Z, a-z, 0-9, _ atau - (aturan Telegram)")
+        return value or None
 
     @field_validator("reminder_days_before")
     @classmethod

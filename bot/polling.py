@@ -38,6 +38,7 @@ class Intake:
         self._db = db
         self._clock = clock
         self._handled = 0
+        self._closed = False
         self.busy = asyncio.Lock()  # held while an update is handled
 
     async def handled_among(self, updates: Iterable[Update]) -> set[int]:
@@ -45,11 +46,18 @@ class Intake:
         async with self._db.read() as uow:
             return await uow.updates.seen(u.update_id for u in updates)
 
-    async def take(self, update: Update, seen: bool | None = None) -> None:
-        """Handle `update` unless it was handled before, then record it. `seen` is what
-        `handled_among` said; None asks here, inside the lock (a webhook may deliver the same
-        update twice at once)."""
+    async def close(self) -> None:
+        """Wait for the update in hand; take no other one after it."""
         async with self.busy:
+            self._closed = True
+
+    async def take(self, update: Update, seen: bool | None = None) -> bool:
+        """Handle `update` unless it was handled before, then record it; False (nothing done)
+        once closed. `seen` is what `handled_among` said; None asks here, inside the lock (a
+        webhook may deliver the same update twice at once)."""
+        async with self.busy:
+            if self._closed:
+                return False
             if seen is None:
                 seen = update.update_id in await self.handled_among([update])
             if not seen:
@@ -61,6 +69,7 @@ class Intake:
                 self._handled += 1
                 if self._handled % PRUNE_EVERY == 0:
                     await uow.updates.prune()
+            return True
 
 
 class ReliablePoller:
@@ -77,10 +86,10 @@ class ReliablePoller:
     async def stop(self) -> None:
         """Let the update in hand finish, then stop polling."""
         if self._task is not None:
-            async with self._intake.busy:
-                self._task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await self._task
+            await self._intake.close()
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
             self._task = None
 
     async def _run(self) -> None:
@@ -108,7 +117,8 @@ class ReliablePoller:
                 continue
             seen = await self._intake.handled_among(updates)
             for update in updates:
-                await self._intake.take(update, update.update_id in seen)
+                if not await self._intake.take(update, update.update_id in seen):
+                    return  # closed: the rest of the batch is fetched again after a restart
                 offset = update.update_id + 1
 
 

@@ -47,7 +47,12 @@ class ReliableWebhook:
         try:
             await web.TCPSite(runner, self._listen, self._port).start()
             await self._intake.app.bot.set_webhook(
-                url=self._url, secret_token=self._secret, allowed_updates=ALLOWED_UPDATES
+                url=self._url,
+                secret_token=self._secret,
+                allowed_updates=ALLOWED_UPDATES,
+                # One post at a time: updates are handled one by one and in order anyway, and
+                # more connections would only queue posts here until Telegram's time-out.
+                max_connections=1,
             )
         except BaseException:
             await runner.cleanup()
@@ -55,7 +60,9 @@ class ReliableWebhook:
         self._runner = runner
 
     async def stop(self) -> None:
-        """Stop listening; the webhook stays set, so Telegram keeps updates until we are back."""
+        """Finish the update in hand, then stop listening. Posts still waiting are answered 503
+        and not handled: the webhook stays set, so Telegram posts them again when we are back."""
+        await self._intake.close()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -75,5 +82,6 @@ class ReliableWebhook:
             # Telegram sends well-formed updates; anything else is not from Telegram.
             log.warning("webhook POST that is not an update (%s)", exc)
             return web.Response(status=400)
-        await self._intake.take(update)
+        if not await self._intake.take(update):
+            return web.Response(status=503)  # shutting down: Telegram posts it again later
         return web.Response()

@@ -114,7 +114,9 @@ class Database:
             try:
                 yield uow
             finally:
-                if not uow.committed:
+                # in_transaction also covers a COMMIT that went through while its await was
+                # cancelled: there is nothing left to roll back then.
+                if not uow.committed and self._conn.in_transaction:
                     await self._conn.execute("ROLLBACK")
 
     @asynccontextmanager

@@ -145,17 +145,22 @@ async def test_a_body_that_is_not_an_update_is_refused_and_the_next_update_is_an
     await budi.wait_for_text("hanya untuk petugas PPID yang sudah diundang")
 
 
+def webhook_env(fake: FakeTelegram, tmp_path: Path, timeout_s: float) -> dict[str, str]:
+    """A bot process's environment in webhook mode, on a free loopback port."""
+    port = free_port()
+    return bot_env(fake, tmp_path / "data", tmp_path, START, timeout_s) | {
+        "PPID_WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram",
+        "PPID_WEBHOOK_LISTEN": "127.0.0.1",
+        "PPID_WEBHOOK_PORT": str(port),
+        "PPID_WEBHOOK_SECRET": SECRET,
+    }
+
+
 async def test_an_update_interrupted_by_a_crash_is_posted_again_and_answered_once(
     tmp_path: Path,
 ) -> None:
     async with FakeTelegram() as fake:
-        port = free_port()
-        env = bot_env(fake, tmp_path / "data", tmp_path, START, BOT_TIMEOUT_S) | {
-            "PPID_WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram",
-            "PPID_WEBHOOK_LISTEN": "127.0.0.1",
-            "PPID_WEBHOOK_PORT": str(port),
-            "PPID_WEBHOOK_SECRET": SECRET,
-        }
+        env = webhook_env(fake, tmp_path, BOT_TIMEOUT_S)
         # Every answer hangs and then fails: the bot is killed while it handles the update.
         hang = fake.inject("sendMessage", status=502, delay=HANG_S, times=None)
         budi = fake.person(2001, "Budi")
@@ -165,6 +170,8 @@ async def test_an_update_interrupted_by_a_crash_is_posted_again_and_answered_onc
                 return True if fake.webhook_url else None
 
             await eventually(webhook_set, "the bot to set its webhook", context=bot.log)
+            (set_webhook,) = fake.calls_of("setWebhook")
+            assert int(set_webhook.params["max_connections"]) == 1  # one post at a time, in order
             await budi.send("/start")
 
             async def answering() -> bool | None:
@@ -182,4 +189,46 @@ async def test_an_update_interrupted_by_a_crash_is_posted_again_and_answered_onc
             assert await bot.terminate() == 0, bot.log()
             assert "Traceback" not in bot.log(), bot.log()
         assert len(fake.chat(budi.id).bot_messages) == 1
+        fake.assert_no_protocol_errors()
+
+
+async def test_a_bot_stopped_while_answering_finishes_the_update_and_never_repeats_it(
+    tmp_path: Path,
+) -> None:
+    async with FakeTelegram() as fake:
+        env = webhook_env(fake, tmp_path, timeout_s=10)
+        slow = fake.inject("sendMessage", delay=2.0)  # answered late, but answered
+        budi = fake.person(2001, "Budi")
+        async with bot_process(env, cwd=tmp_path, log=tmp_path / "bot-1.log") as bot:
+
+            async def webhook_set() -> bool | None:
+                return True if fake.webhook_url else None
+
+            await eventually(webhook_set, "the bot to set its webhook", context=bot.log)
+            await budi.send("/start")
+
+            async def answering() -> bool | None:
+                return True if slow.hits else None
+
+            await eventually(answering, "the bot to answer", context=bot.log)
+            assert await bot.terminate() == 0, bot.log()  # SIGTERM while the answer is on its way
+        assert fake.pending_updates == []  # handled, recorded, confirmed
+        assert len(fake.chat(budi.id).bot_messages) == 1
+
+        async with bot_process(env, cwd=tmp_path, log=tmp_path / "bot-2.log") as bot:
+
+            async def webhook_set_again() -> bool | None:
+                return True if len(fake.calls_of("setWebhook")) == 2 else None
+
+            await eventually(webhook_set_again, "the bot to set its webhook again", context=bot.log)
+            await budi.send("/bantuan")
+
+            async def answered() -> int | None:
+                return len(fake.chat(budi.id).bot_messages) if not fake.pending_updates else None
+
+            await eventually(answered, "the bot to answer /bantuan", context=bot.log)
+            assert await bot.terminate() == 0, bot.log()
+        texts = [m.text for m in fake.chat(budi.id).bot_messages]
+        assert len(texts) == 2, texts  # /start once, /bantuan once: /start was not repeated
+        assert texts[0].startswith("Selamat datang") and texts[1].startswith("Bot ini melayani")
         fake.assert_no_protocol_errors()

@@ -88,3 +88,24 @@ def test_a_bad_reminder_list_is_refused_clearly(monkeypatch: pytest.MonkeyPatch)
     with pytest.raises(SettingsError) as info:
         load_settings()
     assert "PPID_REMINDER_DAYS_BEFORE" in info.value.lines[0] and "3,1" in info.value.lines[0]
+
+
+@pytest.mark.parametrize("secret", [None, "", "rahasia dengan spasi", "x" * 257])
+def test_a_webhook_without_a_valid_secret_token_is_refused_clearly(
+    monkeypatch: pytest.MonkeyPatch, secret: str | None
+) -> None:
+    monkeypatch.setenv("PPID_WEBHOOK_URL", "https://bot.pontianakkota.go.id/telegram")
+    if secret is not None:
+        monkeypatch.setenv("PPID_WEBHOOK_SECRET", secret)
+    with pytest.raises(SettingsError) as info:
+        load_settings()
+    [line] = info.value.lines
+    assert line.startswith("Pengaturan PPID_WEBHOOK_SECRET tidak valid:")
+    assert "A-Z, a-z, 0-9, _ atau -" in line
+
+
+def test_a_webhook_with_a_secret_token_is_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PPID_WEBHOOK_URL", "https://bot.pontianakkota.go.id/telegram")
+    monkeypatch.setenv("PPID_WEBHOOK_SECRET", "Rahasia_2027-ok")
+    secret = load_settings().webhook_secret
+    assert secret is not None and secret.get_secret_value() == "Rahasia_2027-ok"
