@@ -21,6 +21,7 @@ from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TimedOut
 from telegram.ext import Application
 
+from bot.dispatcher import retry_after
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -93,40 +94,39 @@ class ReliablePoller:
             self._task = None
 
     async def _run(self) -> None:
+        """Poll until cancelled or closed. Every failure is logged and retried with a growing
+        pause; only a token Telegram rejects ends polling (retrying cannot mend it)."""
         bot = self._intake.app.bot
-        await bot.delete_webhook()
         offset: int | None = None
         backoff = 1.0
+        webhook_deleted = False
         while True:
             try:
+                if not webhook_deleted:
+                    await bot.delete_webhook()
+                    webhook_deleted = True
                 updates = await bot.get_updates(
                     offset=offset, timeout=self._timeout, allowed_updates=ALLOWED_UPDATES
                 )
+                seen = await self._intake.handled_among(updates) if updates else set()
+                for update in updates:
+                    if not await self._intake.take(update, update.update_id in seen):
+                        return  # closed: the rest of the batch is fetched again after a restart
+                    offset = update.update_id + 1
                 backoff = 1.0
+                continue
+            except InvalidToken:
+                log.critical(
+                    "Telegram rejected the bot token: polling stopped (PPID_TELEGRAM_TOKEN)"
+                )
+                raise
             except RetryAfter as exc:
-                await asyncio.sleep(_seconds(exc))
+                await asyncio.sleep(retry_after(exc).total_seconds())
                 continue
             except (TimedOut, NetworkError, Conflict) as exc:
-                if isinstance(exc, InvalidToken):
-                    raise
                 log.warning("getUpdates failed (%s); trying again in %.0f s", exc, backoff)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 30.0)
-                continue
-            if not updates:
-                continue
-            seen = await self._intake.handled_among(updates)
-            for update in updates:
-                if not await self._intake.take(update, update.update_id in seen):
-                    return  # closed: the rest of the batch is fetched again after a restart
-                offset = update.update_id + 1
-
-
-def _seconds(exc: RetryAfter) -> float:
-    import warnings
-    from datetime import timedelta
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        value = exc.retry_after
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+            except Exception:
+                # A bug or a busy database must not end polling for good, silently.
+                log.exception("polling failed; trying again in %.0f s", backoff)
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, 30.0)

@@ -4,6 +4,8 @@ nothing arrives twice, and what cannot be delivered is reported to the admins.""
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -13,6 +15,7 @@ from bot.cli import main
 from bot.fakeapi.people import FakePerson
 from bot.services import cases, drafting
 from bot.sop import Role
+from storage.journal import UpdateLogRepository
 from tests.e2e.conftest import Harness
 
 
@@ -94,3 +97,22 @@ async def test_a_blocked_chat_fails_once_is_reported_and_can_be_retried(
     assert await asyncio.to_thread(main, ["outbox", "retry", str(failed["id"])]) == 2
     await deliver_everything(h)
     assert [m for m in rina.messages if "Langkah 2" in m.text]
+
+
+async def test_polling_carries_on_after_a_failure_it_did_not_expect(
+    harness: Harness, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen = UpdateLogRepository.seen
+    failures = [sqlite3.OperationalError("database is locked")]
+
+    async def busy_once(self: UpdateLogRepository, update_ids: Iterable[int]) -> set[int]:
+        if failures:
+            raise failures.pop()
+        return await seen(self, update_ids)
+
+    monkeypatch.setattr(UpdateLogRepository, "seen", busy_once)
+    budi = harness.fake.person(2001, "Budi")
+    await budi.send("/start")
+    await budi.wait_for_text("hanya untuk petugas PPID yang sudah diundang", timeout=10)
+    assert "polling failed; trying again in 1 s" in caplog.text
+    assert len(harness.fake.chat(budi.id).bot_messages) == 1
