@@ -206,7 +206,7 @@ TEXTS: Final[dict[str, str]] = {
     "task-line": "• {opd} — {round}\n  {step}\n  {deadline}{late}",
     "late-mark": " ⚠️ TERLAMBAT",
     "status-empty": "Tidak ada putaran yang sedang berjalan atau selesai dalam 30 hari terakhir.",
-    "status-more": "… dan {count} kasus lainnya (tombol di bawah membuka yang terbaru).",
+    "status-more": "… dan {count} kasus lainnya; tombol di bawah membuka yang teratas.",
     "status-round": "<b>{name}</b>",
     "status-case": "• {opd}: {step}{due}{late}",
     "status-due": ", batas {due}",

@@ -59,10 +59,10 @@ async def tasks(req: Request) -> Response:
     if not views:
         return main_menu(req, t("no-tasks"))
     now = req.ctx.now()
-    lines = [t("tasks-title", count=len(views))] + [task_line(v, now) for v in views]
+    text = fit([(t("tasks-title", count=len(views)), [task_line(v, now) for v in views])])
     rows = [[btn(f"{t('btn-open')}: {v.opd.code}", "op", v.case.id)] for v in views[:20]]
     rows.append([btn(t("btn-menu"), "mn")])
-    return Response().add("\n".join(lines), rows)
+    return Response().add(text, rows)
 
 
 @command("status")
@@ -82,26 +82,31 @@ async def status(req: Request) -> Response:
     # One tap opens a case (the latest rounds first), within a phone-sized keyboard.
     rows = [buttons[i : i + 3] for i in range(0, min(len(buttons), 24), 3)]
     rows.append([btn(t("btn-menu"), "mn")])
-    return Response().add(fit(blocks, STATUS_CHARS), rows)
+    return Response().add(fit(blocks), rows)
 
 
-STATUS_CHARS = 3800  # a Telegram message holds 4,096; room for the closing line
+MESSAGE_CHARS = 3800  # a Telegram message holds 4,096; room for the closing line
 
 
-def fit(blocks: list[tuple[str, list[str]]], limit: int) -> str:
+def fit(blocks: list[tuple[str, list[str]]], limit: int = MESSAGE_CHARS) -> str:
     """Headed lists as one text of at most `limit` characters, cut between lines, never inside
-    one, with how many lines were left out."""
+    one (nor after a heading with nothing under it), with how many lines were left out."""
     out: list[str] = []
     used = 0
     left = sum(len(lines) for _, lines in blocks)
     for head, lines in blocks:
-        for number, line in enumerate([head, *lines]):
+        # A heading goes in only with room for its first line too.
+        first = len(lines[0]) + 1 if lines else 0
+        if used + len(head) + 1 + first > limit:
+            return "\n".join([*out, t("status-more", count=left)])
+        out.append(head)
+        used += len(head) + 1
+        for line in lines:
             if used + len(line) + 1 > limit:
                 return "\n".join([*out, t("status-more", count=left)])
             out.append(line)
             used += len(line) + 1
-            if number:  # a case, not the round's heading
-                left -= 1
+            left -= 1
     return "\n".join(out)
 
 

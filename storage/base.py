@@ -24,16 +24,15 @@ class Repository:
         rows = await self._conn.execute_fetchall(sql, params)
         return next(iter(rows), None)
 
-    async def _all_in(
-        self, sql: str, ids: Iterable[int], params: Sequence[Any] = ()
-    ) -> list[aiosqlite.Row]:
+    async def _all_in(self, sql: str, ids: Iterable[int]) -> list[aiosqlite.Row]:
         """`sql` with `{ids}` standing for a list of ids, run in chunks that stay far below
-        SQLite's limit on bound values: one hop per chunk, not one per id."""
+        SQLite's limit on bound values: one hop per chunk, not one per id. The chunks go in
+        ascending id order, so `ORDER BY id` in `sql` orders the whole result."""
         unique = sorted(set(ids))
         rows: list[aiosqlite.Row] = []
         for at in range(0, len(unique), IN_CHUNK):
             chunk = unique[at : at + IN_CHUNK]
-            rows += await self._all(sql.format(ids=marks(chunk)), (*chunk, *params))
+            rows += await self._all(sql.format(ids=marks(chunk)), chunk)
         return rows
 
     async def _insert(self, sql: str, params: Sequence[Any] = ()) -> int:

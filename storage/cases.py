@@ -64,13 +64,12 @@ class CaseRepository(Repository):
         return None if row is None else Case(**as_dict(row))
 
     async def many(self, case_ids: Iterable[int]) -> list[Case]:
-        rows = await self._all_in("SELECT * FROM cases WHERE id IN ({ids})", case_ids)
-        return sorted((Case(**as_dict(r)) for r in rows), key=lambda c: c.id)
+        rows = await self._all_in("SELECT * FROM cases WHERE id IN ({ids}) ORDER BY id", case_ids)
+        return [Case(**as_dict(r)) for r in rows]
 
     async def of_rounds(self, round_ids: Iterable[int]) -> list[Case]:
-        rows = await self._all_in(
-            "SELECT * FROM cases WHERE round_id IN ({ids}) ORDER BY id", round_ids
-        )
+        rows = await self._all_in("SELECT * FROM cases WHERE round_id IN ({ids})", round_ids)
+        # The chunks go by round id, not case id: order the whole result here.
         return sorted((Case(**as_dict(r)) for r in rows), key=lambda c: c.id)
 
     async def all(

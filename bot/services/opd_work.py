@@ -37,8 +37,8 @@ async def open_case_of(ctx: Ctx, user: User, number: int) -> tuple[int, int]:
         cases = [c for c in await uow.cases.all(opd_id=user.opd_id, open_only=True) if c.step == 3]
         if not cases or user.opd_id is None:
             raise Refused("refused-no-step3-case")
-        tasks = {c.id: await uow.tasks.current(c.id) for c in cases}
-        cases.sort(key=lambda c: t.due_at if (t := tasks[c.id]) else datetime.max.astimezone())
+        tasks = await uow.tasks.current_of(c.id for c in cases)
+        cases.sort(key=lambda c: t.due_at if (t := tasks.get(c.id)) else datetime.max.astimezone())
         entry = await uow.entries.by_number(cases[0].id, number)
         if entry is None:
             raise Refused("refused-unknown-number", number=number)
