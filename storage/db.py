@@ -125,9 +125,10 @@ class Database:
 
         Every statement of a transaction costs a hop to aiosqlite's thread, and BEGIN and ROLLBACK
         are two more; the views (/tugas, /status, a case's card) need no snapshot across their
-        statements, only the other units of work kept out, which the lock does. A single
-        self-contained write (marking an update handled) may run here too: in autocommit mode it
-        is its own transaction. Anything that writes twice belongs in `transaction()`.
+        statements, only the other units of work kept out, which the lock does. Writes that stand
+        alone (marking an update handled, pruning old marks) may run here too: in autocommit
+        mode each is its own transaction. Writes that must succeed or fail together belong in
+        `transaction()`.
         """
         async with self._lock:
             yield UnitOfWork(self._conn, autocommit=True)
