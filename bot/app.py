@@ -111,7 +111,10 @@ def build_application(
 
 @contextlib.asynccontextmanager
 async def running(
-    app: Application[Any, Any, Any, Any, Any, Any], settings: Settings, poll_timeout: int = 10
+    app: Application[Any, Any, Any, Any, Any, Any],
+    settings: Settings,
+    poll_timeout: int = 10,
+    on_fatal: Callable[[BaseException], None] | None = None,
 ) -> AsyncIterator[Application[Any, Any, Any, Any, Any, Any]]:
     """Initialise, run post_init, start and poll (or serve the webhook); undo it all on exit.
 
@@ -137,7 +140,7 @@ async def running(
                 )  # fmt: skip
                 await receiver.start()
             else:
-                receiver = ReliablePoller(intake, timeout=poll_timeout)
+                receiver = ReliablePoller(intake, timeout=poll_timeout, on_fatal=on_fatal)
                 receiver.start()
             try:
                 yield app
@@ -167,13 +170,22 @@ def settings_clock(settings: Settings) -> Clock:
 
 
 async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None:
-    """Poll Telegram (or serve a webhook) until SIGINT/SIGTERM or `stop` is set."""
+    """Poll Telegram (or serve a webhook) until SIGINT/SIGTERM or `stop` is set. A token that
+    Telegram rejects, at start or later (revoked), ends the run with `InvalidToken`."""
     app = build_application(settings, settings_clock(settings))
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
-    async with running(app, settings):
+    fatal: list[BaseException] = []
+
+    def on_fatal(exc: BaseException) -> None:
+        fatal.append(exc)
+        stop.set()
+
+    async with running(app, settings, on_fatal=on_fatal):
         log.info("PPID Bot is running")
         await stop.wait()
+    if fatal:
+        raise fatal[0]

@@ -76,9 +76,15 @@ class Intake:
 class ReliablePoller:
     """getUpdates → handle → record → confirm (the next offset), one update at a time."""
 
-    def __init__(self, intake: Intake, timeout: int = 10) -> None:
+    def __init__(
+        self,
+        intake: Intake,
+        timeout: int = 10,
+        on_fatal: Callable[[BaseException], None] | None = None,
+    ) -> None:
         self._intake = intake
         self._timeout = timeout
+        self._on_fatal = on_fatal  # told when polling ends for good (a rejected token)
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -115,10 +121,12 @@ class ReliablePoller:
                     offset = update.update_id + 1
                 backoff = 1.0
                 continue
-            except InvalidToken:
+            except InvalidToken as exc:
                 log.critical(
                     "Telegram rejected the bot token: polling stopped (PPID_TELEGRAM_TOKEN)"
                 )
+                if self._on_fatal is not None:
+                    self._on_fatal(exc)
                 raise
             except RetryAfter as exc:
                 await asyncio.sleep(retry_after(exc).total_seconds())

@@ -20,6 +20,14 @@ TEXTS: Final[dict[str, str]] = {
         "   (atau sebagai variabel lingkungan PPID_TELEGRAM_TOKEN).\n"
         "4. Jalankan lagi: make run"
     ),
+    "cli-token-rejected": (
+        "Telegram menolak token bot (PPID_TELEGRAM_TOKEN). Periksa token di @BotFather"
+        " (/mybots > API Token), simpan di .env, lalu jalankan lagi."
+    ),
+    "cli-telegram-unreachable": (
+        "Telegram tidak dapat dihubungi ({reason}). Periksa koneksi internet server,"
+        " atau PPID_TELEGRAM_BASE_URL bila memakai server Bot API sendiri, lalu jalankan lagi."
+    ),
     "cli-settings-invalid": "Pengaturan tidak valid; perbaiki di .env atau variabel lingkungan:",
     "cli-bad-datetime": (
         "'{value}' bukan tanggal-waktu yang valid. Contoh: 2026-03-17T10:00 "
