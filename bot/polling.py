@@ -95,7 +95,8 @@ class ReliablePoller:
         if self._task is not None:
             await self._intake.close()
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
+            # A rejected token ended the task already and was reported through on_fatal.
+            with contextlib.suppress(asyncio.CancelledError, InvalidToken):
                 await self._task
             self._task = None
 
