@@ -1,5 +1,10 @@
-"""The outbox dispatcher: delivers pending notices within Telegram's limits, retries what may
-succeed later, and tells the admins about what never will.
+"""The outbox dispatcher: delivers pending notices within Telegram's limits and office hours,
+retries what may succeed later, and holds the notices of people who cannot be reached.
+
+Nothing leaves outside office hours (`reminders.may_deliver`), whatever queued it and whenever:
+a pass outside them sends nothing, a retry is put off to the next opening. What is due for one
+person at one moment (reminders, escalations, overdue notices, the digest) leaves as one message,
+a bundle; each of its rows is still recorded as delivered, once. A hand-over stays its own message.
 
 A notice is sent in parts (each file, then the text with its buttons), and each delivered part is
 recorded at once, so a retry never repeats a part Telegram accepted. Telegram has no idempotency
@@ -14,15 +19,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import warnings
-from datetime import timedelta
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.channels.base import Reply
+from bot.reminders import BUNDLED_KINDS, Pending, is_late, may_deliver, next_delivery, supersede
 from bot.services.context import Ctx
 from bot.sop import Role
-from handlers.notices import render
+from handlers.notices import render, render_bundle
+from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = timedelta(minutes=30)
@@ -44,6 +53,33 @@ def backoff(attempts: int) -> timedelta:
     return min(timedelta(seconds=2 ** min(attempts, 11)), MAX_BACKOFF)
 
 
+@dataclass(frozen=True)
+class _Outcome:
+    """How one attempt ended: `error` None is delivered; `retry_in` None with an error is for
+    good; `reach` names why the person cannot be reached (a key of the catalogue)."""
+
+    error: str | None = None
+    retry_in: timedelta | None = None
+    reach: str | None = None
+
+
+def _unreachable_reason(exc: Exception) -> str | None:
+    """The catalogue key for a refusal that says the person cannot be written to at all."""
+    text = str(exc).lower()
+    if isinstance(exc, Forbidden):
+        return "unreachable-blocked" if "blocked" in text else "unreachable-refused"
+    if "chat not found" in text or "user not found" in text:
+        return "unreachable-gone"
+    return None
+
+
+def deliver_at(row: dict[str, Any]) -> datetime:
+    """When a row was meant to reach its person: the policy's instant when it has one (sweep
+    notices), else when it was first allowed to leave."""
+    at = row["payload"].get("deliver_at") or row["not_before"]
+    return datetime.fromisoformat(at)
+
+
 class Dispatcher:
     """Delivers due outbox rows; one pass at a time, however many jobs ask for one."""
 
@@ -51,62 +87,149 @@ class Dispatcher:
         self.ctx = ctx
         self.sender = sender
         self._lock = asyncio.Lock()
+        self._queued = False  # this pass queued notices of its own (to the admins)
 
     async def run_once(self, limit: int = 100) -> int:
-        """Deliver what is due now; returns how many rows were sent."""
+        """Deliver what is due now; returns how many messages were sent."""
         async with self._lock:
             ctx = self.ctx
             sent = 0
             while True:  # a full batch means more may be waiting: keep going, do not wait a tick
+                self._queued = False
+                if not may_deliver(ctx.calendar, ctx.now()):
+                    return sent
                 async with ctx.db.read() as uow:
                     rows = await uow.outbox.due(ctx.now(), limit)
+                done: set[int] = set()
                 for row in rows:
-                    sent += await self._deliver(row)
-                if len(rows) < limit:
+                    if row["id"] in done:
+                        continue
+                    # Office hours may close in the middle of a long batch.
+                    if not may_deliver(ctx.calendar, ctx.now()):
+                        return sent
+                    if row["payload"]["kind"] in BUNDLED_KINDS:
+                        bundle = await self._bundle_of(row)
+                        done |= {r["id"] for r in bundle}
+                        sent += await self._deliver_bundle(bundle)
+                    else:
+                        sent += await self._deliver_single(row)
+                if len(rows) < limit and not self._queued:
                     return sent
 
-    async def _deliver(self, row: dict[str, Any]) -> int:
+    async def _bundle_of(self, row: dict[str, Any]) -> list[dict[str, Any]]:
+        """Everything of the bundled kinds due now for that row's person."""
+        async with self.ctx.db.read() as uow:
+            rows = await uow.outbox.due_of_user(row["user_id"], self.ctx.now(), BUNDLED_KINDS)
+        return rows or [row]
+
+    async def _deliver_single(self, row: dict[str, Any]) -> int:
         ctx = self.ctx
-        error: str | None = None
-        retry_in: timedelta | None = None
+        late = is_late(deliver_at(row), ctx.now(), ctx.policy)
         try:
-            reply = await render(ctx, row["user_id"], row["payload"])
-            if reply is not None and row["chat_id"]:
-                for index in range(row["parts_sent"], len(reply.files) + 1):
+            reply = await render(ctx, row["user_id"], row["payload"], late=late)
+            if reply is None:
+                return await self._skip([row["id"]], "no longer applies")
+            outcome = await self._send(row, [row["id"]], reply)
+        except Exception:
+            log.exception("notice %s could not be prepared", row["id"])
+            outcome = _Outcome("could not be prepared", backoff(row["attempts"]))
+        return await self._record(row, [row["id"]], outcome)
+
+    async def _deliver_bundle(self, rows: list[dict[str, Any]]) -> int:
+        """One message for one person's due notices; superseded ones are recorded skipped."""
+        ctx = self.ctx
+        now = ctx.now()
+        tasks = [r for r in rows if r["payload"]["kind"] != "digest"]
+        kept, superseded = supersede(_pending(r) for r in tasks)
+        if superseded:
+            await self._skip([p.row_id for p in superseded], "superseded by a later notice")
+        keep = {p.row_id for p in kept}
+        rows = [r for r in rows if r["id"] in keep or r["payload"]["kind"] == "digest"]
+        ids = [r["id"] for r in rows]
+        late = any(is_late(deliver_at(r), now, ctx.policy) for r in rows)
+        first = rows[0]
+        try:
+            reply = await render_bundle(ctx, first["user_id"], rows, late=late, bundle_id=ids[0])
+            if reply is None:
+                return await self._skip(ids, "no longer applies")
+            outcome = await self._send(first, ids, reply)
+        except Exception:
+            log.exception("notices %s could not be prepared", ids)
+            outcome = _Outcome("could not be prepared", backoff(first["attempts"]))
+        return await self._record(first, ids, outcome, bundle=True)
+
+    async def _skip(self, ids: Sequence[int], reason: str) -> int:
+        async with self.ctx.db.transaction() as uow:
+            await uow.outbox.mark_skipped_many(ids, reason)
+            await uow.commit()
+        return 0
+
+    async def _send(self, row: dict[str, Any], ids: list[int], reply: Reply) -> _Outcome:
+        """Send the parts not yet delivered; how it went."""
+        ctx = self.ctx
+        try:
+            for index in range(row["parts_sent"], len(reply.files) + 1):
+                async with ctx.db.transaction() as uow:
+                    await uow.outbox.mark_in_flight_many(ids, ctx.now())
+                    await uow.commit()
+                await self.sender.send_part(row["chat_id"], reply, index)
+                if index < len(reply.files):
                     async with ctx.db.transaction() as uow:
-                        await uow.outbox.mark_in_flight(row["id"], ctx.now())
+                        await uow.outbox.mark_part(row["id"], index + 1)
                         await uow.commit()
-                    await self.sender.send_part(row["chat_id"], reply, index)
-                    if index < len(reply.files):
-                        async with ctx.db.transaction() as uow:
-                            await uow.outbox.mark_part(row["id"], index + 1)
-                            await uow.commit()
         except RetryAfter as exc:
-            retry_in = retry_after(exc)
-            error = f"429 retry after {retry_in.total_seconds():.0f}s"
+            wait = retry_after(exc)
+            return _Outcome(f"429 retry after {wait.total_seconds():.0f}s", wait)
         except (Forbidden, BadRequest) as exc:
-            error = f"{exc}"  # blocked, chat not found, ...: trying again will not help
+            # Blocked, chat not found, a message Telegram will never take: trying again will
+            # not help.
+            return _Outcome(f"{exc}", reach=_unreachable_reason(exc))
         except (TimedOut, NetworkError) as exc:  # includes 5xx answers
-            retry_in, error = backoff(row["attempts"]), f"network: {exc}"
+            return _Outcome(f"network: {exc}", backoff(row["attempts"]))
+        return _Outcome()
+
+    async def _record(
+        self, row: dict[str, Any], ids: list[int], outcome: _Outcome, bundle: bool = False
+    ) -> int:
+        ctx = self.ctx
         async with ctx.db.transaction() as uow:
             now = ctx.now()
-            if error is None:
-                await uow.outbox.mark_sent(row["id"], now)
-            elif retry_in is not None:
-                await uow.outbox.mark_retry(row["id"], now + retry_in, error)
+            if outcome.error is None:
+                await uow.outbox.mark_sent_many(
+                    ids, now, bundle_id=ids[0] if len(ids) > 1 else None
+                )
+            elif outcome.retry_in is not None:
+                # A retry never falls outside office hours: it waits for the next opening.
+                retry = next_delivery(ctx.calendar, now + outcome.retry_in)
+                await uow.outbox.mark_retry_many(ids, retry, outcome.error)
             else:
-                log.warning("notice %s to user %s failed: %s", row["id"], row["user_id"], error)
-                await uow.outbox.mark_failed(row["id"], error)
-                person = await uow.users.get(row["user_id"])
-                for admin in await uow.users.with_role(Role.ADMIN):
-                    if admin.id == row["user_id"]:
-                        continue
-                    await uow.outbox.enqueue(
-                        key=f"failed:{row['id']}:{admin.id}", user_id=admin.id, now=now,
-                        not_before=ctx.calendar.office_instant(now),
-                        payload={"kind": "delivery_failed", "row": row["id"], "reason": error,
-                                 "name": person.name if person else "?",
-                                 "role": person.role.value if person else "admin"},
-                    )  # fmt: skip
+                log.warning("notice %s to user %s failed: %s", ids, row["user_id"], outcome.error)
+                await uow.outbox.mark_failed_many(ids, outcome.error)
+                if outcome.reach is not None:
+                    await self._unreachable(uow, row["user_id"], outcome.reach, now)
             await uow.commit()
-        return 1 if error is None else 0
+        return 1 if outcome.error is None else 0
+
+    async def _unreachable(self, uow: UnitOfWork, user_id: int, reason: str, now: datetime) -> None:
+        """Hold the person's notices and tell the admins, once per person (not per message)."""
+        if not await uow.users.mark_unreachable(user_id, now):
+            return
+        self._queued = True
+        person = await uow.users.get(user_id)
+        for admin in await uow.users.with_role(Role.ADMIN):
+            if admin.id == user_id:
+                continue
+            await uow.outbox.enqueue(
+                key=f"unreachable:{user_id}:{now.isoformat()}:{admin.id}", user_id=admin.id,
+                now=now, not_before=next_delivery(self.ctx.calendar, now),
+                payload={"kind": "unreachable", "user_id": user_id, "reason_key": reason,
+                         "name": person.name if person else "?",
+                         "role": person.role.value if person else "admin"},
+            )  # fmt: skip
+
+
+def _pending(row: dict[str, Any]) -> Pending:
+    p = row["payload"]
+    at = p.get("at") or p.get("deliver_at") or row["not_before"]
+    return Pending(row["id"], int(p["task_id"]), p["kind"], int(p["level"]),
+                   datetime.fromisoformat(at))  # fmt: skip

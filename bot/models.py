@@ -30,6 +30,7 @@ class User(Record):
     chat_id: str | None
     active: bool
     created_at: datetime
+    unreachable_since: datetime | None = None  # their chat refused messages for good
 
 
 class Invitation(Record):

@@ -40,19 +40,31 @@ from bot.sop import STEPS, Role
 from bot.workdays import Calendar
 
 __all__ = [
+    "BUNDLED_KINDS",
+    "HORIZON",
     "MAX_OVERDUE",
+    "TASK_KINDS",
     "Audience",
     "Kind",
     "OpenTask",
+    "Pending",
     "Planned",
     "Policy",
+    "Standing",
+    "TaskPlan",
     "audience",
     "audience_roles",
     "digest_day",
     "digest_deliver_at",
     "due_now",
+    "is_late",
+    "may_deliver",
+    "next_delivery",
+    "plan_task",
     "recompute_due",
     "schedule",
+    "standing",
+    "supersede",
 ]
 
 Kind = Literal["reminder", "escalation", "overdue"]
@@ -60,6 +72,15 @@ Audience = Literal["assignees", "escalation1", "escalation2"]
 
 MAX_OVERDUE = 60
 """At most this many daily overdue notices per task (about three months of working days)."""
+
+HORIZON = timedelta(days=30)
+"""A task with nothing planned sooner is looked at again this long after a sweep."""
+
+TASK_KINDS: tuple[Kind, ...] = ("reminder", "escalation", "overdue")
+
+BUNDLED_KINDS: frozenset[str] = frozenset({*TASK_KINDS, "digest"})
+"""What falls due for one person at one moment goes out as one message: the notices about tasks
+and the daily digest. A hand-over (a new task for you) and the other notices stay their own."""
 
 # Ties between notifications at the same instant are listed in this order.
 _KIND_ORDER: dict[str, int] = {kind: i for i, kind in enumerate(get_args(Kind))}
@@ -289,29 +310,134 @@ def schedule(task: OpenTask, cal: Calendar, policy: Policy, until: datetime) -> 
     return planned
 
 
+@dataclass(frozen=True)
+class TaskPlan:
+    """What one sweep does for one task: the notices that fell due since the last look
+    (`fresh`), and when to look at the task again (`next_at`)."""
+
+    fresh: list[Planned]
+    next_at: datetime
+
+
+def plan_task(
+    task: OpenTask,
+    cal: Calendar,
+    policy: Policy,
+    now: datetime,
+    since: datetime | None = None,
+    horizon: timedelta = HORIZON,
+) -> TaskPlan:
+    """The notices of `task` with `since < at <= now` (all up to `now` when `since` is None),
+    with `late` set, and the instant of its next notice (at most `horizon` ahead).
+
+    An item is late when it is handed out more than the policy's grace after its `deliver_at`
+    (see `is_late`); whether it is still late when it leaves is decided again at that moment.
+    Items whose `at` has passed but whose `deliver_at` has not (escalation 1 at a 16:00
+    deadline, delivered the next morning) are included: the outbox holds them until then.
+    """
+    plan = schedule(task, cal, policy, until=now + horizon)
+    fresh = [
+        Planned(p.task_id, p.kind, p.level, p.at, p.deliver_at,
+                late=is_late(p.deliver_at, now, policy))
+        for p in plan
+        if p.at <= now and (since is None or p.at > since)
+    ]  # fmt: skip
+    next_at = next((p.at for p in plan if p.at > now), now + horizon)
+    return TaskPlan(fresh, next_at)
+
+
 def due_now(
     tasks: Iterable[OpenTask], cal: Calendar, policy: Policy, now: datetime
 ) -> list[Planned]:
-    """Everything planned with `at <= now` for all `tasks`, with `late` set.
-
-    An item is late when `deliver_at < now - policy.late_grace`: it should have gone out a
-    while ago (typically the service was down). Items whose `at` has passed but whose
-    `deliver_at` has not (e.g. escalation 1 at a 16:00 deadline, delivered the next morning)
-    are included, not late: the caller queues them until `deliver_at`.
+    """Everything planned with `at <= now` for all `tasks`, with `late` set (see `plan_task`).
 
     The result depends only on the arguments (the same `now` gives the same list) and grows
     with `now`: every key of an earlier call is in a later one, so inserting by `Planned.key`
     gives each notification once however often, or however rarely, this is called.
     Sorted by `at`, then task, kind and level.
     """
-    limit = now - policy.late_grace
-    items = [
-        Planned(p.task_id, p.kind, p.level, p.at, p.deliver_at, late=p.deliver_at < limit)
-        for task in tasks
-        for p in schedule(task, cal, policy, now)
-    ]
+    items = [p for task in tasks for p in plan_task(task, cal, policy, now).fresh]
     items.sort(key=lambda p: (p.at, p.task_id, _KIND_ORDER[p.kind], p.level))
     return items
+
+
+def is_late(deliver_at: datetime, now: datetime, policy: Policy) -> bool:
+    """Whether a notice meant for `deliver_at` and leaving at `now` is late: more than the
+    policy's grace after it (after a downtime, a held retry, a person out of reach). Decided
+    when the notice leaves, so that what it says is true when it is read."""
+    return deliver_at < now - policy.late_grace
+
+
+def may_deliver(cal: Calendar, now: datetime) -> bool:
+    """Whether a notice may leave at `now`: only inside office hours, whatever queued it and
+    whenever. Answers to a person's own message or press are not notices and always go."""
+    return cal.is_office_hours(now)
+
+
+def next_delivery(cal: Calendar, at: datetime) -> datetime:
+    """The first instant at or after `at` at which a notice may leave (a retry that would fall
+    at night waits for the next opening)."""
+    return cal.office_instant(at)
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A queued notice about a task, as the dispatcher sees it when the notice leaves."""
+
+    row_id: int
+    task_id: int
+    kind: Kind
+    level: int
+    at: datetime
+
+
+def supersede(items: Iterable[Pending]) -> tuple[list[Pending], list[Pending]]:
+    """Of one person's notices leaving together: per task only the newest (latest `at`, then
+    the later kind: reminder < escalation < overdue, then the higher level), and the others,
+    which it supersedes ("overdue" beats "2 hours left"). Returns (kept, superseded), each in
+    row order. Whatever sweep queued them, only one notice per task and person goes out."""
+    items = list(items)
+    newest: dict[int, Pending] = {}
+    for p in items:
+        best = newest.get(p.task_id)
+        if best is None or _rank(p) > _rank(best):
+            newest[p.task_id] = p
+    kept_ids = {p.row_id for p in newest.values()}
+    ordered = sorted(items, key=lambda p: p.row_id)
+    return (
+        [p for p in ordered if p.row_id in kept_ids],
+        [p for p in ordered if p.row_id not in kept_ids],
+    )
+
+
+def _rank(p: Pending) -> tuple[datetime, int, int, int]:
+    return (p.at, _KIND_ORDER[p.kind], p.level, p.row_id)
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where a task stands against its deadline at one instant, for what a notice says.
+
+    `overdue`: the deadline has passed, `days` working days ago (0: earlier today, or since the
+    last closing). Otherwise `days` working days are left after today, and on the due day
+    itself (`days == 0`) `minutes` of office time."""
+
+    overdue: bool
+    days: int
+    minutes: int = 0
+
+
+def standing(cal: Calendar, due: datetime, now: datetime) -> Standing:
+    """How `due` stands at `now`, in working days and office time (never "time left" once
+    the deadline has passed)."""
+    local_due, local_now = cal.local(due), cal.local(now)
+    if local_now >= local_due:
+        return Standing(True, cal.workdays_between(local_due.date(), local_now.date()))
+    days = cal.workdays_between(local_now.date(), local_due.date())
+    if days >= 1:
+        return Standing(False, days)
+    left = cal.office_time_between(local_now, local_due)
+    return Standing(False, 0, int(left.total_seconds() // 60))
 
 
 _ESCALATION1: dict[int, tuple[Role, ...]] = {

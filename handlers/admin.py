@@ -1,4 +1,5 @@
-"""Administrators invite people from the chat: choose a role (and OPD), get a deep link."""
+"""Administrators in the chat: invite people (choose a role and OPD, get a deep link), and decide
+about a person the bot cannot reach (try again, or deactivate)."""
 
 from __future__ import annotations
 
@@ -59,3 +60,20 @@ async def invite_for_opd(req: Request) -> Response:
     if opd is None:
         raise Refused("refused-unknown-opd", code="?")
     return await _invite(req, Role.PENDUKUNG, opd.code)
+
+
+@button("ur")
+async def reach_again(req: Request) -> Response:
+    """Try a person the bot could not reach again (their held notices go out)."""
+    _admin(req)
+    user = await people.reach_again(req.ctx.db, req.user, req.args[0], req.ctx.now())
+    req.ctx.kick()
+    return Response().add(t("reach-retried", name=user.name))
+
+
+@button("ud")
+async def deactivate_unreachable(req: Request) -> Response:
+    """Deactivate a person the bot could not reach."""
+    _admin(req)
+    user = await people.deactivate(req.ctx.db, req.args[0], req.ctx.now(), by=f"user:{req.user.id}")
+    return Response().add(t("reach-deactivated", name=user.name))

@@ -55,6 +55,9 @@ ACTIONS: dict[str, int] = {
     "wd": 1,  # PPID Utama: withdraw a published entry (entry)
     "iv": 1,  # admin: invite a role (role index)
     "io": 2,  # admin: invite a PPID Pendukung of an OPD (role index, opd)
+    "nb": 2,  # another page of a bundle of notices (bundle, page)
+    "ur": 1,  # admin: try a person who could not be reached again (user)
+    "ud": 1,  # admin: deactivate a person who could not be reached (user)
 }
 
 

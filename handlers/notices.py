@@ -1,46 +1,64 @@
 """Rendering queued notices (outbox rows) for their recipient at delivery time.
 
 The outbox stores what to say (kind, case, level), not the words: each channel renders it when it
-delivers, from the state of the case at that moment."""
+delivers, from the state of the case at that moment, so that what a notice says is true when it
+is read ("overdue since", never "2 hours left" after the deadline). What falls due for one person
+at one moment leaves as one message, a bundle (`render_bundle`): the cases, most urgent first,
+each with its button, paged when long."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.channels.base import OutgoingFile, Reply
+from bot.channels.base import OutgoingFile, Reply, Response
 from bot.formatting import day_date, deadline, instant, short_date
 from bot.models import User
+from bot.reminders import TASK_KINDS, Standing, standing
 from bot.services import cases
 from bot.services.context import Ctx
 from bot.services.handover import recipients
+from bot.services.sweep import end_of_day
 from bot.sop import CLOSED
 from bot.texts import t
-from bot.workflow import progress
-from handlers.base import btn
+from bot.workflow import Refused, progress
+from handlers.base import Request, btn, button
 from handlers.views import panel
 
-TASK_KINDS = ("reminder", "overdue", "escalation")
 
-
-async def render(ctx: Ctx, user_id: int, payload: dict[str, Any]) -> Reply | None:
-    """The message for one outbox row; None when it no longer applies (the case moved on)."""
+async def render(
+    ctx: Ctx, user_id: int, payload: dict[str, Any], late: bool = False
+) -> Reply | None:
+    """The message for one outbox row; None when it no longer applies (the case moved on).
+    `late`: the notice leaves well after it was meant to (see `reminders.is_late`)."""
     async with ctx.db.read() as uow:
         user = await uow.users.get(user_id)
     if user is None or not user.active:
         return None
     kind = payload["kind"]
     if kind == "digest":
-        reply = await _digest(ctx, payload)
-    elif kind == "delivery_failed":
-        reply = Reply(text=t("notice-delivery-failed", name=payload["name"],
-                             role=t(f"role-{payload['role']}"), reason=payload["reason"],
-                             id=payload["row"]))  # fmt: skip
+        return await render_bundle(ctx, user_id, [{"payload": payload}], late=late)
+    reply: Reply | None
+    if kind in ("unreachable", "delivery_failed"):
+        reply = _unreachable(payload)
     else:
         reply = await _about_case(ctx, user, payload)
-    if reply is not None and payload.get("late"):
+    if reply is not None and late:
         reply.text = t("notice-late") + reply.text
     return reply
+
+
+def _unreachable(payload: dict[str, Any]) -> Reply:
+    """To the admins, once per person: who cannot be reached, why, and what they can do."""
+    reason = payload.get("reason_key", "unreachable-refused")
+    text = t("notice-unreachable", name=payload["name"], role=t(f"role-{payload['role']}"),
+             reason=t(reason))  # fmt: skip
+    person = payload.get("user_id")
+    if person is None:  # queued by an older version, which did not say who
+        return Reply(text=text)
+    return Reply(text=text, buttons=[[btn(t("btn-reach-retry"), "ur", person),
+                                      btn(t("btn-reach-deactivate"), "ud", person)]])  # fmt: skip
 
 
 async def _about_case(ctx: Ctx, user: User, payload: dict[str, Any]) -> Reply | None:
@@ -81,40 +99,132 @@ async def _about_case(ctx: Ctx, user: User, payload: dict[str, Any]) -> Reply | 
         missing = t("notice-missing", missing=total - done, total=total) if done < total else ""
     async with ctx.db.read() as uow:
         assignees = ", ".join(u.name for u in await recipients(uow, v.case, v.case.step))
-    left = ""
-    if kind == "reminder":
-        now = ctx.now()
-        days = ctx.calendar.workdays_between(now.date(), due.date())
-        if days >= 1:
-            left = t("notice-left-days", days=days)
-        else:
-            hours = ctx.calendar.office_time_between(now, due).total_seconds() / 3600
-            left = t("notice-left-hours", hours=max(1, round(hours)))
+    now = ctx.now()
+    where = standing(ctx.calendar, due, now)
+    if kind == "reminder" and where.overdue:
+        kind = "overdue"  # a reminder that leaves after the deadline says what is true then
     values = {"opd": v.opd.name, "round": v.round.name, "step": step, "deadline": deadline(due),
-              "left": left,
-              "deadline_plain": instant(due), "missing": missing,
+              "left": left_text(where, due), "deadline_plain": instant(due), "missing": missing,
               "assignees": assignees or t("notice-nobody")}  # fmt: skip
     key = f"notice-{kind}" if kind != "escalation" else f"notice-escalation-{payload['level']}"
     return Reply(text=t(key, **values), buttons=open_button)
 
 
-async def _digest(ctx: Ctx, payload: dict[str, Any]) -> Reply | None:
-    day = datetime.fromisoformat(payload["day"]).date()
-    now = ctx.now()
+def left_text(where: Standing, due: datetime) -> str:
+    """Where a task stands, in words: time left before the deadline, or how late it is."""
+    if where.overdue:
+        if where.days:
+            return t("notice-over-days", days=where.days)
+        return t("notice-over-today", at=f"{due:%H.%M}")
+    if where.days:
+        return t("notice-left-days", days=where.days)
+    if where.minutes < 60:
+        return t("notice-left-minutes")
+    return t("notice-left-hours", hours=round(where.minutes / 60))
+
+
+PAGE = 10  # cases per page of a bundle: a phone screen, with a button each
+
+
+@dataclass(frozen=True)
+class _Line:
+    task: dict[str, Any]
+    due: datetime
+    kinds: frozenset[str]
+
+
+async def render_bundle(
+    ctx: Ctx, user_id: int, rows: list[dict[str, Any]], *, late: bool = False,
+    bundle_id: int | None = None, page: int | None = None,
+) -> Reply | None:  # fmt: skip
+    """One message for everything that leaves for one person at one moment: their notices about
+    tasks (already superseded to one per task) and their daily digest, as one list of cases,
+    most urgent first, each with a button, paged with "more" buttons (`bundle_id`, `page`).
+    As a notice (`page` None), a single notice about a task without a digest reads as that
+    notice alone. None when nothing in it still applies."""
     async with ctx.db.read() as uow:
-        rows = await uow.tasks.open_with_names()
-    due = {r["id"]: ctx.calendar.local(datetime.fromisoformat(r["due_at"])) for r in rows}
-    overdue = [r for r in rows if due[r["id"]] < now]
-    due_today = [r for r in rows if due[r["id"]].date() == day and due[r["id"]] >= now]
-    if not due_today and not overdue:
+        user = await uow.users.get(user_id)
+    if user is None or not user.active:
         return None
-    lines = [t("notice-digest-head", day=day_date(day))]
-    for title, group in (("notice-digest-overdue", overdue), ("notice-digest-due", due_today)):
-        if group:
-            lines.append(t(title))
-            for r in group:
-                at = due[r["id"]]
-                lines.append(t("notice-digest-line", opd=r["opd_name"],
-                               step=t(f"step-{r['step']}").split(":")[0],
-                               due=f"{short_date(at.date())} {at:%H.%M}"))  # fmt: skip
-    return Reply(text="\n".join(lines)[:4000], buttons=[[btn(t("btn-status"), "st")]])
+    task_rows = [r for r in rows if r["payload"]["kind"] in TASK_KINDS]
+    digest = next((r for r in rows if r["payload"]["kind"] == "digest"), None)
+    if digest is None and len(task_rows) == 1 and page is None:
+        return await render(ctx, user_id, task_rows[0]["payload"], late=late)
+    page = page or 0
+    now = ctx.now()
+    lines = await _lines(ctx, task_rows, digest is not None, now)
+    if not lines:
+        return None
+    pages = -(-len(lines) // PAGE)
+    page = min(page, pages - 1)
+    shown = lines[page * PAGE : (page + 1) * PAGE]
+    head = (
+        t("notice-digest-head", day=day_date(now.date()))
+        if digest is not None
+        else t("notice-bundle-head", count=len(lines))
+    )
+    text = [t("notice-late") + head if late else head]
+    section = ""
+    buttons = []
+    for number, line in enumerate(shown, start=page * PAGE + 1):
+        where = standing(ctx.calendar, line.due, now)
+        title = "notice-digest-overdue" if where.overdue else (
+            "notice-digest-due" if where.days == 0 else "notice-digest-soon")  # fmt: skip
+        if title != section:
+            section = title
+            text.append(t(title))
+        task = line.task
+        tags = t("notice-tag-escalation") if "escalation" in line.kinds else ""
+        text.append(t("notice-digest-line", n=number, opd=task["opd_name"],
+                      step=t(f"step-{task['step']}").split(":")[0],
+                      due=f"{short_date(line.due.date())} {line.due:%H.%M}",
+                      left=left_text(where, line.due), tags=tags))  # fmt: skip
+        buttons.append([btn(f"{number}. {task['opd_name']}"[:40], "op", task["case_id"])])
+    if pages > 1:
+        text.append(t("notice-bundle-page", page=page + 1, pages=pages, count=len(lines)))
+    nav = []
+    if bundle_id is not None and page > 0:
+        nav.append(btn(t("btn-prev"), "nb", bundle_id, page - 1))
+    if bundle_id is not None and page + 1 < pages:
+        nav.append(btn(t("btn-next"), "nb", bundle_id, page + 1))
+    buttons += [nav] if nav else []
+    buttons.append([btn(t("btn-tasks"), "tg"), btn(t("btn-status"), "st")])
+    return Reply(text="\n".join(text), buttons=buttons)
+
+
+async def _lines(
+    ctx: Ctx, task_rows: list[dict[str, Any]], digest: bool, now: datetime
+) -> list[_Line]:
+    """The cases a bundle lists: the tasks its notices are about (while still open at their
+    step) and, with a digest, every open task due today or overdue; most urgent first."""
+    kinds: dict[int, set[str]] = {}
+    for r in task_rows:
+        kinds.setdefault(int(r["payload"]["task_id"]), set()).add(r["payload"]["kind"])
+    async with ctx.db.read() as uow:
+        due_ids = (
+            dict(await uow.tasks.due_by(end_of_day(ctx.calendar, now.date()))) if digest else {}
+        )
+        briefs = await uow.tasks.briefs(set(kinds) | set(due_ids))
+    open_now = [b for b in briefs.values() if b["done_at"] is None and b["case_step"] == b["step"]]
+    lines = [
+        _Line(b, ctx.calendar.local(datetime.fromisoformat(b["due_at"])),
+              frozenset(kinds.get(b["id"], ())))
+        for b in open_now
+    ]  # fmt: skip
+    lines.sort(key=lambda line: (line.due, line.task["opd_name"], line.task["id"]))
+    return lines
+
+
+@button("nb")
+async def bundle_page(req: Request) -> Response:
+    """Another page of a bundle of notices (only its own recipient may turn it)."""
+    bundle_id, page = req.args
+    async with req.ctx.db.read() as uow:
+        rows = await uow.outbox.of_bundle(bundle_id, req.user.id)
+    if not rows:
+        raise Refused("refused-stale")
+    reply = await render_bundle(req.ctx, req.user.id, rows, bundle_id=bundle_id, page=page)
+    if reply is None:
+        return Response(toast=t("notice-bundle-empty"), alert=True)
+    reply.edit = True
+    return Response(replies=[reply])

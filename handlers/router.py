@@ -8,6 +8,7 @@ import logging
 
 from bot.channels.base import Event, FileSource, Response
 from bot.formatting import instant
+from bot.services import people
 from bot.services.context import Ctx, refuse
 from bot.texts import t
 from bot.workflow import Refused
@@ -15,6 +16,7 @@ from handlers import (
     admin,
     common,
     entries,
+    notices,
     onboarding,
     opd,
     pejabat,
@@ -26,7 +28,17 @@ from handlers.base import BUTTONS, COMMANDS, DIALOGS, Request, btn
 from handlers.codec import BadButton, decode
 
 log = logging.getLogger(__name__)
-_MODULES = (admin, common, entries, opd, pejabat, ppid_utama, rounds, spreadsheets)  # registered
+_MODULES = (
+    admin,
+    common,
+    entries,
+    notices,
+    opd,
+    pejabat,
+    ppid_utama,
+    rounds,
+    spreadsheets,
+)  # registered
 
 
 async def route(ev: Event, ctx: Ctx, files: FileSource) -> Response | None:
@@ -37,6 +49,14 @@ async def route(ev: Event, ctx: Ctx, files: FileSource) -> Response | None:
     async with ctx.db.read() as uow:
         user = await uow.users.by_external(ev.channel, ev.external_id)
         pending = await uow.dialogs.get(user.id) if user else None
+    # They write again, so their chat takes messages again: what was held goes out.
+    if (
+        user is not None
+        and user.active
+        and user.unreachable_since is not None
+        and await people.reached(ctx.db, user, ctx.now())
+    ):
+        ctx.kick()
     try:
         if ev.command == "start" and ev.args.strip():
             return await onboarding.start_with_token(ev, ctx)

@@ -35,6 +35,16 @@ class Repository:
             rows += await self._all(sql.format(ids=marks(chunk)), chunk)
         return rows
 
+    async def _execute_ids(self, sql: str, params: Sequence[Any], ids: Iterable[int]) -> int:
+        """`sql` with `{ids}` standing for a list of ids after `params`, run in chunks (see
+        `_all_in`); returns how many rows changed."""
+        unique = sorted(set(ids))
+        changed = 0
+        for at in range(0, len(unique), IN_CHUNK):
+            chunk = unique[at : at + IN_CHUNK]
+            changed += await self._execute(sql.format(ids=marks(chunk)), [*params, *chunk])
+        return changed
+
     async def _insert(self, sql: str, params: Sequence[Any] = ()) -> int:
         cur = await self._conn.execute(sql, params)
         rowid = cur.lastrowid

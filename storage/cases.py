@@ -171,6 +171,35 @@ class TaskRepository(Repository):
         )
         return [as_dict(r) for r in rows]
 
+    async def briefs(self, task_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+        """What a notice line says of each task: case, step, deadline, OPD and round, and
+        whether it is still open (`done_at`)."""
+        rows = await self._all_in(
+            "SELECT t.id, t.case_id, t.step, t.due_at, t.done_at, c.step AS case_step,"
+            " o.name AS opd_name, r.name AS round_name FROM tasks t"
+            " JOIN cases c ON c.id = t.case_id JOIN opds o ON o.id = c.opd_id"
+            " JOIN rounds r ON r.id = c.round_id WHERE t.id IN ({ids}) ORDER BY t.id",
+            task_ids,
+        )
+        return {r["id"]: as_dict(r) for r in rows}
+
+    async def due_by(self, until: datetime) -> list[tuple[int, str]]:
+        """(id, due_at) of the open tasks due before `until`: what a daily digest lists."""
+        rows = await self._all(
+            "SELECT id, due_at FROM tasks WHERE done_at IS NULL AND julianday(due_at) < julianday(?)",
+            (until.isoformat(),),
+        )
+        return [(r[0], r[1]) for r in rows]
+
+    async def any_due_by(self, until: datetime) -> bool:
+        """Whether any open task is due before `until` (a digest has something to say)."""
+        row = await self._one(
+            "SELECT 1 FROM tasks WHERE done_at IS NULL AND julianday(due_at) < julianday(?)"
+            " LIMIT 1",
+            (until.isoformat(),),
+        )
+        return row is not None
+
     async def set_planned(
         self, plans: Iterable[tuple[int, datetime | None, datetime | None]]
     ) -> None:

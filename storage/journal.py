@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -65,6 +66,16 @@ class DialogRepository(Repository):
         return await self._execute("DELETE FROM dialogs WHERE user_id = ?", (user_id,)) > 0
 
 
+@dataclass(frozen=True)
+class Queued:
+    """One notification to queue (see `OutboxRepository.enqueue_many`)."""
+
+    key: str
+    user_id: int
+    payload: dict[str, Any]
+    not_before: datetime
+
+
 class OutboxRepository(Repository):
     async def enqueue(
         self, *, key: str, user_id: int, payload: dict[str, Any], now: datetime,
@@ -89,20 +100,60 @@ class OutboxRepository(Repository):
             > 0
         )
 
-    async def due(self, now: datetime, limit: int = 100) -> list[dict[str, Any]]:
-        rows = await self._all(
-            "SELECT o.*, u.chat_id, u.channel FROM outbox o JOIN users u ON u.id = o.user_id"
-            " WHERE o.state = 'pending' AND o.not_before <= ?"
-            " AND (o.next_try_at IS NULL OR o.next_try_at <= ?) ORDER BY o.id LIMIT ?",
-            (utc(now), utc(now), limit),
+    async def enqueue_many(self, items: Iterable[Queued], now: datetime) -> int:
+        """Queue many notifications in one statement; returns how many keys were new."""
+        cur = await self._conn.executemany(
+            "INSERT INTO outbox (key, user_id, payload, created_at, not_before)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
+            [(q.key, q.user_id, json.dumps(q.payload), utc(now), utc(q.not_before)) for q in items],
         )
-        return [as_dict(r) | {"payload": json.loads(r["payload"])} for r in rows]
+        return max(cur.rowcount, 0)
+
+    # A row is due when it is pending, its time has come, and its person can be written to: a
+    # person out of reach (or with no chat) holds their rows until they write again.
+    _DUE = (
+        "SELECT o.*, u.chat_id, u.channel FROM outbox o JOIN users u ON u.id = o.user_id"
+        " WHERE o.state = 'pending' AND o.not_before <= ?"
+        " AND (o.next_try_at IS NULL OR o.next_try_at <= ?)"
+        " AND u.chat_id IS NOT NULL AND u.unreachable_since IS NULL"
+    )
+
+    async def due(self, now: datetime, limit: int = 100) -> list[dict[str, Any]]:
+        rows = await self._all(f"{self._DUE} ORDER BY o.id LIMIT ?", (utc(now), utc(now), limit))
+        return [_row(r) for r in rows]
+
+    async def due_of_user(
+        self, user_id: int, now: datetime, kinds: Iterable[str]
+    ) -> list[dict[str, Any]]:
+        """Every due row of one person whose payload kind is among `kinds`, by id."""
+        wanted = sorted(set(kinds))
+        rows = await self._all(
+            f"{self._DUE} AND o.user_id = ?"
+            f" AND json_extract(o.payload, '$.kind') IN ({', '.join('?' for _ in wanted)})"
+            " ORDER BY o.id",
+            (utc(now), utc(now), user_id, *wanted),
+        )
+        return [_row(r) for r in rows]
+
+    async def of_bundle(self, bundle_id: int, user_id: int) -> list[dict[str, Any]]:
+        """The rows one bundle message carried to `user_id` (none for anyone else)."""
+        rows = await self._all(
+            "SELECT * FROM outbox WHERE bundle_id = ? AND user_id = ? ORDER BY id",
+            (bundle_id, user_id),
+        )
+        return [_row(r) for r in rows]
 
     async def mark_sent(self, row_id: int, now: datetime) -> None:
-        await self._execute(
-            "UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1, in_flight_since = NULL"
-            " WHERE id = ? AND state = 'pending'",
-            (utc(now), row_id),
+        await self.mark_sent_many([row_id], now)
+
+    async def mark_sent_many(
+        self, row_ids: Sequence[int], now: datetime, bundle_id: int | None = None
+    ) -> None:
+        await self._execute_ids(
+            "UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1,"
+            " in_flight_since = NULL, bundle_id = ? WHERE state = 'pending' AND id IN ({ids})",
+            (utc(now), bundle_id),
+            row_ids,
         )
 
     async def mark_part(self, row_id: int, parts_sent: int) -> None:
@@ -114,8 +165,11 @@ class OutboxRepository(Repository):
 
     async def mark_in_flight(self, row_id: int, now: datetime) -> None:
         """A part is about to be handed to Telegram (cleared by any of the marks after it)."""
-        await self._execute(
-            "UPDATE outbox SET in_flight_since = ? WHERE id = ?", (utc(now), row_id)
+        await self.mark_in_flight_many([row_id], now)
+
+    async def mark_in_flight_many(self, row_ids: Sequence[int], now: datetime) -> None:
+        await self._execute_ids(
+            "UPDATE outbox SET in_flight_since = ? WHERE id IN ({ids})", (utc(now),), row_ids
         )
 
     async def uncertain(self) -> list[dict[str, Any]]:
@@ -124,23 +178,44 @@ class OutboxRepository(Repository):
         return [as_dict(r) for r in rows]
 
     async def mark_skipped(self, row_id: int, reason: str) -> None:
-        await self._execute(
-            "UPDATE outbox SET state = 'skipped', last_error = ? WHERE id = ? AND state = 'pending'",
-            (reason, row_id),
+        await self.mark_skipped_many([row_id], reason)
+
+    async def mark_skipped_many(self, row_ids: Sequence[int], reason: str) -> None:
+        await self._execute_ids(
+            "UPDATE outbox SET state = 'skipped', last_error = ?, in_flight_since = NULL"
+            " WHERE state = 'pending' AND id IN ({ids})",
+            (reason,),
+            row_ids,
         )
 
     async def mark_retry(self, row_id: int, next_try: datetime, error: str) -> None:
-        await self._execute(
-            "UPDATE outbox SET attempts = attempts + 1, next_try_at = ?, last_error = ?, in_flight_since = NULL"
-            " WHERE id = ?",
-            (utc(next_try), error[:500], row_id),
+        await self.mark_retry_many([row_id], next_try, error)
+
+    async def mark_retry_many(self, row_ids: Sequence[int], next_try: datetime, error: str) -> None:
+        await self._execute_ids(
+            "UPDATE outbox SET attempts = attempts + 1, next_try_at = ?, last_error = ?,"
+            " in_flight_since = NULL WHERE id IN ({ids})",
+            (utc(next_try), error[:500]),
+            row_ids,
         )
 
     async def mark_failed(self, row_id: int, error: str) -> None:
-        await self._execute(
-            "UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ?, in_flight_since = NULL"
-            " WHERE id = ?",
-            (error[:500], row_id),
+        await self.mark_failed_many([row_id], error)
+
+    async def mark_failed_many(self, row_ids: Sequence[int], error: str) -> None:
+        await self._execute_ids(
+            "UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ?,"
+            " in_flight_since = NULL WHERE id IN ({ids})",
+            (error[:500],),
+            row_ids,
+        )
+
+    async def retry_failed_of(self, user_id: int) -> int:
+        """Queue a person's failed rows again (they can be reached again)."""
+        return await self._execute(
+            "UPDATE outbox SET state = 'pending', next_try_at = NULL, last_error = NULL"
+            " WHERE user_id = ? AND state = 'failed'",
+            (user_id,),
         )
 
     async def drop_pending_of_task(self, task_id: int, kinds: tuple[str, ...]) -> int:
@@ -151,16 +226,15 @@ class OutboxRepository(Repository):
             f"DELETE FROM outbox WHERE state = 'pending' AND ({where})", patterns
         )
 
-    async def retry(self, row_id: int) -> bool:
-        """Queue a failed row again (an admin's decision)."""
-        return (
-            await self._execute(
-                "UPDATE outbox SET state = 'pending', next_try_at = NULL, last_error = NULL"
-                " WHERE id = ? AND state = 'failed'",
-                (row_id,),
-            )
-            > 0
+    async def retry(self, row_id: int) -> int | None:
+        """Queue a failed row again (an admin's decision); its person, None when the row is
+        not a failed one."""
+        row = await self._one(
+            "UPDATE outbox SET state = 'pending', next_try_at = NULL, last_error = NULL"
+            " WHERE id = ? AND state = 'failed' RETURNING user_id",
+            (row_id,),
         )
+        return None if row is None else int(row[0])
 
     async def digest_decided(self, day: str, at: datetime) -> bool:
         """Record that the digest of `day` was decided; False when it already was."""
@@ -174,7 +248,7 @@ class OutboxRepository(Repository):
 
     async def sent_rows(self) -> list[dict[str, Any]]:
         rows = await self._all("SELECT * FROM outbox WHERE state = 'sent' ORDER BY sent_at, id")
-        return [as_dict(r) | {"payload": json.loads(r["payload"])} for r in rows]
+        return [_row(r) for r in rows]
 
     async def listing(
         self, states: tuple[str, ...] = ("pending", "failed")
@@ -188,6 +262,10 @@ class OutboxRepository(Repository):
     async def count(self, state: str) -> int:
         row = await self._one("SELECT COUNT(*) FROM outbox WHERE state = ?", (state,))
         return int(row[0]) if row else 0
+
+
+def _row(r: Any) -> dict[str, Any]:
+    return as_dict(r) | {"payload": json.loads(r["payload"])}
 
 
 def utc(t: datetime) -> str:

@@ -94,6 +94,27 @@ class UserRepository(Repository):
             (name, role.value, opd_id, chat_id, user_id),
         )
 
+    async def mark_unreachable(self, user_id: int, now: datetime) -> bool:
+        """Their chat refuses messages for good; False when it was known already."""
+        return (
+            await self._execute(
+                "UPDATE users SET unreachable_since = ? WHERE id = ? AND unreachable_since IS NULL",
+                (now.isoformat(), user_id),
+            )
+            > 0
+        )
+
+    async def mark_reachable(self, user_id: int) -> bool:
+        """They wrote again (or an admin asks to try again); False when they were reachable."""
+        return (
+            await self._execute(
+                "UPDATE users SET unreachable_since = NULL"
+                " WHERE id = ? AND unreachable_since IS NOT NULL",
+                (user_id,),
+            )
+            > 0
+        )
+
     async def deactivate(self, user_id: int, now: datetime) -> bool:
         return (
             await self._execute(

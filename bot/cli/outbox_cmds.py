@@ -48,8 +48,11 @@ async def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
 
 async def cmd_retry(args: argparse.Namespace, settings: Settings) -> int:
     async with open_core(settings) as core, core.db.transaction() as uow:
-        if not await uow.outbox.retry(args.id):
+        user_id = await uow.outbox.retry(args.id)
+        if user_id is None:
             raise CliError(plain("cli-outbox-not-failed", id=args.id))
+        # The admin asks to try again: the person's other held notices go out with it.
+        await uow.users.mark_reachable(user_id)
         await uow.commit()
     print(plain("cli-outbox-retried", id=args.id))
     return 0

@@ -124,3 +124,30 @@ async def deactivate(db: Database, user_id: int, now: datetime, by: str) -> User
         await audit(uow, now, "deactivate", user, note=f"by {by}")
         await uow.commit()
     return user
+
+
+async def reached(db: Database, user: User, now: datetime) -> bool:
+    """The person wrote to the bot: they can be reached again, and what was held for them (and
+    what failed when they could not be reached) goes out at the next pass, as one bundle.
+    False when they were reachable already."""
+    async with db.transaction() as uow:
+        if not await uow.users.mark_reachable(user.id):
+            return False
+        await uow.outbox.retry_failed_of(user.id)
+        await audit(uow, now, "reachable", user, note="wrote to the bot")
+        await uow.commit()
+    return True
+
+
+async def reach_again(db: Database, admin: User, user_id: int, now: datetime) -> User:
+    """An admin asks to try a person again (e.g. after a phone call): their held and failed
+    notices are queued; if the chat still refuses, the admins are told again."""
+    async with db.transaction() as uow:
+        user = await uow.users.get(user_id)
+        if user is None:
+            raise Refused("refused-unknown-user", id=user_id)
+        await uow.users.mark_reachable(user_id)
+        await uow.outbox.retry_failed_of(user_id)
+        await audit(uow, now, "reach-again", admin, note=f"user {user_id}")
+        await uow.commit()
+    return user

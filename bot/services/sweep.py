@@ -6,31 +6,31 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from bot.models import User
 from bot.reminders import (
+    TASK_KINDS,
     OpenTask,
     Policy,
     audience,
     audience_roles,
     digest_day,
     digest_deliver_at,
+    next_delivery,
+    plan_task,
     recompute_due,
-    schedule,
 )
 from bot.services.context import Ctx
 from bot.services.recurring import open_due_rounds
 from bot.sop import STEPS, Role
 from bot.workdays import Calendar
+from storage.journal import Queued
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
-TASK_NOTICE_KINDS = ("reminder", "escalation", "overdue")
-HORIZON = timedelta(days=30)
-CHUNK = 1000  # tasks per unit of work: about 0.1 s of planning, then the lock is free again
-ASSIGNEE_PINGS = ("reminder", "overdue")
+CHUNK = 500  # tasks per unit of work: well under 0.1 s of planning, then the lock is free again
 DIGEST_ROLES = (Role.UTAMA, Role.PEJABAT, Role.ATASAN)
 
 
@@ -46,21 +46,25 @@ def open_task(row: dict[str, Any]) -> OpenTask:
 
 
 class People:
-    """Active people by role, loaded once per sweep."""
+    """Active people by role (and OPD), loaded once per unit of work."""
 
     def __init__(self, users: Iterable[User]) -> None:
-        self._users = [u for u in users if u.active]
+        self._by_role: dict[Role, list[User]] = {}
+        self._by_opd: dict[tuple[Role, int | None], list[User]] = {}
+        for u in users:
+            if u.active:
+                self._by_role.setdefault(u.role, []).append(u)
+                self._by_opd.setdefault((u.role, u.opd_id), []).append(u)
 
     def holding(self, roles: Iterable[tuple[Role, bool]], opd_id: int) -> list[User]:
         found: dict[int, User] = {}
         for role, same_opd in roles:
-            for u in self._users:
-                if u.role == role and (not same_opd or u.opd_id == opd_id):
-                    found[u.id] = u
+            for u in self._by_opd.get((role, opd_id), []) if same_opd else self.with_role(role):
+                found[u.id] = u
         return sorted(found.values(), key=lambda u: u.id)
 
     def with_role(self, role: Role) -> list[User]:
-        return [u for u in self._users if u.role == role]
+        return self._by_role.get(role, [])
 
 
 async def sweep(ctx: Ctx, policy: Policy | None = None) -> int:
@@ -112,37 +116,32 @@ async def _finish(uow: UnitOfWork, ctx: Ctx, policy: Policy, now: datetime) -> i
 async def _plan(
     uow: UnitOfWork, cal: Calendar, policy: Policy, now: datetime, task_ids: list[int]
 ) -> int:
-    """Queue what fell due for these tasks (those still open) and when to look at them again."""
+    """Queue what fell due for these tasks (those still open) and when to look at them again.
+
+    Every notice is queued, also one that a later one makes pointless: which of a person's
+    notices goes out is decided when they leave together (`reminders.supersede`), so that the
+    rule holds whichever sweep queued them. Whether a notice is late is decided then too."""
     people = People(await uow.users.all())
-    queued = 0
+    queue: list[Queued] = []
     planned: list[tuple[int, datetime | None, datetime | None]] = []
     for row in await uow.tasks.sweep_rows(task_ids):
         task = open_task(row)
         since = datetime.fromisoformat(row["notified_until"]) if row["notified_until"] else None
-        plan = schedule(task, cal, policy, until=now + HORIZON)
-        fresh = [p for p in plan if p.at <= now and (since is None or p.at > since)]
-        # After downtime several pings to the assignees can be due at once; only the latest
-        # says something true now ("overdue" beats "2 hours left"), the others are recorded
-        # as skipped so that they never go out.
-        pings = [p for p in fresh if p.kind in ASSIGNEE_PINGS]
-        superseded = {id(p) for p in pings[:-1]}
-        for p in fresh:
-            late = p.deliver_at < now - policy.late_grace
-            not_before = cal.office_instant(max(p.deliver_at, now))
+        plan = plan_task(task, cal, policy, now, since)
+        for p in plan.fresh:
             roles = audience_roles(task.step, audience(p.kind, p.level))
             payload = {"kind": p.kind, "level": p.level, "case_id": task.case_id,
-                       "task_id": task.task_id, "step": task.step,
-                       "due": task.due_at.isoformat(), "late": late}  # fmt: skip
-            skipped = "superseded by a later notice" if id(p) in superseded else None
-            for person in people.holding(roles, row["opd_id"]):
-                if await uow.outbox.enqueue(key=p.key(person.id), user_id=person.id,
-                                            payload=payload, now=now, not_before=not_before,
-                                            skipped=skipped):  # fmt: skip
-                    queued += 0 if skipped else 1
+                       "task_id": task.task_id, "step": task.step, "due": task.due_at.isoformat(),
+                       "at": p.at.isoformat(), "deliver_at": p.deliver_at.isoformat()}  # fmt: skip
+            not_before = next_delivery(cal, max(p.deliver_at, now))
+            queue += [
+                Queued(p.key(person.id), person.id, payload, not_before)
+                for person in people.holding(roles, row["opd_id"])
+            ]
         # The sweep looks at the task again at its next notice, or in a month at the latest
         # (overdue notices continue every working day).
-        upcoming = next((p.at for p in plan if p.at > now), now + HORIZON)
-        planned.append((task.task_id, now, upcoming))
+        planned.append((task.task_id, now, plan.next_at))
+    queued = await uow.outbox.enqueue_many(queue, now)
     await uow.tasks.set_planned(planned)
     return queued
 
@@ -150,25 +149,29 @@ async def _plan(
 async def _digest(
     uow: UnitOfWork, cal: Calendar, policy: Policy, people: People, now: datetime
 ) -> int:
-    """Decide today's digest once, at opening: one message per person, none when nothing is due."""
+    """Decide today's digest once, at opening: one per person, none when nothing is due. It
+    leaves with the person's other notices of that moment, as one message."""
     day = digest_day(cal, now)
     if day is None or not await uow.outbox.digest_decided(day.isoformat(), now):
         return 0
-    rows = await uow.tasks.sweep_rows()
-    due_today = [r for r in rows if cal.local(datetime.fromisoformat(r["due_at"])).date() == day]
-    overdue = [r for r in rows if datetime.fromisoformat(r["due_at"]) < now]
-    if not due_today and not overdue:
+    if not await uow.tasks.any_due_by(end_of_day(cal, day)):
         return 0
     opening = digest_deliver_at(cal, day)
-    payload = {"kind": "digest", "day": day.isoformat(), "late": opening < now - policy.late_grace}
-    queued = 0
-    for role in DIGEST_ROLES:
-        for person in people.with_role(role):
-            if await uow.outbox.enqueue(key=f"digest:{day.isoformat()}:{person.id}",
-                                        user_id=person.id, payload=payload, now=now,
-                                        not_before=cal.office_instant(max(opening, now))):  # fmt: skip
-                queued += 1
-    return queued
+    payload = {"kind": "digest", "day": day.isoformat(), "deliver_at": opening.isoformat()}
+    return await uow.outbox.enqueue_many(
+        [
+            Queued(f"digest:{day.isoformat()}:{person.id}", person.id, payload,
+                   next_delivery(cal, max(opening, now)))
+            for role in DIGEST_ROLES
+            for person in people.with_role(role)
+        ],
+        now,
+    )  # fmt: skip
+
+
+def end_of_day(cal: Calendar, day: date) -> datetime:
+    """The first instant after `day` (local): what is due before it is due today or overdue."""
+    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=cal.tz)
 
 
 async def recompute_deadlines(uow: UnitOfWork, cal: Calendar, now: datetime) -> int:
@@ -183,13 +186,13 @@ async def recompute_deadlines(uow: UnitOfWork, cal: Calendar, now: datetime) -> 
             continue
         moved += 1
         await uow.tasks.set_due(task.task_id, new_due)
-        await uow.outbox.drop_pending_of_task(task.task_id, TASK_NOTICE_KINDS)
+        await uow.outbox.drop_pending_of_task(task.task_id, TASK_KINDS)
         await uow.tasks.set_planned([(task.task_id, None, None)])
         roles = audience_roles(task.step, "assignees")
         for person in people.holding(roles, row["opd_id"]):
             await uow.outbox.enqueue(
                 key=f"task:{task.task_id}:moved:{new_due.isoformat()}:{person.id}",
-                user_id=person.id, now=now, not_before=cal.office_instant(now),
+                user_id=person.id, now=now, not_before=next_delivery(cal, now),
                 payload={"kind": "deadline_moved", "case_id": task.case_id, "step": task.step,
                          "task_id": task.task_id, "due": new_due.isoformat(),
                          "old_due": task.due_at.isoformat()},

@@ -83,7 +83,9 @@ async def test_a_blocked_chat_fails_once_is_reported_and_can_be_retried(
     await draft_for_every_opd(h, pejabat, ["DINKES"])
     await deliver_everything(h)
     alert = await admin.wait_for_text("tidak dapat dikirim")
-    assert "Ibu Rina (PPID Utama)" in alert.text and "blocked" in alert.text
+    assert "Ibu Rina (PPID Utama)" in alert.text and "memblokir bot" in alert.text
+    assert "python -m bot" not in alert.text  # what to do is a button, not a shell command
+    assert alert.buttons == [["🔁 Coba kirim lagi", "🚫 Nonaktifkan"]]
     async with h.ctx.db.transaction() as uow:
         [failed] = await uow.outbox.listing(("failed",))
     assert failed["attempts"] == 1

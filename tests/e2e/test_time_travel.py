@@ -61,6 +61,19 @@ async def sent_notices(h: Harness) -> list[tuple[str, str, int, datetime]]:
     ]  # fmt: skip
 
 
+async def notice_messages_per_moment(h: Harness) -> set[int]:
+    """How many messages each person got at each moment, hand-overs and publications aside:
+    the rows one message carried share a bundle id."""
+    async with h.ctx.db.transaction() as uow:
+        rows = await uow.outbox.sent_rows()
+    messages: dict[tuple[int, str], set[object]] = {}
+    for r in rows:
+        if r["payload"]["kind"] in ("handover", "published", "deadline_moved"):
+            continue
+        messages.setdefault((r["user_id"], r["sent_at"]), set()).add(r["bundle_id"] or r["id"])
+    return {len(ids) for ids in messages.values()}
+
+
 def texts(p: FakePerson) -> list[str]:
     return [m.text for m in p.messages]
 
@@ -180,11 +193,22 @@ async def test_a_round_with_one_late_opd_reminds_escalates_and_never_pings_after
     assert "paling lambat Selasa, 12 Januari 2027 pukul 16.00 WIB" in reminder.text
     assert "2 dari 2 entri belum lengkap" in reminder.text
     assert reminder.buttons == [["Buka"]]
-    escalation = next(m for m in rina.messages if m.text.startswith("🚨 Eskalasi: "))
-    assert "Dinas Dinkes" in escalation.text and "Pelaksana: Ibu Sari" in escalation.text
-    level2 = next(m for m in kadis.messages if m.text.startswith("🚨 Eskalasi tingkat 2"))
-    assert "Dinas Dinkes" in level2.text
+    # Rina's escalation of DINKES left with her digest of that morning: one message, the
+    # case marked as escalated, with its button.
+    morning = next(
+        m for m in rina.messages if m.text.startswith("☀️ Ringkasan tugas Rabu, 13 Januari 2027")
+    )
+    assert "Dinas Dinkes — Langkah 3: terlambat 1 hari kerja" in morning.text
+    assert "· eskalasi" in morning.text
+    assert ["1. Dinas Dinkes"] in morning.buttons
+    level2 = next(
+        m for m in kadis.messages if m.text.startswith("☀️ Ringkasan tugas Kamis, 14 Januari 2027")
+    )
+    assert "Dinas Dinkes" in level2.text and "· eskalasi" in level2.text
+    # The admin has no digest: the escalation alone reads as itself.
     assert any(m.text.startswith("🚨 Eskalasi tingkat 2") for m in admin.messages)
+    # One message per person and moment for everything but hand-overs.
+    assert await notice_messages_per_moment(h) == {1}
     # One digest per person and day, only on days with something due or overdue.
     digests = [(n, at.date().isoformat()) for n, k, _, at in notices if k == "digest"]
     assert len(digests) == len(set(digests))
