@@ -27,7 +27,15 @@ from typing import Any, Protocol
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.channels.base import Reply
-from bot.reminders import BUNDLED_KINDS, Pending, is_late, may_deliver, next_delivery, supersede
+from bot.reminders import (
+    BUNDLED_KINDS,
+    TASK_KINDS,
+    Pending,
+    is_late,
+    may_deliver,
+    next_delivery,
+    supersede,
+)
 from bot.services.context import Ctx
 from bot.sop import Role
 from handlers.notices import render, render_bundle
@@ -88,6 +96,7 @@ class Dispatcher:
         self.sender = sender
         self._lock = asyncio.Lock()
         self._queued = False  # this pass queued notices of its own (to the admins)
+        self._closed_said = False  # "outside office hours" is logged once per closed period
 
     async def run_once(self, limit: int = 100) -> int:
         """Deliver what is due now; returns how many messages were sent."""
@@ -97,7 +106,9 @@ class Dispatcher:
             while True:  # a full batch means more may be waiting: keep going, do not wait a tick
                 self._queued = False
                 if not may_deliver(ctx.calendar, ctx.now()):
+                    self._say_closed()
                     return sent
+                self._closed_said = False
                 async with ctx.db.read() as uow:
                     rows = await uow.outbox.due(ctx.now(), limit)
                 done: set[int] = set()
@@ -107,7 +118,7 @@ class Dispatcher:
                     # Office hours may close in the middle of a long batch.
                     if not may_deliver(ctx.calendar, ctx.now()):
                         return sent
-                    if row["payload"]["kind"] in BUNDLED_KINDS:
+                    if bundled(row):
                         bundle = await self._bundle_of(row)
                         done |= {r["id"] for r in bundle}
                         sent += await self._deliver_bundle(bundle)
@@ -115,6 +126,12 @@ class Dispatcher:
                         sent += await self._deliver_single(row)
                 if len(rows) < limit and not self._queued:
                     return sent
+
+    def _say_closed(self) -> None:
+        if not self._closed_said:
+            self._closed_said = True
+            opening = next_delivery(self.ctx.calendar, self.ctx.now())
+            log.info("outside office hours: notices wait for the opening at %s", opening)
 
     async def _bundle_of(self, row: dict[str, Any]) -> list[dict[str, Any]]:
         """Everything of the bundled kinds due now for that row's person."""
@@ -139,12 +156,12 @@ class Dispatcher:
         """One message for one person's due notices; superseded ones are recorded skipped."""
         ctx = self.ctx
         now = ctx.now()
-        tasks = [r for r in rows if r["payload"]["kind"] != "digest"]
+        tasks = [r for r in rows if r["payload"]["kind"] in TASK_KINDS]
         kept, superseded = supersede(_pending(r) for r in tasks)
         if superseded:
             await self._skip([p.row_id for p in superseded], "superseded by a later notice")
         keep = {p.row_id for p in kept}
-        rows = [r for r in rows if r["id"] in keep or r["payload"]["kind"] == "digest"]
+        rows = [r for r in rows if r["id"] in keep or r["payload"]["kind"] not in TASK_KINDS]
         ids = [r["id"] for r in rows]
         late = any(is_late(deliver_at(r), now, ctx.policy) for r in rows)
         first = rows[0]
@@ -226,6 +243,12 @@ class Dispatcher:
                          "name": person.name if person else "?",
                          "role": person.role.value if person else "admin"},
             )  # fmt: skip
+
+
+def bundled(row: dict[str, Any]) -> bool:
+    """Whether a row leaves with the person's other notices of the moment: the kinds that do,
+    and hand-overs held while the person could not be reached (one summary when they return)."""
+    return row["payload"]["kind"] in BUNDLED_KINDS or bool(row["payload"].get("held"))
 
 
 def _pending(row: dict[str, Any]) -> Pending:

@@ -38,7 +38,7 @@ async def help_(req: Request) -> Response:
         async with req.ctx.db.read() as uow:
             found = await uow.opds.get(req.user.opd_id)
             opd = found.name if found else ""
-    return main_menu(req, t(f"help-{req.user.role}", opd=opd))
+    return main_menu(req, t(f"help-{req.user.role}", opd=opd) + "\n\n" + t("help-notices"))
 
 
 @command("batal", "cancel")

@@ -146,7 +146,7 @@ async def render_bundle(
         user = await uow.users.get(user_id)
     if user is None or not user.active:
         return None
-    task_rows = [r for r in rows if r["payload"]["kind"] in TASK_KINDS]
+    task_rows = [r for r in rows if r["payload"]["kind"] in (*TASK_KINDS, "handover")]
     digest = next((r for r in rows if r["payload"]["kind"] == "digest"), None)
     if digest is None and len(task_rows) == 1 and page is None:
         return await render(ctx, user_id, task_rows[0]["payload"], late=late)
@@ -174,7 +174,7 @@ async def render_bundle(
             section = title
             text.append(t(title))
         task = line.task
-        tags = t("notice-tag-escalation") if "escalation" in line.kinds else ""
+        tags = "".join(t(f"notice-tag-{k}") for k in ("handover", "escalation") if k in line.kinds)
         text.append(t("notice-digest-line", n=number, opd=task["opd_name"],
                       step=t(f"step-{task['step']}").split(":")[0],
                       due=f"{short_date(line.due.date())} {line.due:%H.%M}",

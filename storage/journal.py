@@ -125,12 +125,13 @@ class OutboxRepository(Repository):
     async def due_of_user(
         self, user_id: int, now: datetime, kinds: Iterable[str]
     ) -> list[dict[str, Any]]:
-        """Every due row of one person whose payload kind is among `kinds`, by id."""
+        """Every due row of one person whose payload kind is among `kinds` (or that was held
+        while they could not be reached), by id."""
         wanted = sorted(set(kinds))
         rows = await self._all(
             f"{self._DUE} AND o.user_id = ?"
-            f" AND json_extract(o.payload, '$.kind') IN ({', '.join('?' for _ in wanted)})"
-            " ORDER BY o.id",
+            f" AND (json_extract(o.payload, '$.kind') IN ({', '.join('?' for _ in wanted)})"
+            " OR json_extract(o.payload, '$.held')) ORDER BY o.id",
             (utc(now), utc(now), user_id, *wanted),
         )
         return [_row(r) for r in rows]
@@ -210,11 +211,14 @@ class OutboxRepository(Repository):
             row_ids,
         )
 
-    async def retry_failed_of(self, user_id: int) -> int:
-        """Queue a person's failed rows again (they can be reached again)."""
+    async def release_held(self, user_id: int) -> int:
+        """A person can be reached again: queue their failed rows again, and mark their held
+        hand-overs to leave with their other notices as one summary (`held`)."""
         return await self._execute(
-            "UPDATE outbox SET state = 'pending', next_try_at = NULL, last_error = NULL"
-            " WHERE user_id = ? AND state = 'failed'",
+            "UPDATE outbox SET state = 'pending', next_try_at = NULL, last_error = NULL,"
+            " payload = CASE WHEN json_extract(payload, '$.kind') = 'handover'"
+            " THEN json_set(payload, '$.held', json('true')) ELSE payload END"
+            " WHERE user_id = ? AND state IN ('pending', 'failed')",
             (user_id,),
         )
 

@@ -133,7 +133,7 @@ async def reached(db: Database, user: User, now: datetime) -> bool:
     async with db.transaction() as uow:
         if not await uow.users.mark_reachable(user.id):
             return False
-        await uow.outbox.retry_failed_of(user.id)
+        await uow.outbox.release_held(user.id)
         await audit(uow, now, "reachable", user, note="wrote to the bot")
         await uow.commit()
     return True
@@ -147,7 +147,7 @@ async def reach_again(db: Database, admin: User, user_id: int, now: datetime) ->
         if user is None:
             raise Refused("refused-unknown-user", id=user_id)
         await uow.users.mark_reachable(user_id)
-        await uow.outbox.retry_failed_of(user_id)
+        await uow.outbox.release_held(user_id)
         await audit(uow, now, "reach-again", admin, note=f"user {user_id}")
         await uow.commit()
     return user

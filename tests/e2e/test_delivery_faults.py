@@ -118,3 +118,81 @@ async def test_polling_carries_on_after_a_failure_it_did_not_expect(
     await budi.wait_for_text("hanya untuk petugas PPID yang sudah diundang", timeout=10)
     assert "polling failed; trying again in 1 s" in caplog.text
     assert len(harness.fake.chat(budi.id).bot_messages) == 1
+
+
+async def test_an_unreachable_person_is_reported_once_and_the_admin_decides_in_the_chat(
+    harness: Harness,
+) -> None:
+    h = harness
+    await h.add_opds("DINKES", "DISHUB", "DISDIK")
+    pejabat = await h.join(8200, "Bapak Andi", Role.PEJABAT)
+    rina = await h.join(8201, "Ibu Rina", Role.UTAMA)
+    wati = await h.join(8202, "Ibu Wati", Role.UTAMA)
+    admin = await h.join(8203, "Admin Kominfo", Role.ADMIN)
+    rina.block_bot()
+    wati.block_bot()
+    # Three drafts reach the PPID Utama: three hand-overs each, all refused.
+    await draft_for_every_opd(h, pejabat, ["DINKES", "DISHUB", "DISDIK"])
+    for _ in range(3):
+        await h.travel(h.clock.now + timedelta(minutes=1))
+    alerts = [m for m in admin.messages if "tidak dapat dikirim" in m.text]
+    # Told once per person, not once per message, in Indonesian, with buttons instead of a
+    # command to type.
+    assert sorted(m.text.split(" (")[0] for m in alerts) == [
+        "⚠️ Pesan untuk Ibu Rina",
+        "⚠️ Pesan untuk Ibu Wati",
+    ]
+    assert all("Forbidden" not in m.text and "python" not in m.text for m in alerts)
+    async with h.ctx.db.transaction() as uow:
+        held = [r for r in await uow.outbox.listing(("pending",)) if r["attempts"] == 0]
+    assert len(held) == 4  # the hand-overs after the first refusal of each are held
+
+    # Ibu Rina unblocks the bot after a phone call; the admin tries her again from the chat.
+    rina.unblock_bot()
+    rina_alert = next(m for m in alerts if "Ibu Rina" in m.text)
+    await admin.press("🔁 Coba kirim lagi", rina_alert)
+    await admin.wait_for_text("Pemberitahuan untuk Ibu Rina akan dikirim lagi")
+    await h.travel(h.clock.now + timedelta(minutes=1))
+    summary = await rina.wait_for_text("Ada 3 berkas yang perlu perhatian")
+    assert summary.text.count("· tugas baru") == 3
+
+    # Ibu Wati unblocks the bot and writes to it: she is reachable again, and what was held
+    # for her goes out as one summary.
+    wati.unblock_bot()
+    await wati.send("/menu")
+    summary = await wati.wait_for_text("Ada 3 berkas yang perlu perhatian")
+    assert summary.text.count("· tugas baru") == 3
+    assert [m for m in wati.messages if m.text.startswith("📥")] == []
+    await h.travel(h.clock.now + timedelta(minutes=1))  # waits for the pass that sent it
+    assert await pending(h) == 0
+
+    # Another person leaves the office for good; the admin deactivates them from the alert.
+    dedi = await h.join(8204, "Bapak Dedi", Role.UTAMA)
+    dedi.block_bot()
+    await draft_for_every_opd(h, pejabat, ["DINKES"])
+    await h.travel(h.clock.now + timedelta(minutes=1))
+    alert = await admin.wait_for_text("Pesan untuk Bapak Dedi")
+    await admin.press("🚫 Nonaktifkan", alert)
+    await admin.wait_for_text("Bapak Dedi sudah dinonaktifkan")
+    async with h.ctx.db.transaction() as uow:
+        user = await uow.users.by_external("telegram", str(dedi.id))
+    assert user is not None and not user.active
+
+
+async def test_a_long_bundle_is_paged_in_the_chat(harness: Harness) -> None:
+    h = harness
+    codes = [f"OPD{i:02d}" for i in range(12)]
+    await h.add_opds(*codes)
+    pejabat = await h.join(8300, "Bapak Andi", Role.PEJABAT)
+    async with h.ctx.db.transaction() as uow:
+        ids = [o.id for o in await uow.opds.all()]
+    await cases.create_round(h.ctx, await h.user(pejabat), "Uji", ids)
+    # Monday 09:00 round, due Tuesday 16:00; Wednesday's opening: twelve overdue cases.
+    await h.travel(h.clock.now.replace(day=3, hour=0, minute=31))  # 07:31 WIB
+    digest = await pejabat.wait_for_text("Ringkasan tugas Rabu, 3 Maret 2027")
+    assert "Halaman 1 dari 2 (12 berkas)" in digest.text
+    await pejabat.press("Berikutnya ▶️", digest)
+    page2 = await pejabat.wait_for_text("Halaman 2 dari 2")
+    assert "11. Dinas Opd10" in page2.text and "12. Dinas Opd11" in page2.text
+    await pejabat.press("12. Dinas Opd11", page2)
+    await pejabat.wait_for_text("Dinas Opd11")
