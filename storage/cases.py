@@ -279,6 +279,10 @@ class EntryRepository(Repository):
 
 
 class DocumentRepository(Repository):
+    """Documents by their content hash. The `for_*` and `find_same` queries return current
+    documents only; `get` and `with_taken_out` also the removed and rejected ones, which stay
+    as evidence and are never published."""
+
     async def add(
         self,
         *,
