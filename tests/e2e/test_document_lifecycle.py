@@ -275,3 +275,29 @@ async def test_photos_are_named_from_the_entry_and_the_date_one_name_each(
         "foto-1-20270301-1.jpg", "foto-1-20270301-2.jpg"
     }  # fmt: skip
     assert all(Path(p).name != "foto.jpg" for p in site_files(h))
+
+
+async def test_returning_an_entry_can_keep_its_documents(harness: Harness) -> None:
+    h = harness
+    await h.add_opds("DINKES")
+    andi, rina, sari = await h.join_team(7600)
+    case_id = await h.round_at_step3(andi, rina, "DINKES", ["Laporan Kinerja"])
+    await sari.wait_for_text("0 dari 1 entri lengkap")
+    await upload(sari, "laporan.pdf", OTHER)
+    await flows.finish_and_send_documents(sari)
+    review = await rina.wait_until(lambda m: "Langkah 4" in m.text)
+    await rina.press("↩️ Kembalikan entri tertentu", review)
+    await rina.wait_for_text("Pilih entri yang dikembalikan")
+    await rina.press("⬜ #1 Laporan Kinerja")
+    await rina.wait_until(lambda m: "Terpilih: 1" in m.text)
+    await rina.press("❌ Dokumen #1: ditolak")
+    picked = await rina.wait_until(lambda m: "📎 Dokumen #1: dipertahankan" in str(m.buttons))
+    await rina.press("Lanjut ➡️", picked)
+    await rina.wait_for_text("catatan untuk OPD")
+    await rina.send("Tambahkan lampiran tanda tangan")
+    returned = await rina.wait_for_text("1 entri dikembalikan")
+    assert "ditolak" not in returned.text
+    back = await sari.wait_until(lambda m: "Tambahkan lampiran" in m.text and "Langkah 3" in m.text)
+    assert "ditolak" not in back.text
+    [kept] = await documents_of(h, case_id)
+    assert kept.current
