@@ -105,7 +105,10 @@ class Script:
         await sari.wait_for_text("lengkap")
         await flows.finish_and_send_documents(sari)
         await flows.approve_documents(yusuf, "Perhubungan")
-        await flows.approve_documents(yusuf, "Tenaga Kesehatan [Berkala] — ✅ 2 dokumen")
+        # The returned xlsx was rejected with the return: only the signed PDF is current.
+        await flows.approve_documents(
+            yusuf, "Tenaga Kesehatan [Berkala] — ✅ 1 dokumen · ❌ 1 dokumen ditolak"
+        )
 
         # Step 5: the Pejabat publishes both cases on the built-in PPID site.
         for code in ("DINKES", "DISHUB"):

@@ -18,7 +18,9 @@ from __future__ import annotations
 import codecs
 import posixpath
 import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import date
 from types import MappingProxyType
 from typing import Final, Literal
 
@@ -33,6 +35,7 @@ __all__ = [
     "check_declared",
     "extension_of",
     "mime_for",
+    "photo_name",
     "resolve_extension",
     "sanitize_name",
     "sniff_matches",
@@ -183,6 +186,17 @@ def sanitize_name(name: str | None, fallback: str = "dokumen") -> str:
         else:
             text = text[:MAX_NAME_LENGTH].rstrip(". ") or fallback
     return text
+
+
+def photo_name(entry_number: int | None, day: date, taken: Collection[str]) -> str:
+    """The name of a photo sent from the chat, which carries none of its own: from the entry
+    (or `draf`) and the day, numbered so that no two documents of the entry share it, e.g.
+    `foto-3-20270301-2.jpg`. Every photo used to be `foto.jpg`, indistinguishable on the site."""
+    stem = f"foto-{'draf' if entry_number is None else entry_number}-{day:%Y%m%d}"
+    n = 1
+    while f"{stem}-{n}.jpg" in taken:
+        n += 1
+    return f"{stem}-{n}.jpg"
 
 
 def extension_of(name: str | None) -> str:

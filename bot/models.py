@@ -116,6 +116,14 @@ class Document(Record):
     channel_file_id: str | None
     uploaded_by: int
     uploaded_at: datetime
+    removed_kind: str | None = None  # None: current; removed (by its OPD) | rejected (PPID Utama)
+    removed_at: datetime | None = None
+    removed_by: int | None = None
+    removed_reason: str | None = None
+
+    @property
+    def current(self) -> bool:
+        return self.removed_kind is None
 
 
 class AuditRecord(Record):

@@ -6,7 +6,7 @@ so that services stay a sequence of load, decide, save; and every rule is testab
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import urlsplit
@@ -36,6 +36,8 @@ class Transition:
     outcome: str  # forwarded | returned | published
     note: str | None = None
     reviews: dict[int, str] = field(default_factory=dict)  # entry id -> approved | returned
+    # Returned entries whose current documents are rejected (never published, kept as evidence).
+    reject_documents: frozenset[int] = frozenset()
 
 
 def actor_of(step: int) -> Role:
@@ -140,20 +142,42 @@ def under_review(entries: Sequence[Entry]) -> list[Entry]:
     return [e for e in entries if e.review == "pending"]
 
 
-def approve_documents(entries: Sequence[Entry]) -> Transition:
-    reviews = {e.id: "approved" for e in under_review(entries)}
+def approve_documents(
+    entries: Sequence[Entry], documented: Collection[int] | None = None
+) -> Transition:
+    """Approve every pending entry. With `documented` (the entries that still have a current
+    document), an entry answered with documents whose every document was rejected is refused:
+    it would be published empty."""
+    pending = under_review(entries)
+    if documented is not None:
+        for e in pending:
+            if e.resolution == "documents" and e.id not in documented:
+                raise Refused("refused-entry-without-documents", number=e.number)
+    reviews = {e.id: "approved" for e in pending}
     return Transition(to_step=5, outcome="forwarded", reviews=reviews)
 
 
-def return_entries(entries: Sequence[Entry], chosen: Iterable[int], note: str) -> Transition:
+def return_entries(
+    entries: Sequence[Entry], chosen: Iterable[int], note: str, keep: Iterable[int] = ()
+) -> Transition:
+    """Return the chosen entries to the OPD; the others under review are approved. The current
+    documents of a returned entry are rejected unless the PPID Utama chose to keep them (`keep`):
+    a return at step 4 is about the documents, and a rejected one must never be published."""
     pending = {e.id for e in under_review(entries)}
     returned = set(chosen) & pending
     if not returned:
         raise Refused("refused-nothing-chosen")
     reviews = {eid: ("returned" if eid in returned else "approved") for eid in pending}
     return Transition(
-        to_step=3, outcome="returned", note=clean_text(note, MAX_NOTE), reviews=reviews
-    )
+        to_step=3, outcome="returned", note=clean_text(note, MAX_NOTE), reviews=reviews,
+        reject_documents=frozenset(returned - set(keep)),
+    )  # fmt: skip
+
+
+def check_document_in_review(entry: Entry) -> None:
+    """A single document can be rejected at step 4 only while its entry is under review."""
+    if entry.review != "pending":
+        raise Refused("refused-entry-not-in-review", number=entry.number)
 
 
 # --- step 5: publication ----------------------------------------------------------------------

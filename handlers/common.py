@@ -157,5 +157,10 @@ async def entry_documents(req: Request) -> Response:
         return Response().add(t("no-docs", number=entry.number))
     reply = Reply(text=t("docs-of-entry", number=entry.number, title=entry.title, count=len(docs)))
     reply.files = [document_file(req, d.sha256, d.name, d.mime, d.channel_file_id) for d in docs]
-    reply.buttons = [[btn(t("btn-back-case"), "op", entry.case_id)]]
+    reply.buttons = []
+    if case.step == 4 and cases.acts_on(req.user, case) and entry.review == "pending":
+        # The reviewer may reject a single document (the server checks the press again).
+        reply.buttons += [[btn(t("btn-reject-doc", name=d.name[:40]), "jd", d.id, case.version)]
+                          for d in docs]  # fmt: skip
+    reply.buttons.append([btn(t("btn-back-case"), "op", entry.case_id)])
     return Response(replies=[reply])

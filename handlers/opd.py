@@ -7,7 +7,8 @@ from datetime import date
 
 from bot.channels.base import Response
 from bot.formatting import deadline, short_date
-from bot.services import cases, opd_work, uploads
+from bot.models import Document
+from bot.services import cases, lifecycle, opd_work, uploads
 from bot.texts import t
 from bot.workflow import Refused, progress
 from handlers.base import Request, ask, btn, button, dialog, forget
@@ -32,9 +33,44 @@ async def entry(req: Request) -> Response:
     async with req.ctx.db.read() as uow:
         v, e = await opd_work.entry_in_step3(uow, req.user, req.args[0])
     rows = [[btn(t("btn-send-files"), "fu", e.id)], [btn(t("btn-not-held"), "nh", e.id)],
-            [btn(t("btn-exempt"), "xp", e.id)], [btn(t("btn-back-case"), "op", v.case.id)]]  # fmt: skip
+            [btn(t("btn-exempt"), "xp", e.id)]]  # fmt: skip
+    current, rejected = v.docs_of(e.id), v.rejected_of(e.id)
+    # Each document of the entry may be removed before the answers are sent.
+    rows += [[btn(t("btn-remove-doc", name=d.name[:40]), "xd", d.id, v.case.version)]
+             for d in current]  # fmt: skip
+    rows.append([btn(t("btn-back-case"), "op", v.case.id)])
     note = t("state-returned", note=e.review_note) if e.review == "returned" else ""
-    return Response().add(card(e) + note, rows)
+    return Response().add(card(e) + note + document_lines(current, rejected), rows)
+
+
+def document_lines(current: list[Document], rejected: list[Document]) -> str:
+    """The entry's documents: current ones, and the rejected ones with the reason."""
+    lines = [t("doc-line-current", name=d.name) for d in current]
+    lines += [t("doc-line-rejected", name=d.name, reason=d.removed_reason or "") for d in rejected]
+    return "\n\n" + "\n".join([t("docs-heading"), *lines]) if lines else ""
+
+
+@button("xd")
+async def remove_document(req: Request) -> Response:
+    """Ask why a document of my entry is removed."""
+    document_id, version = req.args
+    _, entry, doc = await lifecycle.check_document(req.ctx, req.user, document_id, version,
+                                                   lifecycle.REMOVE_STEP)  # fmt: skip
+    data = {"document": doc.id, "version": version, "case": doc.case_id}
+    return await ask(req, "doc_remove", data,
+                     t("ask-remove-doc", name=doc.name, number=entry.number))  # fmt: skip
+
+
+@dialog("doc_remove")
+async def remove_document_reason(req: Request) -> Response:
+    """Remove the document with the reason: it stays on record, never published."""
+    d = req.data
+    doc, entry = await lifecycle.remove_document(req.ctx, req.user, d["document"], d["version"],
+                                                 req.ev.text or "")  # fmt: skip
+    await forget(req)
+    text = t("doc-removed", name=doc.name, number=entry.number,
+             progress=await _progress(req, doc.case_id))  # fmt: skip
+    return Response().add(text, [[btn(t("btn-back-case"), "op", doc.case_id)]])
 
 
 @button("fu")

@@ -6,10 +6,11 @@ from datetime import datetime
 
 from bot.channels.base import Response
 from bot.formatting import deadline
-from bot.services import cases, review
+from bot.services import cases, lifecycle, review
 from bot.texts import t
 from bot.workflow import Refused, check_actor, check_version, under_review
 from handlers.base import Request, ask, btn, button, dialog, forget
+from handlers.views import panel
 
 
 def _done(key: str, opd: str, due: datetime | None, **values: object) -> Response:
@@ -68,36 +69,72 @@ async def approve_documents(req: Request) -> Response:
     return _done("docs-approved", v.opd.name, due)
 
 
-async def _return_picker(req: Request, v: cases.CaseView, chosen: list[int]) -> Response:
+async def _return_picker(
+    req: Request, v: cases.CaseView, chosen: list[int], keep: list[int]
+) -> Response:
+    """The entries to return, and for each chosen one with documents whether its documents are
+    rejected (the default: a return at step 4 is about the documents) or kept."""
     async with req.ctx.db.transaction() as uow:
-        data = {"case": v.case.id, "version": v.case.version, "chosen": chosen}
+        data = {"case": v.case.id, "version": v.case.version, "chosen": chosen, "keep": keep}
         await uow.dialogs.set(req.user.id, "return_pick", data, req.ctx.now())
         await uow.commit()
-    rows = [[btn(("☑️ " if e.id in chosen else "⬜ ") + f"#{e.number} {e.title[:40]}", "t4",
-                 v.case.id, e.id)] for e in under_review(v.entries)]  # fmt: skip
+    rows = []
+    for e in under_review(v.entries):
+        row = [btn(("☑️ " if e.id in chosen else "⬜ ") + f"#{e.number} {e.title[:40]}", "t4",
+                   v.case.id, e.id)]  # fmt: skip
+        if e.id in chosen and v.docs_of(e.id):
+            label = "btn-docs-kept" if e.id in keep else "btn-docs-rejected"
+            row.append(btn(t(label, number=e.number), "k4", v.case.id, e.id))
+        rows.append(row)
     rows.append([btn(t("btn-continue"), "c4", v.case.id, v.case.version),
                  btn(t("btn-cancel"), "cx")])  # fmt: skip
-    return Response().add(t("pick-return-entries", count=len(chosen)), rows)
+    text = t("pick-return-entries", count=len(chosen))
+    if any(v.docs_of(eid) for eid in chosen):
+        text += " " + t("pick-return-documents")
+    return Response().add(text, rows)
 
 
-@button("r4")
-async def start_return(req: Request) -> Response:
-    """Choose the entries that go back to the OPD."""
-    return await _return_picker(req, await _checked(req, 4), [])
-
-
-@button("t4")
-async def toggle_return(req: Request) -> Response:
-    """Add or remove one entry from the return."""
+async def _picking(req: Request) -> tuple[cases.CaseView, list[int], list[int]]:
+    """The return being chosen, re-checked: this person's pick for this case, still in step 4
+    at the version the pick started from."""
     if req.data.get("_kind") != "return_pick" or req.data.get("case") != req.args[0]:
         raise Refused("refused-stale")
     v = await cases.view(req.ctx, req.args[0])
     check_actor(req.user, v.case, step=4)
     check_version(v.case, req.data["version"])
-    chosen = list(req.data["chosen"])
+    return v, list(req.data["chosen"]), list(req.data.get("keep", []))
+
+
+@button("r4")
+async def start_return(req: Request) -> Response:
+    """Choose the entries that go back to the OPD."""
+    return await _return_picker(req, await _checked(req, 4), [], [])
+
+
+@button("t4")
+async def toggle_return(req: Request) -> Response:
+    """Add or remove one entry from the return."""
+    v, chosen, keep = await _picking(req)
     entry_id = req.args[1]
-    chosen.remove(entry_id) if entry_id in chosen else chosen.append(entry_id)
-    resp = await _return_picker(req, v, chosen)
+    if entry_id in chosen:
+        chosen.remove(entry_id)
+        keep = [k for k in keep if k != entry_id]
+    else:
+        chosen.append(entry_id)
+    resp = await _return_picker(req, v, chosen, keep)
+    resp.replies[0].edit = True
+    return resp
+
+
+@button("k4")
+async def toggle_keep(req: Request) -> Response:
+    """Switch a chosen entry between rejecting and keeping its current documents."""
+    v, chosen, keep = await _picking(req)
+    entry_id = req.args[1]
+    if entry_id not in chosen:
+        raise Refused("refused-stale")
+    keep.remove(entry_id) if entry_id in keep else keep.append(entry_id)
+    resp = await _return_picker(req, v, chosen, keep)
     resp.replies[0].edit = True
     return resp
 
@@ -113,12 +150,43 @@ async def confirm_return(req: Request) -> Response:
 
 @dialog("return_note")
 async def return_note(req: Request) -> Response:
-    """Return the chosen entries to step 3 with the note."""
+    """Return the chosen entries to step 3 with the note; their documents are rejected unless
+    kept."""
     d = req.data
+    keep = list(d.get("keep", []))
+    before = await cases.view(req.ctx, d["case"])
+    rejected = sum(len(before.docs_of(e)) for e in d["chosen"] if e not in keep)
     due = await review.return_step4(req.ctx, req.user, d["case"], d["version"], d["chosen"],
-                                    req.ev.text or "")  # fmt: skip
+                                    req.ev.text or "", keep)  # fmt: skip
     await forget(req)
     v = await cases.view(req.ctx, d["case"])
     if not v.entries:
         raise Refused("refused-unknown-case")
-    return _done("entries-returned", v.opd.name, due, count=len(d["chosen"]))
+    resp = _done("entries-returned", v.opd.name, due, count=len(d["chosen"]))
+    if rejected:
+        resp.replies[0].text += t("entries-returned-rejected", count=rejected)
+    return resp
+
+
+@button("jd")
+async def reject_document(req: Request) -> Response:
+    """Ask why one document of an entry under review is rejected."""
+    document_id, version = req.args
+    _, entry, doc = await lifecycle.check_document(req.ctx, req.user, document_id, version,
+                                                   lifecycle.REJECT_STEP)  # fmt: skip
+    data = {"document": doc.id, "version": version, "case": doc.case_id}
+    return await ask(req, "doc_reject", data,
+                     t("ask-reject-doc", name=doc.name, number=entry.number))  # fmt: skip
+
+
+@dialog("doc_reject")
+async def reject_document_reason(req: Request) -> Response:
+    """Reject the document with the reason; it is never published."""
+    d = req.data
+    doc, entry = await lifecycle.reject_document(req.ctx, req.user, d["document"], d["version"],
+                                                 req.ev.text or "")  # fmt: skip
+    await forget(req)
+    v = await cases.view(req.ctx, doc.case_id)
+    resp = Response().add(t("doc-rejected", name=doc.name, number=entry.number))
+    resp.replies.append(panel(v, req.user, req.ctx.settings.publisher))
+    return resp

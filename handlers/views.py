@@ -23,6 +23,14 @@ def is_late(v: CaseView, now: datetime) -> bool:
 
 
 def entry_state(e: Entry, v: CaseView) -> str:
+    state = _state(e, v)
+    rejected = v.rejected_of(e.id)
+    if rejected and v.case.step in (3, 4) and e.review != "approved":
+        state += t("state-rejected-docs", count=len(rejected))
+    return state
+
+
+def _state(e: Entry, v: CaseView) -> str:
     if e.withdrawn_at:
         return t("state-withdrawn")
     if e.published_url:

@@ -308,6 +308,10 @@ class EntryRepository(Repository):
 
 
 class DocumentRepository(Repository):
+    """Documents by their content hash. The `for_*` and `find_same` queries return current
+    documents only; `get` and `with_taken_out` also the removed and rejected ones, which stay
+    as evidence and are never published."""
+
     async def add(
         self,
         *,
@@ -363,6 +367,51 @@ class DocumentRepository(Repository):
             (case_id,),
         )
         return [Document(**as_dict(r)) for r in rows]
+
+    async def get(self, document_id: int) -> Document | None:
+        """One document, whatever its state (current, removed or rejected)."""
+        row = await self._one("SELECT * FROM documents WHERE id = ?", (document_id,))
+        return None if row is None else Document(**as_dict(row))
+
+    async def with_taken_out(self, case_ids: Iterable[int]) -> dict[int, list[Document]]:
+        """Every document of these cases, the removed and rejected ones included, by case."""
+        rows = await self._all_in(
+            "SELECT * FROM documents WHERE case_id IN ({ids}) ORDER BY id", case_ids
+        )
+        return grouped(Document(**as_dict(r)) for r in rows)
+
+    async def find_rejected(
+        self, case_id: int, entry_id: int | None, sha256: str
+    ) -> Document | None:
+        row = await self._one(
+            "SELECT * FROM documents WHERE case_id = ? AND entry_id IS ? AND sha256 = ?"
+            " AND removed_kind = 'rejected' ORDER BY id DESC LIMIT 1",
+            (case_id, entry_id, sha256),
+        )
+        return None if row is None else Document(**as_dict(row))
+
+    async def names(self, case_id: int, entry_id: int | None) -> set[str]:
+        """The names ever given to documents of an entry (or of the draft), in any state."""
+        rows = await self._all(
+            "SELECT name FROM documents WHERE case_id = ? AND entry_id IS ?", (case_id, entry_id)
+        )
+        return {r[0] for r in rows}
+
+    async def take_out(
+        self, document_ids: Iterable[int], kind: str, by: int, reason: str, now: datetime
+    ) -> int:
+        """Mark current documents removed or rejected (who, when, why); returns how many. The
+        row and the stored bytes stay: the trail must show what was taken out."""
+        if kind not in ("removed", "rejected"):
+            raise ValueError(f"unknown kind {kind!r}")
+        ids = sorted(set(document_ids))
+        if not ids:
+            return 0
+        return await self._execute(
+            "UPDATE documents SET removed = 1, removed_kind = ?, removed_at = ?, removed_by = ?,"
+            f" removed_reason = ? WHERE id IN ({marks(ids)}) AND removed = 0",
+            (kind, now.isoformat(), by, reason, *ids),
+        )
 
     async def all_hashes(self) -> set[str]:
         return {r[0] for r in await self._all("SELECT DISTINCT sha256 FROM documents")}

@@ -24,6 +24,7 @@ class IncomingFile:
     name: str | None
     mime: str | None
     size: int | None
+    photo: bool = False  # a chat photo: no name of its own, the bot names it
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,9 @@ def to_event(update: Update, bot_username: str | None = None) -> Event | None:
         return Event(**base, file=f, caption=msg.caption, message_id=mid)  # type: ignore[arg-type]
     if msg.photo:
         p = msg.photo[-1]
-        f = IncomingFile(file_id=p.file_id, name="foto.jpg", mime="image/jpeg", size=p.file_size)
+        f = IncomingFile(
+            file_id=p.file_id, name="foto.jpg", mime="image/jpeg", size=p.file_size, photo=True
+        )
         return Event(**base, file=f, caption=msg.caption, message_id=mid)  # type: ignore[arg-type]
     text = (msg.text or "")[:MAX_TEXT]
     if text.startswith("/"):

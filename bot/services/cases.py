@@ -4,7 +4,7 @@ and the lists behind /tugas and /status."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.models import Case, Document, Entry, Opd, Round, Task, User
@@ -23,11 +23,17 @@ class CaseView:
     opd: Opd
     round: Round
     entries: list[Entry]
-    documents: list[Document]
+    documents: list[Document]  # current documents only
     task: Task | None
+    taken_out: list[Document] = field(default_factory=list)  # removed or rejected ones
 
     def docs_of(self, entry_id: int | None) -> list[Document]:
         return [d for d in self.documents if d.entry_id == entry_id]
+
+    def rejected_of(self, entry_id: int | None) -> list[Document]:
+        return [
+            d for d in self.taken_out if d.entry_id == entry_id and d.removed_kind == "rejected"
+        ]
 
     def entry(self, number: int) -> Entry | None:
         return next((e for e in self.entries if e.number == number), None)
@@ -52,7 +58,7 @@ async def views_of(uow: UnitOfWork, cases: list[Case]) -> list[CaseView]:
     opds = await uow.opds.many(c.opd_id for c in cases)
     rounds = await uow.rounds.many(c.round_id for c in cases)
     entries = await uow.entries.for_cases(ids)
-    documents = await uow.documents.for_cases(ids)
+    documents = await uow.documents.with_taken_out(ids)
     tasks = await uow.tasks.current_of(ids)
     return [
         CaseView(
@@ -60,8 +66,9 @@ async def views_of(uow: UnitOfWork, cases: list[Case]) -> list[CaseView]:
             opd=opds[c.opd_id],
             round=rounds[c.round_id],
             entries=entries.get(c.id, []),
-            documents=documents.get(c.id, []),
+            documents=[d for d in documents.get(c.id, []) if d.current],
             task=tasks.get(c.id),
+            taken_out=[d for d in documents.get(c.id, []) if not d.current],
         )
         for c in cases
     ]

@@ -28,6 +28,7 @@ async def public_entries(uow: UnitOfWork, ctx: Ctx) -> list[PublicEntry]:
         docs = tuple(
             PublicDocument(sha256=d.sha256, name=d.name, mime=d.mime, size=d.size,
                            source=ctx.files.path_for(d.sha256))
+            # Current documents only: removed and rejected ones never reach the public.
             for d in await uow.documents.for_entry(row["id"])
         )  # fmt: skip
         result.append(

@@ -10,6 +10,7 @@ from bot.services.cases import load
 from bot.services.context import Ctx, audit
 from bot.services.drafting import CATEGORIES
 from bot.services.handover import claim, hand_over
+from bot.services.lifecycle import take_out
 from bot.sop import Category
 from bot.workflow import (
     Refused,
@@ -25,7 +26,7 @@ from bot.workflow import (
 
 async def _decide(
     ctx: Ctx, user: User, case_id: int, version: int, step: int, transition: Transition | None,
-    *, chosen: Iterable[int] = (), note: str = "",
+    *, chosen: Iterable[int] = (), note: str = "", keep: Iterable[int] = (),
 ) -> datetime | None:  # fmt: skip
     now = ctx.now()
     async with ctx.db.transaction() as uow:
@@ -36,12 +37,17 @@ async def _decide(
             if step == 2:
                 transition = approve_draft(v.entries)
             else:
+                documented = {d.entry_id for d in v.documents if d.entry_id is not None}
                 transition = (
-                    return_entries(v.entries, chosen, note)
+                    return_entries(v.entries, chosen, note, keep)
                     if note
-                    else approve_documents(v.entries)
+                    else approve_documents(v.entries, documented)
                 )
         await claim(uow, v.case, version)
+        for e in v.entries:
+            if e.id in transition.reject_documents:
+                await take_out(uow, user, v, e, v.docs_of(e.id), "rejected",
+                               transition.note or "", now)  # fmt: skip
         if step == 4 and transition.to_step == 5:
             # An exemption the PPID Utama accepts makes the entry exempt for good.
             for e in v.entries:
@@ -68,11 +74,16 @@ async def approve_step4(ctx: Ctx, user: User, case_id: int, version: int) -> dat
 
 
 async def return_step4(
-    ctx: Ctx, user: User, case_id: int, version: int, entry_ids: Iterable[int], note: str
-) -> datetime | None:
+    ctx: Ctx, user: User, case_id: int, version: int, entry_ids: Iterable[int], note: str,
+    keep: Iterable[int] = (),
+) -> datetime | None:  # fmt: skip
+    """Return entries to the OPD; their current documents are rejected with `note` as the
+    reason, except those of the entries in `keep`."""
     if not note.strip():
         raise Refused("refused-empty-text")
-    return await _decide(ctx, user, case_id, version, 4, None, chosen=entry_ids, note=note)
+    return await _decide(
+        ctx, user, case_id, version, 4, None, chosen=entry_ids, note=note, keep=keep
+    )
 
 
 async def correct_category(

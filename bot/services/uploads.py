@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.channels.base import FileSource, IncomingFile
-from bot.documents import FileRejected, check
+from bot.documents import FileRejected, check, photo_name
 from bot.models import Document, User
 from bot.services.cases import load
 from bot.services.context import Ctx, audit
@@ -72,9 +72,18 @@ async def receive(
         entry = await uow.entries.get(entry_id) if entry_id is not None else None
         if same is not None:
             return Received(same, True, entry.number if entry else None)
+        rejected = await uow.documents.find_rejected(case_id, entry_id, stored.sha256)
+        if rejected is not None:
+            # The very file the PPID Utama rejected (say, unredacted) cannot come back unchanged.
+            raise Refused("refused-file-rejected-before", name=rejected.name,
+                          reason=rejected.removed_reason or "")  # fmt: skip
+        name = accepted.name
+        if incoming.photo:
+            taken = await uow.documents.names(case_id, entry_id)
+            name = photo_name(entry.number if entry else None, now.date(), taken)
         doc_id = await uow.documents.add(
             case_id=case_id, entry_id=entry_id, step=step, sha256=stored.sha256,
-            size=stored.size, mime=accepted.mime, name=accepted.name,
+            size=stored.size, mime=accepted.mime, name=name,
             channel_file_id=incoming.file_id, uploaded_by=user.id, now=now,
         )  # fmt: skip
         if entry is not None:
@@ -87,7 +96,7 @@ async def receive(
         await uow.cases.bump(case_id, case.version)
         await audit(
             uow, now, "document:add", user, case_id=case_id, step=step, message_id=message_id,
-            note=f"{'#' + str(entry.number) if entry else 'draf'} {accepted.name} {stored.sha256}",
+            note=f"{'#' + str(entry.number) if entry else 'draf'} {name} {stored.sha256}",
         )  # fmt: skip
         document = next(d for d in await uow.documents.for_case(case_id) if d.id == doc_id)
         await uow.commit()

@@ -81,7 +81,8 @@ async def test_a_whole_round_for_two_opds_reaches_publication(harness: Harness) 
     await dinkes.send_document("renstra-ttd.pdf", PDF2 + b"ttd", caption="#2")
     await dinkes.wait_for_text("lengkap")
     await flows.finish_and_send_documents(dinkes)
-    await flows.approve_documents(yusuf, "✅ 2 dokumen")
+    # The returned entry's first document was rejected by default: only the signed one is current.
+    await flows.approve_documents(yusuf, "✅ 1 dokumen · ❌ 1 dokumen ditolak")
 
     # Step 5: the Pejabat publishes on the built-in PPID site; everyone involved is told.
     await pejabat.wait_until(lambda m: "Langkah 5" in m.text)
@@ -139,17 +140,22 @@ async def test_a_whole_round_for_two_opds_reaches_publication(harness: Harness) 
     ctx = h.ctx
     async with ctx.db.transaction() as uow:
         dinkes_case = (await uow.cases.all())[0]
-        docs = await uow.documents.for_case(dinkes_case.id)
+        docs = (await uow.documents.with_taken_out([dinkes_case.id]))[dinkes_case.id]
         trail = await uow.audit.for_case(dinkes_case.id)
         tasks = await uow.tasks.for_case(dinkes_case.id)
     assert sorted(d.sha256 for d in docs) == sorted(
         hashlib.sha256(b).hexdigest() for b in (PDF, PDF2, PDF2 + b"ttd")
     )
+    # The unsigned Renstra was rejected with the return: kept as evidence, never published.
+    assert [d.sha256 for d in docs if d.removed_kind == "rejected"] == [
+        hashlib.sha256(PDF2).hexdigest()
+    ]
     for d in docs:
         assert ctx.files.path_for(d.sha256).read_bytes() in (PDF, PDF2, PDF2 + b"ttd")
     actions = [a.action for a in trail if a.outcome == "ok"]
     assert actions.count("step1:forwarded") == 2 and "step2:returned" in actions
     assert "step4:returned" in actions and "step5:published" in actions
+    assert "document:reject" in actions
     assert [t.step for t in tasks] == [1, 2, 1, 2, 3, 4, 3, 4, 5]
     assert all(t.due_at.isoformat() == "2027-03-02T16:00:00+07:00" for t in tasks if t.step != 3)
     assert (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from datetime import date
 
 import pytest
 
@@ -15,6 +16,7 @@ from bot.documents import (
     check_declared,
     extension_of,
     mime_for,
+    photo_name,
     sanitize_name,
     sniff_matches,
 )
@@ -324,3 +326,12 @@ def test_a_csv_head_cut_inside_a_multibyte_character_still_matches() -> None:
     with pytest.raises(UnicodeDecodeError):
         cut.decode("cp1252")
     assert sniff_matches("csv", cut)
+
+
+def test_a_photo_is_named_from_its_entry_and_day_never_twice_the_same() -> None:
+    day = date(2027, 3, 1)
+    assert photo_name(3, day, set()) == "foto-3-20270301-1.jpg"
+    taken = {"foto-3-20270301-1.jpg", "foto-3-20270301-2.jpg", "foto-4-20270301-3.jpg"}
+    assert photo_name(3, day, taken) == "foto-3-20270301-3.jpg"
+    assert photo_name(None, day, set()) == "foto-draf-20270301-1.jpg"
+    assert sanitize_name(photo_name(12, day, set())) == "foto-12-20270301-1.jpg"

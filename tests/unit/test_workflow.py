@@ -15,6 +15,7 @@ from bot.workflow import (
     approve_documents,
     approve_draft,
     check_actor,
+    check_document_in_review,
     check_entry_editable_in_step3,
     check_exempt,
     check_url,
@@ -351,6 +352,28 @@ def test_returning_nothing_under_review_is_refused(chosen: list[int]) -> None:
     with pytest.raises(Refused) as exc:
         return_entries(REVIEWED, chosen, "catatan")
     assert exc.value.key == "refused-nothing-chosen"
+
+
+def test_returning_entries_rejects_their_documents_unless_kept() -> None:
+    t = return_entries(REVIEWED, [1, 2, 4], "Memuat NIK", keep=[2])
+    assert t.reject_documents == frozenset({1, 4})
+    assert return_entries(REVIEWED, [1], "NIK", keep=[1]).reject_documents == frozenset()
+    assert approve_documents(REVIEWED).reject_documents == frozenset()
+
+
+def test_an_entry_whose_every_document_was_rejected_cannot_be_approved() -> None:
+    with pytest.raises(Refused) as exc:
+        approve_documents(REVIEWED, documented=set())
+    assert (exc.value.key, exc.value.values) == ("refused-entry-without-documents", {"number": 1})
+    # Entries without documents by nature (not held, exempt) and approved ones need none.
+    assert approve_documents(REVIEWED, documented={1}).to_step == 5
+
+
+def test_a_single_document_can_be_rejected_only_while_its_entry_is_under_review() -> None:
+    check_document_in_review(REVIEWED[0])
+    with pytest.raises(Refused) as exc:
+        check_document_in_review(REVIEWED[2])
+    assert (exc.value.key, exc.value.values) == ("refused-entry-not-in-review", {"number": 3})
 
 
 def test_returning_entries_needs_a_note() -> None:
