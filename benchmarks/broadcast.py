@@ -7,7 +7,7 @@ outbox rows for 1,000 people (the other rows of the set-up are marked sent). The
 429 with retry_after beyond, like Telegram; everyone has pressed Start, so the bot may write first.
 
 The real outbox dispatcher (`bot.dispatcher.Dispatcher` with `bot.channels.telegram.TelegramSender`
-over an Application built by `build_application` with python-telegram-bot's AIORateLimiter) runs
+over an Application built by `build_application` with the bot's own pacing, `TelegramPacing`) runs
 pass after pass until no row is pending. Reported: the time against the floor the limit allows
 (1,000 / 30 per second = 33.3 s), and what the fake saw: chats that got nothing (lost) and extra
 copies (doubled).

@@ -14,11 +14,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from telegram import BotCommand, Update
-from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
+from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bot.bootstrap import load_calendar
 from bot.channels.telegram import TelegramSender, answer, to_event
 from bot.channels.telegram_files import TelegramFileSource
+from bot.channels.telegram_pacing import TelegramPacing
 from bot.config import Settings
 from bot.dispatcher import Dispatcher
 from bot.polling import Intake, ReliablePoller
@@ -54,10 +55,10 @@ def build_application(
         builder.read_timeout(wait).write_timeout(wait).connect_timeout(wait).pool_timeout(wait)
     )
     if rate_limit:
-        # One message every 1/29.5 s rather than bursts of 30 per second: a burst earns a 429 and
-        # a pause of every request, which costs more than the smoothing (benchmarks/README.md).
-        limiter = AIORateLimiter(overall_max_rate=1, overall_time_period=1 / 29.5, max_retries=3)
-        builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]
+        # Taps first: answers go at once; notices use the capacity left under Telegram's bulk
+        # limits, one every 1/29.5 s at most rather than bursts (a burst earns a 429 and a pause
+        # of every request, which costs more than the smoothing: benchmarks/README.md).
+        builder = builder.rate_limiter(TelegramPacing())  # type: ignore[arg-type]
     state: dict[str, Any] = {}
 
     async def post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -27,6 +26,7 @@ from typing import Any, Protocol
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.channels.base import Reply
+from bot.channels.telegram_pacing import retry_after
 from bot.reminders import (
     BUNDLED_KINDS,
     TASK_KINDS,
@@ -47,14 +47,6 @@ MAX_BACKOFF = timedelta(minutes=30)
 
 class Sender(Protocol):
     async def send_part(self, chat_id: str | int, reply: Reply, index: int) -> None: ...
-
-
-def retry_after(exc: RetryAfter) -> timedelta:
-    """Telegram's wait as a timedelta (PTB 22 warns when its int form is read)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        ra = exc.retry_after
-    return ra if isinstance(ra, timedelta) else timedelta(seconds=float(ra))
 
 
 def backoff(attempts: int) -> timedelta:

@@ -21,7 +21,7 @@ from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TimedOut
 from telegram.ext import Application
 
-from bot.dispatcher import retry_after
+from bot.channels.telegram_pacing import retry_after
 from storage.db import Database
 
 log = logging.getLogger(__name__)

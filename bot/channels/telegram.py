@@ -4,12 +4,14 @@ replies rendered back as messages, inline keyboards, edits, toasts and documents
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest
 
 from bot.channels.base import Event, IncomingFile, OutgoingFile, Reply, Response
+from bot.channels.telegram_pacing import NOTICE
 
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"
@@ -102,34 +104,45 @@ class TelegramSender:
         )
 
     async def send_part(self, chat_id: str | int, reply: Reply, index: int) -> None:
-        """Part `index` of a reply: its files in order, then the text with its buttons last
-        (so the buttons stay at the bottom of the chat)."""
+        """Part `index` of a notice: its files in order, then the text with its buttons last
+        (so the buttons stay at the bottom of the chat). Notices wait for the capacity that
+        the people's own taps leave (see `telegram_pacing`)."""
         if index < len(reply.files):
-            await self.send_file(chat_id, reply.files[index])
+            await self.send_file(chat_id, reply.files[index], notice=True)
         else:
             text = reply.text[:MAX_TEXT]
             await self.bot.send_message(
-                chat_id, text, parse_mode=ParseMode.HTML, reply_markup=keyboard(reply)
-            )
+                chat_id, text, parse_mode=ParseMode.HTML, reply_markup=keyboard(reply),
+                **self._paced(notice=True),
+            )  # fmt: skip
 
-    async def send_file(self, chat_id: str | int, f: OutgoingFile) -> None:
+    def _paced(self, *, notice: bool) -> dict[str, Any]:
+        """The extra arguments that mark a request as a notice, where the bot is paced."""
+        if notice and getattr(self.bot, "rate_limiter", None) is not None:
+            return {"rate_limit_args": NOTICE}
+        return {}
+
+    async def send_file(self, chat_id: str | int, f: OutgoingFile, notice: bool = False) -> None:
         bot = self.bot
+        paced = self._paced(notice=notice)
         if f.file_id:
             try:
-                await bot.send_document(chat_id, f.file_id, caption=f.caption)
+                await bot.send_document(chat_id, f.file_id, caption=f.caption, **paced)
                 return
             except BadRequest:
                 log.info("re-uploading %s: its file id is no longer valid", f.name)
         if f.data is not None:
             if f.mime == "image/png":
-                await bot.send_photo(chat_id, f.data, caption=f.caption)
+                await bot.send_photo(chat_id, f.data, caption=f.caption, **paced)
             else:
-                await bot.send_document(chat_id, f.data, filename=f.name, caption=f.caption)
+                await bot.send_document(
+                    chat_id, f.data, filename=f.name, caption=f.caption, **paced
+                )
             return
         if f.path is None:
             return
         with f.path.open("rb") as fh:
-            await bot.send_document(chat_id, fh, filename=f.name, caption=f.caption)
+            await bot.send_document(chat_id, fh, filename=f.name, caption=f.caption, **paced)
 
 
 async def answer(update: Update, response: Response | None, sender: TelegramSender) -> None:
