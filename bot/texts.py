@@ -368,6 +368,8 @@ TEXTS: Final[dict[str, str]] = {
     "refused-opd": "Mohon maaf, berkas ini milik OPD lain.",
     "refused-stale": "Tombol ini sudah tidak berlaku; berkas telah berubah. Silakan buka lagi dari Tugas saya.",
     "refused-stale-by": "Berkas ini sudah diproses oleh {name} pada {at}.",
+    "refused-stale-newest": "Tombol ini dari pesan lama. Berkas ini kini menunggu Bapak/Ibu: mohon gunakan pesan terbaru di bawah ini.",
+    "refused-stale-self": "Tindakan Bapak/Ibu sudah tercatat pada {at}. Berkas kini di {step}.",
     "refused-bad-button": "Mohon maaf, tombol ini tidak dikenali. Silakan buka menu.",
     "refused-empty-text": "Isian tidak boleh kosong. Mohon tulis lagi.",
     "refused-too-long": "Isian terlalu panjang (paling banyak {limit} karakter). Mohon persingkat.",
@@ -417,12 +419,27 @@ def plain(key: str, /, **values: object) -> str:
     return TEXTS[key].format(**values)
 
 
-def t(key: str, /, **values: object) -> str:
-    """A catalogue sentence for a chat message in HTML, every value escaped."""
-    return TEXTS[key].format(**{k: _escape(v) for k, v in values.items()})
+class Html(str):
+    """Text that is HTML already (a sentence from `t`): put into another sentence as it is, where
+    any other text is escaped. Escaping it again would show `&amp;lt;` to the reader."""
+
+    __slots__ = ()
+
+
+def t(key: str, /, **values: object) -> Html:
+    """A catalogue sentence for a chat message in HTML, every value escaped (except sentences
+    that `t` made already)."""
+    return Html(TEXTS[key].format(**{k: _escape(v) for k, v in values.items()}))
+
+
+def escape(value: object) -> Html:
+    """Text from a person or a file, made safe to show in a chat message (HTML)."""
+    if isinstance(value, Html):
+        return value
+    return Html(html.escape(str(value), quote=False))
 
 
 def _escape(value: object) -> object:
     if isinstance(value, int | float):
         return value
-    return html.escape(str(value), quote=False)
+    return escape(value)

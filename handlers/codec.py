@@ -57,6 +57,14 @@ ACTIONS: dict[str, int] = {
     "io": 2,  # admin: invite a PPID Pendukung of an OPD (role index, opd)
 }
 
+# What the first argument of an action names, for the router: the case a refused press aimed at
+# is recorded with the refusal (`audit --case N`), and decides what the refusal may reveal.
+TARGETS: dict[str, str] = {
+    **dict.fromkeys(("op", "ea", "dr", "s1", "a2", "r2", "dt", "k2", "s3", "a4", "r4", "t4",
+                     "c4", "ua", "p5", "im"), "case"),
+    **dict.fromkeys(("ee", "ef", "ex", "kc", "e3", "fu", "nh", "xp", "dc", "u5", "wd"), "entry"),
+}  # fmt: skip
+
 
 @dataclass(frozen=True)
 class Press:

@@ -117,4 +117,4 @@ async def _digest(ctx: Ctx, payload: dict[str, Any]) -> Reply | None:
                 lines.append(t("notice-digest-line", opd=r["opd_name"],
                                step=t(f"step-{r['step']}").split(":")[0],
                                due=f"{short_date(at.date())} {at:%H.%M}"))  # fmt: skip
-    return Reply(text="\n".join(lines)[:4000], buttons=[[btn(t("btn-status"), "st")]])
+    return Reply(text="\n".join(lines), buttons=[[btn(t("btn-status"), "st")]])

@@ -103,7 +103,7 @@ async def close(req: Request) -> Response:
         text = t("site-published", links=links, **values)
     else:
         text = t("case-published", **values)
-    return Response().add(text[:4000], [[btn(t("btn-tasks"), "tg")]])
+    return Response().add(text, [[btn(t("btn-tasks"), "tg")]])
 
 
 @button("wd")

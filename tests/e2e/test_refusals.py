@@ -105,10 +105,25 @@ async def test_step3_cannot_be_sent_with_unresolved_entries_nor_by_another_opd(
     assert "Masih ada 2 dari 2 entri" in await sari.next_toast()
     await joko.press_data(encode("e3", v.entries[0].id), joko.messages[-1])
     assert "milik OPD lain" in await joko.next_toast()
-    await joko.press_data(encode("a2", case_id, v.case.version), joko.messages[-1])
-    assert "sudah diproses oleh Ibu Rina" in await joko.next_toast()
     after = await cases.view(harness.ctx, case_id)
     assert after.case.step == 3 and after.case.version == v.case.version
+
+
+async def test_a_forged_press_on_another_opds_case_reveals_nothing_about_it(
+    harness: Harness,
+) -> None:
+    await harness.add_opds("DINKES", "DISHUB")
+    andi, rina, sari = await harness.join_team(4060)
+    joko = await harness.join(4063, "Bapak Joko", Role.PENDUKUNG, "DISHUB")
+    case_id = await harness.round_at_step3(andi, rina, "DINKES", ["Laporan"])
+    v = await cases.view(harness.ctx, case_id)
+    # Stale (step 2 is over) and foreign: the answer names neither who nor when nor the step.
+    for data in (encode("a2", case_id, 1), encode("s3", case_id, v.case.version),
+                 encode("p5", case_id, v.case.version), encode("dt", case_id)):  # fmt: skip
+        await joko.press_data(data, joko.messages[-1])
+        toast = await joko.next_toast()
+        assert toast == "Mohon maaf, berkas ini milik OPD lain.", toast
+    assert all("Rina" not in m.text and "Langkah" not in m.text for m in joko.messages[1:])
 
 
 async def test_an_exemption_needs_a_future_end_date(harness: Harness) -> None:
