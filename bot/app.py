@@ -136,7 +136,7 @@ async def running(
                 )
                 receiver = ReliableWebhook(
                     intake, settings.webhook_url, secret, settings.webhook_listen,
-                    settings.webhook_port,
+                    settings.webhook_port, read_deadline=settings.telegram_timeout,
                 )  # fmt: skip
                 await receiver.start()
             else:

@@ -14,6 +14,7 @@ import re
 import unicodedata
 from typing import Final
 
+
 def invisible(char: str) -> bool:
     """Whether `char` is a control (other than white space: line break, tab ...), format (bidi controls such as
     U+202A-U+202E and U+2066-U+2069, zero-width U+200B-U+200F, U+2060, U+FEFF ...), surrogate,
