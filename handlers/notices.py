@@ -14,7 +14,7 @@ from bot.models import User
 from bot.services import cases
 from bot.services.context import Ctx
 from bot.services.handover import recipients
-from bot.sop import CLOSED
+from bot.sop import CLOSED, Role
 from bot.texts import t
 from bot.workflow import progress
 from handlers.base import btn
@@ -32,6 +32,12 @@ async def render(ctx: Ctx, user_id: int, payload: dict[str, Any]) -> Reply | Non
     kind = payload["kind"]
     if kind == "digest":
         reply = await _digest(ctx, payload)
+    elif kind == "setting_missing":
+        # Setting names are for admins only; the others were told an admin knows.
+        if user.role != Role.ADMIN:
+            return None
+        reply = Reply(text=t("notice-setting-missing", setting=payload["setting"],
+                             why=t(payload["why"]), example=payload["example"]))  # fmt: skip
     elif kind == "delivery_failed":
         reply = Reply(text=t("notice-delivery-failed", name=payload["name"],
                              role=t(f"role-{payload['role']}"), reason=payload["reason"],

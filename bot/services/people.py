@@ -124,3 +124,20 @@ async def deactivate(db: Database, user_id: int, now: datetime, by: str) -> User
         await audit(uow, now, "deactivate", user, note=f"by {by}")
         await uow.commit()
     return user
+
+
+async def tell_admins_setting_missing(ctx: Ctx, setting: str, why: str, example: str) -> None:
+    """Queue, once ever per admin, the notice that `setting` is not set (`why`: the text key of
+    what it blocks). Only admins read setting names; the person who met the gap is told that an
+    admin knows."""
+    now = ctx.now()
+    async with ctx.db.transaction() as uow:
+        for admin in await uow.users.with_role(Role.ADMIN):
+            await uow.outbox.enqueue(
+                key=f"setting:{setting}:{admin.id}", user_id=admin.id, now=now,
+                not_before=ctx.calendar.office_instant(now),
+                payload={"kind": "setting_missing", "setting": setting, "why": why,
+                         "example": example},
+            )  # fmt: skip
+        await uow.commit()
+    ctx.kick()

@@ -7,6 +7,7 @@ import asyncio
 import os
 import sys
 
+from bot.fakeapi import flows
 from bot.fakeapi.messages import QUERY_TOO_OLD
 from bot.fakeapi.people import FakePerson
 from bot.services import cases, drafting, review
@@ -92,3 +93,16 @@ async def test_the_history_of_a_case_shows_the_presses_refused_on_it(harness: Ha
     assert len(refused) == 3, out.decode()
     assert sum("Joko" in line for line in refused) == 2
     assert sum("Rina" in line for line in refused) == 1
+
+
+async def test_a_missing_public_address_is_named_to_the_admins_only(harness: Harness) -> None:
+    await harness.add_opds("DINKES")
+    andi, rina, sari = await harness.join_team(9731)
+    admin = await harness.join(9734, "Bapak Admin", Role.ADMIN)
+    await harness.round_at_step5(andi, rina, sari, "DINKES", ["Laporan"])
+    step5 = await andi.wait_until(lambda m: "Langkah 5" in m.text)
+    done = await flows.publish_on_site(andi, step5)
+    assert "PPID_" not in done.text and "Admin PPID sudah diberi tahu" in done.text
+    told = await admin.wait_for_text("PPID_PUBLIC_BASE_URL")
+    assert "belum diisi" in told.text
+    assert all("PPID_" not in m.text for person in (andi, rina, sari) for m in person.messages)

@@ -113,7 +113,7 @@ async def test_a_forged_press_on_another_opds_case_reveals_nothing_about_it(
     harness: Harness,
 ) -> None:
     await harness.add_opds("DINKES", "DISHUB")
-    andi, rina, sari = await harness.join_team(4060)
+    andi, rina, _ = await harness.join_team(4060)
     joko = await harness.join(4063, "Bapak Joko", Role.PENDUKUNG, "DISHUB")
     case_id = await harness.round_at_step3(andi, rina, "DINKES", ["Laporan"])
     v = await cases.view(harness.ctx, case_id)
