@@ -16,7 +16,7 @@ TEXTS: Final[dict[str, str]] = {
         "PPID Bot belum punya token Telegram.\n"
         "1. Buka Telegram, cari @BotFather, kirim /newbot dan ikuti petunjuknya.\n"
         "2. Salin token yang diberikan (bentuknya 123456789:ABC...).\n"
-        "3. Simpan di berkas .env di folder proyek: PPID_TELEGRAM_TOKEN=123456789:ABC...\n"
+        "3. Simpan di file .env di folder proyek: PPID_TELEGRAM_TOKEN=123456789:ABC...\n"
         "   (atau sebagai variabel lingkungan PPID_TELEGRAM_TOKEN).\n"
         "4. Jalankan lagi: make run"
     ),
@@ -76,12 +76,12 @@ TEXTS: Final[dict[str, str]] = {
     "cli-report-written": "Laporan {month} ditulis ke {path}.",
     "cli-demo-done": "Demo selesai: satu putaran lengkap untuk dua OPD, tanpa internet dan tanpa token.",
     # --- command line: organisation, people, audit, status -----------------------------------
-    "cli-opd-file-missing": "Berkas {file} tidak ditemukan. Tidak ada OPD yang diimpor.",
-    "cli-opd-file-unreadable": "Berkas {file} tidak dapat dibaca ({error}). Tidak ada OPD yang diimpor.",
-    "cli-opd-source-missing": "Sebutkan berkas CSV atau --builtin, mis.: python -m bot opd import --builtin",
-    "cli-opd-source-both": "Pilih salah satu: berkas CSV atau --builtin, jangan keduanya.",
+    "cli-opd-file-missing": "File {file} tidak ditemukan. Tidak ada OPD yang diimpor.",
+    "cli-opd-file-unreadable": "File {file} tidak dapat dibaca ({error}). Tidak ada OPD yang diimpor.",
+    "cli-opd-source-missing": "Sebutkan file CSV atau --builtin, mis.: python -m bot opd import --builtin",
+    "cli-opd-source-both": "Pilih salah satu: file CSV atau --builtin, jangan keduanya.",
     "cli-opd-csv-not-utf8": (
-        "{file} baris {line}: berkas bukan teks UTF-8. Simpan ulang sebagai CSV UTF-8. "
+        "{file} baris {line}: file bukan teks UTF-8. Simpan ulang sebagai CSV UTF-8. "
         "Tidak ada OPD yang diimpor."
     ),
     "cli-opd-csv-invalid": "{file} baris {line}: CSV tidak valid ({error}). Tidak ada OPD yang diimpor.",
@@ -205,7 +205,7 @@ TEXTS: Final[dict[str, str]] = {
     "help-admin": "Sebagai Administrator, Bapak/Ibu mengundang petugas (tombol Undang petugas) dan mengatur OPD serta hari libur lewat server.",
     "help-pejabat_pid": "Sebagai Pejabat PID, Bapak/Ibu memulai putaran dokumentasi, menyusun draf daftar informasi tiap OPD (langkah 1, 1 hari kerja) lalu mengirimnya ke PPID Utama, dan menerbitkan hasilnya (langkah 5, 1 hari kerja). Banyak entri? Ketik /templat, isi di komputer, lalu lampirkan. Buka Tugas saya untuk mulai.",
     "help-ppid_utama": "Sebagai PPID Utama, Bapak/Ibu menelaah draf daftar informasi (langkah 2, 1 hari kerja) dan memeriksa dokumen dari OPD (langkah 4, 1 hari kerja): setujui atau kembalikan dengan tombol. Buka Tugas saya untuk mulai.",
-    "help-ppid_pendukung": "Sebagai PPID Pendukung {opd}, Bapak/Ibu melengkapi setiap entri yang diminta (langkah 3, 10 hari kerja): kirim dokumennya, atau nyatakan tidak dikuasai, atau usulkan dikecualikan. Tip: kirim berkas dengan keterangan #3 untuk entri nomor 3.",
+    "help-ppid_pendukung": "Sebagai PPID Pendukung {opd}, Bapak/Ibu melengkapi setiap entri yang diminta (langkah 3, 10 hari kerja): kirim dokumennya, atau nyatakan tidak dikuasai, atau usulkan dikecualikan. Tip: kirim dokumen dengan keterangan #3 untuk entri nomor 3.",
     "help-atasan": "Sebagai Atasan PPID, Bapak/Ibu menerima laporan keterlambatan dan dapat melihat Status semua OPD.",
     "cancelled": "Baik, isian dibatalkan.",
     "nothing-to-cancel": "Tidak ada isian yang sedang berjalan.",
@@ -219,9 +219,9 @@ TEXTS: Final[dict[str, str]] = {
     "status-case": "• {opd}: {step}{due}{late}",
     "status-due": ", batas {due}",
     "unexpected-text": "Mohon maaf, Bapak/Ibu tidak sedang mengisi apa pun. Silakan pilih dari menu.",
-    "unexpected-file": "Mohon maaf, saat ini bot tidak menunggu berkas. Untuk melampirkan ke entri, pilih entri lalu Kirim berkas, atau beri keterangan #nomor pada berkas.",
-    "expected-file": "Mohon kirim berkas (lampiran), bukan teks. Ketik /batal untuk membatalkan.",
-    "expected-text": "Mohon ketik jawaban sebagai teks, bukan berkas. Ketik /batal untuk membatalkan.",
+    "unexpected-file": "Mohon maaf, saat ini bot tidak menunggu dokumen. Untuk melampirkan ke entri, pilih entri lalu Kirim dokumen, atau beri keterangan #nomor pada dokumen.",
+    "expected-file": "Mohon kirim dokumen (lampiran), bukan teks. Ketik /batal untuk membatalkan.",
+    "expected-text": "Mohon ketik jawaban sebagai teks, bukan lampiran. Ketik /batal untuk membatalkan.",
     # --- joining --------------------------------------------------------------------------------
     "joined": "Selamat bergabung, {name}. Bapak/Ibu terdaftar sebagai {role}{opd}. Bot akan mengabari setiap ada tugas.",
     "already-member": "Bapak/Ibu sudah terdaftar sebagai {role}.",
@@ -264,7 +264,7 @@ TEXTS: Final[dict[str, str]] = {
     "btn-remove-entry": "🗑 Hapus entri",
     "btn-back-case": "⬅️ Kembali ke berkas",
     "entry-removed": "Entri #{number} dihapus.",
-    "draft-ask-file": "Silakan kirim berkas draf daftar informasi (pdf, doc/docx, xls/xlsx, odt/ods, csv).",
+    "draft-ask-file": "Silakan kirim dokumen draf daftar informasi (pdf, doc/docx, xls/xlsx, odt/ods, csv).",
     "draft-file-saved": "Lampiran draf <b>{name}</b> diterima.",
     "sent-to-utama": "Terima kasih. Berkas {opd} sudah dikirim ke PPID Utama; telaah {deadline}.",
     # --- step 2 and 4 -------------------------------------------------------------------------
@@ -284,7 +284,7 @@ TEXTS: Final[dict[str, str]] = {
     "ask-return-note": "Mohon tulis catatan untuk OPD tentang entri yang dikembalikan:",
     "docs-approved": "Dokumen {opd} disetujui dan diteruskan ke Pejabat PID untuk diterbitkan, {deadline}.",
     "entries-returned": "{count} entri dikembalikan ke {opd}; perbaikan {deadline}. Entri lain tetap disetujui.",
-    "docs-of-entry": "Dokumen entri #{number} {title}: {count} berkas.",
+    "docs-of-entry": "Dokumen entri #{number} {title}: {count} lampiran.",
     "no-docs": "Entri #{number} tidak memiliki dokumen.",
     # --- step 3 --------------------------------------------------------------------------------
     "progress": "{done} dari {total} entri lengkap",
@@ -297,13 +297,13 @@ TEXTS: Final[dict[str, str]] = {
     "state-returned": " — ↩️ dikembalikan: {note}",
     "state-approved": " — disetujui",
     "state-published": " — 🌐 terbit",
-    "btn-send-files": "📎 Kirim berkas",
+    "btn-send-files": "📎 Kirim dokumen",
     "btn-not-held": "🚫 Tidak dikuasai",
     "btn-exempt": "🔒 Usulkan dikecualikan",
-    "ask-files": "Silakan kirim dokumen untuk entri #{number} <b>{title}</b> (boleh beberapa berkas). Jika sudah, ketuk Selesai.",
+    "ask-files": "Silakan kirim dokumen untuk entri #{number} <b>{title}</b> (boleh beberapa lampiran). Jika sudah, ketuk Selesai.",
     "btn-done": "✅ Selesai",
-    "file-saved": "Berkas <b>{name}</b> diterima untuk entri #{number}. {progress}.",
-    "file-duplicate": "Berkas <b>{name}</b> sudah pernah diterima untuk entri ini; tidak disimpan dua kali.",
+    "file-saved": "Dokumen <b>{name}</b> diterima untuk entri #{number}. {progress}.",
+    "file-duplicate": "Dokumen <b>{name}</b> sudah pernah diterima untuk entri ini; tidak disimpan dua kali.",
     "ask-not-held": "Mohon tulis alasan entri #{number} tidak dikuasai OPD:",
     "not-held-saved": "Entri #{number} dicatat tidak dikuasai. {progress}.",
     "ask-exempt-ref": "Nomor/rujukan dokumen uji konsekuensi untuk entri #{number}?",
@@ -336,7 +336,7 @@ TEXTS: Final[dict[str, str]] = {
     "report-chart-title": "Ketepatan waktu per OPD",
     "import-summary": "Spreadsheet DIP terbaca: {valid} baris siap diimpor, {invalid} baris bermasalah.",
     "import-more-errors": "… dan {count} masalah lain.",
-    "import-refused": "Berkas disimpan sebagai lampiran, tetapi tidak dapat diimpor: {reason}",
+    "import-refused": "Spreadsheet disimpan sebagai lampiran, tetapi tidak dapat diimpor: {reason}",
     "import-done": "{count} entri diimpor ke draf. Periksa dan lengkapi bila perlu.",
     "btn-import": "📥 Impor {count} baris yang valid",
     "btn-import-none": "Jangan impor",
@@ -377,7 +377,7 @@ TEXTS: Final[dict[str, str]] = {
     "refused-bad-button": "Mohon maaf, tombol ini tidak dikenali. Silakan buka menu.",
     "refused-empty-text": "Isian tidak boleh kosong. Mohon tulis lagi.",
     "refused-too-long": "Isian terlalu panjang (paling banyak {limit} karakter). Mohon persingkat.",
-    "refused-draft-empty": "Draf masih kosong. Tambahkan paling sedikit satu entri atau lampirkan berkas draf.",
+    "refused-draft-empty": "Draf masih kosong. Tambahkan paling sedikit satu entri atau lampirkan dokumen draf.",
     "refused-approve-without-entries": "Draf belum berisi entri. Kembalikan ke Pejabat PID agar entri diisi.",
     "refused-unresolved": "Masih ada {missing} dari {total} entri yang belum lengkap. Lengkapi dulu sebelum mengirim.",
     "refused-entry-approved": "Entri #{number} sudah disetujui dan tidak perlu diubah.",
@@ -403,11 +403,11 @@ TEXTS: Final[dict[str, str]] = {
     "refused-already-joined": "Bapak/Ibu sudah terdaftar; tautan undangan tidak dipakai.",
     "refused-invite-needs-opd": "Undangan PPID Pendukung harus menyebut OPD-nya.",
     "refused-invite-opd-only-pendukung": "OPD hanya diisi untuk undangan PPID Pendukung.",
-    "refused-file-too_big": "Berkas terlalu besar. Batasnya {limit} MB; mohon perkecil atau pecah berkasnya.",
-    "refused-file-type": "Jenis berkas ini tidak diterima. Kirim pdf, doc/docx, xls/xlsx, odt/ods, csv, jpg/png atau zip.",
-    "refused-file-empty": "Berkas kosong. Mohon kirim berkas yang berisi.",
-    "refused-file-mismatch": "Isi berkas tidak sesuai dengan jenisnya (.{ext}). Mohon kirim berkas asli.",
-    "refused-file-download": "Berkas gagal diunduh dari Telegram. Mohon kirim ulang sebentar lagi.",
+    "refused-file-too_big": "Dokumen terlalu besar. Batasnya {limit} MB; mohon perkecil atau pecah dokumennya.",
+    "refused-file-type": "Jenis dokumen ini tidak diterima. Kirim pdf, doc/docx, xls/xlsx, odt/ods, csv, jpg/png atau zip.",
+    "refused-file-empty": "Dokumen kosong. Mohon kirim dokumen yang berisi.",
+    "refused-file-mismatch": "Isi dokumen tidak sesuai dengan jenisnya (.{ext}). Mohon kirim dokumen asli.",
+    "refused-file-download": "Dokumen gagal diunduh dari Telegram. Mohon kirim ulang sebentar lagi.",
     "invite-pick-role": "Undang petugas sebagai:",
     "invite-pick-opd": "PPID Pendukung untuk OPD mana?",
     "invite-created": "Tautan undangan {role}{opd} (sekali pakai, berlaku sampai {until}):\n{link}\nTeruskan tautan ini kepada petugas yang bersangkutan.",

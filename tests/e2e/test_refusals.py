@@ -77,14 +77,14 @@ async def test_text_and_files_in_the_wrong_place_get_a_hint(harness: Harness) ->
     andi, rina, sari = await harness.join_team(4030)
     await harness.round_at_step3(andi, rina, "DINKES", ["Laporan", "Renstra"])
     await sari.wait_for_text("Langkah 3")
-    await flows.entry_action(sari, 1, "📎 Kirim berkas")
+    await flows.entry_action(sari, 1, "📎 Kirim dokumen")
     await sari.wait_for_text("Silakan kirim dokumen")
     await sari.send("ini teksnya")
-    assert "Mohon kirim berkas" in (await sari.next_message()).text
+    assert "Mohon kirim dokumen" in (await sari.next_message()).text
     await sari.send("/batal")
     await sari.wait_for_text("dibatalkan")
     await sari.send_document("a.pdf", b"%PDF-1.4 a")
-    assert "tidak menunggu berkas" in (await sari.next_message()).text
+    assert "tidak menunggu dokumen" in (await sari.next_message()).text
     await flows.entry_action(sari, 2, "🚫 Tidak dikuasai")
     await sari.wait_for_text("alasan")
     await sari.send_document("a.pdf", b"%PDF-1.4 a")

@@ -60,7 +60,7 @@ async def test_a_whole_round_for_two_opds_reaches_publication(harness: Harness) 
     # Step 3: the DINKES officer answers both entries.
     task = await dinkes.wait_for_text("Langkah 3")
     assert "0 dari 2 entri lengkap" in task.text
-    await flows.entry_action(dinkes, 1, "📎 Kirim berkas")
+    await flows.entry_action(dinkes, 1, "📎 Kirim dokumen")
     await dinkes.wait_for_text("Silakan kirim dokumen untuk entri #1")
     await dinkes.send_document("lkpd.pdf", PDF)
     await dinkes.wait_for_text("1 dari 2 entri lengkap")
