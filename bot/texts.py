@@ -430,9 +430,10 @@ class Html(str):
     __slots__ = ()
 
 
-def t(key: str, /, **values: object) -> Html:
+def t(key: str, /, **values: object) -> str:
     """A catalogue sentence for a chat message in HTML, every value escaped (except sentences
-    that `t` made already)."""
+    that `t` made already: it returns an `Html`, typed as plain `str` so that callers may add
+    to it freely)."""
     return Html(TEXTS[key].format(**{k: _escape(v) for k, v in values.items()}))
 
 
