@@ -145,8 +145,9 @@ async def _explain(
     to the newest message and shows it; otherwise it says who handled the case and when."""
     if exc.key not in ("refused-stale", "refused-wrong-step") or not ev.button or case is None:
         return _answer(ev, t(exc.key, **exc.values))
-    if user is not None and cases.acts_on(user, case):
-        # The case came back to this person (a returned draft): an older button of theirs.
+    if exc.key == "refused-stale" and user is not None and cases.acts_on(user, case):
+        # Same step, newer version: the case came back to this person (a returned draft), and
+        # the press is from an older message of theirs.
         v = await cases.view(ctx, case.id)
         response = _answer(ev, t("refused-stale-newest"))
         response.replies.append(panel(v, user, ctx.settings.publisher))
