@@ -22,6 +22,20 @@ def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
+def clip_plain(text: str, limit: int) -> str:
+    """Plain `text` (a toast) cut to `limit` UTF-16 units, never inside a character."""
+    if utf16_len(text) <= limit:
+        return text
+    kept: list[str] = []
+    used = 0
+    for char in text:
+        used += 2 if ord(char) > 0xFFFF else 1
+        if used > limit:
+            break
+        kept.append(char)
+    return "".join(kept)
+
+
 def _closing(stack: list[tuple[str, str]]) -> str:
     return "".join(f"</{name}>" for name, _ in reversed(stack))
 

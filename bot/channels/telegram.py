@@ -11,11 +11,12 @@ from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest
 
 from bot.channels.base import Event, IncomingFile, OutgoingFile, Reply, Response
-from bot.channels.html import split_html
+from bot.channels.html import clip_plain, split_html
 
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"
 MAX_TEXT = 4096
+MAX_TOAST = 200
 
 
 def to_event(update: Update, bot_username: str | None = None) -> Event | None:
@@ -143,7 +144,7 @@ async def answer(update: Update, response: Response | None, sender: TelegramSend
         try:
             # A toast is plain text: the catalogue's sentences are HTML (values escaped).
             await query.answer(
-                html.unescape(toast)[:200] if toast else None,
+                clip_plain(html.unescape(toast), MAX_TOAST) if toast else None,
                 show_alert=bool(response and response.alert),
             )
         except BadRequest as exc:

@@ -74,3 +74,11 @@ def test_long_html_is_split_into_well_formed_parts_within_the_limit(seed: int) -
     assert shown.replace("\n", "").replace(" ", "") == parse_html(html).text.replace(
         "\n", ""
     ).replace(" ", "")
+
+
+def test_a_toast_is_cut_between_characters_as_telegram_counts_them() -> None:
+    from bot.channels.html import clip_plain
+
+    assert clip_plain("😀" * 150, 200) == "😀" * 100
+    assert clip_plain("a" + "😀" * 150, 200) == "a" + "😀" * 99
+    assert clip_plain("kurang", 200) == "kurang"
