@@ -106,3 +106,16 @@ async def test_a_missing_public_address_is_named_to_the_admins_only(harness: Har
     told = await admin.wait_for_text("PPID_PUBLIC_BASE_URL")
     assert "belum diisi" in told.text
     assert all("PPID_" not in m.text for person in (andi, rina, sari) for m in person.messages)
+
+
+async def test_a_press_whose_reply_telegram_refuses_still_gets_the_error_message(
+    harness: Harness,
+) -> None:
+    andi = await harness.join(9741, "Bapak Andi", Role.PEJABAT)
+    await andi.send("/menu")
+    await andi.wait_for_text("Silakan pilih")
+    # The press is answered, then Telegram refuses the reply: the person must still hear of it.
+    harness.fake.inject("sendMessage", status=400, description="Bad Request: can't parse entities")
+    await andi.press("Tugas saya")
+    told = await andi.wait_for_text("terjadi kesalahan")
+    assert "Data Bapak/Ibu aman" in told.text
