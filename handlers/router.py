@@ -106,6 +106,7 @@ def _visible(ev: Event) -> Event:
         ev,
         text=strip_invisible(ev.text) if ev.text is not None else None,
         caption=strip_invisible(ev.caption) if ev.caption is not None else None,
+        command=strip_invisible(ev.command) if ev.command is not None else None,
         args=strip_invisible(ev.args),
         first_name=strip_invisible(ev.first_name),
     )
