@@ -109,7 +109,9 @@ class TelegramSender:
 
     async def send_part(self, chat_id: str | int, reply: Reply, index: int) -> None:
         """Part `index` of a reply: its files in order, then the text with its buttons last
-        (so the buttons stay at the bottom of the chat)."""
+        (so the buttons stay at the bottom of the chat). A text longer than one message is one
+        part of several messages: notices are short, and a retry after a failure in the middle
+        of one would repeat only its first messages."""
         if index < len(reply.files):
             await self.send_file(chat_id, reply.files[index])
         else:
