@@ -98,9 +98,11 @@ def build_application(
         """Log first, then tell the person something went wrong, without internals."""
         log.error("error while handling an update", exc_info=context.error)
         if isinstance(update, Update) and update.effective_chat is not None:
-            with contextlib.suppress(Exception):
-                if update.callback_query is not None:
+            if update.callback_query is not None:
+                # Often answered already (the error came later): that must not keep the message.
+                with contextlib.suppress(Exception):
                     await update.callback_query.answer()
+            with contextlib.suppress(Exception):
                 await context.bot.send_message(update.effective_chat.id, t("error-generic"))
 
     # No Updater: bot.polling and bot.webhook receive updates (they confirm only handled ones).
@@ -137,7 +139,7 @@ async def running(
                 )
                 receiver = ReliableWebhook(
                     intake, settings.webhook_url, secret, settings.webhook_listen,
-                    settings.webhook_port,
+                    settings.webhook_port, read_deadline=settings.telegram_timeout,
                 )  # fmt: skip
                 await receiver.start()
             else:

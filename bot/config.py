@@ -18,7 +18,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from bot.reminders import Policy
 from bot.workdays import OfficeHours, SpecialHours
 
-WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what Telegram's setWebhook accepts
+# What Telegram's setWebhook accepts (1-256 of these characters), at least 16 long: a short secret
+# can be guessed, and the webhook would then take forged updates.
+WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{16,256}")
 
 DEFAULT_OFFICE_HOURS = "mon-thu 07:30-16:00; fri 07:30-16:30"
 
@@ -179,10 +181,17 @@ class Settings(BaseSettings):
         if info.data.get("webhook_url") and not secret:
             raise ValueError(
                 "wajib diisi bila PPID_WEBHOOK_URL diisi, agar hanya Telegram yang bisa mengirim"
-                " pembaruan; isi 1-256 karakter A-Z, a-z, 0-9, _ atau -"
+                " pembaruan; isi 16-256 karakter A-Z, a-z, 0-9, _ atau -"
+            )
+        if secret and len(secret) < 16:
+            raise ValueError(
+                f"terlalu pendek ({len(secret)} karakter) sehingga mudah ditebak; isi paling sedikit"
+                " 16 karakter A-Z, a-z, 0-9, _ atau -, mis. keluaran: openssl rand -hex 16"
             )
         if secret and not WEBHOOK_SECRET.fullmatch(secret):
-            raise ValueError("hanya boleh 1-256 karakter A-Z, a-z, 0-9, _ atau - (aturan Telegram)")
+            raise ValueError(
+                "hanya boleh 16-256 karakter A-Z, a-z, 0-9, _ atau - (aturan Telegram)"
+            )
         return value or None
 
     @field_validator("reminder_days_before")
@@ -248,12 +257,10 @@ class Settings(BaseSettings):
 
 
 def mask_secret(secret: str) -> str:
-    """Show only enough of a secret to recognise which one is set."""
+    """Whether a secret is set; none of its characters (a few of them make guessing easier)."""
     if not secret:
         return "(kosong)"
-    if len(secret) <= 8:
-        return "****"
-    return f"{secret[:4]}…{secret[-2:]} (disamarkan)"
+    return "**** (diisi, disamarkan)"
 
 
 class SettingsError(Exception):

@@ -36,6 +36,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from bot.formatting import MONTHS, instant
+from bot.untrusted import defuse_formula
 from bot.workdays import DEFAULT_TZ, Calendar
 
 __all__ = [
@@ -422,13 +423,13 @@ def monthly_xlsx(
     summary = wb.active
     assert summary is not None
     summary.title = "Ringkasan"
-    summary["A1"] = title
+    summary["A1"] = defuse_formula(title)
     summary["A1"].font = Font(bold=True, size=14)
     summary["A2"] = f"Dibuat {instant(local)}"
     summary["A2"].font = Font(italic=True, color="616161")
     row = 4
     for line in summary_lines(stats):
-        summary.cell(row=row, column=1, value=line)
+        summary.cell(row=row, column=1, value=defuse_formula(line))
         row += 1
     summary.column_dimensions["A"].width = 100
     image = XlsxImage(io.BytesIO(chart))
@@ -455,7 +456,8 @@ def monthly_xlsx(
             s.overdue_now,
         )
         for column, value in enumerate(values, start=1):
-            table.cell(row=number, column=column, value=value)
+            shown = defuse_formula(value) if isinstance(value, str) else value
+            table.cell(row=number, column=column, value=shown)
         table.cell(row=number, column=6).number_format = "0.0%"
         table.cell(row=number, column=7).number_format = "0.0"
     table.freeze_panes = "A2"

@@ -16,7 +16,7 @@ TEXTS: Final[dict[str, str]] = {
         "PPID Bot belum punya token Telegram.\n"
         "1. Buka Telegram, cari @BotFather, kirim /newbot dan ikuti petunjuknya.\n"
         "2. Salin token yang diberikan (bentuknya 123456789:ABC...).\n"
-        "3. Simpan di berkas .env di folder proyek: PPID_TELEGRAM_TOKEN=123456789:ABC...\n"
+        "3. Simpan di file .env di folder proyek: PPID_TELEGRAM_TOKEN=123456789:ABC...\n"
         "   (atau sebagai variabel lingkungan PPID_TELEGRAM_TOKEN).\n"
         "4. Jalankan lagi: make run"
     ),
@@ -76,12 +76,12 @@ TEXTS: Final[dict[str, str]] = {
     "cli-report-written": "Laporan {month} ditulis ke {path}.",
     "cli-demo-done": "Demo selesai: satu putaran lengkap untuk dua OPD, tanpa internet dan tanpa token.",
     # --- command line: organisation, people, audit, status -----------------------------------
-    "cli-opd-file-missing": "Berkas {file} tidak ditemukan. Tidak ada OPD yang diimpor.",
-    "cli-opd-file-unreadable": "Berkas {file} tidak dapat dibaca ({error}). Tidak ada OPD yang diimpor.",
-    "cli-opd-source-missing": "Sebutkan berkas CSV atau --builtin, mis.: python -m bot opd import --builtin",
-    "cli-opd-source-both": "Pilih salah satu: berkas CSV atau --builtin, jangan keduanya.",
+    "cli-opd-file-missing": "File {file} tidak ditemukan. Tidak ada OPD yang diimpor.",
+    "cli-opd-file-unreadable": "File {file} tidak dapat dibaca ({error}). Tidak ada OPD yang diimpor.",
+    "cli-opd-source-missing": "Sebutkan file CSV atau --builtin, mis.: python -m bot opd import --builtin",
+    "cli-opd-source-both": "Pilih salah satu: file CSV atau --builtin, jangan keduanya.",
     "cli-opd-csv-not-utf8": (
-        "{file} baris {line}: berkas bukan teks UTF-8. Simpan ulang sebagai CSV UTF-8. "
+        "{file} baris {line}: file bukan teks UTF-8. Simpan ulang sebagai CSV UTF-8. "
         "Tidak ada OPD yang diimpor."
     ),
     "cli-opd-csv-invalid": "{file} baris {line}: CSV tidak valid ({error}). Tidak ada OPD yang diimpor.",
@@ -205,7 +205,7 @@ TEXTS: Final[dict[str, str]] = {
     "help-admin": "Sebagai Administrator, Bapak/Ibu mengundang petugas (tombol Undang petugas) dan mengatur OPD serta hari libur lewat server.",
     "help-pejabat_pid": "Sebagai Pejabat PID, Bapak/Ibu memulai putaran dokumentasi, menyusun draf daftar informasi tiap OPD (langkah 1, 1 hari kerja) lalu mengirimnya ke PPID Utama, dan menerbitkan hasilnya (langkah 5, 1 hari kerja). Banyak entri? Ketik /templat, isi di komputer, lalu lampirkan. Buka Tugas saya untuk mulai.",
     "help-ppid_utama": "Sebagai PPID Utama, Bapak/Ibu menelaah draf daftar informasi (langkah 2, 1 hari kerja) dan memeriksa dokumen dari OPD (langkah 4, 1 hari kerja): setujui atau kembalikan dengan tombol. Buka Tugas saya untuk mulai.",
-    "help-ppid_pendukung": "Sebagai PPID Pendukung {opd}, Bapak/Ibu melengkapi setiap entri yang diminta (langkah 3, 10 hari kerja): kirim dokumennya, atau nyatakan tidak dikuasai, atau usulkan dikecualikan. Tip: kirim berkas dengan keterangan #3 untuk entri nomor 3.",
+    "help-ppid_pendukung": "Sebagai PPID Pendukung {opd}, Bapak/Ibu melengkapi setiap entri yang diminta (langkah 3, 10 hari kerja): kirim dokumennya, atau nyatakan tidak dikuasai, atau usulkan dikecualikan. Tip: kirim dokumen dengan keterangan #3 untuk entri nomor 3.",
     "help-notices": "🔔 Pengingat dan pemberitahuan hanya dikirim pada jam kerja. Semua yang jatuh tempo untuk Bapak/Ibu pada saat yang sama datang dalam satu pesan, yang paling mendesak di atas.",
     "help-atasan": "Sebagai Atasan PPID, Bapak/Ibu menerima laporan keterlambatan dan dapat melihat Status semua OPD.",
     "cancelled": "Baik, isian dibatalkan.",
@@ -220,9 +220,9 @@ TEXTS: Final[dict[str, str]] = {
     "status-case": "• {opd}: {step}{due}{late}",
     "status-due": ", batas {due}",
     "unexpected-text": "Mohon maaf, Bapak/Ibu tidak sedang mengisi apa pun. Silakan pilih dari menu.",
-    "unexpected-file": "Mohon maaf, saat ini bot tidak menunggu berkas. Untuk melampirkan ke entri, pilih entri lalu Kirim berkas, atau beri keterangan #nomor pada berkas.",
-    "expected-file": "Mohon kirim berkas (lampiran), bukan teks. Ketik /batal untuk membatalkan.",
-    "expected-text": "Mohon ketik jawaban sebagai teks, bukan berkas. Ketik /batal untuk membatalkan.",
+    "unexpected-file": "Mohon maaf, saat ini bot tidak menunggu dokumen. Untuk melampirkan ke entri, pilih entri lalu Kirim dokumen, atau beri keterangan #nomor pada dokumen.",
+    "expected-file": "Mohon kirim dokumen (lampiran), bukan teks. Ketik /batal untuk membatalkan.",
+    "expected-text": "Mohon ketik jawaban sebagai teks, bukan lampiran. Ketik /batal untuk membatalkan.",
     # --- joining --------------------------------------------------------------------------------
     "joined": "Selamat bergabung, {name}. Bapak/Ibu terdaftar sebagai {role}{opd}. Bot akan mengabari setiap ada tugas.",
     "already-member": "Bapak/Ibu sudah terdaftar sebagai {role}.",
@@ -265,7 +265,7 @@ TEXTS: Final[dict[str, str]] = {
     "btn-remove-entry": "🗑 Hapus entri",
     "btn-back-case": "⬅️ Kembali ke berkas",
     "entry-removed": "Entri #{number} dihapus.",
-    "draft-ask-file": "Silakan kirim berkas draf daftar informasi (pdf, doc/docx, xls/xlsx, odt/ods, csv).",
+    "draft-ask-file": "Silakan kirim dokumen draf daftar informasi (pdf, doc/docx, xls/xlsx, odt/ods, csv).",
     "draft-file-saved": "Lampiran draf <b>{name}</b> diterima.",
     "sent-to-utama": "Terima kasih. Berkas {opd} sudah dikirim ke PPID Utama; telaah {deadline}.",
     # --- step 2 and 4 -------------------------------------------------------------------------
@@ -285,7 +285,7 @@ TEXTS: Final[dict[str, str]] = {
     "ask-return-note": "Mohon tulis catatan untuk OPD tentang entri yang dikembalikan:",
     "docs-approved": "Dokumen {opd} disetujui dan diteruskan ke Pejabat PID untuk diterbitkan, {deadline}.",
     "entries-returned": "{count} entri dikembalikan ke {opd}; perbaikan {deadline}. Entri lain tetap disetujui.",
-    "docs-of-entry": "Dokumen entri #{number} {title}: {count} berkas.",
+    "docs-of-entry": "Dokumen entri #{number} {title}: {count} lampiran.",
     "no-docs": "Entri #{number} tidak memiliki dokumen.",
     "pick-return-documents": "Dokumen entri yang dikembalikan ditolak (tidak akan diterbitkan) kecuali Bapak/Ibu ketuk untuk mempertahankannya.",
     "btn-docs-rejected": "❌ Dokumen #{number}: ditolak",
@@ -302,6 +302,8 @@ TEXTS: Final[dict[str, str]] = {
     "state-documents": " — ✅ {count} dokumen",
     "state-not_held": " — tidak dikuasai",
     "state-exempt": " — usul dikecualikan",
+    "state-exempt-accepted": " — 🔒 dikecualikan (disetujui)",
+    "state-not_held-accepted": " — tidak dikuasai (disetujui)",
     "state-returned": " — ↩️ dikembalikan: {note}",
     "state-approved": " — disetujui",
     "state-published": " — 🌐 terbit",
@@ -315,13 +317,13 @@ TEXTS: Final[dict[str, str]] = {
     "refused-unknown-document": "Dokumen tidak ditemukan atau bukan milik entri ini.",
     "refused-document-gone": "Dokumen <b>{name}</b> sudah dihapus atau ditolak sebelumnya.",
     "refused-file-rejected-before": "Dokumen ini sama dengan <b>{name}</b> yang sudah ditolak PPID Utama ({reason}). Mohon kirim versi yang sudah diperbaiki.",
-    "btn-send-files": "📎 Kirim berkas",
+    "btn-send-files": "📎 Kirim dokumen",
     "btn-not-held": "🚫 Tidak dikuasai",
     "btn-exempt": "🔒 Usulkan dikecualikan",
-    "ask-files": "Silakan kirim dokumen untuk entri #{number} <b>{title}</b> (boleh beberapa berkas). Jika sudah, ketuk Selesai.",
+    "ask-files": "Silakan kirim dokumen untuk entri #{number} <b>{title}</b> (boleh beberapa lampiran). Jika sudah, ketuk Selesai.",
     "btn-done": "✅ Selesai",
-    "file-saved": "Berkas <b>{name}</b> diterima untuk entri #{number}. {progress}.",
-    "file-duplicate": "Berkas <b>{name}</b> sudah pernah diterima untuk entri ini; tidak disimpan dua kali.",
+    "file-saved": "Dokumen <b>{name}</b> diterima untuk entri #{number}. {progress}.",
+    "file-duplicate": "Dokumen <b>{name}</b> sudah pernah diterima untuk entri ini; tidak disimpan dua kali.",
     "ask-not-held": "Mohon tulis alasan entri #{number} tidak dikuasai OPD:",
     "not-held-saved": "Entri #{number} dicatat tidak dikuasai. {progress}.",
     "ask-exempt-ref": "Nomor/rujukan dokumen uji konsekuensi untuk entri #{number}?",
@@ -336,7 +338,7 @@ TEXTS: Final[dict[str, str]] = {
     "withdrawn": "Entri #{number} ditarik dari situs PPID. Alasan tercatat.",
     "state-withdrawn": " — 🚫 ditarik",
     "site-published": "Berkas {opd} terbit di web PPID: {published} entri terbit, {not_held} tidak dikuasai, {exempt} dikecualikan (tidak dipublikasikan).\n{links}",
-    "site-no-public-url": "(Alamat publik situs belum diatur; admin dapat mengisinya di PPID_PUBLIC_BASE_URL.)",
+    "site-no-public-url": "(Tautan belum dapat dikirim: alamat publik situs belum diatur. Admin PPID sudah diberi tahu.)",
     "refused-not-published": "Entri ini tidak sedang terbit di situs; tidak ada yang ditarik.",
     "btn-url-all": "🌐 Satu alamat untuk semua",
     "btn-url-entry": "🌐 Alamat #{number}",
@@ -354,7 +356,7 @@ TEXTS: Final[dict[str, str]] = {
     "report-chart-title": "Ketepatan waktu per OPD",
     "import-summary": "Spreadsheet DIP terbaca: {valid} baris siap diimpor, {invalid} baris bermasalah.",
     "import-more-errors": "… dan {count} masalah lain.",
-    "import-refused": "Berkas disimpan sebagai lampiran, tetapi tidak dapat diimpor: {reason}",
+    "import-refused": "Spreadsheet disimpan sebagai lampiran, tetapi tidak dapat diimpor: {reason}",
     "import-done": "{count} entri diimpor ke draf. Periksa dan lengkapi bila perlu.",
     "btn-import": "📥 Impor {count} baris yang valid",
     "btn-import-none": "Jangan impor",
@@ -398,6 +400,8 @@ TEXTS: Final[dict[str, str]] = {
     "btn-reach-deactivate": "🚫 Nonaktifkan",
     "reach-retried": "Baik. Pemberitahuan untuk {name} akan dikirim lagi pada jam kerja.",
     "reach-deactivated": "{name} sudah dinonaktifkan; tugasnya tidak lagi dikirim kepada beliau.",
+    "notice-setting-missing": "⚙️ Pengaturan {setting} belum diisi: {why} Isi di .env lalu jalankan ulang bot, contoh: {example}",
+    "why-public-base-url": "tautan web PPID belum dapat dikirim kepada petugas.",
     # --- refusals -------------------------------------------------------------------------------
     "refused-inactive": "Mohon maaf, akun Bapak/Ibu sudah dinonaktifkan. Hubungi admin PPID bila ini keliru.",
     "refused-case-closed": "Berkas ini sudah selesai diterbitkan; tidak ada yang perlu dilakukan.",
@@ -406,10 +410,12 @@ TEXTS: Final[dict[str, str]] = {
     "refused-opd": "Mohon maaf, berkas ini milik OPD lain.",
     "refused-stale": "Tombol ini sudah tidak berlaku; berkas telah berubah. Silakan buka lagi dari Tugas saya.",
     "refused-stale-by": "Berkas ini sudah diproses oleh {name} pada {at}.",
+    "refused-stale-newest": "Tombol ini dari pesan lama. Berkas ini kini menunggu Bapak/Ibu: mohon gunakan pesan terbaru di bawah ini.",
+    "refused-stale-self": "Tindakan Bapak/Ibu sudah tercatat pada {at}. Berkas kini di {step}.",
     "refused-bad-button": "Mohon maaf, tombol ini tidak dikenali. Silakan buka menu.",
     "refused-empty-text": "Isian tidak boleh kosong. Mohon tulis lagi.",
     "refused-too-long": "Isian terlalu panjang (paling banyak {limit} karakter). Mohon persingkat.",
-    "refused-draft-empty": "Draf masih kosong. Tambahkan paling sedikit satu entri atau lampirkan berkas draf.",
+    "refused-draft-empty": "Draf masih kosong. Tambahkan paling sedikit satu entri atau lampirkan dokumen draf.",
     "refused-approve-without-entries": "Draf belum berisi entri. Kembalikan ke Pejabat PID agar entri diisi.",
     "refused-unresolved": "Masih ada {missing} dari {total} entri yang belum lengkap. Lengkapi dulu sebelum mengirim.",
     "refused-entry-approved": "Entri #{number} sudah disetujui dan tidak perlu diubah.",
@@ -435,11 +441,11 @@ TEXTS: Final[dict[str, str]] = {
     "refused-already-joined": "Bapak/Ibu sudah terdaftar; tautan undangan tidak dipakai.",
     "refused-invite-needs-opd": "Undangan PPID Pendukung harus menyebut OPD-nya.",
     "refused-invite-opd-only-pendukung": "OPD hanya diisi untuk undangan PPID Pendukung.",
-    "refused-file-too_big": "Berkas terlalu besar. Batasnya {limit} MB; mohon perkecil atau pecah berkasnya.",
-    "refused-file-type": "Jenis berkas ini tidak diterima. Kirim pdf, doc/docx, xls/xlsx, odt/ods, csv, jpg/png atau zip.",
-    "refused-file-empty": "Berkas kosong. Mohon kirim berkas yang berisi.",
-    "refused-file-mismatch": "Isi berkas tidak sesuai dengan jenisnya (.{ext}). Mohon kirim berkas asli.",
-    "refused-file-download": "Berkas gagal diunduh dari Telegram. Mohon kirim ulang sebentar lagi.",
+    "refused-file-too_big": "Dokumen terlalu besar. Batasnya {limit} MB; mohon perkecil atau pecah dokumennya.",
+    "refused-file-type": "Jenis dokumen ini tidak diterima. Kirim pdf, doc/docx, xls/xlsx, odt/ods, csv, jpg/png atau zip.",
+    "refused-file-empty": "Dokumen kosong. Mohon kirim dokumen yang berisi.",
+    "refused-file-mismatch": "Isi dokumen tidak sesuai dengan jenisnya (.{ext}). Mohon kirim dokumen asli.",
+    "refused-file-download": "Dokumen gagal diunduh dari Telegram. Mohon kirim ulang sebentar lagi.",
     "invite-pick-role": "Undang petugas sebagai:",
     "invite-pick-opd": "PPID Pendukung untuk OPD mana?",
     "invite-created": "Tautan undangan {role}{opd} (sekali pakai, berlaku sampai {until}):\n{link}\nTeruskan tautan ini kepada petugas yang bersangkutan.",
@@ -455,12 +461,28 @@ def plain(key: str, /, **values: object) -> str:
     return TEXTS[key].format(**values)
 
 
+class Html(str):
+    """Text that is HTML already (a sentence from `t`): put into another sentence as it is, where
+    any other text is escaped. Escaping it again would show `&amp;lt;` to the reader."""
+
+    __slots__ = ()
+
+
 def t(key: str, /, **values: object) -> str:
-    """A catalogue sentence for a chat message in HTML, every value escaped."""
-    return TEXTS[key].format(**{k: _escape(v) for k, v in values.items()})
+    """A catalogue sentence for a chat message in HTML, every value escaped (except sentences
+    that `t` made already: it returns an `Html`, typed as plain `str` so that callers may add
+    to it freely)."""
+    return Html(TEXTS[key].format(**{k: _escape(v) for k, v in values.items()}))
+
+
+def escape(value: object) -> Html:
+    """Text from a person or a file, made safe to show in a chat message (HTML)."""
+    if isinstance(value, Html):
+        return value
+    return Html(html.escape(str(value), quote=False))
 
 
 def _escape(value: object) -> object:
     if isinstance(value, int | float):
         return value
-    return html.escape(str(value), quote=False)
+    return escape(value)

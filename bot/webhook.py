@@ -9,7 +9,9 @@ without being handled twice. A reverse proxy in front (TLS) forwards the URL's p
 
 from __future__ import annotations
 
+import asyncio
 import hmac
+import json
 import logging
 from urllib.parse import urlsplit
 
@@ -22,15 +24,57 @@ log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_BODY = 1024 * 1024  # updates are a few kilobytes; files arrive by file_id, not in the body
 SHUTDOWN_GRACE_S = 10.0  # an update in hand may finish; an unfinished one is posted again
+READ_DEADLINE_S = 10.0  # a body trickling in slower than this holds a connection for nothing
+MAX_DEPTH = 32  # an update nests about 6 levels; 200,000 would exhaust the JSON parser's stack
+_OPENERS, _CLOSERS = frozenset(b"[{"), frozenset(b"]}")
+
+
+def _same_secret(given: str, secret: str) -> bool:
+    """Whether the header carries the secret, in constant time. A header of bytes that are not
+    text (decoded with surrogates) is simply not the secret (a secret is `A-Z a-z 0-9 _ -`)."""
+    return hmac.compare_digest(given.encode("utf-8", "replace"), secret.encode())
+
+
+def nesting_within(body: bytes, limit: int) -> bool:
+    """Whether the JSON text `body` nests arrays and objects at most `limit` deep; a loop, not
+    recursion, so any depth is measured safely (brackets inside strings do not count)."""
+    if body.count(b"[") + body.count(b"{") <= limit:
+        return True  # the usual update: too few brackets to nest deeper
+    depth = 0
+    in_string = escaped = False
+    for byte in body:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in _OPENERS:
+            depth += 1
+            if depth > limit:
+                return False
+        elif byte in _CLOSERS:
+            depth -= 1
+    return True
 
 
 class ReliableWebhook:
     """An aiohttp server on `listen:port` taking Telegram's POSTs at the path of `url`."""
 
     def __init__(
-        self, intake: Intake, url: str, secret: str | None, listen: str, port: int
+        self,
+        intake: Intake,
+        url: str,
+        secret: str | None,
+        listen: str,
+        port: int,
+        read_deadline: float = READ_DEADLINE_S,
     ) -> None:
         self._intake = intake
+        self._read_deadline = read_deadline
         self._url = url
         self._path = "/" + urlsplit(url).path.lstrip("/")
         self._secret = secret
@@ -68,19 +112,28 @@ class ReliableWebhook:
             self._runner = None
 
     async def _receive(self, request: web.Request) -> web.Response:
-        if self._secret is not None and not hmac.compare_digest(
-            request.headers.get(SECRET_HEADER, "").encode(), self._secret.encode()
+        """Every malformed request gets a 4xx, and no traceback: it is not from Telegram."""
+        if self._secret is not None and not _same_secret(
+            request.headers.get(SECRET_HEADER, ""), self._secret
         ):
             log.warning("webhook POST without the right secret token from %s", request.remote)
             return web.Response(status=403)
         try:
-            data = await request.json()
+            async with asyncio.timeout(self._read_deadline):
+                body = await request.read()
+        except TimeoutError:
+            log.warning("webhook POST whose body did not arrive in time from %s", request.remote)
+            return web.Response(status=408)
+        try:
+            if not nesting_within(body, MAX_DEPTH):
+                raise ValueError(f"JSON nested deeper than {MAX_DEPTH} levels")
+            data = json.loads(body)
             if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
                 raise ValueError("no update_id")
             update = Update.de_json(data, self._intake.app.bot)
-        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        except Exception as exc:  # any parse failure is the sender's fault
             # Telegram sends well-formed updates; anything else is not from Telegram.
-            log.warning("webhook POST that is not an update (%s)", exc)
+            log.warning("webhook POST that is not an update (%s)", type(exc).__name__)
             return web.Response(status=400)
         if not await self._intake.take(update):
             return web.Response(status=503)  # shutting down: Telegram posts it again later

@@ -112,8 +112,11 @@ def needs_work(entry: Entry) -> bool:
 
 
 def progress(entries: Sequence[Entry]) -> tuple[int, int]:
-    """(resolved, total) over the entries of the case."""
-    return sum(1 for e in entries if is_resolved(e)), len(entries)
+    """(resolved, total) over the entries the OPD has to answer: all of them at first, only the
+    returned ones after a return at step 4 (approved entries are settled). The one count that the
+    panel, the receipts, the reminders and the refusal to send all show."""
+    open_entries = [e for e in entries if needs_work(e)] or list(entries)
+    return sum(1 for e in open_entries if is_resolved(e)), len(open_entries)
 
 
 def check_entry_editable_in_step3(entry: Entry) -> None:

@@ -63,6 +63,15 @@ ACTIONS: dict[str, int] = {
     "ud": 1,  # admin: deactivate a person who could not be reached (user)
 }
 
+# What the first argument of an action names, for the router: the case a refused press aimed at
+# is recorded with the refusal (`audit --case N`), and decides what the refusal may reveal.
+TARGETS: dict[str, str] = {
+    **dict.fromkeys(("op", "ea", "dr", "s1", "a2", "r2", "dt", "k2", "s3", "a4", "r4", "t4",
+                     "c4", "ua", "p5", "im", "k4"), "case"),
+    **dict.fromkeys(("ee", "ef", "ex", "kc", "e3", "fu", "nh", "xp", "dc", "u5", "wd"), "entry"),
+    **dict.fromkeys(("xd", "jd"), "document"),
+}  # fmt: skip
+
 
 @dataclass(frozen=True)
 class Press:

@@ -131,7 +131,7 @@ async def details(req: Request) -> Response:
     files = [
         document_file(req, d.sha256, d.name, d.mime, d.channel_file_id) for d in v.docs_of(None)
     ]
-    reply = Reply(text=text[:4000], buttons=[[btn(t("btn-back-case"), "op", v.case.id)]])
+    reply = Reply(text=text, buttons=[[btn(t("btn-back-case"), "op", v.case.id)]])
     reply.files = files
     return Response(replies=[reply])
 

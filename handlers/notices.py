@@ -20,7 +20,7 @@ from bot.services import cases
 from bot.services.context import Ctx
 from bot.services.handover import recipients
 from bot.services.sweep import end_of_day
-from bot.sop import CLOSED
+from bot.sop import CLOSED, Role
 from bot.texts import t
 from bot.workflow import Refused, progress
 from handlers.base import Request, btn, button
@@ -42,6 +42,12 @@ async def render(
     reply: Reply | None
     if kind in ("unreachable", "delivery_failed"):
         reply = _unreachable(payload)
+    elif kind == "setting_missing":
+        # Setting names are for admins only; the others were told an admin knows.
+        if user.role != Role.ADMIN:
+            return None
+        reply = Reply(text=t("notice-setting-missing", setting=payload["setting"],
+                             why=t(payload["why"]), example=payload["example"]))  # fmt: skip
     else:
         reply = await _about_case(ctx, user, payload)
     if reply is not None and late:

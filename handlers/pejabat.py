@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.channels.base import Reply, Response
 from bot.formatting import deadline
 from bot.publishing.publisher import publisher_for
-from bot.services import cases, drafting, publication, uploads
+from bot.services import cases, drafting, people, publication, uploads
 from bot.sop import Role
 from bot.texts import t
 from bot.workflow import Refused, check_actor
@@ -100,10 +100,14 @@ async def close(req: Request) -> Response:
             )
         else:
             links = t("site-no-public-url")
+            await people.tell_admins_setting_missing(
+                req.ctx, "PPID_PUBLIC_BASE_URL", "why-public-base-url",
+                "PPID_PUBLIC_BASE_URL=https://ppid.pontianakkota.go.id/dip",
+            )  # fmt: skip
         text = t("site-published", links=links, **values)
     else:
         text = t("case-published", **values)
-    return Response().add(text[:4000], [[btn(t("btn-tasks"), "tg")]])
+    return Response().add(text, [[btn(t("btn-tasks"), "tg")]])
 
 
 @button("wd")

@@ -4,13 +4,18 @@ plus an audit entry. Handlers are registered by importing their modules, in one 
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import logging
+from typing import Any
 
 from bot.channels.base import Event, FileSource, Response
 from bot.formatting import instant
-from bot.services import people
+from bot.models import Case, User
+from bot.services import cases, people
 from bot.services.context import Ctx, refuse
 from bot.texts import t
+from bot.untrusted import strip_invisible
 from bot.workflow import Refused
 from handlers import (
     admin,
@@ -25,7 +30,8 @@ from handlers import (
     spreadsheets,
 )
 from handlers.base import BUTTONS, COMMANDS, DIALOGS, Request, btn
-from handlers.codec import BadButton, decode
+from handlers.codec import TARGETS, BadButton, decode
+from handlers.views import panel
 
 log = logging.getLogger(__name__)
 _MODULES = (
@@ -43,6 +49,7 @@ _MODULES = (
 
 async def route(ev: Event, ctx: Ctx, files: FileSource) -> Response | None:
     """Answer one event; None means: ignore it (no reply at all)."""
+    ev = _visible(ev)
     if not ev.private:
         # In groups the bot only says where it works, and only when addressed with a command.
         return Response().add(t("group-private-only", bot=ctx.bot_username)) if ev.command else None
@@ -61,9 +68,11 @@ async def route(ev: Event, ctx: Ctx, files: FileSource) -> Response | None:
         if ev.command == "start" and ev.args.strip():
             return await onboarding.start_with_token(ev, ctx)
         if user is None or not user.active:
+            case = await _target(ctx, ev, None) if ev.button else None
             await refuse(ctx, "not-invited" if user is None else "refused-inactive", user,
                          f"{ev.command or ('button' if ev.button else 'message')}",
-                         external_id=ev.external_id, message_id=ev.message_id)  # fmt: skip
+                         external_id=ev.external_id, case_id=case.id if case else None,
+                         message_id=ev.message_id)  # fmt: skip
             if user is not None:
                 return _answer(ev, t("refused-inactive"))
             return _answer(
@@ -97,10 +106,29 @@ async def route(ev: Event, ctx: Ctx, files: FileSource) -> Response | None:
                      message_id=ev.message_id)  # fmt: skip
         return _answer(ev, t("refused-bad-button"))
     except Refused as exc:
-        text = await _explain(ctx, exc, ev)
+        case = await _target(ctx, ev, pending[1] if pending else None)
+        if case is not None and user is not None and not cases.sees(user, case):
+            # Nothing about a case this person may not see: not its step, who, when or counts.
+            response = _answer(ev, t("refused-opd"))
+        else:
+            response = await _explain(ctx, exc, ev, user, case)
         await refuse(ctx, exc.key, user, ev.button or ev.command or "message",
-                     external_id=ev.external_id, message_id=ev.message_id)  # fmt: skip
-        return _answer(ev, text)
+                     external_id=ev.external_id, case_id=case.id if case else None,
+                     message_id=ev.message_id)  # fmt: skip
+        return response
+
+
+def _visible(ev: Event) -> Event:
+    """The event without the invisible characters of what the person typed (bidi controls,
+    zero-width characters): here, once, for every channel and every handler."""
+    return dataclasses.replace(
+        ev,
+        text=strip_invisible(ev.text) if ev.text is not None else None,
+        caption=strip_invisible(ev.caption) if ev.caption is not None else None,
+        command=strip_invisible(ev.command) if ev.command is not None else None,
+        args=strip_invisible(ev.args),
+        first_name=strip_invisible(ev.first_name),
+    )
 
 
 def _answer(ev: Event, text: str) -> Response:
@@ -110,23 +138,50 @@ def _answer(ev: Event, text: str) -> Response:
     return Response().add(text)
 
 
-async def _explain(ctx: Ctx, exc: Refused, ev: Event) -> str:
-    """The refusal in words; a stale button says who handled the case and when."""
-    if exc.key in ("refused-stale", "refused-wrong-step") and ev.button:
-        try:
+async def _target(ctx: Ctx, ev: Event, pending: dict[str, Any] | None) -> Case | None:
+    """The case a refused act aimed at: the one its button names (directly or through one of
+    its entries), else the one of the question it answered; None when there is no such case."""
+    case_id: int | None = None
+    press = None
+    if ev.button is not None:
+        with contextlib.suppress(BadButton):
             press = decode(ev.button)
-        except BadButton:
-            press = None
-        if (
-            press
-            and press.args
-            and press.action in {"s1", "a2", "r2", "s3", "a4", "r4", "p5", "c4", "k2"}
-        ):
-            async with ctx.db.read() as uow:
-                last = await uow.tasks.last_done(press.args[0])
-                who = await uow.users.get(last.done_by) if last and last.done_by else None
-            if last and who and last.done_at:
-                return t(
-                    "refused-stale-by", name=who.name, at=instant(ctx.calendar.local(last.done_at))
-                )
-    return t(exc.key, **exc.values)
+    async with ctx.db.read() as uow:
+        target = TARGETS.get(press.action) if press and press.args else None
+        if press and target == "case":
+            case_id = press.args[0]
+        elif press and target == "entry":
+            entry = await uow.entries.get(press.args[0])
+            case_id = entry.case_id if entry else None
+        elif press and target == "document":
+            document = await uow.documents.get(press.args[0])
+            case_id = document.case_id if document else None
+        elif press is None and pending and isinstance(pending.get("case"), int):
+            case_id = pending["case"]
+        return await uow.cases.get(case_id) if case_id is not None else None
+
+
+async def _explain(
+    ctx: Ctx, exc: Refused, ev: Event, user: User | None, case: Case | None
+) -> Response:
+    """The refusal in words. A stale press on a case that now waits for this very person points
+    to the newest message and shows it; otherwise it says who handled the case and when."""
+    if exc.key not in ("refused-stale", "refused-wrong-step") or not ev.button or case is None:
+        return _answer(ev, t(exc.key, **exc.values))
+    if exc.key == "refused-stale" and user is not None and cases.acts_on(user, case):
+        # Same step, newer version: the case came back to this person (a returned draft), and
+        # the press is from an older message of theirs.
+        v = await cases.view(ctx, case.id)
+        response = _answer(ev, t("refused-stale-newest"))
+        response.replies.append(panel(v, user, ctx.settings.publisher))
+        return response
+    async with ctx.db.read() as uow:
+        last = await uow.tasks.last_done(case.id)
+        who = await uow.users.get(last.done_by) if last and last.done_by else None
+    if last and who and last.done_at:
+        at = instant(ctx.calendar.local(last.done_at))
+        if user is not None and who.id == user.id:
+            # Their own press, taken already (delivered again after a restart, or tapped twice).
+            return _answer(ev, t("refused-stale-self", at=at, step=t(f"step-{case.step}")))
+        return _answer(ev, t("refused-stale-by", name=who.name, at=at))
+    return _answer(ev, t(exc.key, **exc.values))

@@ -8,7 +8,7 @@ from bot.reports import chart_png, summary_lines
 from bot.services import cases, exports
 from bot.sop import Role
 from bot.spreadsheets import SpreadsheetRefused, export_csv, export_xlsx, template_xlsx
-from bot.texts import t
+from bot.texts import escape, t
 from bot.workflow import Refused
 from handlers.base import Request, btn, button, command, forget
 from handlers.views import panel
@@ -57,7 +57,7 @@ async def report(req: Request) -> Response:
     if not stats:
         return Response().add(t("report-empty"))
     png = chart_png(stats, title=t("report-chart-title"))
-    reply = Reply(text="\n".join([t("report-head"), *summary_lines(stats)]))
+    reply = Reply(text="\n".join([t("report-head"), *map(escape, summary_lines(stats))]))
     reply.files = [OutgoingFile(name="laporan-sla.png", mime="image/png", data=png)]
     return Response(replies=[reply])
 
@@ -74,7 +74,7 @@ async def offer_import(req: Request, case_id: int, sha256: str, filename: str) -
         return Response().add(t("import-refused", reason=exc.message))
     v = await cases.view(req.ctx, case_id)
     lines = [t("import-summary", valid=len(result.rows), invalid=len(result.errors))]
-    lines += [str(e) for e in result.errors[:MAX_ERRORS_SHOWN]]
+    lines += [escape(e) for e in result.errors[:MAX_ERRORS_SHOWN]]
     if len(result.errors) > MAX_ERRORS_SHOWN:
         lines.append(t("import-more-errors", count=len(result.errors) - MAX_ERRORS_SHOWN))
     rows = [[btn(t("btn-import", count=len(result.rows)), "im", case_id, v.case.version)]]
@@ -85,7 +85,7 @@ async def offer_import(req: Request, case_id: int, sha256: str, filename: str) -
         await uow.dialogs.set(req.user.id, "import_pick",
                               {"case": case_id, "sha": sha256, "name": filename}, req.ctx.now())  # fmt: skip
         await uow.commit()
-    return Response().add("\n".join(lines)[:4000], rows)
+    return Response().add("\n".join(lines), rows)
 
 
 @button("im")

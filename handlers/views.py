@@ -38,7 +38,9 @@ def _state(e: Entry, v: CaseView) -> str:
     if e.review == "returned":
         return t("state-returned", note=e.review_note or "")
     if e.resolution in ("not_held", "exempt"):
-        return t(f"state-{e.resolution}")
+        # A proposal until the PPID Utama approves it at step 4; then it is decided.
+        accepted = "-accepted" if e.review == "approved" else ""
+        return t(f"state-{e.resolution}{accepted}")
     if v.case.step >= 4 and e.review == "approved":
         return t("state-approved")
     if e.resolution == "documents":
@@ -75,7 +77,7 @@ def panel(v: CaseView, user: User, publisher: str = "site") -> Reply:
         if drafts:
             text += t("draft-docs", names=", ".join(d.name for d in drafts))
     if c.step in (3, 4):
-        done, total = progress([e for e in v.entries if needs_work(e)] or v.entries)
+        done, total = progress(v.entries)
         text += "\n" + t("progress", done=done, total=total) if c.step == 3 else ""
         text += entry_lines(v)
     if mine and c.step == 1:

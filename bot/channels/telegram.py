@@ -3,6 +3,7 @@ replies rendered back as messages, inline keyboards, edits, toasts and documents
 
 from __future__ import annotations
 
+import html
 import logging
 from typing import Any
 
@@ -11,11 +12,13 @@ from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest
 
 from bot.channels.base import Event, IncomingFile, OutgoingFile, Reply, Response
+from bot.channels.html import clip_plain, split_html
 from bot.channels.telegram_pacing import NOTICE
 
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"
 MAX_TEXT = 4096
+MAX_TOAST = 200
 
 
 def to_event(update: Update, bot_username: str | None = None) -> Event | None:
@@ -85,12 +88,11 @@ class TelegramSender:
     async def send(
         self, chat_id: str | int, reply: Reply, edit_message: Message | None = None
     ) -> None:
-        bot = self.bot
-        text = reply.text[:MAX_TEXT]
-        if edit_message is not None and reply.edit:
+        texts = split_html(reply.text, MAX_TEXT)
+        if edit_message is not None and reply.edit and len(texts) == 1:
             try:
                 await edit_message.edit_text(
-                    text, parse_mode=ParseMode.HTML, reply_markup=keyboard(reply)
+                    texts[0], parse_mode=ParseMode.HTML, reply_markup=keyboard(reply)
                 )
                 return
             except BadRequest as exc:
@@ -99,22 +101,30 @@ class TelegramSender:
                 raise
         for f in reply.files:
             await self.send_file(chat_id, f)
-        await bot.send_message(
-            chat_id, text, parse_mode=ParseMode.HTML, reply_markup=keyboard(reply)
-        )
+        await self._send_texts(chat_id, texts, reply)
+
+    async def _send_texts(
+        self, chat_id: str | int, texts: list[str], reply: Reply, notice: bool = False
+    ) -> None:
+        """A long text as several messages, the buttons under the last one."""
+        for number, text in enumerate(texts, start=1):
+            markup = keyboard(reply) if number == len(texts) else None
+            await self.bot.send_message(
+                chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup,
+                **self._paced(notice=notice),
+            )  # fmt: skip
 
     async def send_part(self, chat_id: str | int, reply: Reply, index: int) -> None:
         """Part `index` of a notice: its files in order, then the text with its buttons last
-        (so the buttons stay at the bottom of the chat). Notices wait for the capacity that
-        the people's own taps leave (see `telegram_pacing`)."""
+        (so the buttons stay at the bottom of the chat). A text longer than one message is one
+        part of several messages: notices are short, and a retry after a failure in the middle
+        of one would repeat only its first messages. Notices wait for the capacity that the
+        people's own taps leave (see `telegram_pacing`)."""
         if index < len(reply.files):
             await self.send_file(chat_id, reply.files[index], notice=True)
         else:
-            text = reply.text[:MAX_TEXT]
-            await self.bot.send_message(
-                chat_id, text, parse_mode=ParseMode.HTML, reply_markup=keyboard(reply),
-                **self._paced(notice=True),
-            )  # fmt: skip
+            texts = split_html(reply.text, MAX_TEXT)
+            await self._send_texts(chat_id, texts, reply, notice=True)
 
     def _paced(self, *, notice: bool) -> dict[str, Any]:
         """The extra arguments that mark a request as a notice, where the bot is paced."""
@@ -148,26 +158,32 @@ class TelegramSender:
 async def answer(update: Update, response: Response | None, sender: TelegramSender) -> None:
     """Render the router's response to the update it answers."""
     query = update.callback_query
+    late_toast: str | None = None
     if query is not None:
         toast = response.toast if response else None
         try:
+            # A toast is plain text: the catalogue's sentences are HTML (values escaped).
             await query.answer(
-                toast[:200] if toast else None, show_alert=bool(response and response.alert)
+                clip_plain(html.unescape(toast), MAX_TOAST) if toast else None,
+                show_alert=bool(response and response.alert),
             )
         except BadRequest as exc:
             # A press delivered again after a restart is handled, but Telegram no longer takes
-            # an answer to it; the replies below still reach the person.
+            # an answer to it: what the toast would have said goes into the chat instead.
             if (
                 "query is too old" not in str(exc).lower()
                 and "query id is invalid" not in str(exc).lower()
             ):
                 raise
             log.info("press %s answered too late: %s", query.id, exc)
+            late_toast = toast
     if response is None or update.effective_chat is None:
         return
     chat_id = update.effective_chat.id
     edit_target = (
         query.message if query is not None and isinstance(query.message, Message) else None
     )
+    if late_toast:
+        await sender.send(chat_id, Reply(text=late_toast))
     for reply in response.replies:
         await sender.send(chat_id, reply, edit_target)

@@ -75,11 +75,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         for line in exc.lines:
             print(f"- {line}", file=sys.stderr)
         return 2
-    token = settings.telegram_token.get_secret_value() if settings.telegram_token else ""
+    secrets = [
+        s.get_secret_value() for s in (settings.telegram_token, settings.webhook_secret) if s
+    ]
     # Only the long-running bot logs at the configured level; one-shot commands print their
     # answer and stay quiet unless something is wrong.
     level = settings.log_level if args.command in {"run", "demo"} else "WARNING"
-    configure_logging(level, secrets=[token])
+    # Both secrets are redacted from every record, also python-telegram-bot's DEBUG line that
+    # lists setWebhook's parameters (secret_token among them).
+    configure_logging(level, secrets=secrets)
     try:
         return asyncio.run(func(args, settings))
     except CliError as exc:

@@ -18,6 +18,7 @@ from bot.publishing.site import serve
 from bot.services.context import Ctx
 from bot.services.register import exempt_entries, rebuild_site
 from bot.texts import plain
+from bot.untrusted import defuse_formula
 from storage.files import FileStore
 
 
@@ -71,8 +72,9 @@ async def cmd_export_exempt(args: argparse.Namespace, settings: Settings) -> int
     writer.writerow(["OPD", "Nama OPD", "Periode", "Nomor", "Judul", "Uji konsekuensi",
                      "Berlaku sampai"])  # fmt: skip
     for r in rows:
-        writer.writerow([r.opd_code, r.opd_name, r.round_name, r.number, r.title, r.reference,
-                         r.valid_until])  # fmt: skip
+        cells = (r.opd_code, r.opd_name, r.round_name, r.number, r.title, r.reference,
+                 r.valid_until)  # fmt: skip
+        writer.writerow([defuse_formula(c) if isinstance(c, str) else c for c in cells])
     if args.out is None:
         sys.stdout.write(buffer.getvalue())
     else:

@@ -89,7 +89,7 @@ async def add_entry_and_return(
 async def attach_draft(pejabat: FakePerson, filename: str, data: bytes) -> None:
     """Step 1, on the open case: send a draft list as a file (the bot's answer is left to read)."""
     await pejabat.press("📎 Lampirkan draf")
-    await pejabat.wait_for_text("kirim berkas draf")
+    await pejabat.wait_for_text("kirim dokumen draf")
     await pejabat.send_document(filename, data)
 
 

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Final
 
 from bot.publishing.views import EntryView
+from bot.untrusted import defuse_formula
 
 __all__ = ["dip_csv", "dip_json"]
 
@@ -82,17 +83,17 @@ def dip_csv(entries: Sequence[EntryView], link: Callable[[str], str]) -> bytes:
         writer.writerow(
             [
                 str(e.id),
-                _csv_cell(e.opd_code),
-                _csv_cell(e.opd_name),
-                _csv_cell(e.round_name),
+                defuse_formula(e.opd_code),
+                defuse_formula(e.opd_name),
+                defuse_formula(e.round_name),
                 str(e.number),
-                _csv_cell(e.title),
-                _csv_cell(e.summary),
-                _csv_cell(e.holder),
-                _csv_cell(e.responsible),
-                _csv_cell(e.made),
-                _csv_cell(e.forms),
-                _csv_cell(e.retention),
+                defuse_formula(e.title),
+                defuse_formula(e.summary),
+                defuse_formula(e.holder),
+                defuse_formula(e.responsible),
+                defuse_formula(e.made),
+                defuse_formula(e.forms),
+                defuse_formula(e.retention),
                 e.category_label,
                 e.published_iso,
                 link(e.path),
@@ -100,10 +101,3 @@ def dip_csv(entries: Sequence[EntryView], link: Callable[[str], str]) -> bytes:
             ]
         )
     return buffer.getvalue().encode("utf-8-sig")  # the BOM makes Excel read UTF-8
-
-
-def _csv_cell(value: str) -> str:
-    """Neutralises spreadsheet formulas (CSV injection) in user-written text."""
-    if value and value[0] in "=+-@\t\r":
-        return "'" + value
-    return value

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.models import Invitation, Opd, User
+from bot.reminders import next_delivery
 from bot.services.context import Ctx, audit
 from bot.sop import Role
 from bot.workflow import Refused
@@ -151,3 +152,20 @@ async def reach_again(db: Database, admin: User, user_id: int, now: datetime) ->
         await audit(uow, now, "reach-again", admin, note=f"user {user_id}")
         await uow.commit()
     return user
+
+
+async def tell_admins_setting_missing(ctx: Ctx, setting: str, why: str, example: str) -> None:
+    """Queue, once ever per admin, the notice that `setting` is not set (`why`: the text key of
+    what it blocks). Only admins read setting names; the person who met the gap is told that an
+    admin knows."""
+    now = ctx.now()
+    async with ctx.db.transaction() as uow:
+        for admin in await uow.users.with_role(Role.ADMIN):
+            await uow.outbox.enqueue(
+                key=f"setting:{setting}:{admin.id}", user_id=admin.id, now=now,
+                not_before=next_delivery(ctx.calendar, now),
+                payload={"kind": "setting_missing", "setting": setting, "why": why,
+                         "example": example},
+            )  # fmt: skip
+        await uow.commit()
+    ctx.kick()

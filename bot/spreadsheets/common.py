@@ -10,6 +10,7 @@ from typing import Final, Literal
 
 from bot.formatting import MONTHS
 from bot.sop import Category
+from bot.untrusted import strip_invisible
 from bot.workflow import MAX_SUMMARY, MAX_TITLE
 
 COLUMNS: Final[list[tuple[str, str]]] = [
@@ -153,14 +154,11 @@ def clean_text(value: str) -> str:
 
     Idempotent: `clean_text(clean_text(s)) == clean_text(s)`.
     """
-    kept: list[str] = []
-    for char in value:
-        category = unicodedata.category(char)
-        if char.isspace() or category[0] == "Z":
-            kept.append(" ")
-        elif category[0] != "C":  # Cc control, Cf zero-width/format, Cs, Co, Cn
-            kept.append(char)
-    return " ".join(unicodedata.normalize("NFC", "".join(kept)).split())
+    # Invisible characters go as in the chat (one rule: bot.untrusted); then every kind of white
+    # space, line breaks and tabs included, becomes one space.
+    visible = strip_invisible(value)
+    kept = "".join(" " if unicodedata.category(char)[0] == "Z" else char for char in visible)
+    return " ".join(unicodedata.normalize("NFC", kept).split())
 
 
 def header_key(text: str) -> str:
@@ -220,8 +218,6 @@ _FORM_KEYS: Final = {
     "daring": "online",
 }
 _FORM_SEPARATORS: Final = re.compile(r"\s*(?:[,;/&+]|\bdan\b)\s*", re.IGNORECASE)
-CSV_FORMULA_START: Final = re.compile(r"'*[=+\-@]")
-"""Text Excel would run as a formula from a CSV; the export puts an apostrophe in front."""
 
 
 def _key(text: str) -> str:

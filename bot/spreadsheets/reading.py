@@ -18,7 +18,6 @@ from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from bot.spreadsheets.common import (
     CATEGORY_CHOICES,
-    CSV_FORMULA_START,
     FIELDS,
     FORMS_CHOICES,
     HEADER_KEYS,
@@ -46,6 +45,7 @@ from bot.spreadsheets.common import (
     parse_forms,
     quoted,
 )
+from bot.untrusted import FORMULA_START
 
 # --- refusals -----------------------------------------------------------------------------------
 
@@ -353,7 +353,7 @@ def _csv_rows(text: str, delimiter: str) -> Iterator[_RawRow]:
 
 def _csv_cell(raw: str) -> str:
     text = clean_text(raw)
-    return text[1:] if text.startswith("'") and CSV_FORMULA_START.match(text) else text
+    return text[1:] if text.startswith("'") and FORMULA_START.match(text) else text
 
 
 def _parse_csv(text: str, max_rows: int) -> ImportResult:

@@ -18,7 +18,6 @@ from bot.spreadsheets.common import (
     CATEGORY_LABELS,
     COLUMNS,
     CSV_DELIMITER,
-    CSV_FORMULA_START,
     FORMS_CHOICES,
     HEADERS,
     MAX_BYTES,
@@ -31,6 +30,7 @@ from bot.spreadsheets.common import (
     parse_category,
     parse_forms,
 )
+from bot.untrusted import defuse_formula
 from bot.workflow import MAX_SUMMARY, MAX_TITLE
 
 # --- export -------------------------------------------------------------------------------------
@@ -140,7 +140,7 @@ def export_csv(entries: Sequence[ExportEntry], *, include_exempt: bool = False) 
         line: list[str] = []
         for field, _ in columns:
             value = str(_export_value(entry, field))
-            line.append("'" + value if CSV_FORMULA_START.match(value) else value)
+            line.append(defuse_formula(value))
         writer.writerow(line)
     return out.getvalue().encode("utf-8-sig")
 

@@ -177,9 +177,9 @@ async def test_an_opd_removes_its_own_document_before_sending_and_never_after(
     await sari.press("⬅️ Kembali ke berkas", removed)
     await flows.send_documents(sari)
 
-    # After sending, the old button is stale: refused in Indonesian.
+    # After sending, the old button is stale: refused in Indonesian, saying where the case is.
     await sari.press("🗑 Hapus laporan.pdf", card)
-    assert "langkah lain" in await toast_with(sari, "langkah lain")
+    assert "Berkas kini di Langkah 4" in await toast_with(sari, "Berkas kini di Langkah 4")
     assert (await documents_of(h, case_id))[1].current
 
     # The PPID Utama receives only the current document; the removed one stays on record.

@@ -77,14 +77,14 @@ async def test_text_and_files_in_the_wrong_place_get_a_hint(harness: Harness) ->
     andi, rina, sari = await harness.join_team(4030)
     await harness.round_at_step3(andi, rina, "DINKES", ["Laporan", "Renstra"])
     await sari.wait_for_text("Langkah 3")
-    await flows.entry_action(sari, 1, "📎 Kirim berkas")
+    await flows.entry_action(sari, 1, "📎 Kirim dokumen")
     await sari.wait_for_text("Silakan kirim dokumen")
     await sari.send("ini teksnya")
-    assert "Mohon kirim berkas" in (await sari.next_message()).text
+    assert "Mohon kirim dokumen" in (await sari.next_message()).text
     await sari.send("/batal")
     await sari.wait_for_text("dibatalkan")
     await sari.send_document("a.pdf", b"%PDF-1.4 a")
-    assert "tidak menunggu berkas" in (await sari.next_message()).text
+    assert "tidak menunggu dokumen" in (await sari.next_message()).text
     await flows.entry_action(sari, 2, "🚫 Tidak dikuasai")
     await sari.wait_for_text("alasan")
     await sari.send_document("a.pdf", b"%PDF-1.4 a")
@@ -105,10 +105,25 @@ async def test_step3_cannot_be_sent_with_unresolved_entries_nor_by_another_opd(
     assert "Masih ada 2 dari 2 entri" in await sari.next_toast()
     await joko.press_data(encode("e3", v.entries[0].id), joko.messages[-1])
     assert "milik OPD lain" in await joko.next_toast()
-    await joko.press_data(encode("a2", case_id, v.case.version), joko.messages[-1])
-    assert "sudah diproses oleh Ibu Rina" in await joko.next_toast()
     after = await cases.view(harness.ctx, case_id)
     assert after.case.step == 3 and after.case.version == v.case.version
+
+
+async def test_a_forged_press_on_another_opds_case_reveals_nothing_about_it(
+    harness: Harness,
+) -> None:
+    await harness.add_opds("DINKES", "DISHUB")
+    andi, rina, _ = await harness.join_team(4060)
+    joko = await harness.join(4063, "Bapak Joko", Role.PENDUKUNG, "DISHUB")
+    case_id = await harness.round_at_step3(andi, rina, "DINKES", ["Laporan"])
+    v = await cases.view(harness.ctx, case_id)
+    # Stale (step 2 is over) and foreign: the answer names neither who nor when nor the step.
+    for data in (encode("a2", case_id, 1), encode("s3", case_id, v.case.version),
+                 encode("p5", case_id, v.case.version), encode("dt", case_id)):  # fmt: skip
+        await joko.press_data(data, joko.messages[-1])
+        toast = await joko.next_toast()
+        assert toast == "Mohon maaf, berkas ini milik OPD lain.", toast
+    assert all("Rina" not in m.text and "Langkah" not in m.text for m in joko.messages[1:])
 
 
 async def test_an_exemption_needs_a_future_end_date(harness: Harness) -> None:

@@ -184,7 +184,7 @@ async def published_round(h: Harness) -> dict[str, str]:
         opd: await andi.wait_for_text(f"📥 Dinas {opd} — DIP Semester I 2027\nLangkah 5")
         for opd in ("Dinkes", "Dishub")
     }
-    assert f"#2 {KIR} [Dikecualikan] — usul dikecualikan" in step5["Dishub"].text
+    assert f"#2 {KIR} [Dikecualikan] — 🔒 dikecualikan (disetujui)" in step5["Dishub"].text
     links: dict[str, str] = {}
     for opd, line in (("Dinkes", "2 entri terbit"), ("Dishub", "1 entri terbit, 0 tidak")):
         done = await flows.publish_on_site(andi, step5[opd])

@@ -60,7 +60,7 @@ async def test_a_whole_round_for_two_opds_reaches_publication(harness: Harness) 
     # Step 3: the DINKES officer answers both entries.
     task = await dinkes.wait_for_text("Langkah 3")
     assert "0 dari 2 entri lengkap" in task.text
-    await flows.entry_action(dinkes, 1, "📎 Kirim berkas")
+    await flows.entry_action(dinkes, 1, "📎 Kirim dokumen")
     await dinkes.wait_for_text("Silakan kirim dokumen untuk entri #1")
     await dinkes.send_document("lkpd.pdf", PDF)
     await dinkes.wait_for_text("1 dari 2 entri lengkap")
@@ -79,7 +79,9 @@ async def test_a_whole_round_for_two_opds_reaches_publication(harness: Harness) 
     again = await dinkes.wait_for_text("Mohon unggah versi yang ditandatangani")
     assert "⬜ #2" in str(again.buttons) and "#1" not in str(again.buttons)
     await dinkes.send_document("renstra-ttd.pdf", PDF2 + b"ttd", caption="#2")
-    await dinkes.wait_for_text("lengkap")
+    # One count, in the receipt as on the panel: the returned entry is what is left to answer.
+    receipt = await dinkes.wait_for_text("lengkap")
+    assert "1 dari 1 entri lengkap" in receipt.text, receipt.text
     await flows.finish_and_send_documents(dinkes)
     # The returned entry's first document was rejected by default: only the signed one is current.
     await flows.approve_documents(yusuf, "✅ 1 dokumen · ❌ 1 dokumen ditolak")
@@ -88,7 +90,8 @@ async def test_a_whole_round_for_two_opds_reaches_publication(harness: Harness) 
     await pejabat.wait_until(lambda m: "Langkah 5" in m.text)
     done = await flows.publish_on_site(pejabat)
     assert "terbit di web PPID: 2 entri terbit" in done.text
-    assert "PPID_PUBLIC_BASE_URL" in done.text  # no public address configured in this test
+    # No public address configured in this test: said without a setting name (admins only).
+    assert "PPID_" not in done.text and "alamat publik situs belum diatur" in done.text
     await dinkes.wait_for_text("sudah diterbitkan")
     register = json.loads((h.settings.web_dir / "current" / "dip.json").read_text(encoding="utf-8"))
     assert sorted(e["judul"] for e in register["informasi"]) == [
@@ -116,8 +119,10 @@ async def test_a_whole_round_for_two_opds_reaches_publication(harness: Harness) 
     await flows.send_documents(dishub)
     await flows.approve_documents(rina, "Dishub")
     step5 = await pejabat.wait_until(lambda m: "Dishub" in m.text and "Langkah 5" in m.text)
-    assert "#1 Data Trayek 2019 [Berkala] — tidak dikuasai" in step5.text
-    assert "#2 Hasil Uji Kir Kendaraan [Dikecualikan] — usul dikecualikan" in step5.text
+    # Approved at step 4: decided, no longer a proposal.
+    assert "#1 Data Trayek 2019 [Berkala] — tidak dikuasai (disetujui)" in step5.text
+    assert "#2 Hasil Uji Kir Kendaraan [Dikecualikan] — 🔒 dikecualikan (disetujui)" in step5.text
+    assert "usul" not in step5.text
     done = await flows.publish_on_site(pejabat)
     assert "0 entri terbit, 1 tidak dikuasai, 1 dikecualikan" in done.text
     site = (h.settings.web_dir / "current").resolve()

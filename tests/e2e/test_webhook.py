@@ -4,7 +4,9 @@ answers only after an update was handled and recorded."""
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
+import sys
 from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
@@ -20,7 +22,7 @@ from bot.fakeapi.server import FakeTelegram
 from tests.e2e.conftest import Clock, Harness, fake_settings, serving
 from tests.e2e.processes import bot_env, bot_process, eventually
 
-SECRET = "s3cret-token"
+SECRET = "Qz7-wK2v_Xq9Lm4Rt8Yb"
 START = datetime(2027, 3, 1, 9, 0, tzinfo=ZoneInfo("Asia/Pontianak"))
 HANG_S = 3.0  # the fake holds every answer this long, then fails it
 BOT_TIMEOUT_S = 1  # ... but the bot gives up after one second
@@ -232,3 +234,91 @@ async def test_a_bot_stopped_while_answering_finishes_the_update_and_never_repea
         assert len(texts) == 2, texts  # /start once, /bantuan once: /start was not repeated
         assert texts[0].startswith("Selamat datang") and texts[1].startswith("Bot ini melayani")
         fake.assert_no_protocol_errors()
+
+
+async def post_raw(port: int, head: bytes, body: bytes, *, trickle: bool = False) -> bytes:
+    """Send a raw HTTP POST to the bot's webhook; `trickle`: send only part of the body and keep
+    the connection open. Returns the status line of the answer."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(head + b"\r\n" + (body[:10] if trickle else body))
+        await writer.drain()
+        status = await asyncio.wait_for(reader.readline(), timeout=30)
+    finally:
+        writer.close()
+    return status.strip()
+
+
+async def test_malformed_posts_get_a_4xx_and_no_secret_or_traceback_reaches_the_log(
+    tmp_path: Path,
+) -> None:
+    async with FakeTelegram() as fake:
+        env = webhook_env(fake, tmp_path, BOT_TIMEOUT_S) | {"PPID_LOG_LEVEL": "DEBUG"}
+        port = int(env["PPID_WEBHOOK_PORT"])
+        async with bot_process(env, cwd=tmp_path, log=tmp_path / "bot.log") as bot:
+
+            async def webhook_set() -> bool | None:
+                return True if fake.webhook_url else None
+
+            await eventually(webhook_set, "the bot to set its webhook", context=bot.log)
+
+            def head(secret: bytes, length: int) -> bytes:
+                return (
+                    b"POST /telegram HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    b"Content-Type: application/json\r\n"
+                    b"X-Telegram-Bot-Api-Secret-Token: " + secret + b"\r\n"
+                    b"Content-Length: " + str(length).encode() + b"\r\n"
+                )
+
+            update = json.dumps({"update_id": 1, "message": {}}).encode()
+            # A secret header of bytes that are not UTF-8, without knowing the secret.
+            status = await post_raw(port, head(b"\xff\xfe\xc3(", len(update)), update)
+            assert status.startswith(b"HTTP/1.1 403"), status
+            # JSON nested 200,000 deep, with the right secret.
+            deep = b"[" * 200_000 + b"]" * 200_000
+            status = await post_raw(port, head(SECRET.encode(), len(deep)), deep)
+            assert status.startswith(b"HTTP/1.1 400"), status
+            deep_object = b'{"update_id": 2, "a": ' + b'{"b": ' * 100_000 + b"1" + b"}" * 100_001
+            status = await post_raw(port, head(SECRET.encode(), len(deep_object)), deep_object)
+            assert status.startswith(b"HTTP/1.1 400"), status
+            # A body that trickles in: the bot stops waiting for it.
+            status = await post_raw(port, head(SECRET.encode(), 100), b"{" * 100, trickle=True)
+            assert status.startswith(b"HTTP/1.1 408"), status
+            # And the bot still answers a real update.
+            budi = fake.person(2001, "Budi")
+            await budi.send("/start")
+            await budi.wait_for_text("hanya untuk petugas PPID yang sudah diundang", timeout=15)
+            assert await bot.terminate() == 0, bot.log()
+        log = bot.log()
+        assert "setWebhook" in log  # python-telegram-bot's DEBUG line with its parameters
+        assert SECRET not in log and "Traceback" not in log and " 500" not in log, log
+        assert "ERROR" not in log, log
+
+
+async def run_command(args: list[str], env: dict[str, str], cwd: Path) -> tuple[int, str]:
+    """A one-shot command as a process (the fake keeps answering meanwhile)."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", *args, env=env, cwd=cwd,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+    out, _ = await asyncio.wait_for(proc.communicate(), timeout=120)
+    return proc.returncode or 0, out.decode()
+
+
+async def test_a_short_webhook_secret_is_refused_and_no_secret_is_shown_by_config(
+    tmp_path: Path,
+) -> None:
+    async with FakeTelegram() as fake:
+        env = webhook_env(fake, tmp_path, BOT_TIMEOUT_S)
+        code, out = await run_command(
+            ["run", "--no-demo"], env | {"PPID_WEBHOOK_SECRET": "a"}, tmp_path
+        )
+        assert code == 2, out
+        assert "PPID_WEBHOOK_SECRET" in out and "16 karakter" in out and "Traceback" not in out
+        code, out = await run_command(["config"], env, tmp_path)
+        assert code == 0, out
+        shown = {line.split()[0]: line for line in out.splitlines() if "PPID_" in line}
+        for name, secret in (("PPID_WEBHOOK_SECRET", SECRET), ("PPID_TELEGRAM_TOKEN", fake.token)):
+            assert "disamarkan" in shown[name]
+            # Not even a part of it.
+            assert not any(secret[i : i + 6] in out for i in range(len(secret) - 5)), out

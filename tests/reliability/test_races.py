@@ -102,11 +102,16 @@ async def storm_of_approvals(h: Harness, caplog: pytest.LogCaptureFixture) -> No
     }
 
     # The winner's press is answered silently (its answer is a message); the 49 others with an
-    # alert naming who handled the case, and each of them is in the audit trail as refused.
+    # alert: the winner's own further presses are told their act is recorded, the other
+    # person's name who handled the case; each of them is in the audit trail as refused.
     silent = [a for a in answers if a == ("", False)]
     refused = [a for a in answers if a != ("", False)]
     assert len(silent) == 1 and len(refused) == PRESSES - 1, answers
-    assert all(alert and f"{STALE_BY} {winner}" in text for text, alert in refused), refused
+    own = [a for a in refused if "sudah tercatat" in a[0]]
+    assert len(own) == PRESSES // 2 - 1, refused
+    assert all(alert and "Langkah 3" in text for text, alert in own), own
+    by_winner = [a for a in refused if a not in own]
+    assert all(alert and f"{STALE_BY} {winner}" in text for text, alert in by_winner), refused
     rows = await refused_rows(h, before)
     assert len(rows) == PRESSES - 1
     assert {r.note for r in rows} <= {"refused-wrong-step", "refused-stale"}
