@@ -8,6 +8,7 @@ from bot.reports import chart_png, summary_lines
 from bot.services import cases, exports
 from bot.sop import Role
 from bot.spreadsheets import SpreadsheetRefused, export_csv, export_xlsx, template_xlsx
+from bot.spreadsheets.common import MAX_BLANK_RUN
 from bot.texts import t
 from bot.workflow import Refused
 from handlers.base import Request, btn, button, command, forget
@@ -65,9 +66,8 @@ async def report(req: Request) -> Response:
 async def offer_import(req: Request, case_id: int, sha256: str, filename: str) -> Response | None:
     """A spreadsheet attached in step 1: show what would be imported and ask; None if it is not
     a DIP template (then it simply stays an attachment)."""
-    data = req.ctx.files.path_for(sha256).read_bytes()
     try:
-        result = await exports.read_spreadsheet(data, filename)
+        result = await exports.read_upload(req.ctx, sha256, filename)
     except SpreadsheetRefused as exc:
         if exc.key in ("no_header", "wrong_columns", "not_spreadsheet"):
             return None
@@ -77,6 +77,8 @@ async def offer_import(req: Request, case_id: int, sha256: str, filename: str) -
     lines += [str(e) for e in result.errors[:MAX_ERRORS_SHOWN]]
     if len(result.errors) > MAX_ERRORS_SHOWN:
         lines.append(t("import-more-errors", count=len(result.errors) - MAX_ERRORS_SHOWN))
+    if result.stopped_at is not None:
+        lines.append(t("import-stopped", row=result.stopped_at, blank=MAX_BLANK_RUN))
     rows = [[btn(t("btn-import", count=len(result.rows)), "im", case_id, v.case.version)]]
     if not result.rows:
         rows = []
@@ -93,8 +95,7 @@ async def do_import(req: Request) -> Response:
     """Import the valid rows, all in one transaction."""
     if req.data.get("_kind") != "import_pick" or req.data.get("case") != req.args[0]:
         raise Refused("refused-stale")
-    data = req.ctx.files.path_for(req.data["sha"]).read_bytes()
-    result = await exports.read_spreadsheet(data, req.data["name"])
+    result = await exports.read_upload(req.ctx, req.data["sha"], req.data["name"])
     count = await exports.import_rows(req.ctx, req.user, req.args[0], req.args[1], result)
     await forget(req)
     v = await cases.view(req.ctx, req.args[0])
