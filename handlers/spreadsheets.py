@@ -3,6 +3,9 @@ step-1 draft (the valid rows or none; never half an import)."""
 
 from __future__ import annotations
 
+from functools import partial
+
+from bot import heavy
 from bot.channels.base import OutgoingFile, Reply, Response
 from bot.reports import chart_png, summary_lines
 from bot.services import cases, exports
@@ -41,10 +44,11 @@ async def export(req: Request) -> Response:
         return Response().add(t("export-empty"))
     name = f"DIP-{opd_code or 'Kota-Pontianak'}-{exports.stamp(req.ctx.now())}"
     reply = Reply(text=t("export-sent", count=len(entries)))
+    # Written in a child process (bot.heavy): a city-wide register is seconds of work.
+    xlsx = await heavy.run(partial(export_xlsx, entries, title=exports.titles(entries, scope)))
     reply.files = [
-        OutgoingFile(name=f"{name}.xlsx", mime=XLSX,
-                     data=export_xlsx(entries, title=exports.titles(entries, scope))),
-        OutgoingFile(name=f"{name}.csv", mime="text/csv", data=export_csv(entries)),
+        OutgoingFile(name=f"{name}.xlsx", mime=XLSX, data=xlsx),
+        OutgoingFile(name=f"{name}.csv", mime="text/csv", data=await heavy.run(export_csv, entries)),
     ]  # fmt: skip
     return Response(replies=[reply])
 
@@ -57,7 +61,7 @@ async def report(req: Request) -> Response:
     stats = await exports.sla(req.ctx)
     if not stats:
         return Response().add(t("report-empty"))
-    png = chart_png(stats, title=t("report-chart-title"))
+    png = await heavy.run(partial(chart_png, stats, title=t("report-chart-title")))
     reply = Reply(text="\n".join([t("report-head"), *summary_lines(stats)]))
     reply.files = [OutgoingFile(name="laporan-sla.png", mime="image/png", data=png)]
     return Response(replies=[reply])
