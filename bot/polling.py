@@ -97,6 +97,9 @@ class Intake:
 
         def finished(done: asyncio.Task[bool]) -> None:
             self._in_hand.pop(update.update_id, None)
+            if not done.cancelled() and done.exception() is not None:
+                log.error("handling update %s failed; it stays unconfirmed",
+                          update.update_id, exc_info=done.exception())  # fmt: skip
             if self._tails.get(lane) is done:
                 del self._tails[lane]
 
@@ -131,6 +134,10 @@ class Intake:
                 if self._handled % PRUNE_EVERY == 0:
                     await uow.updates.prune()
             return True
+
+
+def _failed(task: asyncio.Task[bool]) -> bool:
+    return task.done() and (task.cancelled() or task.exception() is not None)
 
 
 class ReliablePoller:
@@ -171,17 +178,15 @@ class ReliablePoller:
 
     def _advance(self) -> bool:
         """Move the offset past the updates done, oldest first, up to the first one not done
-        (still in hand, failed, or not taken because the intake closed). True if one failed."""
+        (still in hand, failed, or not taken because the intake closed). True if one failed: it
+        stays unconfirmed and is taken again when fetched again."""
         for update_id in sorted(self._fetched):
             task = self._fetched[update_id]
             if not task.done():
                 return False
-            if task.cancelled() or task.exception() is not None or not task.result():
-                if not task.cancelled() and task.exception() is not None:
-                    log.error("handling update %s failed; it is taken again", update_id,
-                              exc_info=task.exception())  # fmt: skip
-                    del self._fetched[update_id]  # taken again when fetched again
-                    return True
+            if _failed(task):
+                return True
+            if not task.result():
                 return False
             del self._fetched[update_id]
             self._offset = update_id + 1
@@ -205,14 +210,18 @@ class ReliablePoller:
                     timeout=0 if busy else self._timeout,
                     allowed_updates=ALLOWED_UPDATES,
                 )
-                fresh = [u for u in updates if u.update_id not in self._fetched]
+                fresh = [
+                    u
+                    for u in updates
+                    if u.update_id not in self._fetched or _failed(self._fetched[u.update_id])
+                ]
                 seen = await self._intake.handled_among(fresh) if fresh else set()
                 for update in fresh:
                     task = self._intake.submit(update, update.update_id in seen)
                     if task is None:
                         return  # closed: what is not confirmed is fetched again after a restart
                     self._fetched[update.update_id] = task
-                if failed:  # logged by _advance; taken again after the pause below
+                if failed:  # logged by the intake; taken again after the pause below
                     await asyncio.sleep(backoff)
                     backoff = min(backoff * 2, 30.0)
                     continue
