@@ -10,7 +10,7 @@ from bot.formatting import deadline, short_date
 from bot.services import cases, opd_work, uploads
 from bot.texts import t
 from bot.workflow import Refused, progress
-from handlers.base import Request, ask, btn, button, dialog, forget
+from handlers.base import Request, ask, btn, button, dialog
 from handlers.entries import card
 
 CAPTION = re.compile(r"^\s*#\s*(\d{1,6})\b")
@@ -89,7 +89,6 @@ async def not_held(req: Request) -> Response:
 async def not_held_reason(req: Request) -> Response:
     """Record the entry as not held."""
     e = await opd_work.declare_not_held(req.ctx, req.user, req.data["entry"], req.ev.text or "")
-    await forget(req)
     text = t("not-held-saved", number=e.number, progress=await _progress(req, e.case_id))
     return Response().add(text, [[btn(t("btn-back-case"), "op", e.case_id)]])
 
@@ -128,7 +127,6 @@ async def exempt_until(req: Request) -> Response:
     if until is None:
         return Response().add(t("bad-date"), [[btn(t("btn-cancel"), "cx")]])
     e = await opd_work.propose_exempt(req.ctx, req.user, req.data["entry"], req.data["ref"], until)
-    await forget(req)
     text = t("exempt-saved", number=e.number, until=short_date(until),
              progress=await _progress(req, e.case_id))  # fmt: skip
     return Response().add(text, [[btn(t("btn-back-case"), "op", e.case_id)]])
