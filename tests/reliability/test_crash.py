@@ -119,6 +119,7 @@ class Progress:
     fake: FakeTelegram
     began: float = field(default_factory=time.monotonic)
     last: float = field(default_factory=time.monotonic)
+    longest: float = 0.0  # the longest pause seen so far, for the summary line
     _calls_seen: int = 0
     _offset: int = 0
 
@@ -134,7 +135,9 @@ class Progress:
                 self._offset = offset
                 self.last = time.monotonic()
         self._calls_seen = len(calls)
-        return time.monotonic() - self.last
+        idle = time.monotonic() - self.last
+        self.longest = max(self.longest, idle)
+        return idle
 
     def check(self, what: str, context: Callable[[], str]) -> None:
         """Fail, with the bot's logs, if it stalled or the whole run went on far too long."""
@@ -447,6 +450,7 @@ async def test_a_round_of_forty_opds_survives_six_sigkills_without_losing_acts_o
             f"and done again {dict(Counter(act.split(': ')[1] for act in chaos.lost))}, "
             f"{chaos.temp_files_at_kills} temporary files and "
             f"{len(chaos.orphans_at_kills)} blobs without a row left at kills, "
+            f"longest pause of the bot {chaos.progress.longest:.1f}s, "
             f"{time.monotonic() - began:.1f}s"
         )
     finally:
