@@ -146,7 +146,7 @@ class ReliablePoller:
     Telegram forgets every update below the offset of the next getUpdates, so the offset only
     moves past a prefix of updates that are all done: an update finished early waits, in memory,
     for the ones before it. While updates are in hand, getUpdates returns those again at once;
-    polling then looks for new ones every `BUSY_POLL_S` (or as soon as one finishes) rather than
+    polling then looks for new ones every `BUSY_POLL_S` (or as soon as all are done) rather than
     in a long poll, and skips those it holds already.
     """
 
@@ -228,8 +228,9 @@ class ReliablePoller:
                 backoff = 1.0
                 in_hand = [t for t in self._fetched.values() if not t.done()]
                 if in_hand:
-                    await asyncio.wait(in_hand, timeout=BUSY_POLL_S,
-                                       return_when=asyncio.FIRST_COMPLETED)  # fmt: skip
+                    # Until all are done, or for a moment: polling at every single completion
+                    # would fetch (and decode) the whole window again for each update.
+                    await asyncio.wait(in_hand, timeout=BUSY_POLL_S)
                 continue
             except InvalidToken as exc:
                 log.critical(
