@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 ALLOWED_UPDATES = ["message", "callback_query"]
 PRUNE_EVERY = 1000
 MAX_PEOPLE_AT_ONCE = 16  # updates handled at the same time; more would only queue on the database
-BUSY_POLL_S = 0.1  # while updates are in hand, how often to look for other people's new ones
+BUSY_POLL_S = 0.05  # while updates are in hand, how often to look for other people's new ones
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
