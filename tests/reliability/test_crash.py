@@ -511,7 +511,7 @@ async def check_outcome(chaos: Chaos, leftovers: list[Path]) -> None:
         changes = [a.action for a in ok if not a.action.startswith("step")]
         assert changes == [
             "round:create", *["entry:add"] * len(entries[c]), "document:add", "entry:not_held"
-        ], changes  # fmt: skip
+        ], (code(opd.index), changes, chaos.lost, logs)  # fmt: skip
         added = next(a for a in ok if a.action == "document:add")
         assert added.note is not None and docs[c][0].sha256 in added.note
 
