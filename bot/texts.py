@@ -356,6 +356,10 @@ TEXTS: Final[dict[str, str]] = {
     "report-chart-title": "Ketepatan waktu per OPD",
     "import-summary": "Spreadsheet DIP terbaca: {valid} baris siap diimpor, {invalid} baris bermasalah.",
     "import-more-errors": "… dan {count} masalah lain.",
+    "import-stopped": (
+        "Pembacaan berhenti di baris {row} setelah {blank} baris kosong berturut-turut; "
+        "baris di bawahnya tidak dibaca."
+    ),
     "import-refused": "Spreadsheet disimpan sebagai lampiran, tetapi tidak dapat diimpor: {reason}",
     "import-done": "{count} entri diimpor ke draf. Periksa dan lengkapi bila perlu.",
     "btn-import": "📥 Impor {count} baris yang valid",

@@ -23,6 +23,7 @@ from bot.polling import ALLOWED_UPDATES, Intake
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_BODY = 1024 * 1024  # updates are a few kilobytes; files arrive by file_id, not in the body
+MAX_POSTS_AT_ONCE = 40  # each post is answered once its own update is done
 SHUTDOWN_GRACE_S = 10.0  # an update in hand may finish; an unfinished one is posted again
 READ_DEADLINE_S = 10.0  # a body trickling in slower than this holds a connection for nothing
 MAX_DEPTH = 32  # an update nests about 6 levels; 200,000 would exhaust the JSON parser's stack
@@ -94,9 +95,9 @@ class ReliableWebhook:
                 url=self._url,
                 secret_token=self._secret,
                 allowed_updates=ALLOWED_UPDATES,
-                # One post at a time: updates are handled one by one and in order anyway, and
-                # more connections would only queue posts here until Telegram's time-out.
-                max_connections=1,
+                # Telegram posts one chat's updates one after the other (the next once the
+                # previous was answered) and different chats' at once, up to this many.
+                max_connections=MAX_POSTS_AT_ONCE,
             )
         except BaseException:
             await runner.cleanup()
@@ -104,7 +105,7 @@ class ReliableWebhook:
         self._runner = runner
 
     async def stop(self) -> None:
-        """Finish the update in hand, then stop listening. Posts still waiting are answered 503
+        """Finish the updates in hand, then stop listening. Posts still waiting are answered 503
         and not handled: the webhook stays set, so Telegram posts them again when we are back."""
         await self._intake.close()
         if self._runner is not None:

@@ -125,7 +125,6 @@ async def not_held(req: Request) -> Response:
 async def not_held_reason(req: Request) -> Response:
     """Record the entry as not held."""
     e = await opd_work.declare_not_held(req.ctx, req.user, req.data["entry"], req.ev.text or "")
-    await forget(req)
     text = t("not-held-saved", number=e.number, progress=await _progress(req, e.case_id))
     return Response().add(text, [[btn(t("btn-back-case"), "op", e.case_id)]])
 
@@ -164,7 +163,6 @@ async def exempt_until(req: Request) -> Response:
     if until is None:
         return Response().add(t("bad-date"), [[btn(t("btn-cancel"), "cx")]])
     e = await opd_work.propose_exempt(req.ctx, req.user, req.data["entry"], req.data["ref"], until)
-    await forget(req)
     text = t("exempt-saved", number=e.number, until=short_date(until),
              progress=await _progress(req, e.case_id))  # fmt: skip
     return Response().add(text, [[btn(t("btn-back-case"), "op", e.case_id)]])

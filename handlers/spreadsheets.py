@@ -3,11 +3,15 @@ step-1 draft (the valid rows or none; never half an import)."""
 
 from __future__ import annotations
 
+from functools import partial
+
+from bot import heavy
 from bot.channels.base import OutgoingFile, Reply, Response
 from bot.reports import chart_png, summary_lines
 from bot.services import cases, exports
 from bot.sop import Role
 from bot.spreadsheets import SpreadsheetRefused, export_csv, export_xlsx, template_xlsx
+from bot.spreadsheets.common import MAX_BLANK_RUN
 from bot.texts import escape, t
 from bot.workflow import Refused
 from handlers.base import Request, btn, button, command, forget
@@ -40,10 +44,11 @@ async def export(req: Request) -> Response:
         return Response().add(t("export-empty"))
     name = f"DIP-{opd_code or 'Kota-Pontianak'}-{exports.stamp(req.ctx.now())}"
     reply = Reply(text=t("export-sent", count=len(entries)))
+    # Written in a child process (bot.heavy): a city-wide register is seconds of work.
+    xlsx = await heavy.run(partial(export_xlsx, entries, title=exports.titles(entries, scope)))
     reply.files = [
-        OutgoingFile(name=f"{name}.xlsx", mime=XLSX,
-                     data=export_xlsx(entries, title=exports.titles(entries, scope))),
-        OutgoingFile(name=f"{name}.csv", mime="text/csv", data=export_csv(entries)),
+        OutgoingFile(name=f"{name}.xlsx", mime=XLSX, data=xlsx),
+        OutgoingFile(name=f"{name}.csv", mime="text/csv", data=await heavy.run(export_csv, entries)),
     ]  # fmt: skip
     return Response(replies=[reply])
 
@@ -56,7 +61,7 @@ async def report(req: Request) -> Response:
     stats = await exports.sla(req.ctx)
     if not stats:
         return Response().add(t("report-empty"))
-    png = chart_png(stats, title=t("report-chart-title"))
+    png = await heavy.run(partial(chart_png, stats, title=t("report-chart-title")))
     reply = Reply(text="\n".join([t("report-head"), *map(escape, summary_lines(stats))]))
     reply.files = [OutgoingFile(name="laporan-sla.png", mime="image/png", data=png)]
     return Response(replies=[reply])
@@ -65,9 +70,8 @@ async def report(req: Request) -> Response:
 async def offer_import(req: Request, case_id: int, sha256: str, filename: str) -> Response | None:
     """A spreadsheet attached in step 1: show what would be imported and ask; None if it is not
     a DIP template (then it simply stays an attachment)."""
-    data = req.ctx.files.path_for(sha256).read_bytes()
     try:
-        result = await exports.read_spreadsheet(data, filename)
+        result = await exports.read_upload(req.ctx, sha256, filename)
     except SpreadsheetRefused as exc:
         if exc.key in ("no_header", "wrong_columns", "not_spreadsheet"):
             return None
@@ -77,6 +81,8 @@ async def offer_import(req: Request, case_id: int, sha256: str, filename: str) -
     lines += [escape(e) for e in result.errors[:MAX_ERRORS_SHOWN]]
     if len(result.errors) > MAX_ERRORS_SHOWN:
         lines.append(t("import-more-errors", count=len(result.errors) - MAX_ERRORS_SHOWN))
+    if result.stopped_at is not None:
+        lines.append(t("import-stopped", row=result.stopped_at, blank=MAX_BLANK_RUN))
     rows = [[btn(t("btn-import", count=len(result.rows)), "im", case_id, v.case.version)]]
     if not result.rows:
         rows = []
@@ -93,8 +99,7 @@ async def do_import(req: Request) -> Response:
     """Import the valid rows, all in one transaction."""
     if req.data.get("_kind") != "import_pick" or req.data.get("case") != req.args[0]:
         raise Refused("refused-stale")
-    data = req.ctx.files.path_for(req.data["sha"]).read_bytes()
-    result = await exports.read_spreadsheet(data, req.data["name"])
+    result = await exports.read_upload(req.ctx, req.data["sha"], req.data["name"])
     count = await exports.import_rows(req.ctx, req.user, req.args[0], req.args[1], result)
     await forget(req)
     v = await cases.view(req.ctx, req.args[0])

@@ -29,17 +29,19 @@ class FaultInjection(ServerCore):
         times: int | None = 1,
         chat_id: int | None = None,
         description: str | None = None,
+        until: asyncio.Event | None = None,
     ) -> Fault:
         """Schedule a fault for the next ``times`` calls of ``method`` (None: any method).
 
         ``status=429`` answers "Too Many Requests: retry after N" with ``parameters.retry_after``
         (PTB raises ``RetryAfter``); ``status=502`` answers "Bad Gateway" (PTB: ``NetworkError``);
         ``delay`` answers that many seconds late (then fails with ``status``, or carries the request
-        out normally when there is no status). ``times=None`` keeps the fault until removed from
+        out normally when there is no status); ``until`` holds the request until the test sets
+        that event (a hang of the length the test decides). ``times=None`` keeps the fault until removed from
         :attr:`faults`. ``chat_id`` restricts it to requests for that chat.
         """
-        if status is None and delay is None:
-            raise ValueError("a fault needs a status, a delay, or both")
+        if status is None and delay is None and until is None:
+            raise ValueError("a fault needs a status, a delay, a hold, or a mix")
         fault = Fault(
             method=method,
             status=status,
@@ -48,6 +50,7 @@ class FaultInjection(ServerCore):
             times=times,
             chat_id=chat_id,
             description=description,
+            until=until,
         )
         self.faults.append(fault)
         return fault
@@ -85,6 +88,12 @@ class FaultInjection(ServerCore):
                     # Stopping the server ends the delay at once, so that tests shut down promptly.
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._closing.wait(), fault.delay)
+                if fault.until is not None:
+                    closing = asyncio.ensure_future(self._closing.wait())
+                    released = asyncio.ensure_future(fault.until.wait())
+                    await asyncio.wait({closing, released}, return_when=asyncio.FIRST_COMPLETED)
+                    closing.cancel()
+                    released.cancel()
                 error = fault.error()
                 if error is not None:
                     raise error

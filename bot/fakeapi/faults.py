@@ -12,6 +12,7 @@ per chat, 20 per minute per group).
 
 from __future__ import annotations
 
+import asyncio
 import math
 import time
 from collections import deque
@@ -68,6 +69,7 @@ class Fault:
     times: int | None = 1
     chat_id: int | None = None
     description: str | None = None
+    until: asyncio.Event | None = None  # held until set (and the delay, if any, has passed)
     hits: int = 0
 
     @property

@@ -4,18 +4,26 @@ importing a filled template into a step-1 draft (all valid rows in one transacti
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot import heavy
 from bot.models import User
 from bot.reports import StepStats, TaskRecord, sla_stats
 from bot.services.cases import load
 from bot.services.context import Ctx, audit
 from bot.services.drafting import clean_field, defaults
 from bot.spreadsheets import ExportEntry, ImportResult, parse
+from bot.spreadsheets.reading import refusal
 from bot.workflow import Refused, check_actor, check_version
 from storage.uow import UnitOfWork
+
+PARSE_TIMEOUT_S = 30.0  # the largest accepted file reads in a few seconds
+PARSE_MEMORY = 512 * 1024 * 1024
+PARSED_KEPT = 16
+_parsed: OrderedDict[tuple[str, str], ImportResult] = OrderedDict()
 
 FIELDS = ("title", "summary", "category", "holder", "responsible", "made", "forms", "retention")
 
@@ -62,8 +70,32 @@ async def sla(ctx: Ctx, month: tuple[int, int] | None = None) -> list[StepStats]
 
 
 async def read_spreadsheet(data: bytes, filename: str) -> ImportResult:
-    """Parse off the event loop: a large workbook takes a while."""
-    return await asyncio.to_thread(parse, data, filename)
+    """Parse in a child process (bot.heavy), bounded in time and memory: a large workbook takes a
+    while, and a hostile one must not take the bot with it. Refuses the file, in words the
+    person understands, when it takes too long or too much memory."""
+    try:
+        return await heavy.run(parse, data, filename, timeout=PARSE_TIMEOUT_S, memory=PARSE_MEMORY)
+    except heavy.WorkTooLong:
+        raise refusal("too_slow", f" (lebih dari {PARSE_TIMEOUT_S:.0f} detik)") from None
+    except heavy.WorkTooBig:
+        raise refusal("too_big", " (terlalu banyak memori untuk dibaca)") from None
+
+
+async def read_upload(ctx: Ctx, sha256: str, filename: str) -> ImportResult:
+    """The parse of a stored upload, read once: offering the import and doing it (a press
+    later) use the same result. Kept for the last few uploads, by content and name (the name's
+    extension says how to read it); after a restart the file is read again."""
+    key = (sha256, filename)
+    found = _parsed.get(key)
+    if found is not None:
+        _parsed.move_to_end(key)
+        return found
+    data = await asyncio.to_thread(ctx.files.path_for(sha256).read_bytes)
+    result = await read_spreadsheet(data, filename)
+    _parsed[key] = result
+    while len(_parsed) > PARSED_KEPT:
+        _parsed.popitem(last=False)
+    return result
 
 
 async def import_rows(

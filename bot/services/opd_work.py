@@ -54,6 +54,10 @@ async def _resolve(ctx: Ctx, user: User, entry_id: int, action: str, **changes: 
         await audit(uow, now, action, user, case_id=v.case.id, step=3,
                     note=f"#{entry.number} {changes.get('resolution_note') or changes.get('exempt_reference') or ''}".strip())  # fmt: skip
         updated = await uow.entries.get(entry_id)
+        # The dialog that asked for this ends in the same transaction: were it cleared after
+        # the commit, a crash in between would leave it open, and the answer, delivered again
+        # after the restart, would be recorded a second time.
+        await uow.dialogs.clear(user.id)
         await uow.commit()
     assert updated is not None
     return updated

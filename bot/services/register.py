@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime
+from pathlib import Path
 
+from bot import heavy
 from bot.publishing.model import ExemptEntry, PublicDocument, PublicEntry
 from bot.publishing.site import SiteBuilder
 from bot.services.context import Ctx
@@ -14,6 +16,7 @@ from bot.sop import Category
 from storage.uow import UnitOfWork
 
 _rebuild_lock = asyncio.Lock()
+SITE_BUILD_TIMEOUT_S = 600.0  # thousands of documents copied and synced
 
 
 def site_of(ctx: Ctx) -> SiteBuilder:
@@ -60,6 +63,17 @@ async def rebuild_site(ctx: Ctx) -> int:
     async with _rebuild_lock:
         async with ctx.db.transaction() as uow:
             entries = await public_entries(uow, ctx)
-        # File copying and templating run in a thread; the builder swaps the site atomically.
-        await asyncio.to_thread(site_of(ctx).build, entries, updated_at=ctx.now())
+        # Templating and copying run in a child process (bot.heavy), so that everyone else is
+        # answered meanwhile; the builder swaps the site atomically, a killed build leaves the
+        # live site as it was.
+        settings = ctx.settings
+        await heavy.run(_build_site, settings.web_dir, settings.public_base_url, entries,
+                        ctx.now(), timeout=SITE_BUILD_TIMEOUT_S)  # fmt: skip
     return len(entries)
+
+
+def _build_site(
+    root: Path, base_url: str | None, entries: list[PublicEntry], updated_at: datetime
+) -> None:
+    """In the child process: the builder itself does not cross processes (its templates)."""
+    SiteBuilder(root, base_url=base_url).build(entries, updated_at=updated_at)

@@ -40,6 +40,9 @@ MAX_LENGTHS: Final = {"title": MAX_TITLE, "summary": MAX_SUMMARY} | {
 
 MAX_BYTES: Final = 5 * 1024 * 1024
 MAX_ROWS: Final = 2000
+MAX_BLANK_RUN: Final = 200
+"""A run of this many empty rows ends the table: reading stops there (a sheet of a million
+styled but empty rows would otherwise be read to its end, empty rows not being data rows)."""
 HEADER_SEARCH_ROWS: Final = 10
 MAX_UNZIPPED: Final = 50 * 1024 * 1024
 MAX_RATIO: Final = 100
@@ -81,6 +84,7 @@ RefusalKey = Literal[
     "zip_bomb",
     "no_header",
     "wrong_columns",
+    "too_slow",
 ]
 
 
@@ -117,6 +121,8 @@ class ImportResult:
     rows: list[Row]
     errors: list[RowError]
     skipped_empty: int
+    stopped_at: int | None = None
+    """The row where reading stopped after `MAX_BLANK_RUN` empty rows, when the sheet went on."""
 
 
 class SpreadsheetRefused(Exception):
@@ -126,6 +132,10 @@ class SpreadsheetRefused(Exception):
         super().__init__(message)
         self.key: RefusalKey = key
         self.message = message
+
+    def __reduce__(self) -> tuple[type[SpreadsheetRefused], tuple[RefusalKey, str]]:
+        # Raised in the child process that reads the file (bot.heavy), re-raised in the bot.
+        return (SpreadsheetRefused, (self.key, self.message))
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from bot.spreadsheets.common import (
     HEADER_KEYS,
     HEADER_SEARCH_ROWS,
     HEADERS,
+    MAX_BLANK_RUN,
     MAX_BYTES,
     MAX_LENGTHS,
     MAX_RATIO,
@@ -82,8 +83,17 @@ def _refused(key: RefusalKey, detail: str = "") -> SpreadsheetRefused:
             "Kolom wajib tidak ditemukan: {detail}. Mohon tambahkan kolom tersebut atau gunakan "
             "templat DIP."
         ),
+        "too_slow": (
+            "Berkas terlalu lama dibaca{detail}. Mohon hapus baris dan lembar yang tidak "
+            "diperlukan atau bagi menjadi beberapa berkas, lalu kirim kembali."
+        ),
     }
     return SpreadsheetRefused(key, messages[key].format(detail=detail))
+
+
+def refusal(key: RefusalKey, detail: str = "") -> SpreadsheetRefused:
+    """The refusal of a whole file, for reasons found outside `parse` (it ran out of time)."""
+    return _refused(key, detail)
 
 
 _OLE_MAGIC: Final = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -235,10 +245,16 @@ def _read_table(rows: Iterator[_RawRow], max_rows: int) -> ImportResult:
     errors: list[RowError] = []
     skipped = pending = count = 0
     below = (row for row in head if row[0] > header.row)
-    for number, cells in _chain(below, rows):
+    stopped_at: int | None = None
+    table = _chain(below, rows)
+    for number, cells in table:
         values = {f: cells[i] if i < len(cells) else None for f, i in columns.items()}
         if _is_empty(values):
             pending += 1  # counted only when data follows: trailing blank rows are not rows
+            if pending == MAX_BLANK_RUN:
+                # The table ended; a note only when the sheet goes on (its rows are not read).
+                stopped_at = number + 1 if next(table, None) is not None else None
+                break
             continue
         skipped, pending, count = skipped + pending, 0, count + 1
         if count > max_rows:
@@ -248,7 +264,7 @@ def _read_table(rows: Iterator[_RawRow], max_rows: int) -> ImportResult:
             errors.extend(row_errors)
         else:
             valid.append(Row(number, fields))
-    return ImportResult(valid, errors, skipped)
+    return ImportResult(valid, errors, skipped, stopped_at)
 
 
 def _chain(*parts: Iterable[_RawRow]) -> Iterator[_RawRow]:

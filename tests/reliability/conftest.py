@@ -1,8 +1,9 @@
 """The reliability suite drives the real bot as the end-to-end tests do: the same fixtures.
 
 `harness` runs the bot in-process, polling the fake Bot API; `concurrent_harness` is the same
-bot with python-telegram-bot handling up to 64 updates at once (the deployed bot handles them
-one after the other), to put the database's serialisation of simultaneous acts to the test.
+bot built with python-telegram-bot's `concurrent_updates(64)`. The bot's own intake (bot/polling.py)
+hands updates to python-telegram-bot one person at a time, different people at once, whatever
+that setting, so both put the database's serialisation of simultaneous acts to the test.
 """
 
 from __future__ import annotations

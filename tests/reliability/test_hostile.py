@@ -11,8 +11,9 @@ The updates are queued in batches straight into the fake (`FakeTelegram.post_use
 person's `await asyncio.sleep(0)` so that a batch is queued at once). The fake has no public way
 to queue an update with a field missing, so those are made by removing the field from the update
 just queued, before anything else runs (`FakeTelegram.pending_updates` hands out the queued update
-objects themselves). After each batch a probe person sends /bantuan: the deployed bot handles
-updates one after the other, so the probe's answer means the whole batch was handled.
+objects themselves). After each batch a probe person sends /bantuan and waits for its answer and
+for every update to be confirmed: the bot confirms an update only once it and all before it were
+handled (different people's are handled at the same time), so then the whole batch was handled.
 """
 
 from __future__ import annotations
@@ -388,10 +389,11 @@ async def test_ten_thousand_hostile_updates_leave_the_bot_answering_and_every_re
     for start in range(0, TOTAL, BATCH):
         for kind in kinds[start : start + BATCH]:
             storm.queue(kind)
-        # Handled one after the other: once the probe is answered, the batch is done.
+        # Confirmed only when handled, in order: once the probe is, the batch is done.
         await probe.send("/bantuan")
         answer = await probe.next_message(timeout=60)
         assert "Atasan PPID" in answer.text, answer.text
+        await fake.wait_until_confirmed(timeout=60)
     want = storm.expected
     assert sum(want.kinds.values()) == TOTAL
     print(
@@ -483,7 +485,7 @@ async def test_a_command_for_another_bot_in_a_group_is_not_answered(harness: Har
     budi = harness.fake.person(6401, "Budi")
     group = harness.fake.group(-100640, "Grup PPID")
     await budi.send("/status@other_bot", chat=group)
-    # Updates are handled one after the other: the answer in private comes after the group's.
+    # One person's updates are handled in order: the answer in private comes after the group's.
     await budi.send("/bantuan")
     await budi.wait_for_text("diundang")
     assert budi.messages_in(group) == []

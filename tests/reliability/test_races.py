@@ -2,9 +2,10 @@
 
 The presses are queued together, so that the bot fetches them in one or two batches; the bot must
 make exactly one transition out of them and refuse the 49 others, each with a clear toast and an
-audit entry. The deployed bot handles updates one after the other; the same storm also runs
-against the bot handling 64 updates concurrently, where only the database's unit of work (one
-transaction at a time, the case version claimed) stands between the presses.
+audit entry. The bot handles the two people's presses at the same time (each person's in order),
+so only the database's unit of work (one transaction at a time, the case version claimed) stands
+between them; the same storm also runs against the bot built with python-telegram-bot's
+`concurrent_updates(64)`.
 """
 
 from __future__ import annotations

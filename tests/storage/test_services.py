@@ -540,3 +540,27 @@ async def test_each_entry_is_counted_once_in_the_totals(w: World) -> None:
     await review.approve_step4(w.ctx, w.utama, case_id, await version(w, case_id))
     totals = await publication.close(w.ctx, w.pejabat, case_id, await version(w, case_id))
     assert totals.published + totals.not_held + totals.exempt == 1
+
+
+async def test_recording_an_answer_ends_its_dialog_in_the_same_transaction(w: World) -> None:
+    """A crash after the entry was recorded but before a separate clearing of the dialog would
+    leave the dialog open; the answer, delivered again after the restart, would then be
+    recorded twice (seen as two `entry:not_held` rows in tests/reliability/test_crash.py)."""
+    case_id = await to_step3(w)
+    one, two, _ = await entry_ids(w, case_id)
+
+    async def not_held() -> object:
+        return await opd_work.declare_not_held(w.ctx, w.pendukung, one, "alasan")
+
+    async def exempt() -> object:
+        return await opd_work.propose_exempt(
+            w.ctx, w.pendukung, two, "UK/01/2027", date(2030, 12, 31)
+        )
+
+    for entry_id, kind, record in ((one, "not_held", not_held), (two, "exempt_until", exempt)):
+        async with w.ctx.db.transaction() as uow:
+            await uow.dialogs.set(w.pendukung.id, kind, {"entry": entry_id}, w.ctx.now())
+            await uow.commit()
+        await record()
+        async with w.ctx.db.transaction() as uow:
+            assert await uow.dialogs.get(w.pendukung.id) is None, kind
