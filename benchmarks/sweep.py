@@ -59,7 +59,7 @@ from bot.bootstrap import load_calendar
 from bot.channels.base import Reply
 from bot.config import Settings
 from bot.dispatcher import Dispatcher
-from bot.scheduler import DISPATCH_EVERY_S
+from bot.scheduler import DISPATCH_EVERY_S, Scheduler
 from bot.services.context import Ctx
 from bot.services.sweep import sweep
 from bot.sop import STEPS
@@ -395,16 +395,16 @@ async def as_jobs(ctx: Ctx, sender: CountingSender) -> tuple[int, float]:
     """The morning as the running bot's scheduler runs it (`Scheduler.install`): the sweep job,
     and the dispatcher job every `DISPATCH_EVERY_S` (a tick is skipped while a pass runs), plus
     the pass the sweep's kick asks for. Returns (dispatcher passes, seconds until all is sent)."""
-    dispatcher = Dispatcher(ctx, sender)
+    scheduler = Scheduler(ctx, Dispatcher(ctx, sender))
     kicked = asyncio.Event()
     ctx.kick = kicked.set
     began = time.perf_counter()
-    sweeping = asyncio.create_task(sweep(ctx))
+    sweeping = asyncio.create_task(scheduler.sweep())
     await asyncio.sleep(0.3)  # the jobs' first runs: sweep at 0.2 s, dispatcher at 0.5 s
     passes = 0
     while True:
         done = sweeping.done()
-        await dispatcher.run_once()
+        await scheduler.dispatch()
         passes += 1
         if done:
             break

@@ -89,8 +89,13 @@ class Dispatcher:
         self._lock = asyncio.Lock()
         self._queued = False  # this pass queued notices of its own (to the admins)
 
-    async def run_once(self, limit: int = 100) -> int:
-        """Deliver what is due now; returns how many messages were sent."""
+    async def run_once(self, limit: int = 100, swept: datetime | None = None) -> int:
+        """Deliver what is due now; returns how many messages were sent.
+
+        `swept`: the moment of the last sweep that finished. Notices of the bundled kinds whose
+        time came after it wait for the next one: a sweep queues a moment's notices in many
+        units of work, and a pass between two of them would send a person part of their
+        bundle, then the rest as a second message. None: nothing waits (the caller swept)."""
         async with self._lock:
             ctx = self.ctx
             sent = 0
@@ -99,7 +104,7 @@ class Dispatcher:
                 if not may_deliver(ctx.calendar, ctx.now()):
                     return sent
                 async with ctx.db.read() as uow:
-                    rows = await uow.outbox.due(ctx.now(), limit)
+                    rows = await uow.outbox.due(ctx.now(), limit, BUNDLED_KINDS, swept)
                 done: set[int] = set()
                 for row in rows:
                     if row["id"] in done:
@@ -108,7 +113,7 @@ class Dispatcher:
                     if not may_deliver(ctx.calendar, ctx.now()):
                         return sent
                     if row["payload"]["kind"] in BUNDLED_KINDS:
-                        bundle = await self._bundle_of(row)
+                        bundle = await self._bundle_of(row, swept)
                         done |= {r["id"] for r in bundle}
                         sent += await self._deliver_bundle(bundle)
                     else:
@@ -116,10 +121,12 @@ class Dispatcher:
                 if len(rows) < limit and not self._queued:
                     return sent
 
-    async def _bundle_of(self, row: dict[str, Any]) -> list[dict[str, Any]]:
-        """Everything of the bundled kinds due now for that row's person."""
+    async def _bundle_of(self, row: dict[str, Any], swept: datetime | None) -> list[dict[str, Any]]:
+        """Everything of the bundled kinds due now (and swept) for that row's person."""
         async with self.ctx.db.read() as uow:
-            rows = await uow.outbox.due_of_user(row["user_id"], self.ctx.now(), BUNDLED_KINDS)
+            rows = await uow.outbox.due_of_user(
+                row["user_id"], self.ctx.now(), BUNDLED_KINDS, swept
+            )
         return rows or [row]
 
     async def _deliver_single(self, row: dict[str, Any]) -> int:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.models import AuditRecord
-from storage.base import Repository, as_dict
+from storage.base import Repository, as_dict, marks
 
 
 class AuditRepository(Repository):
@@ -118,20 +118,35 @@ class OutboxRepository(Repository):
         " AND u.chat_id IS NOT NULL AND u.unreachable_since IS NULL"
     )
 
-    async def due(self, now: datetime, limit: int = 100) -> list[dict[str, Any]]:
-        rows = await self._all(f"{self._DUE} ORDER BY o.id LIMIT ?", (utc(now), utc(now), limit))
+    async def due(
+        self, now: datetime, limit: int = 100, held: Iterable[str] = (),
+        held_after: datetime | None = None,
+    ) -> list[dict[str, Any]]:  # fmt: skip
+        """Due rows by id; with `held_after`, rows of the `held` kinds whose time came after it
+        wait (see `Dispatcher.run_once`)."""
+        kinds = sorted(set(held))
+        sql, params = self._DUE, [utc(now), utc(now)]
+        if kinds and held_after is not None:
+            sql += (
+                f" AND (json_extract(o.payload, '$.kind') NOT IN ({marks(kinds)})"
+                " OR o.not_before <= ?)"
+            )
+            params += [*kinds, utc(held_after)]
+        rows = await self._all(f"{sql} ORDER BY o.id LIMIT ?", (*params, limit))
         return [_row(r) for r in rows]
 
     async def due_of_user(
-        self, user_id: int, now: datetime, kinds: Iterable[str]
+        self, user_id: int, now: datetime, kinds: Iterable[str], held_after: datetime | None = None
     ) -> list[dict[str, Any]]:
-        """Every due row of one person whose payload kind is among `kinds`, by id."""
+        """Every due row of one person whose payload kind is among `kinds`, by id; with
+        `held_after`, only those whose time came by then."""
         wanted = sorted(set(kinds))
+        until = utc(now) if held_after is None else min(utc(now), utc(held_after))
         rows = await self._all(
-            f"{self._DUE} AND o.user_id = ?"
-            f" AND json_extract(o.payload, '$.kind') IN ({', '.join('?' for _ in wanted)})"
+            f"{self._DUE} AND o.user_id = ? AND o.not_before <= ?"
+            f" AND json_extract(o.payload, '$.kind') IN ({marks(wanted)})"
             " ORDER BY o.id",
-            (utc(now), utc(now), user_id, *wanted),
+            (utc(now), utc(now), user_id, until, *wanted),
         )
         return [_row(r) for r in rows]
 

@@ -71,8 +71,8 @@ class People:
         return self._by_role.get(role, [])
 
 
-async def sweep(ctx: Ctx, policy: Policy | None = None) -> int:
-    """One pass at `ctx.now()`; returns how many outbox rows it queued.
+async def sweep(ctx: Ctx, policy: Policy | None = None, now: datetime | None = None) -> int:
+    """One pass at `now` (`ctx.now()` when not given); returns how many outbox rows it queued.
 
     The due tasks are planned in units of work of `CHUNK` tasks, so that a long pass (after an
     upgrade or a calendar change, over many thousands of open tasks) lets the people's updates
@@ -80,7 +80,7 @@ async def sweep(ctx: Ctx, policy: Policy | None = None) -> int:
     and the next pass carries on. The digest and the recurring rounds come last, in one more.
     """
     policy = policy or ctx.policy
-    now = ctx.now()
+    now = now or ctx.now()
     queued = 0
     async with ctx.db.read() as uow:
         due = await uow.tasks.due_for_sweep(now)

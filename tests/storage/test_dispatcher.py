@@ -330,3 +330,49 @@ async def test_a_reminder_that_leaves_after_the_deadline_says_it_is_overdue(w: W
     assert reply is not None
     assert reply.text.startswith(t("notice-late") + "⚠️ Terlambat")
     assert "lewat batas pukul 16.00" in reply.text and "sisa" not in reply.text
+
+
+async def test_a_delivery_pass_during_a_long_sweep_leaves_the_morning_for_its_end(
+    w: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The running bot's dispatcher job comes every 5 s, also while a long sweep is still queuing
+    # the morning's notices in many units of work: nobody gets their bundle in parts.
+    import asyncio
+    import contextlib
+
+    from bot.scheduler import Scheduler
+    from bot.services import sweep as sweep_service
+
+    await late_round(w)
+    scheduler = Scheduler(w.ctx, w.dispatcher)
+    for moment in ("2027-03-01T13:00", "2027-03-02T07:30", "2027-03-02T14:00", "2027-03-02T16:00"):
+        w.at(moment)
+        await scheduler.tick()
+    pejabat = w.users["pejabat"]
+    before = len(w.out.sent)
+    # Wednesday's opening: one task per unit of work, and a pause after the first unit.
+    monkeypatch.setattr(sweep_service, "CHUNK", 1)
+    paused, go_on = asyncio.Event(), asyncio.Event()
+    transaction = w.ctx.db.transaction
+
+    @contextlib.asynccontextmanager
+    async def first_unit_then_wait() -> AsyncIterator[Any]:
+        async with transaction() as uow:
+            yield uow
+        if not paused.is_set():
+            paused.set()
+            await go_on.wait()
+
+    monkeypatch.setattr(w.ctx.db, "transaction", first_unit_then_wait)
+    w.at("2027-03-03T07:30")
+    sweeping = asyncio.create_task(scheduler.sweep())
+    await paused.wait()
+    await scheduler.dispatch()
+    assert w.out.sent[before:] == []
+    go_on.set()
+    assert await sweeping > 0
+    await scheduler.dispatch()
+    [morning] = w.out.to(pejabat)[-1:]
+    assert len([c for c, _ in w.out.sent[before:] if c == pejabat.chat_id]) == 1
+    assert morning.startswith("☀️ Ringkasan tugas Rabu, 3 Maret 2027")
+    assert all(f"Dinas Nomor {i:02d}" in morning for i in range(10))
