@@ -189,19 +189,44 @@ async def open_ctx(settings: Settings, clock: SteppedClock) -> Ctx:
 
 
 @contextlib.contextmanager
-def lock_holds(db: Database) -> Iterator[list[float]]:
-    """How long each unit of work held the database (the people's updates wait meanwhile)."""
+def full_collections() -> Iterator[list[float]]:
+    """How long each full (generation 2) collection of the garbage collector took meanwhile: it
+    stops the process, inside a unit of work or not."""
+    pauses: list[float] = []
+    began = [0.0]
+
+    def watch(phase: str, info: dict[str, int]) -> None:
+        if info["generation"] == 2:
+            if phase == "start":
+                began[0] = time.perf_counter()
+            else:
+                pauses.append(time.perf_counter() - began[0])
+
+    gc.callbacks.append(watch)
+    try:
+        yield pauses
+    finally:
+        gc.callbacks.remove(watch)
+
+
+@contextlib.contextmanager
+def lock_holds(db: Database, cpu: list[float] | None = None) -> Iterator[list[float]]:
+    """How long each unit of work held the database (the people's updates wait meanwhile);
+    with `cpu`, also the process's CPU time in each (all threads: aiosqlite's too), which tells
+    a unit that worked long from one that waited for a core on a busy machine."""
     held: list[float] = []
     transaction = db.transaction
 
     @contextlib.asynccontextmanager
     async def timed() -> AsyncIterator[UnitOfWork]:
         async with transaction() as uow:
-            began = time.perf_counter()
+            began, used = time.perf_counter(), time.process_time()
             try:
                 yield uow
             finally:
                 held.append(time.perf_counter() - began)
+                if cpu is not None:
+                    cpu.append(time.process_time() - used)
 
     setattr(db, "transaction", timed)  # noqa: B010
     try:
@@ -297,7 +322,8 @@ async def next_morning(root: Path, tasks: int) -> list[Figure]:
 
         say(f"[{NAME}] next morning: the sweep at 07:30")
         clock.now = MORNING
-        with lock_holds(ctx.db) as held:
+        cpu: list[float] = []
+        with lock_holds(ctx.db, cpu) as held, full_collections() as collections:
             swept, queued = await timed_sweep(ctx)
         async with ctx.db.read() as uow:
             pending = await uow.outbox.listing(("pending",))
@@ -349,6 +375,17 @@ async def next_morning(root: Path, tasks: int) -> list[Figure]:
             f" p99 {ms(percentile(held, 99))})",
             "< 100 ms",
             verdict(longest < 0.100),
+        ),
+        Figure(
+            b,
+            "same: CPU in the longest unit; units over 100 ms",
+            f"{ms(cpu[held.index(longest)])}; {sum(h >= 0.100 for h in held)}"
+            f" (most CPU in a unit: {ms(max(cpu))})",
+        ),
+        Figure(
+            b,
+            "full GC collections during that sweep",
+            f"{len(collections)}, longest {ms(max(collections, default=0.0))}",
         ),
         Figure(
             b,
