@@ -20,8 +20,10 @@ closing, one sweep at Monday's closing (which queues Monday's notices and plans 
 one: `notified_until` and `next_notice_at` as the bot leaves them), then every row meant for
 Monday recorded as sent; what the closing queued for the next opening (escalations at the
 16:00 deadlines) stays pending, as it would. Then the clock moves to Tuesday's opening (07:30
-WIB): the sweep (time, units of work, the longest lock hold) and one pass of the real
-`Dispatcher` with a sender that only counts (messages per chat, text length) and sends nothing.
+WIB): the sweep (time, units of work, the longest lock hold and its CPU time, full GC collections)
+and one pass of the real `Dispatcher` with a sender that only counts (messages per chat, text
+length) and sends nothing. Then the same morning again from a copy of the evening's database, as
+the running bot's jobs run it (`Scheduler`): a dispatcher pass every 5 s while the sweep runs.
 """
 
 from __future__ import annotations
