@@ -38,7 +38,7 @@ from bot.reminders import (
 )
 from bot.services.context import Ctx
 from bot.sop import Role
-from handlers.notices import render, render_bundle
+from handlers.notices import deliver_at, render, render_bundle
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -63,6 +63,17 @@ class _Outcome:
     reach: str | None = None
 
 
+MAX_PREPARE_ATTEMPTS = 5
+
+
+def _unprepared(row: dict[str, Any]) -> _Outcome:
+    """A notice that could not be rendered (a bug or bad data): tried again a few times with a
+    growing pause, then given up, so that it never holds a person's other notices for ever."""
+    if row["attempts"] + 1 >= MAX_PREPARE_ATTEMPTS:
+        return _Outcome("could not be prepared")
+    return _Outcome("could not be prepared", backoff(row["attempts"]))
+
+
 def _unreachable_reason(exc: Exception) -> str | None:
     """The catalogue key for a refusal that says the person cannot be written to at all."""
     text = str(exc).lower()
@@ -71,13 +82,6 @@ def _unreachable_reason(exc: Exception) -> str | None:
     if "chat not found" in text or "user not found" in text:
         return "unreachable-gone"
     return None
-
-
-def deliver_at(row: dict[str, Any]) -> datetime:
-    """When a row was meant to reach its person: the policy's instant when it has one (sweep
-    notices), else when it was first allowed to leave."""
-    at = row["payload"].get("deliver_at") or row["not_before"]
-    return datetime.fromisoformat(at)
 
 
 class Dispatcher:
@@ -90,8 +94,13 @@ class Dispatcher:
         self._queued = False  # this pass queued notices of its own (to the admins)
         self._closed_said = False  # "outside office hours" is logged once per closed period
 
-    async def run_once(self, limit: int = 100) -> int:
-        """Deliver what is due now; returns how many messages were sent."""
+    async def run_once(self, limit: int = 100, swept: datetime | None = None) -> int:
+        """Deliver what is due now; returns how many messages were sent.
+
+        `swept`: the moment of the last sweep that finished. Notices of the bundled kinds whose
+        time came after it wait for the next one: a sweep queues a moment's notices in many
+        units of work, and a pass between two of them would send a person part of their
+        bundle, then the rest as a second message. None: nothing waits (the caller swept)."""
         async with self._lock:
             ctx = self.ctx
             sent = 0
@@ -102,7 +111,7 @@ class Dispatcher:
                     return sent
                 self._closed_said = False
                 async with ctx.db.read() as uow:
-                    rows = await uow.outbox.due(ctx.now(), limit)
+                    rows = await uow.outbox.due(ctx.now(), limit, BUNDLED_KINDS, swept)
                 done: set[int] = set()
                 for row in rows:
                     if row["id"] in done:
@@ -111,7 +120,7 @@ class Dispatcher:
                     if not may_deliver(ctx.calendar, ctx.now()):
                         return sent
                     if bundled(row):
-                        bundle = await self._bundle_of(row)
+                        bundle = await self._bundle_of(row, swept)
                         done |= {r["id"] for r in bundle}
                         sent += await self._deliver_bundle(bundle)
                     else:
@@ -125,10 +134,12 @@ class Dispatcher:
             opening = next_delivery(self.ctx.calendar, self.ctx.now())
             log.info("outside office hours: notices wait for the opening at %s", opening)
 
-    async def _bundle_of(self, row: dict[str, Any]) -> list[dict[str, Any]]:
-        """Everything of the bundled kinds due now for that row's person."""
+    async def _bundle_of(self, row: dict[str, Any], swept: datetime | None) -> list[dict[str, Any]]:
+        """Everything of the bundled kinds due now (and swept) for that row's person."""
         async with self.ctx.db.read() as uow:
-            rows = await uow.outbox.due_of_user(row["user_id"], self.ctx.now(), BUNDLED_KINDS)
+            rows = await uow.outbox.due_of_user(
+                row["user_id"], self.ctx.now(), BUNDLED_KINDS, swept
+            )
         return rows or [row]
 
     async def _deliver_single(self, row: dict[str, Any]) -> int:
@@ -138,10 +149,10 @@ class Dispatcher:
             reply = await render(ctx, row["user_id"], row["payload"], late=late)
             if reply is None:
                 return await self._skip([row["id"]], "no longer applies")
-            outcome = await self._send(row, [row["id"]], reply)
+            outcome = await self._send(row, [row["id"]], reply, row["parts_sent"])
         except Exception:
             log.exception("notice %s could not be prepared", row["id"])
-            outcome = _Outcome("could not be prepared", backoff(row["attempts"]))
+            outcome = _unprepared(row)
         return await self._record(row, [row["id"]], outcome)
 
     async def _deliver_bundle(self, rows: list[dict[str, Any]]) -> int:
@@ -155,16 +166,17 @@ class Dispatcher:
         keep = {p.row_id for p in kept}
         rows = [r for r in rows if r["id"] in keep or r["payload"]["kind"] not in TASK_KINDS]
         ids = [r["id"] for r in rows]
-        late = any(is_late(deliver_at(r), now, ctx.policy) for r in rows)
+        # The heading says "late" when all of it is; otherwise each late case says so.
+        late = all(is_late(deliver_at(r), now, ctx.policy) for r in rows)
         first = rows[0]
         try:
             reply = await render_bundle(ctx, first["user_id"], rows, late=late, bundle_id=ids[0])
             if reply is None:
                 return await self._skip(ids, "no longer applies")
-            outcome = await self._send(first, ids, reply)
+            outcome = await self._send(first, ids, reply, 0)  # a bundle is one part
         except Exception:
             log.exception("notices %s could not be prepared", ids)
-            outcome = _Outcome("could not be prepared", backoff(first["attempts"]))
+            outcome = _unprepared(first)
         return await self._record(first, ids, outcome, bundle=True)
 
     async def _skip(self, ids: Sequence[int], reason: str) -> int:
@@ -173,11 +185,14 @@ class Dispatcher:
             await uow.commit()
         return 0
 
-    async def _send(self, row: dict[str, Any], ids: list[int], reply: Reply) -> _Outcome:
-        """Send the parts not yet delivered; how it went."""
+    async def _send(
+        self, row: dict[str, Any], ids: list[int], reply: Reply, parts_sent: int
+    ) -> _Outcome:
+        """Send the parts not yet delivered (the text is always the last part, even when the
+        files changed since an earlier attempt); how it went."""
         ctx = self.ctx
         try:
-            for index in range(row["parts_sent"], len(reply.files) + 1):
+            for index in range(min(parts_sent, len(reply.files)), len(reply.files) + 1):
                 async with ctx.db.transaction() as uow:
                     await uow.outbox.mark_in_flight_many(ids, ctx.now())
                     await uow.commit()
@@ -204,9 +219,7 @@ class Dispatcher:
         async with ctx.db.transaction() as uow:
             now = ctx.now()
             if outcome.error is None:
-                await uow.outbox.mark_sent_many(
-                    ids, now, bundle_id=ids[0] if len(ids) > 1 else None
-                )
+                await uow.outbox.mark_sent_many(ids, now, bundle_id=ids[0] if bundle else None)
             elif outcome.retry_in is not None:
                 # A retry never falls outside office hours: it waits for the next opening.
                 retry = next_delivery(ctx.calendar, now + outcome.retry_in)
@@ -216,25 +229,35 @@ class Dispatcher:
                 await uow.outbox.mark_failed_many(ids, outcome.error)
                 if outcome.reach is not None:
                     await self._unreachable(uow, row["user_id"], outcome.reach, now)
+                else:
+                    await self._tell_admins(uow, row["user_id"], "send_failed", now,
+                                            key=ctx.calendar.local(now).date().isoformat())  # fmt: skip
             await uow.commit()
         return 1 if outcome.error is None else 0
 
     async def _unreachable(self, uow: UnitOfWork, user_id: int, reason: str, now: datetime) -> None:
         """Hold the person's notices and tell the admins, once per person (not per message)."""
-        if not await uow.users.mark_unreachable(user_id, now):
-            return
-        self._queued = True
+        if await uow.users.mark_unreachable(user_id, now):
+            await self._tell_admins(uow, user_id, "unreachable", now, now.isoformat(), reason)
+
+    async def _tell_admins(
+        self, uow: UnitOfWork, user_id: int, kind: str, now: datetime, key: str,
+        reason: str | None = None,
+    ) -> None:  # fmt: skip
+        """Queue `kind` about a person to every other admin, once per `key` (a moment or a day:
+        a failure is told once, not for every message it refuses)."""
         person = await uow.users.get(user_id)
         for admin in await uow.users.with_role(Role.ADMIN):
             if admin.id == user_id:
                 continue
-            await uow.outbox.enqueue(
-                key=f"unreachable:{user_id}:{now.isoformat()}:{admin.id}", user_id=admin.id,
-                now=now, not_before=next_delivery(self.ctx.calendar, now),
-                payload={"kind": "unreachable", "user_id": user_id, "reason_key": reason,
+            if await uow.outbox.enqueue(
+                key=f"{kind}:{user_id}:{key}:{admin.id}", user_id=admin.id, now=now,
+                not_before=next_delivery(self.ctx.calendar, now),
+                payload={"kind": kind, "user_id": user_id, "reason_key": reason,
                          "name": person.name if person else "?",
                          "role": person.role.value if person else "admin"},
-            )  # fmt: skip
+            ):  # fmt: skip
+                self._queued = True
 
 
 def bundled(row: dict[str, Any]) -> bool:

@@ -78,9 +78,10 @@ HORIZON = timedelta(days=30)
 
 TASK_KINDS: tuple[Kind, ...] = ("reminder", "escalation", "overdue")
 
-BUNDLED_KINDS: frozenset[str] = frozenset({*TASK_KINDS, "digest"})
-"""What falls due for one person at one moment goes out as one message: the notices about tasks
-and the daily digest. A hand-over (a new task for you) and the other notices stay their own."""
+BUNDLED_KINDS: frozenset[str] = frozenset({*TASK_KINDS, "digest", "deadline_moved"})
+"""What falls due for one person at one moment goes out as one message: the notices about tasks,
+the daily digest and the deadlines a calendar change moved. A hand-over (a new task for you) and
+the other notices stay their own."""
 
 # Ties between notifications at the same instant are listed in this order.
 _KIND_ORDER: dict[str, int] = {kind: i for i, kind in enumerate(get_args(Kind))}

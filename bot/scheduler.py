@@ -5,6 +5,7 @@ every deadline and notice, so nothing is lost across restarts."""
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from typing import Any
 
 from telegram.ext import ContextTypes, JobQueue
@@ -26,6 +27,9 @@ class Scheduler:
         self.ctx = ctx
         self.dispatcher = dispatcher
         self._overrides: object = None
+        # The moment of the last sweep that finished: what falls due later waits for the next
+        # (see `Dispatcher.run_once`). Until the first one after a start, every notice waits.
+        self._swept = datetime.min.replace(tzinfo=UTC)
 
     async def refresh_calendar(self) -> None:
         """Pick up holidays changed from the command line by another process."""
@@ -37,17 +41,27 @@ class Scheduler:
 
     async def tick(self) -> None:
         """One sweep, then one delivery pass: what the jobs do, and what tests call directly."""
+        await self.sweep()
+        await self.dispatch()
+
+    async def sweep(self) -> int:
+        """One sweep; returns how many notices it queued."""
         await self.refresh_calendar()
-        await sweep(self.ctx)
-        await self.dispatcher.run_once()
+        now = self.ctx.now()
+        queued = await sweep(self.ctx, now=now)
+        self._swept = now
+        return queued
+
+    async def dispatch(self) -> int:
+        """One delivery pass; the notices of a sweep still running wait for its end."""
+        return await self.dispatcher.run_once(swept=self._swept)
 
     def install(self, jq: JobQueue[Any]) -> None:
         async def sweep_job(_: ContextTypes.DEFAULT_TYPE) -> None:
-            await self.refresh_calendar()
-            await sweep(self.ctx)
+            await self.sweep()
 
         async def dispatch_job(_: ContextTypes.DEFAULT_TYPE) -> None:
-            await self.dispatcher.run_once()
+            await self.dispatch()
 
         # The first sweep runs at once: after downtime it catches up with what was missed.
         jq.run_repeating(sweep_job, interval=SWEEP_EVERY_S, first=0.2, name="deadline-sweep")

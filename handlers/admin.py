@@ -75,5 +75,5 @@ async def reach_again(req: Request) -> Response:
 async def deactivate_unreachable(req: Request) -> Response:
     """Deactivate a person the bot could not reach."""
     _admin(req)
-    user = await people.deactivate(req.ctx.db, req.args[0], req.ctx.now(), by=f"user:{req.user.id}")
+    user = await people.deactivate_unreachable(req.ctx.db, req.user, req.args[0], req.ctx.now())
     return Response().add(t("reach-deactivated", name=user.name))

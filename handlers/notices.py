@@ -15,7 +15,7 @@ from typing import Any
 from bot.channels.base import OutgoingFile, Reply, Response
 from bot.formatting import day_date, deadline, instant, short_date
 from bot.models import User
-from bot.reminders import TASK_KINDS, Standing, standing
+from bot.reminders import TASK_KINDS, Standing, is_late, standing
 from bot.services import cases
 from bot.services.context import Ctx
 from bot.services.handover import recipients
@@ -40,8 +40,11 @@ async def render(
     if kind == "digest":
         return await render_bundle(ctx, user_id, [{"payload": payload}], late=late)
     reply: Reply | None
-    if kind in ("unreachable", "delivery_failed"):
+    if kind == "unreachable":
         reply = _unreachable(payload)
+    elif kind in ("send_failed", "delivery_failed"):
+        reply = Reply(text=t("notice-send-failed", name=payload["name"],
+                             role=t(f"role-{payload['role']}")))  # fmt: skip
     elif kind == "setting_missing":
         # Setting names are for admins only; the others were told an admin knows.
         if user.role != Role.ADMIN:
@@ -57,12 +60,10 @@ async def render(
 
 def _unreachable(payload: dict[str, Any]) -> Reply:
     """To the admins, once per person: who cannot be reached, why, and what they can do."""
-    reason = payload.get("reason_key", "unreachable-refused")
+    reason = payload.get("reason_key") or "unreachable-refused"
     text = t("notice-unreachable", name=payload["name"], role=t(f"role-{payload['role']}"),
              reason=t(reason))  # fmt: skip
-    person = payload.get("user_id")
-    if person is None:  # queued by an older version, which did not say who
-        return Reply(text=text)
+    person = payload["user_id"]
     return Reply(text=text, buttons=[[btn(t("btn-reach-retry"), "ur", person),
                                       btn(t("btn-reach-deactivate"), "ud", person)]])  # fmt: skip
 
@@ -130,6 +131,15 @@ def left_text(where: Standing, due: datetime) -> str:
 
 
 PAGE = 10  # cases per page of a bundle: a phone screen, with a button each
+LISTED_KINDS = (*TASK_KINDS, "handover", "deadline_moved")  # a bundle lists their tasks
+TAGS = ("handover", "deadline_moved", "escalation", "late")  # what a listed line may add
+
+
+def deliver_at(row: dict[str, Any]) -> datetime:
+    """When a row was meant to reach its person: the policy's instant when it has one (sweep
+    notices), else when it was first allowed to leave."""
+    at = row["payload"].get("deliver_at") or row["not_before"]
+    return datetime.fromisoformat(at)
 
 
 @dataclass(frozen=True)
@@ -152,13 +162,15 @@ async def render_bundle(
         user = await uow.users.get(user_id)
     if user is None or not user.active:
         return None
-    task_rows = [r for r in rows if r["payload"]["kind"] in (*TASK_KINDS, "handover")]
+    task_rows = [r for r in rows if r["payload"]["kind"] in LISTED_KINDS]
     digest = next((r for r in rows if r["payload"]["kind"] == "digest"), None)
-    if digest is None and len(task_rows) == 1 and page is None:
+    as_notice = page is None
+    if digest is None and len(task_rows) == 1 and as_notice:
         return await render(ctx, user_id, task_rows[0]["payload"], late=late)
     page = page or 0
     now = ctx.now()
-    lines = await _lines(ctx, task_rows, digest is not None, now)
+    # A notice some of whose cases are late says so on those lines (all late: in the heading).
+    lines = await _lines(ctx, task_rows, digest is not None, now, as_notice and not late)
     if not lines:
         return None
     pages = -(-len(lines) // PAGE)
@@ -180,7 +192,7 @@ async def render_bundle(
             section = title
             text.append(t(title))
         task = line.task
-        tags = "".join(t(f"notice-tag-{k}") for k in ("handover", "escalation") if k in line.kinds)
+        tags = "".join(t(f"notice-tag-{k}") for k in TAGS if k in line.kinds)
         text.append(t("notice-digest-line", n=number, opd=task["opd_name"],
                       step=t(f"step-{task['step']}").split(":")[0],
                       due=f"{short_date(line.due.date())} {line.due:%H.%M}",
@@ -199,13 +211,16 @@ async def render_bundle(
 
 
 async def _lines(
-    ctx: Ctx, task_rows: list[dict[str, Any]], digest: bool, now: datetime
+    ctx: Ctx, task_rows: list[dict[str, Any]], digest: bool, now: datetime, mark_late: bool
 ) -> list[_Line]:
     """The cases a bundle lists: the tasks its notices are about (while still open at their
     step) and, with a digest, every open task due today or overdue; most urgent first."""
     kinds: dict[int, set[str]] = {}
     for r in task_rows:
-        kinds.setdefault(int(r["payload"]["task_id"]), set()).add(r["payload"]["kind"])
+        marks = kinds.setdefault(int(r["payload"]["task_id"]), set())
+        marks.add(r["payload"]["kind"])
+        if mark_late and "not_before" in r and is_late(deliver_at(r), now, ctx.policy):
+            marks.add("late")
     async with ctx.db.read() as uow:
         due_ids = (
             dict(await uow.tasks.due_by(end_of_day(ctx.calendar, now.date()))) if digest else {}

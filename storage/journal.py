@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.models import AuditRecord
-from storage.base import Repository, as_dict
+from storage.base import Repository, as_dict, marks
 
 
 class AuditRepository(Repository):
@@ -118,21 +118,36 @@ class OutboxRepository(Repository):
         " AND u.chat_id IS NOT NULL AND u.unreachable_since IS NULL"
     )
 
-    async def due(self, now: datetime, limit: int = 100) -> list[dict[str, Any]]:
-        rows = await self._all(f"{self._DUE} ORDER BY o.id LIMIT ?", (utc(now), utc(now), limit))
+    async def due(
+        self, now: datetime, limit: int = 100, held: Iterable[str] = (),
+        held_after: datetime | None = None,
+    ) -> list[dict[str, Any]]:  # fmt: skip
+        """Due rows by id; with `held_after`, rows of the `held` kinds whose time came after it
+        wait (see `Dispatcher.run_once`)."""
+        kinds = sorted(set(held))
+        sql, params = self._DUE, [utc(now), utc(now)]
+        if kinds and held_after is not None:
+            sql += (
+                f" AND (json_extract(o.payload, '$.kind') NOT IN ({marks(kinds)})"
+                " OR o.not_before <= ?)"
+            )
+            params += [*kinds, utc(held_after)]
+        rows = await self._all(f"{sql} ORDER BY o.id LIMIT ?", (*params, limit))
         return [_row(r) for r in rows]
 
     async def due_of_user(
-        self, user_id: int, now: datetime, kinds: Iterable[str]
+        self, user_id: int, now: datetime, kinds: Iterable[str], held_after: datetime | None = None
     ) -> list[dict[str, Any]]:
         """Every due row of one person whose payload kind is among `kinds` (or that was held
-        while they could not be reached), by id."""
+        while they could not be reached), by id; with `held_after`, only those whose time came
+        by then."""
         wanted = sorted(set(kinds))
+        until = utc(now) if held_after is None else min(utc(now), utc(held_after))
         rows = await self._all(
-            f"{self._DUE} AND o.user_id = ?"
-            f" AND (json_extract(o.payload, '$.kind') IN ({', '.join('?' for _ in wanted)})"
+            f"{self._DUE} AND o.user_id = ? AND o.not_before <= ?"
+            f" AND (json_extract(o.payload, '$.kind') IN ({marks(wanted)})"
             " OR json_extract(o.payload, '$.held')) ORDER BY o.id",
-            (utc(now), utc(now), user_id, *wanted),
+            (utc(now), utc(now), user_id, until, *wanted),
         )
         return [_row(r) for r in rows]
 
@@ -222,12 +237,22 @@ class OutboxRepository(Repository):
             (user_id,),
         )
 
+    async def skip_pending_of(self, user_id: int, reason: str) -> int:
+        """Give up a person's queued notices (they were deactivated)."""
+        return await self._execute(
+            "UPDATE outbox SET state = 'skipped', last_error = ?"
+            " WHERE user_id = ? AND state = 'pending'",
+            (reason, user_id),
+        )
+
     async def drop_pending_of_task(self, task_id: int, kinds: tuple[str, ...]) -> int:
         """Forget the unsent notices of a task (its deadline moved; they are planned anew)."""
         patterns = [f"task:{task_id}:{kind}:%" for kind in kinds]
         where = " OR ".join("key LIKE ?" for _ in patterns)
         return await self._execute(
-            f"DELETE FROM outbox WHERE state = 'pending' AND ({where})", patterns
+            # A row being sent right now stays: forgetting its key would send it again.
+            f"DELETE FROM outbox WHERE state = 'pending' AND in_flight_since IS NULL AND ({where})",
+            patterns,
         )
 
     async def retry(self, row_id: int) -> int | None:

@@ -7,7 +7,9 @@ a person's own message or press goes at once and counts against the budget; a no
 sent with `rate_limit_args={"notice": True}`) waits for the capacity left: at least
 `1 / overall_per_s` after the previous message of any kind (smooth, since a burst earns a 429 that
 stops everything) and `per_chat_s` after the previous one to its chat. A 429 pauses every request
-for as long as Telegram asks, then the request is tried again, up to `max_retries` times.
+for as long as Telegram asks. An answer is then tried again (up to `max_retries` times, while the
+wait is short); a notice is not: the 429 goes back to the dispatcher, which puts the notice off
+and never past the office's closing (a wait inside the limiter could end at night).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ SENDS = frozenset(
      "copyMessage", "forwardMessage"}
 )  # fmt: skip
 NOTICE = {"notice": True}  # the `rate_limit_args` of a notice
+MAX_ANSWER_WAIT_S = 30.0  # a person waits this long for an answer at most; then it fails
 
 
 def retry_after(exc: RetryAfter) -> timedelta:
@@ -85,10 +88,10 @@ class TelegramPacing(BaseRateLimiter[dict[str, Any]]):
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
-                if attempt == self.max_retries:
-                    raise
                 wait = retry_after(exc).total_seconds()
                 self._paused_until = max(self._paused_until, self._clock() + wait)
+                if notice or attempt == self.max_retries or wait > MAX_ANSWER_WAIT_S:
+                    raise
         raise AssertionError("unreachable")  # the loop returns or raises
 
     async def _wait_for_slot(self, chat: object) -> None:

@@ -52,7 +52,8 @@ async def cmd_retry(args: argparse.Namespace, settings: Settings) -> int:
         if user_id is None:
             raise CliError(plain("cli-outbox-not-failed", id=args.id))
         # The admin asks to try again: the person's other held notices go out with it.
-        await uow.users.mark_reachable(user_id)
+        if await uow.users.mark_reachable(user_id):
+            await uow.outbox.release_held(user_id)
         await uow.commit()
     print(plain("cli-outbox-retried", id=args.id))
     return 0

@@ -12,6 +12,7 @@ from bot.services.context import Ctx, audit
 from bot.sop import Role
 from bot.workflow import Refused
 from storage.db import Database
+from storage.uow import UnitOfWork
 
 INVITE_DAYS = 7
 TOKEN_BYTES = 24  # 32 URL-safe characters: inside Telegram's 64-character [A-Za-z0-9_-] payload
@@ -122,6 +123,9 @@ async def deactivate(db: Database, user_id: int, now: datetime, by: str) -> User
         if not await uow.users.deactivate(user_id, now):
             raise Refused("refused-user-already-inactive", id=user_id)
         await uow.dialogs.clear(user_id)
+        # Nothing waits for them any more: their queued notices are dropped, not held for ever.
+        await uow.outbox.skip_pending_of(user_id, "deactivated")
+        await uow.users.mark_reachable(user_id)
         await audit(uow, now, "deactivate", user, note=f"by {by}")
         await uow.commit()
     return user
@@ -140,18 +144,37 @@ async def reached(db: Database, user: User, now: datetime) -> bool:
     return True
 
 
+async def unreachable(uow: UnitOfWork, user_id: int) -> User:
+    """The person an admin's decision is about, still out of reach (an old button for someone
+    who has written again, or was dealt with by another admin, is refused)."""
+    user = await uow.users.get(user_id)
+    if user is None:
+        raise Refused("refused-unknown-user", id=user_id)
+    if user.unreachable_since is None or not user.active:
+        raise Refused("refused-reach-settled", name=user.name)
+    return user
+
+
 async def reach_again(db: Database, admin: User, user_id: int, now: datetime) -> User:
     """An admin asks to try a person again (e.g. after a phone call): their held and failed
     notices are queued; if the chat still refuses, the admins are told again."""
     async with db.transaction() as uow:
-        user = await uow.users.get(user_id)
-        if user is None:
-            raise Refused("refused-unknown-user", id=user_id)
+        user = await unreachable(uow, user_id)
         await uow.users.mark_reachable(user_id)
         await uow.outbox.release_held(user_id)
         await audit(uow, now, "reach-again", admin, note=f"user {user_id}")
         await uow.commit()
     return user
+
+
+async def deactivate_unreachable(db: Database, admin: User, user_id: int, now: datetime) -> User:
+    """An admin deactivates a person who cannot be reached (never an admin: that stays a
+    decision for the command line)."""
+    async with db.transaction() as uow:
+        user = await unreachable(uow, user_id)
+    if user.role == Role.ADMIN:
+        raise Refused("refused-role")
+    return await deactivate(db, user_id, now, by=f"user:{admin.id}")
 
 
 async def tell_admins_setting_missing(ctx: Ctx, setting: str, why: str, example: str) -> None:

@@ -30,7 +30,11 @@ from storage.journal import Queued
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
-CHUNK = 500  # tasks per unit of work: well under 0.1 s of planning, then the lock is free again
+# Tasks per unit of work, then the lock is free again. Planning takes ~0.1 ms per task (most in
+# `reminders.schedule`) and queuing ~0.03 ms per notice; a commit that checkpoints the WAL adds up
+# to ~40 ms. 500 held the lock up to 0.38 s on the morning after a working day with 70,000 overdue
+# tasks (benchmarks/sweep.py, "next morning"); 100 keeps a unit at ~15-30 ms.
+CHUNK = 100
 DIGEST_ROLES = (Role.UTAMA, Role.PEJABAT, Role.ATASAN)
 
 
@@ -67,8 +71,8 @@ class People:
         return self._by_role.get(role, [])
 
 
-async def sweep(ctx: Ctx, policy: Policy | None = None) -> int:
-    """One pass at `ctx.now()`; returns how many outbox rows it queued.
+async def sweep(ctx: Ctx, policy: Policy | None = None, now: datetime | None = None) -> int:
+    """One pass at `now` (`ctx.now()` when not given); returns how many outbox rows it queued.
 
     The due tasks are planned in units of work of `CHUNK` tasks, so that a long pass (after an
     upgrade or a calendar change, over many thousands of open tasks) lets the people's updates
@@ -76,7 +80,7 @@ async def sweep(ctx: Ctx, policy: Policy | None = None) -> int:
     and the next pass carries on. The digest and the recurring rounds come last, in one more.
     """
     policy = policy or ctx.policy
-    now = ctx.now()
+    now = now or ctx.now()
     queued = 0
     async with ctx.db.read() as uow:
         due = await uow.tasks.due_for_sweep(now)

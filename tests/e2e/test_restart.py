@@ -21,7 +21,6 @@ import pytest
 
 from bot.bootstrap import load_calendar
 from bot.config import Settings
-from bot.dispatcher import deliver_at
 from bot.fakeapi.server import FakeTelegram
 from bot.models import User
 from bot.reminders import is_late
@@ -30,7 +29,7 @@ from bot.services.context import Ctx
 from bot.sop import Role
 from bot.texts import t
 from bot.workdays import Calendar
-from handlers.notices import render
+from handlers.notices import deliver_at, render
 from storage.db import Database
 from storage.files import FileStore
 from tests.e2e.processes import BotProcess, bot_env, bot_process, eventually

@@ -12,7 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from telegram.error import Forbidden, RetryAfter
+from telegram.error import BadRequest, Forbidden, RetryAfter
 
 from bot.bootstrap import load_calendar
 from bot.channels.base import Reply
@@ -25,6 +25,7 @@ from bot.services.sweep import sweep
 from bot.sop import Role
 from bot.texts import t
 from bot.workdays import Calendar
+from bot.workflow import Refused
 from storage.db import Database
 from storage.files import FileStore
 
@@ -287,9 +288,12 @@ async def test_a_jump_of_several_days_sends_one_late_message_per_person(w: World
         messages = w.out.to(w.users[key])
         assert len(messages) == 1, (key, messages)
         assert "terlambat 4 hari kerja" in messages[0] and "sisa" not in messages[0], key
-    # Today's overdue notice is on time; the escalations of days ago are marked late.
-    assert not w.out.to(w.users["pejabat"])[0].startswith(t("notice-late"))
-    assert w.out.to(w.users["atasan"])[0].startswith(t("notice-late"))
+    # Today's overdue notice and digest are on time; the escalations of days ago are marked
+    # late, each on its own line.
+    assert t("notice-tag-late") not in w.out.to(w.users["pejabat"])[0]
+    atasan = w.out.to(w.users["atasan"])[0]
+    assert not atasan.startswith(t("notice-late"))
+    assert atasan.count(t("notice-tag-late")) == 3
     async with w.ctx.db.read() as uow:
         assert await uow.outbox.count("pending") == 0
     # Nothing is sent twice on the next pass.
@@ -330,3 +334,93 @@ async def test_a_reminder_that_leaves_after_the_deadline_says_it_is_overdue(w: W
     assert reply is not None
     assert reply.text.startswith(t("notice-late") + "⚠️ Terlambat")
     assert "lewat batas pukul 16.00" in reply.text and "sisa" not in reply.text
+
+
+async def test_a_delivery_pass_during_a_long_sweep_leaves_the_morning_for_its_end(
+    w: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The running bot's dispatcher job comes every 5 s, also while a long sweep is still queuing
+    # the morning's notices in many units of work: nobody gets their bundle in parts.
+    import asyncio
+    import contextlib
+
+    from bot.scheduler import Scheduler
+    from bot.services import sweep as sweep_service
+
+    await late_round(w)
+    scheduler = Scheduler(w.ctx, w.dispatcher)
+    for moment in ("2027-03-01T13:00", "2027-03-02T07:30", "2027-03-02T14:00", "2027-03-02T16:00"):
+        w.at(moment)
+        await scheduler.tick()
+    pejabat = w.users["pejabat"]
+    before = len(w.out.sent)
+    # Wednesday's opening: one task per unit of work, and a pause after the first unit.
+    monkeypatch.setattr(sweep_service, "CHUNK", 1)
+    paused, go_on = asyncio.Event(), asyncio.Event()
+    transaction = w.ctx.db.transaction
+
+    @contextlib.asynccontextmanager
+    async def first_unit_then_wait() -> AsyncIterator[Any]:
+        async with transaction() as uow:
+            yield uow
+        if not paused.is_set():
+            paused.set()
+            await go_on.wait()
+
+    monkeypatch.setattr(w.ctx.db, "transaction", first_unit_then_wait)
+    w.at("2027-03-03T07:30")
+    sweeping = asyncio.create_task(scheduler.sweep())
+    await paused.wait()
+    await scheduler.dispatch()
+    assert w.out.sent[before:] == []
+    go_on.set()
+    assert await sweeping > 0
+    await scheduler.dispatch()
+    [morning] = w.out.to(pejabat)[-1:]
+    assert len([c for c, _ in w.out.sent[before:] if c == pejabat.chat_id]) == 1
+    assert morning.startswith("☀️ Ringkasan tugas Rabu, 3 Maret 2027")
+    assert all(f"Dinas Nomor {i:02d}" in morning for i in range(10))
+
+
+async def test_a_notice_whose_files_went_before_a_failure_still_sends_its_text(w: World) -> None:
+    [case_id] = await late_round(w, 1)
+    async with w.ctx.db.transaction() as uow:
+        task = await uow.tasks.current(case_id)
+        assert task is not None
+        await uow.outbox.enqueue(
+            key="test:handover", user_id=w.users["pejabat"].id, now=w.ctx.now(),
+            not_before=w.ctx.now(),
+            payload={"kind": "handover", "case_id": case_id, "step": 1, "task_id": task.id,
+                     "due": task.due_at.isoformat(), "note": None},
+        )  # fmt: skip
+        [row] = [r for r in await uow.outbox.listing(("pending",)) if r["key"] == "test:handover"]
+        # Two files went in an earlier attempt; the notice has none any more.
+        await uow.outbox.mark_part(row["id"], 2)
+        await uow.commit()
+    await w.tick("2027-03-01T09:30")
+    assert any("Dinas Nomor 00" in x for x in w.out.to(w.users["pejabat"]))
+
+
+async def test_a_message_telegram_refuses_for_another_reason_is_told_to_the_admins_once_a_day(
+    w: World,
+) -> None:
+    await late_round(w, 2)
+    pejabat = w.users["pejabat"]
+    refusal = BadRequest("Bad Request: can't parse entities")
+    w.out.errors[pejabat.chat_id or ""] = [refusal, BadRequest("Bad Request: message is too long")]
+    await w.tick("2027-03-02T07:30")
+    await w.tick("2027-03-02T14:00")
+    assert (await w.user("pejabat")).unreachable_since is None  # not a reason to hold them
+    for key in ("admin", "admin2"):
+        told = [x for x in w.out.to(w.users[key]) if "kesalahan teknis" in x]
+        assert len(told) == 1 and "Ibu pejabat" in told[0], key
+
+
+async def test_an_admins_old_button_for_a_person_who_came_back_changes_nothing(w: World) -> None:
+    pejabat = w.users["pejabat"]
+    with pytest.raises(Refused) as refused:
+        await people.reach_again(w.ctx.db, w.users["admin"], pejabat.id, w.ctx.now())
+    assert refused.value.key == "refused-reach-settled"
+    with pytest.raises(Refused):
+        await people.deactivate_unreachable(w.ctx.db, w.users["admin"], pejabat.id, w.ctx.now())
+    assert (await w.user("pejabat")).active

@@ -77,12 +77,29 @@ async def test_notices_to_one_chat_leave_a_second_apart_and_an_answer_counts() -
     assert [at for at, _ in calls.at] == [0.0, pytest.approx(1.0), pytest.approx(2.0)]
 
 
-async def test_a_429_pauses_every_request_and_the_request_is_tried_again() -> None:
+async def test_a_429_on_an_answer_pauses_every_request_and_the_answer_is_tried_again() -> None:
     p = VirtualPacing()
     calls = Calls(p, fail=[RetryAfter(5)])
-    await go(p, calls, 1, notice=True)
+    await go(p, calls, 1, notice=False)
     [(at, chat)] = calls.at
     assert (at, chat) == (5.0, 1)
+
+
+async def test_a_429_on_a_notice_goes_back_to_the_dispatcher_and_pauses_the_rest() -> None:
+    p = VirtualPacing()
+    calls = Calls(p, fail=[RetryAfter(3600)])
+    with pytest.raises(RetryAfter):
+        await go(p, calls, 1, notice=True)
+    assert calls.at == [] and p.now == 0.0  # nothing waited inside the limiter
+    await go(p, calls, 2, notice=True)  # the next notice waits out Telegram's pause
+    assert calls.at == [(3600.0, 2)]
+
+
+async def test_an_answer_is_not_held_for_a_long_pause() -> None:
+    p = VirtualPacing()
+    calls = Calls(p, fail=[RetryAfter(120)])
+    with pytest.raises(RetryAfter):
+        await go(p, calls, 1, notice=False)
     # An answer right after waits out the pause too: Telegram would refuse it otherwise.
     p.now = 2.0
     p._paused_until = 7.0
@@ -94,4 +111,4 @@ async def test_after_the_last_retry_the_429_is_raised() -> None:
     p = VirtualPacing(max_retries=1)
     calls = Calls(p, fail=[RetryAfter(1), RetryAfter(1)])
     with pytest.raises(RetryAfter):
-        await go(p, calls, 1, notice=True)
+        await go(p, calls, 1, notice=False)

@@ -35,7 +35,7 @@ VARIANTS: dict[str, set[str]] = {
     "cli-outbox-": {"pending", "failed"},
     "notice-": {"handover", "published", "reminder", "overdue", "moved", "late", "missing"},
     "notice-escalation-": {"1", "2"},
-    "notice-tag-": {"handover", "escalation"},
+    "notice-tag-": {"handover", "deadline_moved", "escalation", "late"},
 }
 
 
