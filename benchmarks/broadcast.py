@@ -45,6 +45,7 @@ from bot.fakeapi.faults import RateLimiter
 from bot.fakeapi.server import FakeTelegram
 from bot.services.context import Ctx
 from bot.sop import Role
+from handlers import notices
 
 NAME = "broadcast"
 PER_OPD = 10
@@ -130,7 +131,7 @@ async def run(quick: bool) -> list[Figure]:
             await app.initialize()
             try:
                 async with open_ctx(setup.settings, setup.clock) as ctx:
-                    dispatcher = Dispatcher(ctx, TelegramSender(app.bot))
+                    dispatcher = Dispatcher(ctx, TelegramSender(app.bot), notices)
                     async with ctx.db.transaction() as uow:
                         settled = await uow.outbox.count("sent")
                     say(f"[{NAME}] dispatching (floor {setup.floor:.1f} s)")

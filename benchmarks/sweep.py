@@ -66,6 +66,7 @@ from bot.services.context import Ctx
 from bot.services.sweep import sweep
 from bot.sop import STEPS
 from bot.workdays import Calendar
+from handlers import notices
 from storage.db import Database
 from storage.files import FileStore
 from storage.uow import UnitOfWork
@@ -335,7 +336,7 @@ async def next_morning(root: Path, tasks: int) -> list[Figure]:
         say(f"[{NAME}] next morning: the dispatcher ({len(pending)} rows pending)")
         sender = CountingSender()
         began = time.perf_counter()
-        messages = await Dispatcher(ctx, sender).run_once()
+        messages = await Dispatcher(ctx, sender, notices).run_once()
         dispatched = time.perf_counter() - began
         async with ctx.db.read() as uow:
             recorded = await uow.outbox.count("sent") - sent_before
@@ -434,7 +435,7 @@ async def as_jobs(ctx: Ctx, sender: CountingSender) -> tuple[int, float]:
     """The morning as the running bot's scheduler runs it (`Scheduler.install`): the sweep job,
     and the dispatcher job every `DISPATCH_EVERY_S` (a tick is skipped while a pass runs), plus
     the pass the sweep's kick asks for. Returns (dispatcher passes, seconds until all is sent)."""
-    scheduler = Scheduler(ctx, Dispatcher(ctx, sender))
+    scheduler = Scheduler(ctx, Dispatcher(ctx, sender, notices))
     kicked = asyncio.Event()
     ctx.kick = kicked.set
     began = time.perf_counter()

@@ -27,6 +27,7 @@ from bot.scheduler import Scheduler
 from bot.services.context import Ctx
 from bot.texts import t
 from bot.webhook import ReliableWebhook
+from handlers import notices
 from handlers.router import route
 from storage.db import Database
 from storage.files import FileStore
@@ -72,7 +73,7 @@ def build_application(
         sender = TelegramSender(app.bot)
         jq = app.job_queue
         assert jq is not None
-        scheduler = Scheduler(ctx, Dispatcher(ctx, sender))
+        scheduler = Scheduler(ctx, Dispatcher(ctx, sender, notices))
         scheduler.install(jq)
         state.update(ctx=ctx, files=TelegramFileSource(app.bot), sender=sender, scheduler=scheduler)
         app.bot_data.update(state)

@@ -23,14 +23,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
-
 from bot.channels.base import Reply
-from bot.channels.telegram_pacing import retry_after
+from bot.channels.port import DeliveryError, Sender
 from bot.reminders import (
     BUNDLED_KINDS,
     TASK_KINDS,
     Pending,
+    intended_at,
     is_late,
     may_deliver,
     next_delivery,
@@ -38,15 +37,10 @@ from bot.reminders import (
 )
 from bot.services.context import Ctx
 from bot.sop import Role
-from handlers.notices import deliver_at, render, render_bundle
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = timedelta(minutes=30)
-
-
-class Sender(Protocol):
-    async def send_part(self, chat_id: str | int, reply: Reply, index: int) -> None: ...
 
 
 def backoff(attempts: int) -> timedelta:
@@ -74,22 +68,27 @@ def _unprepared(row: dict[str, Any]) -> _Outcome:
     return _Outcome("could not be prepared", backoff(row["attempts"]))
 
 
-def _unreachable_reason(exc: Exception) -> str | None:
-    """The catalogue key for a refusal that says the person cannot be written to at all."""
-    text = str(exc).lower()
-    if isinstance(exc, Forbidden):
-        return "unreachable-blocked" if "blocked" in text else "unreachable-refused"
-    if "chat not found" in text or "user not found" in text:
-        return "unreachable-gone"
-    return None
+class NoticeViews(Protocol):
+    """What a queued notice says when it leaves (the handlers' `notices` module): rendered at
+    delivery from the state of that moment, injected so that the core imports no handler."""
+
+    async def render(
+        self, ctx: Ctx, user_id: int, payload: dict[str, Any], late: bool = False
+    ) -> Reply | None: ...
+
+    async def render_bundle(
+        self, ctx: Ctx, user_id: int, rows: list[dict[str, Any]], *, late: bool = False,
+        bundle_id: int | None = None, page: int | None = None,
+    ) -> Reply | None: ...  # fmt: skip
 
 
 class Dispatcher:
     """Delivers due outbox rows; one pass at a time, however many jobs ask for one."""
 
-    def __init__(self, ctx: Ctx, sender: Sender) -> None:
+    def __init__(self, ctx: Ctx, sender: Sender, views: NoticeViews) -> None:
         self.ctx = ctx
         self.sender = sender
+        self.views = views
         self._lock = asyncio.Lock()
         self._queued = False  # this pass queued notices of its own (to the admins)
         self._closed_said = False  # "outside office hours" is logged once per closed period
@@ -144,9 +143,9 @@ class Dispatcher:
 
     async def _deliver_single(self, row: dict[str, Any]) -> int:
         ctx = self.ctx
-        late = is_late(deliver_at(row), ctx.now(), ctx.policy)
+        late = is_late(intended_at(row["payload"], row["not_before"]), ctx.now(), ctx.policy)
         try:
-            reply = await render(ctx, row["user_id"], row["payload"], late=late)
+            reply = await self.views.render(ctx, row["user_id"], row["payload"], late=late)
             if reply is None:
                 return await self._skip([row["id"]], "no longer applies")
             outcome = await self._send(row, [row["id"]], reply, row["parts_sent"])
@@ -167,10 +166,14 @@ class Dispatcher:
         rows = [r for r in rows if r["id"] in keep or r["payload"]["kind"] not in TASK_KINDS]
         ids = [r["id"] for r in rows]
         # The heading says "late" when all of it is; otherwise each late case says so.
-        late = all(is_late(deliver_at(r), now, ctx.policy) for r in rows)
+        late = all(
+            is_late(intended_at(r["payload"], r["not_before"]), now, ctx.policy) for r in rows
+        )
         first = rows[0]
         try:
-            reply = await render_bundle(ctx, first["user_id"], rows, late=late, bundle_id=ids[0])
+            reply = await self.views.render_bundle(
+                ctx, first["user_id"], rows, late=late, bundle_id=ids[0]
+            )
             if reply is None:
                 return await self._skip(ids, "no longer applies")
             outcome = await self._send(first, ids, reply, 0)  # a bundle is one part
@@ -201,15 +204,13 @@ class Dispatcher:
                     async with ctx.db.transaction() as uow:
                         await uow.outbox.mark_part(row["id"], index + 1)
                         await uow.commit()
-        except RetryAfter as exc:
-            wait = retry_after(exc)
-            return _Outcome(f"429 retry after {wait.total_seconds():.0f}s", wait)
-        except (Forbidden, BadRequest) as exc:
-            # Blocked, chat not found, a message Telegram will never take: trying again will
-            # not help.
-            return _Outcome(f"{exc}", reach=_unreachable_reason(exc))
-        except (TimedOut, NetworkError) as exc:  # includes 5xx answers
-            return _Outcome(f"network: {exc}", backoff(row["attempts"]))
+        except DeliveryError as exc:
+            if exc.kind == "permanent":
+                return _Outcome(exc.detail, reach=exc.reach)
+            if exc.kind == "retry_after" and exc.retry_in is not None:
+                return _Outcome(exc.detail, exc.retry_in)
+            # Transient, or a window that closed: try again later (growing pauses).
+            return _Outcome(exc.detail, backoff(row["attempts"]))
         return _Outcome()
 
     async def _record(

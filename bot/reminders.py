@@ -31,10 +31,10 @@ working-day arithmetic is `bot.workdays.Calendar`'s.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 from bot.sop import STEPS, Role
 from bot.workdays import Calendar
@@ -57,6 +57,7 @@ __all__ = [
     "digest_day",
     "digest_deliver_at",
     "due_now",
+    "intended_at",
     "is_late",
     "may_deliver",
     "next_delivery",
@@ -367,6 +368,12 @@ def is_late(deliver_at: datetime, now: datetime, policy: Policy) -> bool:
     policy's grace after it (after a downtime, a held retry, a person out of reach). Decided
     when the notice leaves, so that what it says is true when it is read."""
     return deliver_at < now - policy.late_grace
+
+
+def intended_at(payload: Mapping[str, Any], not_before: str) -> datetime:
+    """When a queued notice was meant to reach its person: the policy's delivery instant when it
+    has one (the sweep's notices), else the first moment it was allowed to leave."""
+    return datetime.fromisoformat(payload.get("deliver_at") or not_before)
 
 
 def may_deliver(cal: Calendar, now: datetime) -> bool:

@@ -15,7 +15,7 @@ from typing import Any
 from bot.channels.base import OutgoingFile, Reply, Response
 from bot.formatting import day_date, deadline, instant, short_date
 from bot.models import User
-from bot.reminders import TASK_KINDS, Standing, is_late, standing
+from bot.reminders import TASK_KINDS, Standing, intended_at, is_late, standing
 from bot.services import cases
 from bot.services.context import Ctx
 from bot.services.handover import recipients
@@ -135,13 +135,6 @@ LISTED_KINDS = (*TASK_KINDS, "handover", "deadline_moved")  # a bundle lists the
 TAGS = ("handover", "deadline_moved", "escalation", "late")  # what a listed line may add
 
 
-def deliver_at(row: dict[str, Any]) -> datetime:
-    """When a row was meant to reach its person: the policy's instant when it has one (sweep
-    notices), else when it was first allowed to leave."""
-    at = row["payload"].get("deliver_at") or row["not_before"]
-    return datetime.fromisoformat(at)
-
-
 @dataclass(frozen=True)
 class _Line:
     task: dict[str, Any]
@@ -219,7 +212,11 @@ async def _lines(
     for r in task_rows:
         marks = kinds.setdefault(int(r["payload"]["task_id"]), set())
         marks.add(r["payload"]["kind"])
-        if mark_late and "not_before" in r and is_late(deliver_at(r), now, ctx.policy):
+        if (
+            mark_late
+            and "not_before" in r
+            and is_late(intended_at(r["payload"], r["not_before"]), now, ctx.policy)
+        ):
             marks.add("late")
     async with ctx.db.read() as uow:
         due_ids = (

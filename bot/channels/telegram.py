@@ -9,11 +9,12 @@ from typing import Any
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType, ParseMode
-from telegram.error import BadRequest
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
 from bot.channels.base import Event, IncomingFile, OutgoingFile, Reply, Response
 from bot.channels.html import clip_plain, split_html
-from bot.channels.telegram_pacing import NOTICE
+from bot.channels.port import DeliveryError
+from bot.channels.telegram_pacing import NOTICE, retry_after
 
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"
@@ -79,6 +80,30 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     )
 
 
+def delivery_error(exc: TelegramError) -> DeliveryError:
+    """What a Bot API error means for a notice, in the port's neutral terms."""
+    if isinstance(exc, RetryAfter):
+        wait = retry_after(exc)
+        return DeliveryError("retry_after", f"429 retry after {wait.total_seconds():.0f}s",
+                             retry_in=wait)  # fmt: skip
+    if isinstance(exc, Forbidden | BadRequest):
+        # Blocked, chat not found, a message Telegram will never take: trying again won't help.
+        return DeliveryError("permanent", str(exc), reach=_unreachable_reason(exc))
+    if isinstance(exc, TimedOut | NetworkError):  # includes 5xx answers
+        return DeliveryError("transient", f"network: {exc}")
+    return DeliveryError("transient", f"telegram: {exc}")
+
+
+def _unreachable_reason(exc: TelegramError) -> str | None:
+    """The catalogue key for a refusal that says the person cannot be written to at all."""
+    text = str(exc).lower()
+    if isinstance(exc, Forbidden):
+        return "unreachable-blocked" if "blocked" in text else "unreachable-refused"
+    if "chat not found" in text or "user not found" in text:
+        return "unreachable-gone"
+    return None
+
+
 class TelegramSender:
     """Sends neutral replies into one chat."""
 
@@ -115,6 +140,13 @@ class TelegramSender:
             )  # fmt: skip
 
     async def send_part(self, chat_id: str | int, reply: Reply, index: int) -> None:
+        """One part of a notice (see `_send_part`); Telegram's refusals as `DeliveryError`."""
+        try:
+            await self._send_part(chat_id, reply, index)
+        except TelegramError as exc:
+            raise delivery_error(exc) from exc
+
+    async def _send_part(self, chat_id: str | int, reply: Reply, index: int) -> None:
         """Part `index` of a notice: its files in order, then the text with its buttons last
         (so the buttons stay at the bottom of the chat). A text longer than one message is one
         part of several messages: notices are short, and a retry after a failure in the middle

@@ -23,13 +23,13 @@ from bot.bootstrap import load_calendar
 from bot.config import Settings
 from bot.fakeapi.server import FakeTelegram
 from bot.models import User
-from bot.reminders import is_late
+from bot.reminders import intended_at, is_late
 from bot.services import cases, drafting, review
 from bot.services.context import Ctx
 from bot.sop import Role
 from bot.texts import t
 from bot.workdays import Calendar
-from handlers.notices import deliver_at, render
+from handlers.notices import render
 from storage.db import Database
 from storage.files import FileStore
 from tests.e2e.processes import BotProcess, bot_env, bot_process, eventually
@@ -127,7 +127,7 @@ async def expected_messages(
     want: Counter[tuple[int, str, str]] = Counter()
     for row in rows:
         reply = await render(ctx, row["user_id"], row["payload"],
-                             late=is_late(deliver_at(row), at, ctx.policy))  # fmt: skip
+                             late=is_late(intended_at(row["payload"], row["not_before"]), at, ctx.policy))  # fmt: skip
         if reply is None:
             continue
         chat = chats[row["user_id"]]

@@ -12,10 +12,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from telegram.error import BadRequest, Forbidden, RetryAfter
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from bot.bootstrap import load_calendar
 from bot.channels.base import Reply
+from bot.channels.telegram import delivery_error
 from bot.config import Settings
 from bot.dispatcher import Dispatcher
 from bot.models import User
@@ -26,6 +27,7 @@ from bot.sop import Role
 from bot.texts import t
 from bot.workdays import Calendar
 from bot.workflow import Refused
+from handlers import notices
 from storage.db import Database
 from storage.files import FileStore
 
@@ -41,15 +43,16 @@ class Recorder:
     """Takes every part it is given, or raises the next error queued for that chat."""
 
     sent: list[tuple[str, Reply]] = field(default_factory=list)
-    errors: dict[str, list[Exception]] = field(default_factory=dict)
+    errors: dict[str, list[TelegramError]] = field(default_factory=dict)
     refuse: set[str] = field(default_factory=set)  # chats that blocked the bot
 
     async def send_part(self, chat_id: str | int, reply: Reply, index: int) -> None:
+        """As the Telegram adapter: Telegram's refusals mapped to the port's `DeliveryError`."""
         chat = str(chat_id)
         if chat in self.refuse:
-            raise Forbidden("Forbidden: bot was blocked by the user")
+            raise delivery_error(Forbidden("Forbidden: bot was blocked by the user"))
         if self.errors.get(chat):
-            raise self.errors[chat].pop(0)
+            raise delivery_error(self.errors[chat].pop(0))
         self.sent.append((chat, reply))
 
     def to(self, user: User) -> list[str]:
@@ -111,7 +114,7 @@ async def w(tmp_path: Path) -> AsyncIterator[World]:
             found[key] = user
         await uow.commit()
     out = Recorder()
-    yield World(ctx, clock, out, Dispatcher(ctx, out), found, opds)
+    yield World(ctx, clock, out, Dispatcher(ctx, out, notices), found, opds)
     await db.close()
 
 

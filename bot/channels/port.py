@@ -1,0 +1,94 @@
+"""The channel port: what every chat app's adapter declares and raises, so that the core never
+speaks a platform's language.
+
+A channel states its limits once, as `Capabilities` (how long a text, how many actions on a
+message, how long a label, whether a sent message can be replaced, whether a press can be
+answered, which markup, how long after a person's last message the bot may still write). The
+fitter (`bot.channels.fit`) shapes every screen to them. When a notice cannot be delivered, the
+adapter raises one neutral `DeliveryError` that says what the dispatcher should do: wait the time
+the platform asks, try again later, give up, or wait until the person writes (a closed window).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Literal, Protocol
+
+from bot.channels.base import Reply
+
+Markup = Literal["html", "whatsapp"]
+DeliveryKind = Literal["retry_after", "transient", "permanent", "window_closed"]
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What one chat app can show and do."""
+
+    name: str
+    max_text: int
+    """Longest text of one message (characters as the platform counts them)."""
+    max_text_with_actions: int
+    """Longest text of a message that carries actions (WhatsApp: an interactive body)."""
+    max_actions: int
+    """Most actions shown as buttons on one message."""
+    max_list_rows: int
+    """Most rows of one list of actions (0: the channel has no lists)."""
+    max_label: int
+    """Longest label of a button."""
+    max_row_label: int
+    """Longest title of a list row."""
+    max_data: int
+    """Most bytes of the data a button carries back."""
+    edits: bool
+    """Whether a sent message can be replaced (else a superseding screen is sent anew)."""
+    answers_presses: bool
+    """Whether a press gets its own short answer (a toast); else the answer is a message."""
+    markup: Markup
+    """How bold, italic, code and links are written."""
+    reply_window: timedelta | None = None
+    """How long after a person's last message the bot may write freely (None: any time)."""
+
+
+TELEGRAM = Capabilities(
+    name="telegram", max_text=4096, max_text_with_actions=4096, max_actions=100,
+    max_list_rows=0, max_label=64, max_row_label=64, max_data=64, edits=True,
+    answers_presses=True, markup="html",
+)  # fmt: skip
+
+WHATSAPP = Capabilities(
+    name="whatsapp", max_text=4096, max_text_with_actions=1024, max_actions=3,
+    max_list_rows=10, max_label=20, max_row_label=24, max_data=256, edits=False,
+    answers_presses=False, markup="whatsapp", reply_window=timedelta(hours=24),
+)  # fmt: skip
+
+
+class DeliveryError(Exception):
+    """A notice part that did not reach its person, and what to do about it.
+
+    `retry_after`: the platform asked to wait `retry_in`; `transient`: a network error or a
+    server fault, try again later; `permanent`: it will never be taken (`reach` names why, as a
+    catalogue key, when the person cannot be written to at all: blocked, gone); `window_closed`:
+    the person must write first (WhatsApp's 24 hours), a template may be sent instead.
+    """
+
+    def __init__(
+        self,
+        kind: DeliveryKind,
+        detail: str,
+        *,
+        retry_in: timedelta | None = None,
+        reach: str | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.kind: DeliveryKind = kind
+        self.detail = detail
+        self.retry_in = retry_in
+        self.reach = reach
+
+
+class Sender(Protocol):
+    """Delivers one part of a notice into one chat: each file in order, then the text with its
+    actions. Raises `DeliveryError` when the part was not delivered."""
+
+    async def send_part(self, chat_id: str | int, reply: Reply, index: int) -> None: ...
