@@ -396,6 +396,7 @@ TEXTS: Final[dict[str, str]] = {
     "notice-tag-late": " · ⏳ terkirim terlambat",
     "notice-bundle-page": "\nHalaman {page} dari {pages} ({count} berkas).",
     "notice-bundle-empty": "Semua berkas dalam pesan ini sudah ditangani.",
+    "fit-more-actions": "Pilihan lainnya ({page}/{pages}):",
     "btn-prev": "◀️ Sebelumnya",
     "btn-next": "Berikutnya ▶️",
     "notice-unreachable": "⚠️ Pesan untuk {name} ({role}) tidak dapat dikirim: {reason}.\nPemberitahuan untuk beliau ditahan sampai beliau menulis lagi ke bot; eskalasi tetap dikirim ke petugas lain. Mohon hubungi yang bersangkutan, lalu pilih di bawah ini.",

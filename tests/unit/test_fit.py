@@ -1,0 +1,89 @@
+"""Unit tests of the fitter: any screen shaped to Telegram's and WhatsApp's limits, the bad
+inputs of the channel-port issue among them (60 actions, 20,000 characters, labels that collide
+once shortened, markup typed by a person)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.channels.base import Button, Reply
+from bot.channels.fit import fit, markup, problems
+from bot.channels.port import TELEGRAM, WHATSAPP, Capabilities
+from bot.texts import t
+
+BOTH = pytest.mark.parametrize("caps", [TELEGRAM, WHATSAPP], ids=["telegram", "whatsapp"])
+
+
+def actions(n: int, label: str = "Dinas Nomor {n:02d}") -> list[list[Button]]:
+    return [[Button(label.format(n=i), f"1:rt:{i}")] for i in range(n)]
+
+
+@BOTH
+def test_a_picker_of_sixty_opds_fits_and_keeps_every_action(caps: Capabilities) -> None:
+    reply = Reply(text=t("round-pick-opds", name="DIP 2027", count=0), buttons=actions(60))
+    messages = fit(reply, caps)
+    assert all(problems(m, caps) == [] for m in messages)
+    shown = [b.data for m in messages for b in m.actions]
+    assert shown == [f"1:rt:{i}" for i in range(60)]
+    if caps is WHATSAPP:
+        assert len(messages) == 6 and all(m.as_list for m in messages)
+        assert messages[1].text == "Pilihan lainnya (2/6):"
+
+
+@BOTH
+def test_a_text_of_twenty_thousand_characters_is_split_at_line_ends(caps: Capabilities) -> None:
+    line = "Baris ringkasan <b>penting</b> &amp; panjang " * 3
+    reply = Reply(text="\n".join(line for _ in range(160)), buttons=actions(2))
+    messages = fit(reply, caps)
+    assert len(reply.text) > 20_000 and len(messages) > 1
+    assert all(problems(m, caps) == [] for m in messages)
+    # Every cut fell at a line end: no part starts inside a line.
+    assert all(m.text.startswith("Baris") for m in messages)
+    assert messages[-1].actions and not any(m.actions for m in messages[:-1])
+
+
+def test_labels_that_collide_once_shortened_stay_unique_and_readable() -> None:
+    reply = Reply(
+        text="Pilih OPD",
+        buttons=[[Button("Dinas Pekerjaan Umum dan Penataan Ruang", "1:rt:1")],
+                 [Button("Dinas Pekerjaan Umum dan Perumahan", "1:rt:2")],
+                 [Button("Dinas Pendidikan", "1:rt:3")]],
+    )  # fmt: skip
+    [message] = fit(reply, WHATSAPP)
+    labels = [b.label for b in message.actions]
+    assert problems(message, WHATSAPP) == []
+    assert labels[2] == "Dinas Pendidikan"
+    assert labels[0] != labels[1] and all(x.startswith("Dinas Pekerjaan") for x in labels[:2])
+
+
+def test_on_telegram_a_screen_keeps_its_rows_labels_and_edit() -> None:
+    buttons = [[Button("#1", "1:ee:1"), Button("#2", "1:ee:2")], [Button("🏠 Menu", "1:mn")]]
+    [message] = fit(Reply(text="<b>Berkas</b>", buttons=buttons, edit=True), TELEGRAM)
+    assert [[b.label for b in row] for row in message.rows] == [["#1", "#2"], ["🏠 Menu"]]
+    assert message.replaces and message.text == "<b>Berkas</b>"
+
+
+def test_on_whatsapp_a_superseding_screen_is_sent_anew() -> None:
+    [message] = fit(Reply(text="Berkas", buttons=actions(2), edit=True), WHATSAPP)
+    assert not message.replaces and problems(message, WHATSAPP) == []
+
+
+def test_markup_typed_by_a_person_is_shown_as_typed() -> None:
+    typed = "*tebal* _miring_ <b>tag</b> `kode` & ~coret~"
+    text = t("entry-line", number=1, title=typed, category="Berkala", state="")
+    assert "&lt;b&gt;tag&lt;/b&gt;" in text  # Telegram: escaped, shown as typed
+    assert "<b>tag</b>" in markup(text, WHATSAPP)  # WhatsApp shows tags as text anyway
+
+
+def test_the_catalogues_markup_becomes_whatsapps() -> None:
+    text = '<b>Dinas</b> — <i>catatan</i> <code>KODE</code> <a href="https://x.id/a?b=1&amp;c=2">web</a>'
+    assert markup(text, WHATSAPP) == "*Dinas* — _catatan_ ```KODE``` web (https://x.id/a?b=1&c=2)"
+
+
+def test_a_message_over_the_limits_is_named_by_problems() -> None:
+    from bot.channels.fit import Fitted
+
+    wide = Fitted("x" * 2000, ((Button("a" * 30, "1:mn"), Button("a" * 30, "1:mn")),))
+    found = problems(wide, WHATSAPP)
+    assert any("text of 2000" in f for f in found)
+    assert any("label" in f for f in found) and any("repeat" in f for f in found)
