@@ -32,6 +32,7 @@ lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
+	$(VENV)/bin/lint-imports
 
 demo: $(STAMP)
 	$(PY) -m bot demo
