@@ -1,14 +1,16 @@
 """Every sentence a person reads, in polite, short Bahasa Indonesia, in one catalogue.
 
 Keys are kebab-case with a prefix per area (`cli-`, `start-`, `help-`, ...). Handlers and commands pick
-a key and pass values; they never write a sentence themselves. `t()` is for chat messages, which are
-sent as HTML, so it escapes every value; `plain()` is for the terminal.
+a key and pass values; they never write a sentence themselves. `t()` is for chat messages, written
+in the neutral markup of `bot.channels.markup` (`*bold*`, `_italic_`, `` `code` ``, `[label](url)`;
+each channel's adapter renders it), so it escapes every value; `plain()` is for the terminal.
 """
 
 from __future__ import annotations
 
-import html
 from typing import Final
+
+from bot.channels.markup import escape as escape_markup
 
 TEXTS: Final[dict[str, str]] = {
     # --- command line (plain text) -------------------------------------------------------------
@@ -216,7 +218,7 @@ TEXTS: Final[dict[str, str]] = {
     "late-mark": " ⚠️ TERLAMBAT",
     "status-empty": "Tidak ada putaran yang sedang berjalan atau selesai dalam 30 hari terakhir.",
     "status-more": "… dan {count} kasus lainnya; tombol di bawah membuka yang teratas.",
-    "status-round": "<b>{name}</b>",
+    "status-round": "*{name}*",
     "status-case": "• {opd}: {step}{due}{late}",
     "status-due": ", batas {due}",
     "unexpected-text": "Mohon maaf, Bapak/Ibu tidak sedang mengisi apa pun. Silakan pilih dari menu.",
@@ -228,10 +230,10 @@ TEXTS: Final[dict[str, str]] = {
     "already-member": "Bapak/Ibu sudah terdaftar sebagai {role}.",
     # --- rounds ---------------------------------------------------------------------------------
     "round-ask-name": "Nama putaran dokumentasi? Contoh: DIP Semester I 2027",
-    "round-pick-opds": "Putaran <b>{name}</b>. Pilih OPD yang ikut (ketuk untuk memilih), lalu Buat putaran. Terpilih: {count}.",
+    "round-pick-opds": "Putaran *{name}*. Pilih OPD yang ikut (ketuk untuk memilih), lalu Buat putaran. Terpilih: {count}.",
     "btn-all-opds": "Pilih semua",
     "btn-create-round": "✅ Buat putaran",
-    "round-created": "Putaran <b>{name}</b> dibuat untuk {count} OPD. Langkah 1 dimulai, {deadline}. Pilih OPD untuk menyusun draf:",
+    "round-created": "Putaran *{name}* dibuat untuk {count} OPD. Langkah 1 dimulai, {deadline}. Pilih OPD untuk menyusun draf:",
     "btn-schedule": "🔁 Putaran berkala",
     "btn-schedule-on": "Aktifkan (Januari dan Juli)",
     "btn-schedule-off": "Hentikan putaran berkala",
@@ -239,7 +241,7 @@ TEXTS: Final[dict[str, str]] = {
     "schedule-off": "Putaran berkala belum aktif. Informasi berkala wajib diperbarui paling sedikit setiap enam bulan; bot dapat membuka putaran otomatis setiap Januari dan Juli.",
     "no-opds": "Belum ada OPD terdaftar. Mohon minta admin menjalankan: python -m bot opd import --builtin",
     # --- step 1 -------------------------------------------------------------------------------
-    "case-head": "<b>{opd}</b> — {round}\n{step}\n{deadline}",
+    "case-head": "*{opd}* — {round}\n{step}\n{deadline}",
     "return-note": "\n\n↩️ Dikembalikan dengan catatan: {note}",
     "entries-none": "\nBelum ada entri.",
     "entry-line": "#{number} {title} [{category}]{state}",
@@ -249,9 +251,9 @@ TEXTS: Final[dict[str, str]] = {
     "btn-send-utama": "📤 Kirim ke PPID Utama",
     "btn-details": "🔎 Rincian",
     "entry-ask-title": "Judul informasi untuk entri baru? (paling banyak 200 karakter)",
-    "entry-ask-summary": "Ringkasan isi informasi <b>{title}</b>?",
-    "entry-ask-category": "Kategori informasi <b>{title}</b>?",
-    "entry-card": "<b>#{number} {title}</b>\nRingkasan: {summary}\nKategori: {category}\nPejabat/unit yang menguasai: {holder}\nPenanggung jawab: {responsible}\nWaktu dan tempat pembuatan: {made}\nBentuk: {forms}\nRetensi: {retention}",
+    "entry-ask-summary": "Ringkasan isi informasi *{title}*?",
+    "entry-ask-category": "Kategori informasi *{title}*?",
+    "entry-card": "*#{number} {title}*\nRingkasan: {summary}\nKategori: {category}\nPejabat/unit yang menguasai: {holder}\nPenanggung jawab: {responsible}\nWaktu dan tempat pembuatan: {made}\nBentuk: {forms}\nRetensi: {retention}",
     "entry-saved": "Entri #{number} disimpan. Bidang lain berisi nilai bawaan; ketuk untuk mengubah.",
     "field-title": "Judul",
     "field-summary": "Ringkasan",
@@ -266,7 +268,7 @@ TEXTS: Final[dict[str, str]] = {
     "btn-back-case": "⬅️ Kembali ke berkas",
     "entry-removed": "Entri #{number} dihapus.",
     "draft-ask-file": "Silakan kirim dokumen draf daftar informasi (pdf, doc/docx, xls/xlsx, odt/ods, csv).",
-    "draft-file-saved": "Lampiran draf <b>{name}</b> diterima.",
+    "draft-file-saved": "Lampiran draf *{name}* diterima.",
     "sent-to-utama": "Terima kasih. Berkas {opd} sudah dikirim ke PPID Utama; telaah {deadline}.",
     # --- step 2 and 4 -------------------------------------------------------------------------
     "btn-approve-forward": "✅ Setujui, teruskan ke OPD",
@@ -292,8 +294,8 @@ TEXTS: Final[dict[str, str]] = {
     "btn-docs-kept": "📎 Dokumen #{number}: dipertahankan",
     "entries-returned-rejected": " {count} dokumen ditolak dan tidak akan diterbitkan.",
     "btn-reject-doc": "❌ Tolak {name}",
-    "ask-reject-doc": "Mohon tulis alasan dokumen <b>{name}</b> (entri #{number}) ditolak. Alasan ini dibaca OPD:",
-    "doc-rejected": "Dokumen <b>{name}</b> entri #{number} ditolak; tidak akan diterbitkan.",
+    "ask-reject-doc": "Mohon tulis alasan dokumen *{name}* (entri #{number}) ditolak. Alasan ini dibaca OPD:",
+    "doc-rejected": "Dokumen *{name}* entri #{number} ditolak; tidak akan diterbitkan.",
     "refused-entry-not-in-review": "Entri #{number} tidak sedang diperiksa; dokumennya tidak dapat ditolak.",
     "refused-entry-without-documents": "Semua dokumen entri #{number} sudah ditolak. Kembalikan entri ini ke OPD agar dokumen perbaikan dikirim.",
     # --- step 3 --------------------------------------------------------------------------------
@@ -312,18 +314,18 @@ TEXTS: Final[dict[str, str]] = {
     "doc-line-rejected": "❌ {name} — ditolak: {reason}",
     "docs-heading": "Dokumen:",
     "btn-remove-doc": "🗑 Hapus {name}",
-    "ask-remove-doc": "Mohon tulis alasan singkat dokumen <b>{name}</b> (entri #{number}) dihapus:",
-    "doc-removed": "Dokumen <b>{name}</b> dihapus dari entri #{number} dan tidak akan diterbitkan. {progress}.",
+    "ask-remove-doc": "Mohon tulis alasan singkat dokumen *{name}* (entri #{number}) dihapus:",
+    "doc-removed": "Dokumen *{name}* dihapus dari entri #{number} dan tidak akan diterbitkan. {progress}.",
     "refused-unknown-document": "Dokumen tidak ditemukan atau bukan milik entri ini.",
-    "refused-document-gone": "Dokumen <b>{name}</b> sudah dihapus atau ditolak sebelumnya.",
-    "refused-file-rejected-before": "Dokumen ini sama dengan <b>{name}</b> yang sudah ditolak PPID Utama ({reason}). Mohon kirim versi yang sudah diperbaiki.",
+    "refused-document-gone": "Dokumen *{name}* sudah dihapus atau ditolak sebelumnya.",
+    "refused-file-rejected-before": "Dokumen ini sama dengan *{name}* yang sudah ditolak PPID Utama ({reason}). Mohon kirim versi yang sudah diperbaiki.",
     "btn-send-files": "📎 Kirim dokumen",
     "btn-not-held": "🚫 Tidak dikuasai",
     "btn-exempt": "🔒 Usulkan dikecualikan",
-    "ask-files": "Silakan kirim dokumen untuk entri #{number} <b>{title}</b> (boleh beberapa lampiran). Jika sudah, ketuk Selesai.",
+    "ask-files": "Silakan kirim dokumen untuk entri #{number} *{title}* (boleh beberapa lampiran). Jika sudah, ketuk Selesai.",
     "btn-done": "✅ Selesai",
-    "file-saved": "Dokumen <b>{name}</b> diterima untuk entri #{number}. {progress}.",
-    "file-duplicate": "Dokumen <b>{name}</b> sudah pernah diterima untuk entri ini; tidak disimpan dua kali.",
+    "file-saved": "Dokumen *{name}* diterima untuk entri #{number}. {progress}.",
+    "file-duplicate": "Dokumen *{name}* sudah pernah diterima untuk entri ini; tidak disimpan dua kali.",
     "ask-not-held": "Mohon tulis alasan entri #{number} tidak dikuasai OPD:",
     "not-held-saved": "Entri #{number} dicatat tidak dikuasai. {progress}.",
     "ask-exempt-ref": "Nomor/rujukan dokumen uji konsekuensi untuk entri #{number}?",
@@ -352,7 +354,7 @@ TEXTS: Final[dict[str, str]] = {
     "export-empty": "Belum ada informasi publik yang terbit untuk diekspor.",
     "export-sent": "Daftar Informasi Publik ({count} informasi) dalam xlsx dan csv.",
     "report-empty": "Belum ada data tugas untuk laporan.",
-    "report-head": "<b>Laporan ketepatan waktu</b>",
+    "report-head": "*Laporan ketepatan waktu*",
     "report-chart-title": "Ketepatan waktu per OPD",
     "import-summary": "Spreadsheet DIP terbaca: {valid} baris siap diimpor, {invalid} baris bermasalah.",
     "import-more-errors": "… dan {count} masalah lain.",
@@ -369,26 +371,26 @@ TEXTS: Final[dict[str, str]] = {
     "cmd-ekspor": "Ekspor Daftar Informasi Publik",
     "cmd-laporan": "Laporan ketepatan waktu",
     # --- notices (to other people) --------------------------------------------------------------
-    "notice-handover": "📥 Tugas baru: <b>{opd}</b> — {round}\n{step}\n{deadline}",
-    "notice-published": "🌐 Berkas <b>{opd}</b> ({round}) sudah diterbitkan: {published} entri terbit, {not_held} tidak dikuasai, {exempt} dikecualikan.",
+    "notice-handover": "📥 Tugas baru: *{opd}* — {round}\n{step}\n{deadline}",
+    "notice-published": "🌐 Berkas *{opd}* ({round}) sudah diterbitkan: {published} entri terbit, {not_held} tidak dikuasai, {exempt} dikecualikan.",
     "notice-late": "⏳ (terkirim terlambat) ",
-    "notice-reminder": "⏰ Pengingat: <b>{opd}</b> — {round}\n{step}\n{deadline} ({left}).{missing}",
+    "notice-reminder": "⏰ Pengingat: *{opd}* — {round}\n{step}\n{deadline} ({left}).{missing}",
     "notice-left-days": "sisa {days} hari kerja",
     "notice-left-hours": "sisa ± {hours} jam kerja",
     "notice-left-minutes": "sisa kurang dari 1 jam kerja",
     "notice-over-days": "terlambat {days} hari kerja",
     "notice-over-today": "lewat batas pukul {at}",
-    "notice-overdue": "⚠️ Terlambat: <b>{opd}</b> — {round}\n{step}\nBatasnya {deadline_plain} ({left}). Mohon segera diselesaikan.{missing}",
-    "notice-escalation-1": "🚨 Eskalasi: {step} untuk <b>{opd}</b> ({round}) melewati batas {deadline_plain} ({left}).\nPelaksana: {assignees}.{missing}",
-    "notice-escalation-2": "🚨 Eskalasi tingkat 2: {step} untuk <b>{opd}</b> ({round}) masih terlambat sejak {deadline_plain} ({left}).\nPelaksana: {assignees}.{missing}",
+    "notice-overdue": "⚠️ Terlambat: *{opd}* — {round}\n{step}\nBatasnya {deadline_plain} ({left}). Mohon segera diselesaikan.{missing}",
+    "notice-escalation-1": "🚨 Eskalasi: {step} untuk *{opd}* ({round}) melewati batas {deadline_plain} ({left}).\nPelaksana: {assignees}.{missing}",
+    "notice-escalation-2": "🚨 Eskalasi tingkat 2: {step} untuk *{opd}* ({round}) masih terlambat sejak {deadline_plain} ({left}).\nPelaksana: {assignees}.{missing}",
     "notice-missing": "\n{missing} dari {total} entri belum lengkap.",
     "notice-nobody": "belum ada petugas",
-    "notice-moved": "📅 Batas waktu berubah karena perubahan hari kerja.\n<b>{opd}</b> — {step}\nBatas baru {deadline} (sebelumnya {old}).",
+    "notice-moved": "📅 Batas waktu berubah karena perubahan hari kerja.\n*{opd}* — {step}\nBatas baru {deadline} (sebelumnya {old}).",
     "notice-digest-head": "☀️ Ringkasan tugas {day}",
     "notice-bundle-head": "🔔 Ada {count} berkas yang perlu perhatian Bapak/Ibu.",
-    "notice-digest-overdue": "\n<b>Terlambat:</b>",
-    "notice-digest-due": "\n<b>Jatuh tempo hari ini:</b>",
-    "notice-digest-soon": "\n<b>Mendekati batas:</b>",
+    "notice-digest-overdue": "\n*Terlambat:*",
+    "notice-digest-due": "\n*Jatuh tempo hari ini:*",
+    "notice-digest-soon": "\n*Mendekati batas:*",
     "notice-digest-line": "{n}. {opd} — {step}: {left} (batas {due}){tags}",
     "notice-tag-escalation": " · eskalasi",
     "notice-tag-handover": " · tugas baru",
@@ -470,25 +472,26 @@ def plain(key: str, /, **values: object) -> str:
     return TEXTS[key].format(**values)
 
 
-class Html(str):
-    """Text that is HTML already (a sentence from `t`): put into another sentence as it is, where
-    any other text is escaped. Escaping it again would show `&amp;lt;` to the reader."""
+class Marked(str):
+    """Text in the neutral markup already (a sentence from `t`): put into another sentence as it
+    is, where any other text is escaped. Escaping it again would show the backslashes."""
 
     __slots__ = ()
 
 
 def t(key: str, /, **values: object) -> str:
-    """A catalogue sentence for a chat message in HTML, every value escaped (except sentences
-    that `t` made already: it returns an `Html`, typed as plain `str` so that callers may add
-    to it freely)."""
-    return Html(TEXTS[key].format(**{k: _escape(v) for k, v in values.items()}))
+    """A catalogue sentence for a chat message in the neutral markup (`bot.channels.markup`),
+    every value escaped so that nothing a person typed is read as markup (except sentences that
+    `t` made already: it returns a `Marked`, typed as plain `str` so that callers may add to it
+    freely)."""
+    return Marked(TEXTS[key].format(**{k: _escape(v) for k, v in values.items()}))
 
 
-def escape(value: object) -> Html:
-    """Text from a person or a file, made safe to show in a chat message (HTML)."""
-    if isinstance(value, Html):
+def escape(value: object) -> Marked:
+    """Text from a person or a file, made literal in a chat message."""
+    if isinstance(value, Marked):
         return value
-    return Html(html.escape(str(value), quote=False))
+    return Marked(escape_markup(str(value)))
 
 
 def _escape(value: object) -> object:

@@ -18,12 +18,11 @@ every screen of the bot to it for Telegram's and WhatsApp's capabilities.
 
 from __future__ import annotations
 
-import html
-import re
 from dataclasses import dataclass
 
 from bot.channels.base import Button, Reply
 from bot.channels.html import split_html, utf16_len
+from bot.channels.markup import to_html, to_whatsapp
 from bot.channels.port import Capabilities
 from bot.texts import t
 
@@ -137,27 +136,9 @@ def _shorten(label: str, limit: int) -> str:
     return label[: max(limit - 1, 1)].rstrip() + ELLIPSIS
 
 
-_TAGS = re.compile(r"<(/?)(b|strong|i|em|code|pre)>|<a href=\"([^\"]*)\">|</a>")
-
-
 def markup(text: str, caps: Capabilities) -> str:
-    """The catalogue's text in the channel's markup. The catalogue writes Telegram's HTML (its
-    values escaped); WhatsApp gets `*bold*`, `_italic_`, ```` ```code``` ```` and links written
-    out, every entity decoded."""
-    if caps.markup == "html":
-        return text
-    links: list[str] = []
-
-    def convert(m: re.Match[str]) -> str:
-        tag, href = m.group(2), m.group(3)
-        if href is not None:
-            links.append(href)
-            return ""
-        if tag is None:  # </a>
-            return f" ({html.unescape(links.pop())})" if links else ""
-        return {"b": "*", "strong": "*", "i": "_", "em": "_"}.get(tag, "```")
-
-    return html.unescape(_TAGS.sub(convert, text))
+    """The neutral markup (`bot.channels.markup`) written as the channel writes it."""
+    return to_html(text) if caps.markup == "html" else to_whatsapp(text)
 
 
 def problems(message: Fitted, caps: Capabilities) -> list[str]:

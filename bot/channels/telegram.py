@@ -3,7 +3,6 @@ replies rendered back as messages, inline keyboards, edits, toasts and documents
 
 from __future__ import annotations
 
-import html
 import logging
 from typing import Any
 
@@ -13,6 +12,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 
 from bot.channels.base import Event, IncomingFile, OutgoingFile, Reply, Response
 from bot.channels.html import clip_plain, split_html
+from bot.channels.markup import to_html, to_plain
 from bot.channels.port import DeliveryError
 from bot.channels.telegram_pacing import NOTICE, retry_after
 
@@ -104,6 +104,11 @@ def _unreachable_reason(exc: TelegramError) -> str | None:
     return None
 
 
+def _caption(f: OutgoingFile) -> str | None:
+    """A file's caption, sent without a parse mode: its text without styles."""
+    return to_plain(f.caption) if f.caption else None
+
+
 class TelegramSender:
     """Sends neutral replies into one chat."""
 
@@ -113,7 +118,7 @@ class TelegramSender:
     async def send(
         self, chat_id: str | int, reply: Reply, edit_message: Message | None = None
     ) -> None:
-        texts = split_html(reply.text, MAX_TEXT)
+        texts = split_html(to_html(reply.text), MAX_TEXT)
         if edit_message is not None and reply.edit and len(texts) == 1:
             try:
                 await edit_message.edit_text(
@@ -155,7 +160,7 @@ class TelegramSender:
         if index < len(reply.files):
             await self.send_file(chat_id, reply.files[index], notice=True)
         else:
-            texts = split_html(reply.text, MAX_TEXT)
+            texts = split_html(to_html(reply.text), MAX_TEXT)
             await self._send_texts(chat_id, texts, reply, notice=True)
 
     def _paced(self, *, notice: bool) -> dict[str, Any]:
@@ -169,22 +174,22 @@ class TelegramSender:
         paced = self._paced(notice=notice)
         if f.file_id:
             try:
-                await bot.send_document(chat_id, f.file_id, caption=f.caption, **paced)
+                await bot.send_document(chat_id, f.file_id, caption=_caption(f), **paced)
                 return
             except BadRequest:
                 log.info("re-uploading %s: its file id is no longer valid", f.name)
         if f.data is not None:
             if f.mime == "image/png":
-                await bot.send_photo(chat_id, f.data, caption=f.caption, **paced)
+                await bot.send_photo(chat_id, f.data, caption=_caption(f), **paced)
             else:
                 await bot.send_document(
-                    chat_id, f.data, filename=f.name, caption=f.caption, **paced
+                    chat_id, f.data, filename=f.name, caption=_caption(f), **paced
                 )
             return
         if f.path is None:
             return
         with f.path.open("rb") as fh:
-            await bot.send_document(chat_id, fh, filename=f.name, caption=f.caption, **paced)
+            await bot.send_document(chat_id, fh, filename=f.name, caption=_caption(f), **paced)
 
 
 async def answer(update: Update, response: Response | None, sender: TelegramSender) -> None:
@@ -194,9 +199,9 @@ async def answer(update: Update, response: Response | None, sender: TelegramSend
     if query is not None:
         toast = response.toast if response else None
         try:
-            # A toast is plain text: the catalogue's sentences are HTML (values escaped).
+            # A toast is plain text: the catalogue's sentences are marked up.
             await query.answer(
-                clip_plain(html.unescape(toast), MAX_TOAST) if toast else None,
+                clip_plain(to_plain(toast), MAX_TOAST) if toast else None,
                 show_alert=bool(response and response.alert),
             )
         except BadRequest as exc:

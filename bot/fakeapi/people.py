@@ -28,7 +28,7 @@ from bot.fakeapi.transcript import render_buttons, render_history
 if TYPE_CHECKING:
     from bot.fakeapi.server import FakeTelegram
 
-DEFAULT_TIMEOUT = 5.0
+DEFAULT_TIMEOUT = 15.0  # generous: CI may run on a busy machine; only a failing wait costs it
 
 
 @dataclass

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.bootstrap import load_calendar
+from bot.channels.markup import to_html
 from bot.config import Settings
 from bot.fakeapi.server import FakeTelegram
 from bot.models import User
@@ -133,7 +134,7 @@ async def expected_messages(
         chat = chats[row["user_id"]]
         for f in reply.files:
             want[(chat, "sendDocument", f.caption or "")] += 1
-        want[(chat, "sendMessage", reply.text[:4096])] += 1
+        want[(chat, "sendMessage", to_html(reply.text))] += 1
     return want
 
 

@@ -32,8 +32,8 @@ def test_a_picker_of_sixty_opds_fits_and_keeps_every_action(caps: Capabilities) 
 
 @BOTH
 def test_a_text_of_twenty_thousand_characters_is_split_at_line_ends(caps: Capabilities) -> None:
-    line = "Baris ringkasan <b>penting</b> &amp; panjang " * 3
-    reply = Reply(text="\n".join(line for _ in range(160)), buttons=actions(2))
+    line = "Baris ringkasan *penting* & panjang " * 3
+    reply = Reply(text="\n".join(line for _ in range(200)), buttons=actions(2))
     messages = fit(reply, caps)
     assert len(reply.text) > 20_000 and len(messages) > 1
     assert all(problems(m, caps) == [] for m in messages)
@@ -58,7 +58,7 @@ def test_labels_that_collide_once_shortened_stay_unique_and_readable() -> None:
 
 def test_on_telegram_a_screen_keeps_its_rows_labels_and_edit() -> None:
     buttons = [[Button("#1", "1:ee:1"), Button("#2", "1:ee:2")], [Button("🏠 Menu", "1:mn")]]
-    [message] = fit(Reply(text="<b>Berkas</b>", buttons=buttons, edit=True), TELEGRAM)
+    [message] = fit(Reply(text="*Berkas*", buttons=buttons, edit=True), TELEGRAM)
     assert [[b.label for b in row] for row in message.rows] == [["#1", "#2"], ["🏠 Menu"]]
     assert message.replaces and message.text == "<b>Berkas</b>"
 
@@ -71,13 +71,18 @@ def test_on_whatsapp_a_superseding_screen_is_sent_anew() -> None:
 def test_markup_typed_by_a_person_is_shown_as_typed() -> None:
     typed = "*tebal* _miring_ <b>tag</b> `kode` & ~coret~"
     text = t("entry-line", number=1, title=typed, category="Berkala", state="")
-    assert "&lt;b&gt;tag&lt;/b&gt;" in text  # Telegram: escaped, shown as typed
-    assert "<b>tag</b>" in markup(text, WHATSAPP)  # WhatsApp shows tags as text anyway
+    assert "&lt;b&gt;tag&lt;/b&gt;" in markup(text, TELEGRAM)  # escaped, shown as typed
+    assert "<b>" not in markup(text, TELEGRAM).replace("&lt;b&gt;", "")
+    whatsapp = markup(text, WHATSAPP)
+    assert "*\u2060tebal*\u2060" in whatsapp and "<b>tag</b>" in whatsapp
 
 
-def test_the_catalogues_markup_becomes_whatsapps() -> None:
-    text = '<b>Dinas</b> — <i>catatan</i> <code>KODE</code> <a href="https://x.id/a?b=1&amp;c=2">web</a>'
+def test_the_catalogues_markup_becomes_each_channels() -> None:
+    text = "*Dinas* — _catatan_ `KODE` [web](https://x.id/a?b=1&c=2)"
     assert markup(text, WHATSAPP) == "*Dinas* — _catatan_ ```KODE``` web (https://x.id/a?b=1&c=2)"
+    assert markup(text, TELEGRAM) == (
+        '<b>Dinas</b> — <i>catatan</i> <code>KODE</code> <a href="https://x.id/a?b=1&amp;c=2">web</a>'
+    )
 
 
 def test_a_message_over_the_limits_is_named_by_problems() -> None:

@@ -10,6 +10,7 @@ import pytest
 
 import bot
 import handlers
+from bot.channels.markup import to_html
 from bot.services.drafting import FIELDS
 from bot.sop import STEPS, Category, Role
 from bot.texts import TEXTS, plain, t
@@ -82,9 +83,10 @@ def test_every_refusal_named_in_the_code_is_in_the_catalogue(key: str) -> None:
     assert key in TEXTS
 
 
-def test_t_escapes_html_in_values() -> None:
-    text = t("status-round", name="<script>alert('x') & co</script>")
-    assert text == "<b>&lt;script&gt;alert('x') &amp; co&lt;/script&gt;</b>"
+def test_t_keeps_values_literal_on_every_channel() -> None:
+    text = t("status-round", name="<script>alert('x') & *co*</script>")
+    assert text == "*<script>alert('x') & \\*co\\*</script>*"
+    assert to_html(text) == "<b>&lt;script&gt;alert('x') &amp; *co*&lt;/script&gt;</b>"
 
 
 def test_t_keeps_numbers_as_numbers() -> None:

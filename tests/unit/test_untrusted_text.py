@@ -7,6 +7,7 @@ import random
 import pytest
 
 from bot.channels.html import split_html, utf16_len
+from bot.channels.markup import to_plain
 from bot.fakeapi.markup import parse_html
 from bot.spreadsheets import clean_text
 from bot.texts import escape, t
@@ -37,9 +38,10 @@ def test_ordinary_text_is_written_as_it_is() -> None:
 
 
 def test_a_sentence_is_escaped_once_however_deep_it_is_nested() -> None:
-    inner = t("state-returned", note="A & <b>")
-    outer = t("entry-line", number=1, title="x<y", category="Berkala", state=inner)
-    assert "A &amp; &lt;b&gt;" in outer and "&amp;amp;" not in outer and "x&lt;y" in outer
+    inner = t("state-returned", note="A & *b*")
+    outer = t("entry-line", number=1, title="x_y", category="Berkala", state=inner)
+    assert "A & \\*b\\*" in outer and "\\\\" not in outer and "x\\_y" in outer
+    assert to_plain(outer) == "#1 x_y [Berkala] — ↩️ dikembalikan: A & *b*"
     assert escape(inner) is inner
 
 
