@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+from collections.abc import Awaitable, Callable
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -19,6 +20,7 @@ from telegram import Update
 from bot.polling import ALLOWED_UPDATES, Intake
 
 log = logging.getLogger(__name__)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_BODY = 1024 * 1024  # updates are a few kilobytes; files arrive by file_id, not in the body
 SHUTDOWN_GRACE_S = 10.0  # an update in hand may finish; an unfinished one is posted again
@@ -28,8 +30,9 @@ class ReliableWebhook:
     """An aiohttp server on `listen:port` taking Telegram's POSTs at the path of `url`."""
 
     def __init__(
-        self, intake: Intake, url: str, secret: str | None, listen: str, port: int
-    ) -> None:
+        self, intake: Intake, url: str, secret: str | None, listen: str, port: int,
+        health: Handler | None = None,
+    ) -> None:  # fmt: skip
         self._intake = intake
         self._url = url
         self._path = "/" + urlsplit(url).path.lstrip("/")
@@ -37,11 +40,14 @@ class ReliableWebhook:
         self._listen = listen
         self._port = port
         self._runner: web.AppRunner | None = None
+        self._health = health  # GET /healthz on the same port, for monitoring
 
     async def start(self) -> None:
         """Listen first, then tell Telegram where to post (its first POST must find us)."""
         app = web.Application(client_max_size=MAX_BODY)
         app.router.add_post(self._path, self._receive)
+        if self._health is not None:
+            app.router.add_get("/healthz", self._health)
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=SHUTDOWN_GRACE_S)
         await runner.setup()
         try:
