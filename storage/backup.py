@@ -239,16 +239,26 @@ def _members(path: Path) -> Iterator[tuple[tarfile.TarInfo, IO[bytes] | None]]:
     except FileNotFoundError as exc:
         raise BackupError("backup-missing", path=path) from exc
     except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
-        raise BackupError("backup-damaged", path=path, error=str(exc) or type(exc).__name__) from exc
+        raise BackupError(
+            "backup-damaged", path=path, error=str(exc) or type(exc).__name__
+        ) from exc
+
+
+def _read(fh: IO[bytes], path: Path) -> bytes:
+    """The next chunk of a member; a truncated archive shows here, while the member is read."""
+    try:
+        return fh.read(_CHUNK)
+    except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
+        raise BackupError(
+            "backup-damaged", path=path, error=str(exc) or type(exc).__name__
+        ) from exc
 
 
 def _allowed(name: str) -> bool:
     return name in (MANIFEST, DATABASE, SETTINGS) or _DOC_MEMBER.fullmatch(name) is not None
 
 
-def _read_verified(
-    path: Path, unpack_to: Path, only: set[str] | None = None
-) -> dict[str, Any]:
+def _read_verified(path: Path, unpack_to: Path, only: set[str] | None = None) -> dict[str, Any]:
     """Read every member, hash it, and check it against the manifest; write each member (or
     those in `only`) under `unpack_to` as it is read. Returns the manifest; `BackupError` at
     the first mismatch."""
@@ -267,7 +277,7 @@ def _read_verified(
             target.parent.mkdir(parents=True, exist_ok=True)
         with contextlib.ExitStack() as stack:
             out = stack.enter_context(target.open("wb")) if target is not None else None
-            while chunk := fh.read(_CHUNK):
+            while chunk := _read(fh, path):
                 digest.update(chunk)
                 size += len(chunk)
                 if data is not None:
