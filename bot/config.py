@@ -146,7 +146,8 @@ class Settings(BaseSettings):
         description="Folder cadangan harian (sebaiknya di luar PPID_DATA_DIR, atau disk lain).",
     )
     backup_time: str = Field(
-        default="02:00", description="Jam cadangan harian (HH:MM, waktu PPID_TIMEZONE); 'off': mati."
+        default="02:00",
+        description="Jam cadangan harian (HH:MM, waktu PPID_TIMEZONE); 'off': mati.",
     )
     backup_keep: int = Field(
         default=14, description="Berapa cadangan harian terakhir yang disimpan."
@@ -296,8 +297,7 @@ class Settings(BaseSettings):
         return {
             f"PPID_{name.upper()}": "" if value is None else str(value)
             for name in type(self).model_fields
-            if not isinstance(value := getattr(self, name), SecretStr)
-            and name not in SECRET_FIELDS
+            if not isinstance(value := getattr(self, name), SecretStr) and name not in SECRET_FIELDS
         }
 
     @property

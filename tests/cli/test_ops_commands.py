@@ -13,6 +13,7 @@ import json
 import os
 import sqlite3
 import tarfile
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -33,7 +34,7 @@ def run(argv: list[str]) -> int:
 
 
 async def _stored(settings: Settings) -> str:
-    async def chunks():  # type: ignore[no-untyped-def]
+    async def chunks() -> AsyncIterator[bytes]:
         yield DOC
 
     async with open_core(settings):

@@ -93,8 +93,8 @@ SEEDS: dict[int, list[str]] = {
         f"INSERT INTO processed_updates VALUES (77, '{T}')",
     ],
     10: [
-        f"UPDATE outbox SET bundle_id = 1 WHERE id = 1",
-        f"UPDATE users SET unreachable_since = NULL WHERE id = 4",
+        "UPDATE outbox SET bundle_id = 1 WHERE id = 1",
+        "UPDATE users SET unreachable_since = NULL WHERE id = 4",
     ],
     11: [
         "INSERT INTO documents (id, case_id, entry_id, step, sha256, size, mime, name,"
