@@ -9,6 +9,7 @@ were told in the chat): they are reported, not counted as a problem.
 
 from __future__ import annotations
 
+import logging
 import shutil
 import sqlite3
 from collections.abc import Awaitable, Callable
@@ -25,6 +26,7 @@ from bot.workdays import Calendar
 from storage.db import migration_files
 from storage.health import DbFacts, read_facts
 
+log = logging.getLogger(__name__)
 SWEEP_STALE = timedelta(minutes=5)
 NOTICE_STUCK = timedelta(minutes=10)
 BACKUP_STALE = timedelta(days=2)
@@ -192,6 +194,12 @@ class HealthServer:
         await runner.setup()
         try:
             await web.TCPSite(runner, self._listen, self._port).start()
+        except OSError as exc:
+            # The bot itself is fine: it runs on, and the monitoring sees /healthz missing.
+            await runner.cleanup()
+            log.error("cannot serve /healthz on %s:%s (PPID_HEALTH_PORT): %s",
+                      self._listen, self._port, exc)  # fmt: skip
+            return
         except BaseException:
             await runner.cleanup()
             raise

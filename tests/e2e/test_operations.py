@@ -8,9 +8,10 @@ import asyncio
 import hashlib
 import sqlite3
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -31,6 +32,7 @@ from tests.e2e.test_webhook import free_port
 pytestmark = pytest.mark.e2e
 
 PDF = b"%PDF-1.4 "
+WIB = ZoneInfo("Asia/Pontianak")
 
 
 def rows(db: Path, sql: str) -> list[tuple[Any, ...]]:
@@ -341,3 +343,25 @@ async def test_healthz_answers_on_the_webhook_port(webhook_health: tuple[Harness
     h.clock.advance(minutes=6)
     status, body = await healthz(port)
     assert status == 503 and codes(body) == ["not_swept"]
+
+
+async def test_the_bot_refuses_to_start_on_a_database_of_a_newer_version(tmp_path: Path) -> None:
+    from storage.db import Database
+    from tests.e2e.processes import bot_env, bot_process
+
+    data = tmp_path / "data"
+    db = await Database.open(data / "ppid.sqlite3")
+    await db.close()
+    conn = sqlite3.connect(data / "ppid.sqlite3")
+    with conn:
+        conn.execute("INSERT INTO schema_migrations VALUES (99, '099_future.sql', '2030-01-01')")
+    conn.close()
+    before = (data / "ppid.sqlite3").read_bytes()
+    async with FakeTelegram() as fake:
+        env = bot_env(fake, data, tmp_path, datetime(2027, 3, 1, 9, 0, tzinfo=WIB))
+        async with bot_process(env, cwd=tmp_path, log=tmp_path / "bot.log") as bot:
+            assert await asyncio.wait_for(bot.proc.wait(), 30) == 2, bot.log()
+            log = bot.log()
+    assert "sudah dipakai oleh versi PPID Bot yang lebih baru (migrasi 99" in log
+    assert "Traceback" not in log, log
+    assert (data / "ppid.sqlite3").read_bytes() == before
