@@ -277,3 +277,14 @@ def test_health_reports_low_disk_space(
     assert run(["health", "--json"]) == 1
     report = json.loads(capsys.readouterr().out)
     assert "disk_low" in [p["code"] for p in report["problems"]]
+
+
+def test_every_sentence_the_backup_code_names_is_in_the_catalogue() -> None:
+    import re
+
+    import storage.backup
+    from bot.texts import TEXTS
+
+    source = Path(storage.backup.__file__).read_text(encoding="utf-8")
+    keys = set(re.findall(r'BackupError\(\s*"([a-z-]+)"', source))
+    assert len(keys) >= 7 and keys <= set(TEXTS)
