@@ -388,11 +388,17 @@ def backup_name(now: datetime) -> str:
     return f"ppid-backup-{now:%Y%m%d-%H%M%S}.tar.gz"
 
 
+_LEFTOVER: Final = re.compile(r"\.ppid-backup-\d{8}-\d{6}\.tar\.gz\..+\.(part|sqlite3)")
+
+
 def prune_backups(folder: Path, keep: int) -> list[Path]:
-    """Remove all but the newest `keep` scheduled backups in `folder` (other files are left
-    alone); returns the removed ones."""
-    ours = sorted(p for p in folder.iterdir() if p.is_file() and BACKUP_NAME.fullmatch(p.name))
+    """Remove all but the newest `keep` scheduled backups in `folder`, and what a scheduled
+    backup killed mid-way left behind (other files are left alone); returns the removed ones."""
+    files = [p for p in folder.iterdir() if p.is_file()]
+    ours = sorted(p for p in files if BACKUP_NAME.fullmatch(p.name))
     removed = ours[: max(len(ours) - keep, 0)]
+    removed += [p for p in files if _LEFTOVER.fullmatch(p.name)]
     for p in removed:
-        p.unlink()
+        with contextlib.suppress(FileNotFoundError):
+            p.unlink()
     return removed

@@ -282,6 +282,9 @@ async def test_a_failed_daily_backup_is_told_to_the_admins_and_fails_health(
 
 async def test_the_daily_backup_keeps_the_newest_ones(harness: Harness, tmp_path: Path) -> None:
     await swept(harness)
+    (tmp_path / "backups").mkdir()
+    killed = tmp_path / "backups" / ".ppid-backup-20270228-020000.tar.gz.x1y2.part"
+    killed.write_bytes(b"half a backup, the process was killed")
     written = []
     for _ in range(3):
         path = await daily_backup(harness.ctx)
