@@ -32,7 +32,7 @@ async def prepare(data: Path, audit_rows: int, documents: int, doc_kb: int) -> D
                                    role=None, opd_id=None, case_id=n % 500, step=3,
                                    outcome="ok", note="x" * 80, message_id=None)  # fmt: skip
         await uow.commit()
-    for n in range(documents):
+    for _ in range(documents):
         blob = os.urandom(doc_kb * 1024)
         sha = hashlib.sha256(blob).hexdigest()
         path = data / "documents" / sha[:2] / sha[2:4] / sha
