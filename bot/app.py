@@ -1,6 +1,7 @@
 """The Telegram application: builds python-telegram-bot's Application around the core, opens the
 database in post_init, routes every update through the channel-neutral router, runs the outbox
-dispatcher on the JobQueue, and has the one error handler."""
+dispatcher on the JobQueue, and has the one error handler (it logs the traceback and tells the
+admins, at most once per kind of error per hour)."""
 
 from __future__ import annotations
 
@@ -22,10 +23,12 @@ from bot.channels.telegram_files import TelegramFileSource
 from bot.channels.telegram_pacing import TelegramPacing
 from bot.config import Settings
 from bot.dispatcher import Dispatcher
+from bot.health import HealthServer, healthz
 from bot.polling import Intake, ReliablePoller
 from bot.scheduler import Scheduler
 from bot.services.context import Ctx
 from bot.texts import t
+from bot.upkeep import report_error
 from bot.webhook import ReliableWebhook
 from handlers import notices
 from handlers.router import route
@@ -98,6 +101,8 @@ def build_application(
     async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log first, then tell the person something went wrong, without internals."""
         log.error("error while handling an update", exc_info=context.error)
+        if "ctx" in state and context.error is not None:
+            await report_error(state["ctx"], context.error)  # to the admins, once an hour
         if isinstance(update, Update) and update.effective_chat is not None:
             if update.callback_query is not None:
                 # Often answered already (the error came later): that must not keep the message.
@@ -141,14 +146,22 @@ async def running(
                 receiver = ReliableWebhook(
                     intake, settings.webhook_url, secret, settings.webhook_listen,
                     settings.webhook_port, read_deadline=settings.telegram_timeout,
+                    health=healthz(settings, ctx.now),
                 )  # fmt: skip
                 await receiver.start()
             else:
                 receiver = ReliablePoller(intake, timeout=poll_timeout, on_fatal=on_fatal)
                 receiver.start()
+            health: HealthServer | None = None
             try:
+                if settings.health_port is not None and not settings.webhook_url:
+                    health = HealthServer(settings, ctx.now, settings.health_listen,
+                                          settings.health_port)  # fmt: skip
+                    await health.start()
                 yield app
             finally:
+                if health is not None:
+                    await health.stop()
                 await receiver.stop()
         finally:
             if app.running:

@@ -7,7 +7,7 @@ with one clear line instead of a traceback deep inside a handler.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -21,6 +21,9 @@ from bot.workdays import OfficeHours, SpecialHours
 # What Telegram's setWebhook accepts (1-256 of these characters), at least 16 long: a short secret
 # can be guessed, and the webhook would then take forged updates.
 WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{16,256}")
+
+# Never written to a backup or shown unmasked, whether set or not.
+SECRET_FIELDS = frozenset({"telegram_token", "webhook_secret"})
 
 DEFAULT_OFFICE_HOURS = "mon-thu 07:30-16:00; fri 07:30-16:30"
 
@@ -58,6 +61,14 @@ def parse_special_hours(spec: str) -> list[SpecialHours]:
                 "2026-02-18..2026-03-19 mon-thu 07:15-14:15; fri 07:15-14:45"
             ) from None
     return periods
+
+
+def _whole_number(value: object, low: int, high: int, what: str) -> int:
+    """`value` (a number or its text) as an int within [low, high], or a sentence saying why not."""
+    text = str(value).strip()
+    if isinstance(value, bool) or not text.isdigit() or not low <= int(text) <= high:
+        raise ValueError(f"'{text}' harus bilangan bulat {low}-{high} ({what})")
+    return int(text)
 
 
 class Settings(BaseSettings):
@@ -132,6 +143,25 @@ class Settings(BaseSettings):
     public_base_url: str | None = Field(
         default=None, description="Alamat publik situs DIP yang dipakai dalam tautan dari bot."
     )
+    backup_dir: Path = Field(
+        default=Path("./backups"),
+        description="Folder cadangan harian (sebaiknya di luar PPID_DATA_DIR, atau disk lain).",
+    )
+    backup_time: str = Field(
+        default="02:00",
+        description="Jam cadangan harian (HH:MM, waktu PPID_TIMEZONE); 'off': mati.",
+    )
+    backup_keep: int = Field(
+        default=14, description="Berapa cadangan harian terakhir yang disimpan."
+    )
+    health_port: int | None = Field(
+        default=None,
+        description="Saat polling: port /healthz untuk pemantauan (kosong: tidak ada).",
+    )
+    health_listen: str = Field(default="127.0.0.1", description="Alamat /healthz saat polling.")
+    health_min_free_mb: int = Field(
+        default=1024, description="Ruang disk bebas minimum sebelum health melapor (MB)."
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -194,6 +224,37 @@ class Settings(BaseSettings):
             )
         return value or None
 
+    @field_validator("backup_time")
+    @classmethod
+    def _valid_backup_time(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value == "off":
+            return value
+        try:
+            time.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"'{value}' harus jam HH:MM (mis. 02:00) atau off") from None
+        if len(value) != 5:
+            raise ValueError(f"'{value}' harus jam HH:MM (mis. 02:00) atau off")
+        return value
+
+    @field_validator("health_port", mode="before")
+    @classmethod
+    def _valid_health_port(cls, value: object) -> int | None:
+        if value is None or value == "":
+            return None
+        return _whole_number(value, 1, 65535, "port")
+
+    @field_validator("backup_keep", mode="before")
+    @classmethod
+    def _valid_backup_keep(cls, value: object) -> int:
+        return _whole_number(value, 1, 3650, "jumlah cadangan")
+
+    @field_validator("health_min_free_mb", mode="before")
+    @classmethod
+    def _valid_min_free(cls, value: object) -> int:
+        return _whole_number(value, 0, 10_000_000, "ukuran dalam MB")
+
     @field_validator("reminder_days_before")
     @classmethod
     def _valid_days_before(cls, value: str) -> str:
@@ -232,6 +293,21 @@ class Settings(BaseSettings):
     @property
     def database_path(self) -> Path:
         return self.data_dir / "ppid.sqlite3"
+
+    @property
+    def backup_at(self) -> time | None:
+        """The local time of the daily backup; None when it is turned off."""
+        if self.backup_time == "off":
+            return None
+        return time.fromisoformat(self.backup_time).replace(tzinfo=self.tz)
+
+    def public_settings(self) -> dict[str, str]:
+        """The settings that are not secrets, as `PPID_*` names and values (for a backup)."""
+        return {
+            f"PPID_{name.upper()}": "" if value is None else str(value)
+            for name in type(self).model_fields
+            if not isinstance(value := getattr(self, name), SecretStr) and name not in SECRET_FIELDS
+        }
 
     @property
     def web_dir(self) -> Path:

@@ -1,4 +1,5 @@
-"""Logging for the whole process: one set-up, INFO by default, quiet libraries, no secret in any line."""
+"""Logging for the whole process: one set-up, INFO by default, quiet libraries, one line per
+event, no secret in any line."""
 
 from __future__ import annotations
 
@@ -37,12 +38,21 @@ class RedactFilter(logging.Filter):
         return True
 
 
+class OneLineFormatter(logging.Formatter):
+    """One line per event, also for tracebacks and multi-line messages: journald and log
+    collectors split on newlines, and a traceback cut into twenty entries cannot be followed.
+    The line breaks become ` | `."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return super().format(record).replace("\r", "").replace("\n", " | ")
+
+
 def configure_logging(level: str = "INFO", secrets: Iterable[str] = ()) -> None:
     root = logging.getLogger()
     for handler in list(root.handlers):
         root.removeHandler(handler)
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter(FORMAT))
+    handler.setFormatter(OneLineFormatter(FORMAT))
     handler.addFilter(RedactFilter(secrets))
     root.addHandler(handler)
     root.setLevel(level)

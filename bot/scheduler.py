@@ -14,6 +14,7 @@ from bot.bootstrap import load_calendar
 from bot.dispatcher import Dispatcher
 from bot.services.context import Ctx
 from bot.services.sweep import sweep
+from bot.upkeep import daily_backup
 
 log = logging.getLogger(__name__)
 SWEEP_EVERY_S = 60.0
@@ -21,7 +22,7 @@ DISPATCH_EVERY_S = 5.0
 
 
 class Scheduler:
-    """The periodic work: the deadline sweep and the outbox dispatcher."""
+    """The periodic work: the deadline sweep, the outbox dispatcher and the daily backup."""
 
     def __init__(self, ctx: Ctx, dispatcher: Dispatcher) -> None:
         self.ctx = ctx
@@ -66,6 +67,15 @@ class Scheduler:
         # The first sweep runs at once: after downtime it catches up with what was missed.
         jq.run_repeating(sweep_job, interval=SWEEP_EVERY_S, first=0.2, name="deadline-sweep")
         jq.run_repeating(dispatch_job, interval=DISPATCH_EVERY_S, first=0.5, name="outbox")
+
+        backup_at = self.ctx.settings.backup_at
+        if backup_at is not None:
+
+            async def backup_job(_: ContextTypes.DEFAULT_TYPE) -> None:
+                await daily_backup(self.ctx)
+
+            # Wall-clock time in the office's zone; its failures reach the admins (bot.upkeep).
+            jq.run_daily(backup_job, time=backup_at, name="daily-backup")
 
         def kick() -> None:
             jq.run_once(dispatch_job, 0, name="outbox-kick")

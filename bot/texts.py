@@ -77,6 +77,66 @@ TEXTS: Final[dict[str, str]] = {
     "cli-bad-month": "'{value}' bukan bulan yang valid. Contoh: 2027-03.",
     "cli-report-written": "Laporan {month} ditulis ke {path}.",
     "cli-demo-done": "Demo selesai: satu putaran lengkap untuk dua OPD, tanpa internet dan tanpa token.",
+    # --- command line: backup, restore, health, upgrades ---------------------------------------
+    "cli-db-too-new": (
+        "Basis data {path} sudah dipakai oleh versi PPID Bot yang lebih baru (migrasi {number};"
+        " versi ini hanya sampai {shipped}). Tidak ada yang diubah. Pasang versi yang lebih baru,"
+        " atau pulihkan cadangan yang dibuat versi ini."
+    ),
+    "cli-backup-need-out": "Sebutkan berkas tujuan, mis.: python -m bot backup --out cadangan.tar.gz",
+    "cli-backup-written": "Cadangan ditulis ke {path}: basis data (migrasi {schema}), {documents} dokumen, {size} KB.",
+    "cli-backup-missing-docs": "Perhatian: {count} dokumen tercatat di basis data tetapi tidak ada di folder dokumen: {hashes}",
+    "cli-backup-ok": (
+        "Cadangan {path} utuh: dibuat {created}, basis data (migrasi {schema}), {documents}"
+        " dokumen; semua hash SHA-256 cocok."
+    ),
+    "cli-restored": "Cadangan {path} dipulihkan ke {dir}: basis data (migrasi {schema}), {documents} dokumen.",
+    "cli-restored-aside": "Isi lama folder data dipindahkan ke {path} (tidak dihapus).",
+    "cli-restored-next": (
+        "Pengaturan saat pencadangan (tanpa token) ada di {path}. Bangun ulang situs DIP:"
+        " python -m bot web build, lalu jalankan bot."
+    ),
+    "backup-no-database": "Basis data {path} tidak ada; tidak ada yang dicadangkan. Periksa PPID_DATA_DIR.",
+    "backup-cannot-write": (
+        "Tidak dapat menulis {path}: {error}. Tidak ada yang diubah; periksa izin folder dan"
+        " ruang disk."
+    ),
+    "backup-missing": "Berkas cadangan {path} tidak ditemukan.",
+    "backup-damaged": "Cadangan {path} rusak atau terpotong ({error}); jangan dipakai, pakai cadangan lain.",
+    "backup-tampered": (
+        "Cadangan {path} tidak cocok dengan daftar isinya ({member}): berkas diubah atau rusak."
+        " Jangan dipakai; pakai cadangan lain."
+    ),
+    "backup-not-ours": "{path} bukan cadangan PPID Bot (daftar isinya tidak dikenal).",
+    "backup-too-new": (
+        "Cadangan {path} dibuat oleh versi PPID Bot yang lebih baru (migrasi {number}). Pasang"
+        " versi itu dulu, lalu pulihkan lagi. Tidak ada yang diubah."
+    ),
+    "restore-not-empty": (
+        "Folder data {path} tidak kosong; tidak ada yang diubah. Pulihkan ke folder kosong"
+        " (atur PPID_DATA_DIR), atau tambahkan --force: isi lama dipindahkan ke samping, tidak"
+        " dihapus."
+    ),
+    "health-ok": "Sehat: semua pemeriksaan lolos.",
+    "health-held": "Catatan: {count} notifikasi ditahan untuk orang yang tidak dapat dihubungi (admin sudah diberi tahu).",
+    "health-no-database": (
+        "Basis data {path} tidak ada: bot belum pernah berjalan dengan PPID_DATA_DIR ini, atau"
+        " folder datanya salah."
+    ),
+    "health-unreadable": "Basis data {path} tidak dapat dibaca: {error}.",
+    "health-too-new": "Basis data dipakai oleh versi PPID Bot yang lebih baru (migrasi {number}); versi ini tidak dapat menjalankannya.",
+    "health-never-swept": "Bot belum pernah memeriksa tenggat dengan basis data ini: bot belum dijalankan.",
+    "health-not-swept": (
+        "Bot tidak memeriksa tenggat selama {minutes} menit (terakhir {at}): bot tidak berjalan"
+        " atau macet."
+    ),
+    "health-stuck": "{count} notifikasi menunggu lebih dari 10 menit pada jam kerja (paling lama sejak {since}).",
+    "health-failed": "{count} notifikasi gagal terkirim; lihat: python -m bot outbox.",
+    "health-backup-none": "Belum ada cadangan sejak basis data dibuat ({since}).",
+    "health-backup-old": "Cadangan terakhir lebih dari 2 hari yang lalu ({at}).",
+    "health-backup-failed": "Cadangan terakhir gagal ({at}): {error}",
+    "health-disk-low": "Ruang disk bebas di {path} tinggal {free} MB (minimum {minimum} MB).",
+    "health-integrity": "Pemeriksaan integritas basis data gagal: {error}",
     # --- command line: organisation, people, audit, status -----------------------------------
     "cli-opd-file-missing": "File {file} tidak ditemukan. Tidak ada OPD yang diimpor.",
     "cli-opd-file-unreadable": "File {file} tidak dapat dibaca ({error}). Tidak ada OPD yang diimpor.",
@@ -374,6 +434,16 @@ TEXTS: Final[dict[str, str]] = {
     "notice-handover": "📥 Tugas baru: *{opd}* — {round}\n{step}\n{deadline}",
     "notice-published": "🌐 Berkas *{opd}* ({round}) sudah diterbitkan: {published} entri terbit, {not_held} tidak dikuasai, {exempt} dikecualikan.",
     "notice-late": "⏳ (terkirim terlambat) ",
+    "notice-backup-failed": (
+        "⚠️ Cadangan harian PPID Bot gagal ({at}): {error}\nMohon periksa folder cadangan"
+        " (PPID_BACKUP_DIR) dan ruang disk server. Cadangan dicoba lagi besok pada jam yang"
+        " sama; bisa juga sekarang: python -m bot backup --out BERKAS.tar.gz"
+    ),
+    "notice-bot-error": (
+        "⚠️ Terjadi kesalahan tak terduga di PPID Bot ({at}): {kind} di {where}. Rinciannya ada"
+        " di log server (journalctl -u ppid-bot). Kesalahan yang sama tidak dilaporkan lagi"
+        " selama satu jam."
+    ),
     "notice-reminder": "⏰ Pengingat: *{opd}* — {round}\n{step}\n{deadline} ({left}).{missing}",
     "notice-left-days": "sisa {days} hari kerja",
     "notice-left-hours": "sisa ± {hours} jam kerja",

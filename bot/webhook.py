@@ -13,6 +13,7 @@ import asyncio
 import hmac
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -21,6 +22,7 @@ from telegram import Update
 from bot.polling import ALLOWED_UPDATES, Intake
 
 log = logging.getLogger(__name__)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_BODY = 1024 * 1024  # updates are a few kilobytes; files arrive by file_id, not in the body
 MAX_POSTS_AT_ONCE = 40  # each post is answered once its own update is done
@@ -73,6 +75,7 @@ class ReliableWebhook:
         listen: str,
         port: int,
         read_deadline: float = READ_DEADLINE_S,
+        health: Handler | None = None,
     ) -> None:
         self._intake = intake
         self._read_deadline = read_deadline
@@ -82,11 +85,14 @@ class ReliableWebhook:
         self._listen = listen
         self._port = port
         self._runner: web.AppRunner | None = None
+        self._health = health  # GET /healthz on the same port, for monitoring
 
     async def start(self) -> None:
         """Listen first, then tell Telegram where to post (its first POST must find us)."""
         app = web.Application(client_max_size=MAX_BODY)
         app.router.add_post(self._path, self._receive)
+        if self._health is not None:
+            app.router.add_get("/healthz", self._health)
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=SHUTDOWN_GRACE_S)
         await runner.setup()
         try:

@@ -39,6 +39,11 @@ async def render(
     kind = payload["kind"]
     if kind == "digest":
         return await render_bundle(ctx, user_id, [{"payload": payload}], late=late)
+    if kind == "backup_failed":  # to the admins (bot.upkeep)
+        return Reply(text=t("notice-backup-failed", at=payload["at"], error=payload["error"]))
+    if kind == "bot_error":
+        return Reply(text=t("notice-bot-error", at=payload["at"], kind=payload["error"],
+                            where=payload["where"]))  # fmt: skip
     reply: Reply | None
     if kind == "unreachable":
         reply = _unreachable(payload)

@@ -25,6 +25,18 @@ log = logging.getLogger(__name__)
 BUSY_TIMEOUT_MS = 5000
 
 
+class SchemaTooNew(RuntimeError):
+    """The database was upgraded by a newer version of the bot: this code must not touch it.
+
+    `unknown` are the migration numbers recorded in the file that this code does not ship."""
+
+    def __init__(self, path: Path, unknown: list[int], shipped: int) -> None:
+        super().__init__(f"{path}: migrations {unknown} are newer than this code ({shipped})")
+        self.path = path
+        self.unknown = unknown
+        self.shipped = shipped
+
+
 def migration_files() -> list[tuple[int, str, str]]:
     """The shipped migrations as (number, name, sql), in order."""
     found = []
@@ -78,8 +90,16 @@ class Database:
         )
         async with self._conn.execute("SELECT number FROM schema_migrations") as cur:
             done = {row[0] for row in await cur.fetchall()}
+        plan = list(migrations) if migrations is not None else migration_files()
+        if migrations is None:
+            # A newer bot ran on this file: its schema may mean things this code does not know,
+            # and writing to it could corrupt what the newer version relies on. Stop, untouched.
+            shipped = {number for number, _, _ in plan}
+            unknown = sorted(done - shipped)
+            if unknown:
+                raise SchemaTooNew(self.path, unknown, max(shipped, default=0))
         applied = []
-        for number, name, sql in migrations if migrations is not None else migration_files():
+        for number, name, sql in plan:
             if number in done:
                 continue
             # executescript() would COMMIT on its own; running the statements one by one keeps

@@ -16,6 +16,7 @@ from typing import Any, NoReturn
 from bot.config import Settings, SettingsError, load_settings
 from bot.logging_setup import configure_logging
 from bot.texts import plain
+from storage.db import SchemaTooNew
 
 Command = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
 
@@ -38,6 +39,7 @@ def build_parser() -> Parser:
     from bot.cli import (
         calendar_cmds,
         export_cmds,
+        ops_cmds,
         outbox_cmds,
         people_cmds,
         report_cmds,
@@ -55,6 +57,7 @@ def build_parser() -> Parser:
         outbox_cmds,
         web_cmds,
         export_cmds,
+        ops_cmds,
     )
     for module in modules:
         module.register(sub)
@@ -88,6 +91,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(func(args, settings))
     except CliError as exc:
         print(str(exc), file=sys.stderr)
+        return 2
+    except SchemaTooNew as exc:
+        print(plain("cli-db-too-new", path=exc.path, number=max(exc.unknown),
+                    shipped=exc.shipped), file=sys.stderr)  # fmt: skip
         return 2
     except BrokenPipeError:
         # `python -m bot opd list | head`: the reader left. Point stdout at /dev/null so that

@@ -25,8 +25,9 @@ def _blocks(config: str) -> list[str]:
 
 def test_every_nginx_location_that_adds_headers_repeats_the_security_headers() -> None:
     # nginx: a block with its own add_header inherits none of the outer block's.
-    (config,) = re.findall(r"```nginx\n(.*?)```", README.read_text(), re.DOTALL)
-    with_headers = [b for b in _blocks(config) if "add_header" in b]
+    configs = re.findall(r"```nginx\n(.*?)```", README.read_text(), re.DOTALL)
+    assert configs
+    with_headers = [b for config in configs for b in _blocks(config) if "add_header" in b]
     assert len(with_headers) >= 2
     for body in with_headers:
         for header in SECURITY_HEADERS:

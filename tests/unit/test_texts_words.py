@@ -22,7 +22,16 @@ def test_sentences_about_files_never_call_them_berkas() -> None:
 
 
 def test_chat_sentences_name_no_setting_except_for_admins() -> None:
-    # Settings (PPID_*) are for the command line and the admins' notices only.
-    chat = {k: v for k, v in TEXTS.items() if not k.startswith(("cli-", "notice-setting"))}
+    # Settings (PPID_*) are for the command line (`cli-`, and the backup, restore and health
+    # commands' lines) and the admins' notices only.
+    terminal_or_admins = (
+        "cli-",
+        "notice-setting",
+        "notice-backup",
+        "backup-",
+        "restore-",
+        "health-",
+    )
+    chat = {k: v for k, v in TEXTS.items() if not k.startswith(terminal_or_admins)}
     named = {k for k, v in chat.items() if "PPID_" in v}
     assert named == set()
