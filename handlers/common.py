@@ -85,7 +85,7 @@ async def status(req: Request) -> Response:
     return Response().add(fit(blocks), rows)
 
 
-MESSAGE_CHARS = 3800  # a Telegram message holds 4,096; room for the closing line
+MESSAGE_CHARS = 3800  # a screenful to read; the rest is counted (each channel splits further)
 
 
 def fit(blocks: list[tuple[str, list[str]]], limit: int = MESSAGE_CHARS) -> str:
@@ -160,7 +160,7 @@ async def entry_documents(req: Request) -> Response:
     reply.buttons = []
     if case.step == 4 and cases.acts_on(req.user, case) and entry.review == "pending":
         # The reviewer may reject a single document (the server checks the press again).
-        reply.buttons += [[btn(t("btn-reject-doc", name=d.name[:40]), "jd", d.id, case.version)]
+        reply.buttons += [[btn(t("btn-reject-doc", name=d.name), "jd", d.id, case.version)]
                           for d in docs]  # fmt: skip
     reply.buttons.append([btn(t("btn-back-case"), "op", entry.case_id)])
     return Response(replies=[reply])

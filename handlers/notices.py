@@ -195,7 +195,7 @@ async def render_bundle(
                       step=t(f"step-{task['step']}").split(":")[0],
                       due=f"{short_date(line.due.date())} {line.due:%H.%M}",
                       left=left_text(where, line.due), tags=tags))  # fmt: skip
-        buttons.append([btn(f"{number}. {task['opd_name']}"[:40], "op", task["case_id"])])
+        buttons.append([btn(f"{number}. {task['opd_name']}", "op", task["case_id"])])
     if pages > 1:
         text.append(t("notice-bundle-page", page=page + 1, pages=pages, count=len(lines)))
     nav = []

@@ -36,7 +36,7 @@ async def entry(req: Request) -> Response:
             [btn(t("btn-exempt"), "xp", e.id)]]  # fmt: skip
     current, rejected = v.docs_of(e.id), v.rejected_of(e.id)
     # Each document of the entry may be removed before the answers are sent.
-    rows += [[btn(t("btn-remove-doc", name=d.name[:40]), "xd", d.id, v.case.version)]
+    rows += [[btn(t("btn-remove-doc", name=d.name), "xd", d.id, v.case.version)]
              for d in current]  # fmt: skip
     rows.append([btn(t("btn-back-case"), "op", v.case.id)])
     note = t("state-returned", note=e.review_note) if e.review == "returned" else ""

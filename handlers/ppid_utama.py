@@ -56,7 +56,7 @@ async def return_reason(req: Request) -> Response:
 async def pick_category_entry(req: Request) -> Response:
     """Choose the entry whose category is corrected."""
     v = await _checked(req, 2)
-    rows = [[btn(f"#{e.number} {e.title[:40]}", "ee", e.id)] for e in v.entries]
+    rows = [[btn(f"#{e.number} {e.title}", "ee", e.id)] for e in v.entries]
     rows.append([btn(t("btn-back-case"), "op", v.case.id)])
     return Response().add(t("pick-entry-category"), rows)
 
@@ -80,7 +80,7 @@ async def _return_picker(
         await uow.commit()
     rows = []
     for e in under_review(v.entries):
-        row = [btn(("☑️ " if e.id in chosen else "⬜ ") + f"#{e.number} {e.title[:40]}", "t4",
+        row = [btn(("☑️ " if e.id in chosen else "⬜ ") + f"#{e.number} {e.title}", "t4",
                    v.case.id, e.id)]  # fmt: skip
         if e.id in chosen and v.docs_of(e.id):
             label = "btn-docs-kept" if e.id in keep else "btn-docs-rejected"

@@ -11,9 +11,10 @@ from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
 from bot.channels.base import Event, IncomingFile, OutgoingFile, Reply, Response
-from bot.channels.html import clip_plain, split_html
-from bot.channels.markup import to_html, to_plain
-from bot.channels.port import DeliveryError
+from bot.channels.fit import Fitted, fit
+from bot.channels.html import clip_plain
+from bot.channels.markup import to_plain
+from bot.channels.port import TELEGRAM, DeliveryError
 from bot.channels.telegram_pacing import NOTICE, retry_after
 
 log = logging.getLogger(__name__)
@@ -69,14 +70,12 @@ def to_event(update: Update, bot_username: str | None = None) -> Event | None:
     return Event(**base, text=text, message_id=mid)  # type: ignore[arg-type]
 
 
-def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
-    if not reply.buttons:
+def keyboard(message: Fitted) -> InlineKeyboardMarkup | None:
+    """A fitted message's actions as an inline keyboard, row by row."""
+    if not message.rows:
         return None
     return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(b.label, callback_data=b.data) for b in row]
-            for row in reply.buttons
-        ]
+        [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in message.rows]
     )
 
 
@@ -118,12 +117,15 @@ class TelegramSender:
     async def send(
         self, chat_id: str | int, reply: Reply, edit_message: Message | None = None
     ) -> None:
-        texts = split_html(to_html(reply.text), MAX_TEXT)
-        if edit_message is not None and reply.edit and len(texts) == 1:
+        """A screen in answer to a person: fitted to Telegram, replacing the pressed message
+        where the screen supersedes it and fits in one message."""
+        messages = fit(reply, TELEGRAM)
+        if edit_message is not None and len(messages) == 1 and messages[0].replaces:
             try:
                 await edit_message.edit_text(
-                    texts[0], parse_mode=ParseMode.HTML, reply_markup=keyboard(reply)
-                )
+                    messages[0].text, parse_mode=ParseMode.HTML,
+                    reply_markup=keyboard(messages[0]),
+                )  # fmt: skip
                 return
             except BadRequest as exc:
                 if "not modified" in str(exc).lower():
@@ -131,17 +133,16 @@ class TelegramSender:
                 raise
         for f in reply.files:
             await self.send_file(chat_id, f)
-        await self._send_texts(chat_id, texts, reply)
+        await self._send_messages(chat_id, messages)
 
-    async def _send_texts(
-        self, chat_id: str | int, texts: list[str], reply: Reply, notice: bool = False
+    async def _send_messages(
+        self, chat_id: str | int, messages: list[Fitted], notice: bool = False
     ) -> None:
-        """A long text as several messages, the buttons under the last one."""
-        for number, text in enumerate(texts, start=1):
-            markup = keyboard(reply) if number == len(texts) else None
+        """The fitted messages in order (a long text as several, the buttons under the last)."""
+        for message in messages:
             await self.bot.send_message(
-                chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup,
-                **self._paced(notice=notice),
+                chat_id, message.text, parse_mode=ParseMode.HTML,
+                reply_markup=keyboard(message), **self._paced(notice=notice),
             )  # fmt: skip
 
     async def send_part(self, chat_id: str | int, reply: Reply, index: int) -> None:
@@ -160,8 +161,7 @@ class TelegramSender:
         if index < len(reply.files):
             await self.send_file(chat_id, reply.files[index], notice=True)
         else:
-            texts = split_html(to_html(reply.text), MAX_TEXT)
-            await self._send_texts(chat_id, texts, reply, notice=True)
+            await self._send_messages(chat_id, fit(reply, TELEGRAM), notice=True)
 
     def _paced(self, *, notice: bool) -> dict[str, Any]:
         """The extra arguments that mark a request as a notice, where the bot is paced."""
