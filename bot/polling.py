@@ -19,19 +19,21 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TimedOut
 from telegram.ext import Application
 
+from bot.channels.telegram import CHANNEL
 from bot.channels.telegram_pacing import retry_after
 from storage.db import Database
 
 log = logging.getLogger(__name__)
 ALLOWED_UPDATES = ["message", "callback_query"]
 PRUNE_EVERY = 1000
+KEEP_HANDLED = timedelta(days=8)  # Telegram keeps an update a day, Meta retries for a week
 MAX_PEOPLE_AT_ONCE = 16  # updates handled at the same time; more would only queue on the database
 BUSY_POLL_S = 0.05  # while updates are in hand, how often to look for other people's new ones
 
@@ -69,7 +71,8 @@ class Intake:
     async def handled_among(self, updates: Iterable[Update]) -> set[int]:
         """The ids of those `updates` that were handled already (one query for a batch)."""
         async with self._db.read() as uow:
-            return await uow.updates.seen(u.update_id for u in updates)
+            seen = await uow.updates.seen(CHANNEL, (str(u.update_id) for u in updates))
+        return {int(event_id) for event_id in seen}
 
     async def close(self) -> None:
         """Take no update any more; let those being handled finish (those still waiting for
@@ -129,10 +132,10 @@ class Intake:
                 await self.app.process_update(update)
             # One statement, committed on its own: the handler's acts are already committed.
             async with self._db.read() as uow:
-                await uow.updates.mark(update.update_id, self._clock())
+                await uow.updates.mark(CHANNEL, str(update.update_id), self._clock())
                 self._handled += 1
                 if self._handled % PRUNE_EVERY == 0:
-                    await uow.updates.prune()
+                    await uow.updates.prune(self._clock() - KEEP_HANDLED)
             return True
 
 

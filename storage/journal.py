@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.models import AuditRecord
-from storage.base import Repository, as_dict, marks
+from storage.base import IN_CHUNK, Repository, as_dict, marks
 
 
 class AuditRepository(Repository):
@@ -318,25 +318,29 @@ class MetaRepository(Repository):
 
 
 class UpdateLogRepository(Repository):
-    """The ids of updates already handled (kept for a while, then pruned)."""
+    """The events already handled, by (channel, event id), kept for a while, then pruned."""
 
-    async def seen(self, update_ids: Iterable[int]) -> set[int]:
-        """Those of `update_ids` already handled."""
-        rows = await self._all_in(
-            "SELECT update_id FROM processed_updates WHERE update_id IN ({ids})", update_ids
-        )
-        return {r[0] for r in rows}
+    async def seen(self, channel: str, event_ids: Iterable[str]) -> set[str]:
+        """Those of `event_ids` of `channel` already handled (one query per 500)."""
+        unique = sorted(set(event_ids))
+        found: set[str] = set()
+        for at in range(0, len(unique), IN_CHUNK):
+            chunk = unique[at : at + IN_CHUNK]
+            rows = await self._all(
+                "SELECT event_id FROM processed_updates WHERE channel = ?"
+                f" AND event_id IN ({marks(chunk)})",
+                (channel, *chunk),
+            )
+            found |= {r[0] for r in rows}
+        return found
 
-    async def mark(self, update_id: int, now: datetime) -> None:
+    async def mark(self, channel: str, event_id: str, now: datetime) -> None:
         await self._execute(
-            "INSERT INTO processed_updates (update_id, at) VALUES (?, ?) ON CONFLICT DO NOTHING",
-            (update_id, now.isoformat()),
+            "INSERT INTO processed_updates (channel, event_id, at) VALUES (?, ?, ?)"
+            " ON CONFLICT DO NOTHING",
+            (channel, event_id, utc(now)),
         )
 
-    async def prune(self, keep: int = 10_000) -> None:
-        await self._execute(
-            "DELETE FROM processed_updates WHERE update_id <"
-            " (SELECT MIN(update_id) FROM (SELECT update_id FROM processed_updates"
-            " ORDER BY update_id DESC LIMIT ?))",
-            (keep,),
-        )
+    async def prune(self, before: datetime) -> int:
+        """Forget events handled before `before` (no platform delivers them again by then)."""
+        return await self._execute("DELETE FROM processed_updates WHERE at < ?", (utc(before),))

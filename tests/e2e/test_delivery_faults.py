@@ -107,10 +107,12 @@ async def test_polling_carries_on_after_a_failure_it_did_not_expect(
     seen = UpdateLogRepository.seen
     failures = [sqlite3.OperationalError("database is locked")]
 
-    async def busy_once(self: UpdateLogRepository, update_ids: Iterable[int]) -> set[int]:
+    async def busy_once(
+        self: UpdateLogRepository, channel: str, event_ids: Iterable[str]
+    ) -> set[str]:
         if failures:
             raise failures.pop()
-        return await seen(self, update_ids)
+        return await seen(self, channel, event_ids)
 
     monkeypatch.setattr(UpdateLogRepository, "seen", busy_once)
     budi = harness.fake.person(2001, "Budi")

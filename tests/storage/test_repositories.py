@@ -481,9 +481,20 @@ async def test_lookups_by_many_ids_find_every_row_beyond_one_chunk_of_bound_valu
 async def test_handled_updates_are_found_among_a_batch_in_one_query(db: Database) -> None:
     statements: list[str] = []
     async with db.read() as uow:
-        for update_id in (10, 12):
-            await uow.updates.mark(update_id, NOW)
+        for update_id in ("10", "12"):
+            await uow.updates.mark("telegram", update_id, NOW)
+        await uow.updates.mark("whatsapp", "11", NOW)
         await db.trace(statements.append)
-        assert await uow.updates.seen([10, 11, 12, 13]) == {10, 12}
+        assert await uow.updates.seen("telegram", ["10", "11", "12", "13"]) == {"10", "12"}
         await db.trace(None)
+        assert await uow.updates.seen("whatsapp", ["10", "11"]) == {"11"}
     assert len(statements) == 1
+
+
+async def test_handled_events_are_forgotten_by_age(db: Database) -> None:
+    async with db.read() as uow:
+        await uow.updates.mark("telegram", "1", NOW - timedelta(days=9))
+        await uow.updates.mark("whatsapp", "wamid.A", NOW)
+        assert await uow.updates.prune(NOW - timedelta(days=8)) == 1
+        assert await uow.updates.seen("telegram", ["1"]) == set()
+        assert await uow.updates.seen("whatsapp", ["wamid.A"]) == {"wamid.A"}

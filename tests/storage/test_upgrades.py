@@ -102,6 +102,7 @@ SEEDS: dict[int, list[str]] = {
         f" (2, 1, 1, 3, '{'b' * 64}', 5, 'application/pdf', 'salah.pdf', 4, '{T}', 'rejected',"
         f" '{T}', 3, 'tidak terbaca')"
     ],
+    12: [f"INSERT INTO processed_updates VALUES ('whatsapp', 'wamid.HBgL', '{U}')"],
 }
 
 MIGRATIONS = migration_files()
