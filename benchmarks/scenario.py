@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
-from bot.bootstrap import load_calendar
+from bot.bootstrap import load_calendar, make_ctx
 from bot.config import Settings
 from bot.models import User
 from bot.services import cases, drafting, review
@@ -22,7 +22,7 @@ async def open_ctx(settings: Settings, clock: Callable[[], datetime]) -> AsyncIt
     """The database (created and migrated if new) with a context around it, closed on exit."""
     db = await Database.open(settings.database_path)
     try:
-        yield Ctx(
+        yield make_ctx(
             settings=settings,
             db=db,
             calendar=await load_calendar(settings, db),

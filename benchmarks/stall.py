@@ -33,14 +33,13 @@ from zoneinfo import ZoneInfo
 import openpyxl
 
 from benchmarks.common import Figure, ms, percentile, say, verdict
-from bot.bootstrap import load_calendar
+from bot.bootstrap import load_calendar, make_ctx
 from bot.channels.base import IncomingFile
 from bot.config import Settings
 from bot.fakeapi import flows
 from bot.fakeapi.people import FakePerson
 from bot.fakeapi.server import FakeTelegram
 from bot.services import cases, drafting, opd_work, publication, review, uploads
-from bot.services.context import Ctx
 from bot.sop import Role
 from bot.spreadsheets import MAX_BYTES, MAX_ROWS, template_xlsx
 from storage.db import Database
@@ -85,7 +84,7 @@ async def prepare(settings: Settings) -> None:
     """The people, 20 cases in step 5 (19 published), and DINKES's case in step 1."""
     db = await Database.open(settings.database_path)
     try:
-        ctx = Ctx(settings=settings, db=db, calendar=await load_calendar(settings, db),
+        ctx = make_ctx(settings=settings, db=db, calendar=await load_calendar(settings, db),
                   files=FileStore(settings.documents_dir), clock=lambda: T0)  # fmt: skip
         async with db.transaction() as uow:
             for i in range(OPDS):

@@ -57,7 +57,7 @@ from benchmarks.common import (
     verdict,
     vm_rss_kib,
 )
-from bot.bootstrap import load_calendar
+from bot.bootstrap import load_calendar, make_ctx
 from bot.channels.base import Reply
 from bot.config import Settings
 from bot.dispatcher import Dispatcher
@@ -182,7 +182,7 @@ def fill(
 
 async def open_ctx(settings: Settings, clock: SteppedClock) -> Ctx:
     db = await Database.open(settings.database_path)
-    return Ctx(
+    return make_ctx(
         settings=settings,
         db=db,
         calendar=await load_calendar(settings, db),
@@ -437,7 +437,7 @@ async def as_jobs(ctx: Ctx, sender: CountingSender) -> tuple[int, float]:
     the pass the sweep's kick asks for. Returns (dispatcher passes, seconds until all is sent)."""
     scheduler = Scheduler(ctx, Dispatcher(ctx, sender, notices))
     kicked = asyncio.Event()
-    ctx.kick = kicked.set
+    ctx.kick.connect(kicked.set)
     began = time.perf_counter()
     sweeping = asyncio.create_task(scheduler.sweep())
     await asyncio.sleep(0.3)  # the jobs' first runs: sweep at 0.2 s, dispatcher at 0.5 s

@@ -17,7 +17,7 @@ from typing import Any
 from telegram import BotCommand, Update
 from telegram.ext import Application, ContextTypes, TypeHandler
 
-from bot.bootstrap import load_calendar
+from bot.bootstrap import load_calendar, make_ctx
 from bot.channels.telegram import TelegramSender, answer, to_event
 from bot.channels.telegram_files import TelegramFileSource
 from bot.channels.telegram_pacing import TelegramPacing
@@ -70,9 +70,8 @@ def build_application(
         files = FileStore(settings.documents_dir)
         files.cleanup_temp()
         me = await app.bot.get_me()
-        ctx = Ctx(settings=settings, db=db, calendar=await load_calendar(settings, db),
-                  files=files, clock=clock, bot_username=me.username or "ppid_bot",
-                  policy=settings.policy)  # fmt: skip
+        ctx = make_ctx(settings=settings, db=db, calendar=await load_calendar(settings, db),
+                       files=files, clock=clock, bot_username=me.username or "ppid_bot")  # fmt: skip
         sender = TelegramSender(app.bot)
         jq = app.job_queue
         assert jq is not None

@@ -1,14 +1,18 @@
-"""The composition root: the one place that builds settings, database, calendar and services."""
+"""The composition root: the one place that builds settings, database, calendar and the context
+every use case is handed (`make_ctx`), for the running bot, the demo and every command."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import datetime
 
 from bot.config import Settings
+from bot.services.context import Calendars, Ctx
 from bot.workdays import Calendar
 from storage.db import Database
+from storage.files import FileStore
 
 
 @dataclass
@@ -43,3 +47,21 @@ async def open_core(settings: Settings) -> AsyncIterator[Core]:
         yield Core(settings=settings, db=db, calendar=await load_calendar(settings, db))
     finally:
         await db.close()
+
+
+def make_ctx(
+    *,
+    settings: Settings,
+    db: Database,
+    calendar: Calendar,
+    clock: Callable[[], datetime],
+    files: FileStore | None = None,
+    bot_username: str = "ppid_bot",
+) -> Ctx:
+    """The context of the use cases: built here only, never changed after (the calendar in force
+    and the dispatcher's nudge are holders that the scheduler updates)."""
+    return Ctx(
+        settings=settings, db=db, calendars=Calendars(calendar),
+        files=files or FileStore(settings.documents_dir), clock=clock,
+        bot_username=bot_username, policy=settings.policy,
+    )  # fmt: skip

@@ -38,7 +38,7 @@ class Scheduler:
             overrides = await uow.calendar.overrides()
         if overrides != self._overrides:
             self._overrides = overrides
-            self.ctx.calendar = await load_calendar(self.ctx.settings, self.ctx.db)
+            self.ctx.calendars.replace(await load_calendar(self.ctx.settings, self.ctx.db))
 
     async def tick(self) -> None:
         """One sweep, then one delivery pass: what the jobs do, and what tests call directly."""
@@ -80,4 +80,4 @@ class Scheduler:
         def kick() -> None:
             jq.run_once(dispatch_job, 0, name="outbox-kick")
 
-        self.ctx.kick = kick
+        self.ctx.kick.connect(kick)

@@ -7,15 +7,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bot.bootstrap import open_core
+from bot.bootstrap import make_ctx, open_core
 from bot.cli import CliError, web_cmds
 from bot.config import Settings
 from bot.reports import chart_png, month_name, monthly_xlsx
-from bot.services.context import Ctx
 from bot.services.exports import Scope, dip_entries, month_of, sla, titles
 from bot.spreadsheets import export_csv, export_xlsx, template_xlsx
 from bot.texts import plain
-from storage.files import FileStore
 
 
 def register(sub: Any) -> None:
@@ -74,8 +72,8 @@ async def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     except ValueError:
         raise CliError(plain("cli-bad-month", value=args.month)) from None
     async with open_core(settings) as core:
-        ctx = Ctx(settings=settings, db=core.db, calendar=core.calendar,
-                  files=FileStore(settings.documents_dir), clock=lambda: datetime.now(UTC))  # fmt: skip
+        ctx = make_ctx(settings=settings, db=core.db, calendar=core.calendar,
+                       clock=lambda: datetime.now(UTC))  # fmt: skip
         stats = await sla(ctx, month)
         now = ctx.now()
     chart = chart_png(stats, title=f"Ketepatan waktu per OPD — {month_name(month)}")

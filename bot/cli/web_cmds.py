@@ -11,15 +11,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bot.bootstrap import open_core
+from bot.bootstrap import make_ctx, open_core
 from bot.cli import CliError
 from bot.config import Settings
 from bot.publishing.site import serve
-from bot.services.context import Ctx
 from bot.services.register import exempt_entries, rebuild_site
 from bot.texts import plain
 from bot.untrusted import defuse_formula
-from storage.files import FileStore
 
 
 def register(sub: Any) -> None:
@@ -40,8 +38,8 @@ def register_export(esub: Any) -> None:
 
 async def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
     async with open_core(settings) as core:
-        ctx = Ctx(settings=settings, db=core.db, calendar=core.calendar,
-                  files=FileStore(settings.documents_dir), clock=lambda: datetime.now(UTC))  # fmt: skip
+        ctx = make_ctx(settings=settings, db=core.db, calendar=core.calendar,
+                       clock=lambda: datetime.now(UTC))  # fmt: skip
         count = await rebuild_site(ctx)
     print(plain("cli-web-built", count=count, path=settings.web_dir / "current"))
     return 0

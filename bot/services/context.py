@@ -15,16 +15,54 @@ from storage.files import FileStore
 from storage.uow import UnitOfWork
 
 
-@dataclass
+class Calendars:
+    """The working-day calendar in force. The admins change holidays from the command line (another
+    process); the scheduler notices and puts the new calendar here, whole, for every reader."""
+
+    def __init__(self, calendar: Calendar) -> None:
+        self._current = calendar
+
+    @property
+    def current(self) -> Calendar:
+        return self._current
+
+    def replace(self, calendar: Calendar) -> None:
+        self._current = calendar
+
+
+class Nudge:
+    """Wakes the outbox dispatcher at once (after an act queued notices); a no-op until the
+    running bot's scheduler connects it, as in the command line and the tests of services."""
+
+    def __init__(self) -> None:
+        self._target: Callable[[], None] | None = None
+
+    def connect(self, target: Callable[[], None]) -> None:
+        self._target = target
+
+    def __call__(self) -> None:
+        if self._target is not None:
+            self._target()
+
+
+@dataclass(frozen=True)
 class Ctx:
+    """What every use case is handed; built once by the composition root (`bot.bootstrap`),
+    never changed after: the calendar in force and the dispatcher's nudge are holders."""
+
     settings: Settings
     db: Database
-    calendar: Calendar
+    calendars: Calendars
     files: FileStore
     clock: Callable[[], datetime]
     bot_username: str = "ppid_bot"
-    kick: Callable[[], None] = field(default=lambda: None)  # wakes the outbox dispatcher
+    kick: Nudge = field(default_factory=Nudge)  # wakes the outbox dispatcher
     policy: Policy = field(default_factory=Policy)
+
+    @property
+    def calendar(self) -> Calendar:
+        """The working-day calendar in force now."""
+        return self.calendars.current
 
     def now(self) -> datetime:
         return self.calendar.local(self.clock())

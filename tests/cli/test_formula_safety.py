@@ -12,11 +12,10 @@ from zoneinfo import ZoneInfo
 import openpyxl
 import pytest
 
-from bot.bootstrap import open_core
+from bot.bootstrap import make_ctx, open_core
 from bot.cli import main
 from bot.config import Settings
 from bot.services import cases, drafting, opd_work, review
-from bot.services.context import Ctx
 from bot.sop import Role
 from storage.files import FileStore
 
@@ -43,7 +42,7 @@ async def _exempt_entry_of_a_planted_opd(settings: Settings) -> None:
         async with core.db.read() as uow:
             andi, rina, sari = [await uow.users.get(ids[n]) for n in ("Andi", "Rina", "Sari")]
         assert andi and rina and sari
-        ctx = Ctx(settings=settings, db=core.db, calendar=core.calendar,
+        ctx = make_ctx(settings=settings, db=core.db, calendar=core.calendar,
                   files=FileStore(settings.documents_dir), clock=lambda: AT)  # fmt: skip
         (view,) = await cases.create_round(ctx, andi, "@round", [opd.id])
         case_id = view.case.id

@@ -10,11 +10,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.bootstrap import open_core
+from bot.bootstrap import make_ctx, open_core
 from bot.cli import main
 from bot.config import Settings
 from bot.services.cases import create_round
-from bot.services.context import Ctx
 from bot.sop import Category, Role
 from storage.files import FileStore
 
@@ -67,7 +66,7 @@ async def _build(settings: Settings) -> World:
             rina = await uow.users.get(people["Rina"])
             assert rina is not None
             await uow.commit()
-        ctx = Ctx(
+        ctx = make_ctx(
             settings=settings,
             db=core.db,
             calendar=core.calendar,

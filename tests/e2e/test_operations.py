@@ -8,6 +8,7 @@ import asyncio
 import hashlib
 import sqlite3
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -272,11 +273,12 @@ async def test_a_failed_daily_backup_is_told_to_the_admins_and_fails_health(
     assert len(jobs) == 1
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the backup folder should be")
-    harness.ctx.settings = harness.settings.model_copy(update={"backup_dir": blocker / "x"})
-    assert await daily_backup(harness.ctx) is None
+    ctx = replace(harness.ctx, settings=harness.settings.model_copy(
+        update={"backup_dir": blocker / "x"}))  # fmt: skip
+    assert await daily_backup(ctx) is None
     told = await admin.wait_for_text("Cadangan harian PPID Bot gagal")
     assert "not-a-folder" in told.text
-    report = await check(harness.ctx.settings, harness.clock.now)
+    report = await check(ctx.settings, harness.clock.now)
     assert [p.code for p in report.problems] == ["backup_failed"]
 
 

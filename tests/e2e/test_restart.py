@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.bootstrap import load_calendar
+from bot.bootstrap import make_ctx as build_ctx
 from bot.channels.markup import to_html
 from bot.config import Settings
 from bot.fakeapi.server import FakeTelegram
@@ -66,7 +67,7 @@ PENDUKUNG = (SARI, JOKO, DEWI)
 
 
 def make_ctx(settings: Settings, db: Database, calendar: Calendar, at: datetime) -> Ctx:
-    return Ctx(settings=settings, db=db, calendar=calendar,
+    return build_ctx(settings=settings, db=db, calendar=calendar,
                files=FileStore(settings.documents_dir), clock=lambda: at)  # fmt: skip
 
 

@@ -14,12 +14,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.bootstrap import load_calendar
+from bot.bootstrap import load_calendar, make_ctx
 from bot.config import Settings
 from bot.fakeapi.messages import QUERY_TOO_OLD
 from bot.fakeapi.server import FakeTelegram
 from bot.services import cases, drafting
-from bot.services.context import Ctx
 from bot.sop import Role
 from storage.db import Database
 from storage.files import FileStore
@@ -34,7 +33,7 @@ SEND = "📤 Kirim ke PPID Utama"
 
 async def prepare(settings: Settings, db: Database) -> int:
     """Bapak Andi (Pejabat PID) and a DINKES case in step 1 with one entry; returns the case."""
-    ctx = Ctx(settings=settings, db=db, calendar=await load_calendar(settings, db),
+    ctx = make_ctx(settings=settings, db=db, calendar=await load_calendar(settings, db),
               files=FileStore(settings.documents_dir), clock=lambda: START)  # fmt: skip
     async with db.transaction() as uow:
         await uow.opds.upsert("DINKES", "Dinas Kesehatan")

@@ -37,13 +37,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.bootstrap import load_calendar
+from bot.bootstrap import load_calendar, make_ctx
 from bot.config import Settings
 from bot.fakeapi.models import ChatMessage
 from bot.fakeapi.people import FakePerson
 from bot.fakeapi.server import FakeTelegram
 from bot.services import cases, drafting, review
-from bot.services.context import Ctx
 from bot.sop import Role
 from handlers.codec import encode
 from storage.db import Database
@@ -343,7 +342,7 @@ def stored_files(store: FileStore) -> dict[str, Path]:
 async def prepare(settings: Settings, db: Database, count: int, titles: list[str]) -> list[Opd]:
     """At T0, without any bot: the people, and a round for `count` OPDs approved into step 3,
     each with an entry per title."""
-    ctx = Ctx(settings=settings, db=db, calendar=await load_calendar(settings, db),
+    ctx = make_ctx(settings=settings, db=db, calendar=await load_calendar(settings, db),
               files=FileStore(settings.documents_dir), clock=lambda: T0)  # fmt: skip
     async with db.transaction() as uow:
         for i in range(count):

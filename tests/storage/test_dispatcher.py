@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
-from bot.bootstrap import load_calendar
+from bot.bootstrap import load_calendar, make_ctx
 from bot.channels.base import Reply
 from bot.channels.telegram import delivery_error
 from bot.config import Settings
@@ -95,7 +95,7 @@ OPDS = 12
 async def w(tmp_path: Path) -> AsyncIterator[World]:
     clock = [wib("2027-03-01T09:00")]
     db = await Database.open(tmp_path / "db.sqlite3")
-    ctx = Ctx(settings=Settings(data_dir=tmp_path / "data"), db=db, calendar=Calendar(),
+    ctx = make_ctx(settings=Settings(data_dir=tmp_path / "data"), db=db, calendar=Calendar(),
               files=FileStore(tmp_path / "files"), clock=lambda: clock[0])  # fmt: skip
     found: dict[str, User] = {}
     async with db.transaction() as uow:
@@ -275,7 +275,7 @@ async def test_a_holiday_added_for_today_holds_pending_notices_until_the_next_wo
     # An admin declares Tuesday a local holiday before the opening (the deadline moves too).
     await calendar_admin.set_override(w.ctx.db, w.ctx.settings, wib("2027-03-02T00:00").date(),
                                       "holiday", "Banjir", by="test", now=w.ctx.now())  # fmt: skip
-    w.ctx.calendar = await load_calendar(w.ctx.settings, w.ctx.db)
+    w.ctx.calendars.replace(await load_calendar(w.ctx.settings, w.ctx.db))
     for moment in ("2027-03-02T07:30", "2027-03-02T14:00"):
         await w.tick(moment)
     assert w.out.sent == []

@@ -14,10 +14,10 @@ from zoneinfo import ZoneInfo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.bootstrap import make_ctx
 from bot.channels.base import IncomingFile
 from bot.config import Settings
 from bot.services import cases, drafting, opd_work, publication, review, uploads
-from bot.services.context import Ctx
 from bot.sop import Role
 from bot.workdays import Calendar
 from storage.db import Database
@@ -46,7 +46,7 @@ entries_strategy = st.lists(
 
 async def run_case(plan: list[tuple[int, str]], root: Path) -> tuple[set[str], set[str], Path]:
     db = await Database.open(root / "db.sqlite3")
-    ctx = Ctx(settings=Settings(data_dir=root / "data", public_base_url="https://ppid.example.id"),
+    ctx = make_ctx(settings=Settings(data_dir=root / "data", public_base_url="https://ppid.example.id"),
               db=db, calendar=Calendar(), files=FileStore(root / "data" / "documents"),
               clock=lambda: NOW)  # fmt: skip
     try:

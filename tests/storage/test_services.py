@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.bootstrap import load_calendar
+from bot.bootstrap import load_calendar, make_ctx
 from bot.channels.base import IncomingFile
 from bot.config import Settings
 from bot.models import Case, User
@@ -49,7 +49,7 @@ class World:
 @pytest.fixture
 async def w(tmp_path: Path) -> AsyncIterator[World]:
     db = await Database.open(tmp_path / "db.sqlite3")
-    ctx = Ctx(
+    ctx = make_ctx(
         settings=Settings(data_dir=tmp_path / "data"), db=db, calendar=Calendar(),
         files=FileStore(tmp_path / "files"), clock=lambda: NOW,
     )  # fmt: skip
@@ -303,7 +303,7 @@ async def test_a_sweep_stops_when_the_holidays_change_between_its_units_of_work(
         assert await uow.meta.get("last_sweep") is None
     assert len(planned) == 5  # the first unit only: the others wait for the new calendar
     monkeypatch.setattr(sweep_service, "_plan", plan)
-    later.calendar = await load_calendar(later.settings, later.db)
+    later.calendars.replace(await load_calendar(later.settings, later.db))
     await sweep_service.sweep(later)
     async with w.ctx.db.read() as uow:
         assert all(t["notified_until"] for t in await uow.tasks.sweep_rows())

@@ -17,10 +17,9 @@ from zoneinfo import ZoneInfo
 import aiosqlite
 import pytest
 
-from bot.bootstrap import open_core
+from bot.bootstrap import make_ctx, open_core
 from bot.config import Settings
 from bot.services import cases
-from bot.services.context import Ctx
 from storage.db import Database, SchemaTooNew, migration_files
 from storage.files import FileStore
 
@@ -177,7 +176,7 @@ async def test_a_database_of_an_earlier_migration_upgrades_to_the_current_one(
             assert last < 2 or len(await uow.outbox.listing(("pending", "sent"))) >= 2
             assert last < 2 or len(await uow.audit.for_case(1)) == 2
         if last >= 2:
-            ctx = Ctx(settings=settings, db=core.db, calendar=core.calendar,
+            ctx = make_ctx(settings=settings, db=core.db, calendar=core.calendar,
                       files=FileStore(settings.documents_dir), clock=lambda: NOW)  # fmt: skip
             view = await cases.view(ctx, 1)
             assert view.case.step == 3 and view.entries[0].title == "Profil Dinas"
