@@ -37,8 +37,8 @@ from typing import Any
 
 from benchmarks.common import Figure, RunningClock, bench_settings, ms, percentile, say, verdict
 from benchmarks.scenario import add_opds, add_users, open_ctx, round_at_step3, settle_outbox
-from bot.app import build_application, running
-from bot.channels.telegram import TelegramSender
+from bot.channels.telegram.adapter import TelegramSender
+from bot.channels.telegram.application import build_application, running
 from bot.config import Settings
 from bot.dispatcher import Dispatcher
 from bot.fakeapi.faults import RateLimiter

@@ -5,7 +5,7 @@ The fake Bot API runs in this process; the bot is a child process with a fresh d
 The figure is the time from just before the child is spawned to the fake receiving its first
 getUpdates. The child is then stopped with SIGTERM.
 
-Import time: a fresh interpreter importing `bot.app` (python-telegram-bot, the handlers, storage,
+Import time: a fresh interpreter importing `bot.channels.telegram.application` (python-telegram-bot, the handlers, storage,
 everything `run` needs), timed inside it; and the packages the project's modules import, by
 their cumulative time under `python -X importtime`.
 """
@@ -151,9 +151,9 @@ async def run(quick: bool) -> list[Figure]:
             times.append(await one_start(Path(tmp)))
     say(f"[{NAME}] import times")
     bare = interpreter_time(repeat)
-    with_app = import_time("bot.app", repeat)
+    with_app = import_time("bot.channels.telegram.application", repeat)
     with_cli = import_time("bot.cli", repeat)
-    top = top_imports("bot.app", 6)
+    top = top_imports("bot.channels.telegram.application", 6)
     b = NAME
     shown = ", ".join(f"{name} {micros / 1000:.0f}" for name, micros in top)
     return [
@@ -164,7 +164,11 @@ async def run(quick: bool) -> list[Figure]:
             + (f" ({min(times):.2f}..{max(times):.2f})" if starts > 1 else ""),
         ),
         Figure(b, "bare interpreter start and exit", f"{bare * 1000:.0f} ms"),
-        Figure(b, "import bot.app (what `run` needs)", f"{with_app * 1000:.0f} ms"),
+        Figure(
+            b,
+            "import bot.channels.telegram.application (what `run` needs)",
+            f"{with_app * 1000:.0f} ms",
+        ),
         Figure(b, "import bot.cli (before `run` starts)", f"{with_cli * 1000:.0f} ms"),
         Figure(b, "heaviest packages the project imports (ms)", shown),
     ]

@@ -4,7 +4,7 @@ The fake Bot API runs in a child process (`benchmarks.fakeproc`), so this proces
 bot's alone. The Pejabat PID of a round in step 1 is asked for the draft file (the `draft_file`
 dialog) and sends a 20 MiB PDF (exactly the Bot API's download limit, which the fake enforces). The
 bot handles the update as always: the router, `bot.services.uploads.receive`, which streams the file
-with `bot.channels.telegram_files.telegram_file_chunks` into `storage.files.FileStore.store`
+with `bot.channels.telegram.files.telegram_file_chunks` into `storage.files.FileStore.store`
 (hashed, written in 1 MiB blocks, fsynced, renamed to its content address).
 
 Memory: a background thread reads VmRSS from /proc/self/status every 2 ms; the figure is the highest
@@ -47,7 +47,7 @@ from benchmarks.common import (
 )
 from benchmarks.fakeproc import RemoteFake, remote_fake
 from benchmarks.scenario import add_opds, add_users, open_ctx, settle_outbox
-from bot.app import build_application, running
+from bot.channels.telegram.application import build_application, running
 from bot.services import cases
 from bot.services.context import Ctx
 from bot.sop import Role

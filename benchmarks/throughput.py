@@ -18,7 +18,7 @@ without a rate limiter (the fake does not enforce Telegram's limits here).
 
 Measured in this process: the time our TypeHandler takes from receiving an update to having sent
 its answer (the Bot API calls included), and the router alone (`handlers.router.route`, patched
-where `bot.app` looks it up). Measured by the people: end to end, from sending to seeing the answer.
+where `bot.channels.telegram.application` looks it up). Measured by the people: end to end, from sending to seeing the answer.
 """
 
 from __future__ import annotations
@@ -37,12 +37,12 @@ import aiosqlite.core
 from telegram import Update
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
-import bot.app as bot_app
+import bot.channels.telegram.application as bot_app
 from benchmarks.common import Figure, RunningClock, bench_settings, percentile, say, verdict
 from benchmarks.fakeproc import RemoteFake, remote_fake
 from benchmarks.scenario import add_opds, add_users, open_ctx, round_at_step3, settle_outbox
-from bot.app import build_application, running
 from bot.channels.base import Event, FileSource, Response
+from bot.channels.telegram.application import build_application, running
 from bot.config import Settings
 from bot.fakeapi.harness import polling
 from bot.services.context import Ctx
@@ -187,7 +187,7 @@ async def our_phase(
     routed: list[tuple[str, float]] = []
     (handler,) = app.handlers[0]
     handler.callback = timed_callback(handler.callback, handled)
-    # bot.app looks `route` up in its own namespace at every update: patch it there.
+    # bot.channels.telegram.application looks `route` up in its own namespace at every update: patch it there.
     original_route: EventRouter = getattr(bot_app, "route")  # noqa: B009
     staff_ids = {str(uid) for uid in ids[: len(STAFF)]}
 

@@ -7,7 +7,7 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.app import build_application, running, settings_clock
+from bot.channels.telegram.application import build_application, running, settings_clock
 from bot.config import Settings
 from bot.fakeapi import flows
 from bot.fakeapi.people import FakePerson

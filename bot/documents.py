@@ -9,7 +9,7 @@ This module decides, without any I/O:
 * `sanitize_name`: the name the bot keeps and shows (safe in HTML, on any file system);
 * `sniff_matches`: after downloading, whether the first bytes really are of the claimed type.
 
-The store on disk (`storage.files`) and the Telegram adapter (`bot.channels.telegram_files`)
+The store on disk (`storage.files`) and the Telegram adapter (`bot.channels.telegram.files`)
 do the I/O and call these functions.
 """
 

@@ -1,4 +1,6 @@
-"""The scheduler: APScheduler jobs through python-telegram-bot's JobQueue. The jobs are not
+"""The scheduler: the periodic work (the deadline sweep, the outbox dispatcher, the daily backup).
+The running bot runs it as APScheduler jobs through python-telegram-bot's JobQueue (installed by
+the Telegram application, `bot.channels.telegram.application.install_jobs`). The jobs are not
 persisted (a known limit of the JobQueue); they only wake up and look at the database, which holds
 every deadline and notice, so nothing is lost across restarts."""
 
@@ -6,15 +8,11 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from typing import Any
-
-from telegram.ext import ContextTypes, JobQueue
 
 from bot.bootstrap import load_calendar
 from bot.dispatcher import Dispatcher
 from bot.services.context import Ctx
 from bot.services.sweep import sweep
-from bot.upkeep import daily_backup
 
 log = logging.getLogger(__name__)
 SWEEP_EVERY_S = 60.0
@@ -56,28 +54,3 @@ class Scheduler:
     async def dispatch(self) -> int:
         """One delivery pass; the notices of a sweep still running wait for its end."""
         return await self.dispatcher.run_once(swept=self._swept)
-
-    def install(self, jq: JobQueue[Any]) -> None:
-        async def sweep_job(_: ContextTypes.DEFAULT_TYPE) -> None:
-            await self.sweep()
-
-        async def dispatch_job(_: ContextTypes.DEFAULT_TYPE) -> None:
-            await self.dispatch()
-
-        # The first sweep runs at once: after downtime it catches up with what was missed.
-        jq.run_repeating(sweep_job, interval=SWEEP_EVERY_S, first=0.2, name="deadline-sweep")
-        jq.run_repeating(dispatch_job, interval=DISPATCH_EVERY_S, first=0.5, name="outbox")
-
-        backup_at = self.ctx.settings.backup_at
-        if backup_at is not None:
-
-            async def backup_job(_: ContextTypes.DEFAULT_TYPE) -> None:
-                await daily_backup(self.ctx)
-
-            # Wall-clock time in the office's zone; its failures reach the admins (bot.upkeep).
-            jq.run_daily(backup_job, time=backup_at, name="daily-backup")
-
-        def kick() -> None:
-            jq.run_once(dispatch_job, 0, name="outbox-kick")
-
-        self.ctx.kick.connect(kick)

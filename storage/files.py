@@ -4,7 +4,7 @@ Every accepted document is kept once, under the SHA-256 of its bytes:
 `root/ab/cd/<sha256>`, where `ab` and `cd` are the first two pairs of hex digits. The database
 keeps the name, MIME type, uploader and step; this module keeps only bytes.
 
-A file arrives as a stream of chunks (see `bot.channels.telegram_files`). It is written to a
+A file arrives as a stream of chunks (see `bot.channels.telegram.files`). It is written to a
 temporary file in `root/.tmp/` (same file system as its final place), hashed as it goes, cut off
 as soon as it exceeds the size limit, checked against its claimed type
 (`bot.documents.sniff_matches`), flushed to disk and only then moved to its address with an

@@ -92,3 +92,11 @@ class Sender(Protocol):
     actions. Raises `DeliveryError` when the part was not delivered."""
 
     async def send_part(self, chat_id: str | int, reply: Reply, index: int) -> None: ...
+
+
+class ChannelRejected(Exception):
+    """The chat app refused the bot's credentials (a wrong or revoked token): the run ends."""
+
+
+class ChannelUnreachable(Exception):
+    """The chat app could not be reached; the message says why (secrets already removed)."""

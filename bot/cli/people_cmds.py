@@ -18,10 +18,8 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any, Final
 
-from telegram import Bot
-from telegram.error import TelegramError
-
 from bot.bootstrap import open_core
+from bot.channels.port import ChannelUnreachable
 from bot.cli import CliError
 from bot.config import Settings
 from bot.formatting import instant
@@ -35,7 +33,6 @@ BOT_USERNAME_PATTERN: Final = re.compile(r"[A-Za-z][A-Za-z0-9_]{4,31}")
 MAX_OPD_NAME: Final = 200
 MAX_INVITE_NAME: Final = 120
 MAX_INVITE_DAYS: Final = 90
-DEFAULT_TELEGRAM_BASE_URL: Final = "https://api.telegram.org/bot"
 CODE_COLUMNS: Final = ("code", "kode")
 NAME_COLUMNS: Final = ("name", "nama")
 
@@ -293,15 +290,12 @@ async def resolve_bot_username(settings: Settings) -> str:
         return name
     if settings.telegram_token is None:
         raise CliError(plain("cli-bot-username-missing"))
-    token = settings.telegram_token.get_secret_value()
+    from bot.channels.telegram.application import bot_username
+
     try:
-        async with Bot(
-            token, base_url=settings.telegram_base_url or DEFAULT_TELEGRAM_BASE_URL
-        ) as bot:
-            return bot.username
-    except TelegramError as exc:
-        error = str(exc).replace(token, "****") if token else str(exc)
-        raise CliError(plain("cli-bot-username-lookup-failed", error=error)) from None
+        return await bot_username(settings)
+    except ChannelUnreachable as exc:
+        raise CliError(plain("cli-bot-username-lookup-failed", error=str(exc))) from None
 
 
 def _invite_name(value: str | None) -> str | None:

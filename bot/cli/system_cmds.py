@@ -6,6 +6,7 @@ import argparse
 import sys
 from typing import Any
 
+from bot.channels.port import ChannelRejected, ChannelUnreachable
 from bot.config import Settings
 from bot.texts import plain
 
@@ -41,19 +42,15 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         await cmd_demo(args, settings)
         print(plain("cli-no-token"))
         return 0
-    from telegram.error import InvalidToken, NetworkError
-
-    from bot.app import run_bot
+    from bot.channels.telegram.application import run_bot
 
     try:
         await run_bot(settings)
-    except InvalidToken:
+    except ChannelRejected:
         print(plain("cli-token-rejected"), file=sys.stderr)
         return 2
-    except NetworkError as exc:  # also TimedOut: Telegram (or the proxy) cannot be reached
-        secret = settings.telegram_token.get_secret_value()
-        reason = str(exc).replace(secret, "***") or type(exc).__name__
-        print(plain("cli-telegram-unreachable", reason=reason), file=sys.stderr)
+    except ChannelUnreachable as exc:
+        print(plain("cli-telegram-unreachable", reason=str(exc)), file=sys.stderr)
         return 1
     return 0
 

@@ -7,7 +7,7 @@ test can check more of it than the flow waits for."""
 from __future__ import annotations
 
 from bot.fakeapi.models import ChatMessage
-from bot.fakeapi.people import FakePerson
+from bot.fakeapi.people import DEFAULT_TIMEOUT, FakePerson
 
 SEND_TO_UTAMA = "📤 Kirim ke PPID Utama"
 APPROVE_DRAFT = "✅ Setujui, teruskan ke OPD"
@@ -153,11 +153,17 @@ async def return_entry(
 
 
 async def approve_documents(utama: FakePerson, *about: str) -> ChatMessage:
-    """Step 4: approve every entry of the case whose review (new or just changed) mentions all of
-    `about`; returns the confirmation."""
-    review = await utama.wait_until(
-        lambda m: _has_all(m, ("Langkah 4", *about), (APPROVE_DOCUMENTS,))
-    )
+    """Step 4: approve every entry of the case whose review mentions all of `about` (the newest
+    such message, whenever it came: reviews of two cases may arrive in either order); returns the
+    confirmation."""
+
+    def newest() -> ChatMessage | None:
+        wanted = ("Langkah 4", *about)
+        found = [m for m in utama.messages if _has_all(m, wanted, (APPROVE_DOCUMENTS,))]
+        return found[-1] if found else None
+
+    review = await utama.fake.wait_for(newest, DEFAULT_TIMEOUT)
+    assert review is not None, f"person {utama.id} got no step-4 review about {about}"
     await utama.press(APPROVE_DOCUMENTS, review)
     return await utama.wait_for_text("disetujui dan diteruskan ke Pejabat PID")
 

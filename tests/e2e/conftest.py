@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from bot.app import build_application, running
+from bot.channels.telegram.application import build_application, running
 from bot.config import Settings
 from bot.fakeapi import flows
 from bot.fakeapi.people import FakePerson

@@ -12,7 +12,7 @@ import pytest
 from bot.channels.base import Reply
 from bot.channels.fit import fit, problems
 from bot.channels.port import TELEGRAM, WHATSAPP, Capabilities
-from bot.channels.telegram import TelegramSender
+from bot.channels.telegram.adapter import TelegramSender
 from bot.demo import run_demo
 from bot.fakeapi import flows
 from bot.sop import Role

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from bot.app import build_application
+from bot.channels.telegram.application import build_application
 from bot.cli import main
 from bot.config import Settings
 from bot.fakeapi.people import FakePerson

@@ -20,7 +20,7 @@ import httpx
 import pytest
 import telegram
 
-from bot.channels.telegram_files import (
+from bot.channels.telegram.files import (
     DownloadFailed,
     TelegramFileSource,
     telegram_file_chunks,

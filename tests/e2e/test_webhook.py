@@ -16,10 +16,10 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from bot.app import build_application
+from bot.channels.telegram.application import build_application
+from bot.channels.telegram.webhook import MAX_POSTS_AT_ONCE
 from bot.fakeapi.people import FakePerson
 from bot.fakeapi.server import FakeTelegram
-from bot.webhook import MAX_POSTS_AT_ONCE
 from tests.e2e.conftest import Clock, Harness, fake_settings, serving
 from tests.e2e.processes import bot_env, bot_process, eventually
 

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from telegram.ext import ApplicationBuilder
 
-from bot.app import build_application
+from bot.channels.telegram.application import build_application
 from bot.fakeapi.server import FakeTelegram
 from tests.e2e.conftest import (
     Clock,

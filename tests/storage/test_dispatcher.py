@@ -16,7 +16,7 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from bot.bootstrap import load_calendar, make_ctx
 from bot.channels.base import Reply
-from bot.channels.telegram import delivery_error
+from bot.channels.telegram.adapter import delivery_error
 from bot.config import Settings
 from bot.dispatcher import Dispatcher
 from bot.models import User

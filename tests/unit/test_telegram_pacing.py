@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from telegram.error import RetryAfter
 
-from bot.channels.telegram_pacing import NOTICE, TelegramPacing
+from bot.channels.telegram.pacing import NOTICE, TelegramPacing
 
 
 class VirtualPacing(TelegramPacing):

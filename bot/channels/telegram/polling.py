@@ -26,8 +26,8 @@ from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TimedOut
 from telegram.ext import Application
 
-from bot.channels.telegram import CHANNEL
-from bot.channels.telegram_pacing import retry_after
+from bot.channels.telegram.adapter import CHANNEL
+from bot.channels.telegram.pacing import retry_after
 from storage.db import Database
 
 log = logging.getLogger(__name__)

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 from telegram import Update
 
-from bot.polling import ALLOWED_UPDATES, Intake
+from bot.channels.telegram.polling import ALLOWED_UPDATES, Intake
 
 log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

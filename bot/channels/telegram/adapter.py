@@ -15,7 +15,7 @@ from bot.channels.fit import Fitted, fit
 from bot.channels.html import clip_plain
 from bot.channels.markup import to_plain
 from bot.channels.port import TELEGRAM, DeliveryError
-from bot.channels.telegram_pacing import NOTICE, retry_after
+from bot.channels.telegram.pacing import NOTICE, retry_after
 
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"

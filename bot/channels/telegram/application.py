@@ -14,28 +14,31 @@ from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from telegram import BotCommand, Update
-from telegram.ext import Application, ContextTypes, TypeHandler
+from telegram import Bot, BotCommand, Update
+from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram.ext import Application, ContextTypes, JobQueue, TypeHandler
 
 from bot.bootstrap import load_calendar, make_ctx
-from bot.channels.telegram import TelegramSender, answer, to_event
-from bot.channels.telegram_files import TelegramFileSource
-from bot.channels.telegram_pacing import TelegramPacing
+from bot.channels.port import ChannelRejected, ChannelUnreachable
+from bot.channels.telegram.adapter import TelegramSender, answer, to_event
+from bot.channels.telegram.files import TelegramFileSource
+from bot.channels.telegram.pacing import TelegramPacing
+from bot.channels.telegram.polling import Intake, ReliablePoller
+from bot.channels.telegram.webhook import ReliableWebhook
 from bot.config import Settings
 from bot.dispatcher import Dispatcher
 from bot.health import HealthServer, healthz
-from bot.polling import Intake, ReliablePoller
-from bot.scheduler import Scheduler
+from bot.scheduler import DISPATCH_EVERY_S, SWEEP_EVERY_S, Scheduler
 from bot.services.context import Ctx
 from bot.texts import t
-from bot.upkeep import report_error
-from bot.webhook import ReliableWebhook
+from bot.upkeep import daily_backup, report_error
 from handlers import notices
 from handlers.router import route
 from storage.db import Database
 from storage.files import FileStore
 
 log = logging.getLogger(__name__)
+DEFAULT_TELEGRAM_BASE_URL = "https://api.telegram.org/bot"
 COMMANDS = ("tugas", "status", "bantuan", "batal", "menu", "templat", "ekspor", "laporan")
 
 Clock = Callable[[], datetime]
@@ -76,7 +79,7 @@ def build_application(
         jq = app.job_queue
         assert jq is not None
         scheduler = Scheduler(ctx, Dispatcher(ctx, sender, notices))
-        scheduler.install(jq)
+        install_jobs(scheduler, jq)
         state.update(ctx=ctx, files=TelegramFileSource(app.bot), sender=sender, scheduler=scheduler)
         app.bot_data.update(state)
         await app.bot.set_my_commands([BotCommand(c, t(f"cmd-{c}")) for c in COMMANDS])
@@ -110,7 +113,7 @@ def build_application(
             with contextlib.suppress(Exception):
                 await context.bot.send_message(update.effective_chat.id, t("error-generic"))
 
-    # No Updater: bot.polling and bot.webhook receive updates (they confirm only handled ones).
+    # No Updater: bot.channels.telegram.polling and bot.channels.telegram.webhook receive updates (they confirm only handled ones).
     app = builder.updater(None).post_init(post_init).post_shutdown(post_shutdown).build()
     app.add_handler(TypeHandler(Update, on_update))
     app.add_error_handler(on_error)
@@ -187,7 +190,32 @@ def settings_clock(settings: Settings) -> Clock:
 
 async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None:
     """Poll Telegram (or serve a webhook) until SIGINT/SIGTERM or `stop` is set. A token that
-    Telegram rejects, at start or later (revoked), ends the run with `InvalidToken`."""
+    Telegram rejects, at start or later (revoked), ends the run with `ChannelRejected`; a Bot API
+    that cannot be reached at start, with `ChannelUnreachable` (the token never in its text)."""
+    try:
+        await _run_bot(settings, stop)
+    except InvalidToken as exc:
+        raise ChannelRejected(str(exc)) from None
+    except NetworkError as exc:  # also TimedOut: Telegram (or the proxy) cannot be reached
+        token = settings.telegram_token.get_secret_value() if settings.telegram_token else ""
+        reason = (str(exc).replace(token, "***") if token else str(exc)) or type(exc).__name__
+        raise ChannelUnreachable(reason) from None
+
+
+async def bot_username(settings: Settings) -> str:
+    """The bot's @username (without the @), asked from Telegram."""
+    assert settings.telegram_token is not None
+    token = settings.telegram_token.get_secret_value()
+    try:
+        async with Bot(
+            token, base_url=settings.telegram_base_url or DEFAULT_TELEGRAM_BASE_URL
+        ) as bot:
+            return bot.username
+    except TelegramError as exc:
+        raise ChannelUnreachable(str(exc).replace(token, "****")) from None
+
+
+async def _run_bot(settings: Settings, stop: asyncio.Event | None) -> None:
     app = build_application(settings, settings_clock(settings))
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -205,3 +233,33 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None
         await stop.wait()
     if fatal:
         raise fatal[0]
+
+
+def install_jobs(scheduler: Scheduler, jq: JobQueue[Any]) -> None:
+    """The scheduler's work as JobQueue jobs, named by what they do; the dispatcher's nudge
+    runs a delivery pass at once."""
+    ctx = scheduler.ctx
+
+    async def sweep_job(_: ContextTypes.DEFAULT_TYPE) -> None:
+        await scheduler.sweep()
+
+    async def dispatch_job(_: ContextTypes.DEFAULT_TYPE) -> None:
+        await scheduler.dispatch()
+
+    # The first sweep runs at once: after downtime it catches up with what was missed.
+    jq.run_repeating(sweep_job, interval=SWEEP_EVERY_S, first=0.2, name="deadline-sweep")
+    jq.run_repeating(dispatch_job, interval=DISPATCH_EVERY_S, first=0.5, name="outbox")
+
+    backup_at = ctx.settings.backup_at
+    if backup_at is not None:
+
+        async def backup_job(_: ContextTypes.DEFAULT_TYPE) -> None:
+            await daily_backup(ctx)
+
+        # Wall-clock time in the office's zone; its failures reach the admins (bot.upkeep).
+        jq.run_daily(backup_job, time=backup_at, name="daily-backup")
+
+    def kick() -> None:
+        jq.run_once(dispatch_job, 0, name="outbox-kick")
+
+    ctx.kick.connect(kick)
