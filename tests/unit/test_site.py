@@ -178,12 +178,23 @@ def assert_accessible(page: Page) -> None:
 # Content
 
 
-def test_the_index_lists_every_entry_grouped_by_opd_with_the_perki_columns(
+def test_each_opd_has_its_register_page_with_the_perki_columns_listed_on_the_index(
     tmp_path: Path,
 ) -> None:
+    # Changed with issue 19: the index lists the OPDs (no entry rows); each OPD has its page.
     generation = build(tmp_path)
-    html = (generation / "index.html").read_text(encoding="utf-8")
-    assert "<title>Daftar Informasi Publik — Kota Pontianak</title>" in html
+    index = (generation / "index.html").read_text(encoding="utf-8")
+    assert "<title>Daftar Informasi Publik — Kota Pontianak</title>" in index
+    # BPBD sorts before Diskominfo by name; each links to its own register page.
+    assert re.findall(
+        r'<li data-opd="(\w+)"><a href="([^"]+)">[^<]+</a> <span[^>]*>(\d+)', index
+    ) == [
+        ("BPBD", "opd/bpbd.html", "1"),
+        ("DISKOMINFO", "opd/diskominfo.html", "2"),
+    ]
+    assert "<tr data-category" not in index
+    html = (generation / "opd" / "diskominfo.html").read_text(encoding="utf-8")
+    assert "<h1>Dinas Komunikasi dan Informatika</h1>" in html
     for column in (
         "No",
         "Judul",
@@ -195,27 +206,26 @@ def test_the_index_lists_every_entry_grouped_by_opd_with_the_perki_columns(
         "Jangka waktu penyimpanan",
         "Kategori",
     ):
-        assert f'<th scope="col">{column}</th>' in html
-    # BPBD sorts before Diskominfo by name; each OPD has its own table.
-    assert html.index("Badan Penanggulangan Bencana Daerah") < html.index(
-        "Dinas Komunikasi dan Informatika ("
-    )
-    assert html.count('<table class="register">') == 2
-    assert '<tr data-category="serta_merta" data-opd="BPBD">' in html
-    assert html.count('data-opd="DISKOMINFO">') == 2
-    for entry_id in (1, 2, 3):
-        assert f'<a href="informasi/{entry_id}.html">' in html
+        assert re.search(f'<th scope="col"[^>]*>{column}</th>', html), column
+    assert html.count('<table class="register">') == 1
+    assert html.count('<tr data-category="berkala" data-opd="DISKOMINFO">') == 1
+    assert html.count('<tr data-category="setiap_saat" data-opd="DISKOMINFO">') == 1
+    for entry_id in (1, 3):
+        assert f'<a href="../informasi/{entry_id}.html">' in html
+    bpbd = (generation / "opd" / "bpbd.html").read_text(encoding="utf-8")
+    assert '<tr data-category="serta_merta" data-opd="BPBD">' in bpbd
+    assert '<a href="../informasi/2.html">' in bpbd
 
 
 def test_the_index_shows_the_update_time_in_wib_and_a_count_per_category(tmp_path: Path) -> None:
     html = (build(tmp_path) / "index.html").read_text(encoding="utf-8")
     assert "Diperbarui: <time" in html
     assert "Selasa, 2 Maret 2027 pukul 16.00 WIB" in html
-    counts = re.findall(r'kategori=(\w+)">([^<]+)</a></th><td>(\d+)</td>', html)
+    counts = re.findall(r'"kategori/([\w-]+).html">([^<]+)</a></th><td>(\d+)</td>', html)
     assert counts == [
         ("berkala", "Berkala", "1"),
-        ("serta_merta", "Serta merta", "1"),
-        ("setiap_saat", "Setiap saat", "1"),
+        ("serta-merta", "Serta merta", "1"),
+        ("setiap-saat", "Setiap saat", "1"),
     ]
     assert '<th scope="row">Seluruhnya</th><td>3</td>' in html
 
@@ -223,9 +233,13 @@ def test_the_index_shows_the_update_time_in_wib_and_a_count_per_category(tmp_pat
 def test_the_filters_are_hidden_without_javascript_and_offer_every_category_and_opd(
     tmp_path: Path,
 ) -> None:
-    html = (build(tmp_path) / "index.html").read_text(encoding="utf-8")
+    generation = build(tmp_path)
+    html = (generation / "index.html").read_text(encoding="utf-8")
     assert re.search(r'<section id="saring"[^>]* hidden>', html)
-    assert '<tr data-category="berkala" data-opd="DISKOMINFO">' in html  # no row hidden
+    # Without JavaScript the filters are links: to each OPD's page and each category's page.
+    for page in ("opd/bpbd.html", "opd/diskominfo.html", "kategori/berkala.html"):
+        assert f'href="{page}"' in html
+        assert (generation / page).is_file()
     assert " hidden" not in "".join(re.findall(r"<tr[^>]*>", html))
     select = re.search(r'<select id="kategori".*?</select>', html, re.S)
     assert select is not None
@@ -437,7 +451,7 @@ def test_the_previous_generation_stays_complete_until_the_third_build_removes_it
     third = build(tmp_path, [entry(1, title="Versi ketiga")])
     assert not first.exists()
     assert generations(root) == sorted([second, third])
-    assert "Versi ketiga" in (root / "current" / "index.html").read_text(encoding="utf-8")
+    assert "Versi ketiga" in (root / "current" / "opd" / "diskominfo.html").read_text()
     assert [p.name for p in root.iterdir() if p.name.startswith(".")] == [".lock"]
 
 
@@ -511,7 +525,7 @@ def test_concurrent_builds_end_with_a_complete_current_site_and_readers_never_fa
     assert errors == []
     current = (root / "current").resolve()
     assert current.name.startswith("gen-")
-    html = (current / "index.html").read_text(encoding="utf-8")
+    html = (current / "opd" / "diskominfo.html").read_text(encoding="utf-8")
     assert re.search(r"Versi \d-2", html)
     assert (current / "informasi" / "1.html").is_file()
     assert (current / "berkas" / doc.sha256 / "laporan.pdf").read_bytes() == PDF
@@ -776,9 +790,9 @@ async def test_traversal_listing_and_missing_paths_are_404(tmp_path: Path, targe
 async def test_the_server_follows_a_rebuild_at_once(tmp_path: Path) -> None:
     build(tmp_path, [entry(1, title="Versi pertama")])
     async with TestClient(TestServer(create_app(tmp_path / "web"))) as client:
-        assert "Versi pertama" in await (await client.get("/")).text()
+        assert "Versi pertama" in await (await client.get("/opd/diskominfo.html")).text()
         build(tmp_path, [entry(1, title="Versi kedua")])
-        assert "Versi kedua" in await (await client.get("/")).text()
+        assert "Versi kedua" in await (await client.get("/opd/diskominfo.html")).text()
 
 
 async def test_the_server_answers_404_before_the_first_build(tmp_path: Path) -> None:
@@ -816,25 +830,28 @@ async def test_the_filters_work_in_a_browser_and_a_filter_state_can_be_linked(
 
             async def visible_titles() -> list[str]:
                 titles: list[str] = await page.eval_on_selector_all(
-                    "tr[data-category]",
-                    "rows => rows.filter(r => !r.hidden).map(r => r.querySelector('a').textContent)",
+                    "#hasil-daftar li", "cards => cards.map(c => c.querySelector('a').textContent)"
                 )
                 return sorted(titles)
 
+            # Changed with issue 19: the results are cards built from cari.json, not table rows.
+            status = playwright_api.expect(page.locator("#hasil"))
             await page.goto(str(server.make_url("/?kategori=setiap-saat")))
             assert await page.is_visible("#saring")
+            await status.to_have_text("Menampilkan 2 dari 4 informasi.")
             assert await visible_titles() == ["Daftar aset", "Rencana kerja gedung"]
-            assert await page.text_content("#hasil") == "Menampilkan 2 dari 4 informasi."
 
             await page.select_option("#opd", "BPBD")
+            await status.to_have_text("Menampilkan 1 dari 4 informasi.")
             assert await visible_titles() == ["Rencana kerja gedung"]
             assert "opd=BPBD" in page.url and "kategori=setiap_saat" in page.url
-            assert not await page.is_visible("#opd-2")  # the Diskominfo table has no match
 
             await page.click("button[type=reset]")
             await page.fill("#cari", "BANJIR")
+            await status.to_have_text("Menampilkan 1 dari 4 informasi.")
             assert await visible_titles() == ["Peringatan banjir rob"]
             await page.fill("#cari", "tidak ada yang begini")
+            await status.to_have_text("Menampilkan 0 dari 4 informasi.")
             assert await visible_titles() == []
             assert await page.is_visible("#kosong")
             assert problems == []  # no script error, no CSP violation, no missing file
