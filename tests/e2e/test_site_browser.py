@@ -37,6 +37,7 @@ from bot.sop import Category, Role
 from tests.e2e.conftest import Harness
 
 CHROMIUM = Path("/usr/bin/chromium")
+AXE = Path(__file__).resolve().parents[1] / "browser" / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -196,8 +197,55 @@ async def published_round(h: Harness) -> dict[str, str]:
     return links
 
 
+def card(page: Page, title: str) -> Locator:
+    """A search result (a card built from cari.json) on the index."""
+    return page.locator("#hasil-daftar li").filter(has_text=title)
+
+
 def row(page: Page, title: str) -> Locator:
+    """A row of a register page (an OPD's or a category's): a card on a phone."""
     return page.locator("tr[data-category]").filter(has_text=title)
+
+
+def axe_source() -> str:
+    """axe-core, installed from npm by `make test` (pinned in tests/browser/package-lock.json)."""
+    if not AXE.is_file():
+        if os.environ.get("CI"):
+            pytest.fail(f"{AXE} is missing: CI must run `npm ci --prefix tests/browser`")
+        pytest.skip(f"{AXE} is missing: run `npm ci --prefix tests/browser` (or `make test`)")
+    return AXE.read_text(encoding="utf-8")
+
+
+async def axe_violations(page: Page, source: str) -> list[str]:
+    """The WCAG 2.x A and AA violations axe-core finds on the page as it is now.
+
+    The page's context bypasses the CSP: axe-core is injected as a script of the test's own."""
+    if not await page.evaluate("() => typeof window.axe === 'object'"):
+        await page.add_script_tag(content=source)
+    found: list[str] = await page.evaluate(
+        """async () => {
+            const result = await window.axe.run(document, {
+                runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa",
+                                                 "wcag22a", "wcag22aa"]},
+            });
+            return result.violations.map(v => `${v.id} (${v.impact}): ` +
+                v.nodes.slice(0, 3).map(n => n.target.join(" ")).join(", "));
+        }"""
+    )
+    return found
+
+
+async def no_sideways_scroll(page: Page, url: str, width: int) -> None:
+    scroll = await page.evaluate("document.documentElement.scrollWidth")
+    assert scroll <= width, f"{url} scrolls sideways at {width} px: {scroll}px"
+
+
+async def shows_cards(page: Page) -> bool:
+    """Whether the register's rows are drawn as cards (phone) rather than table rows."""
+    shown: str = await page.evaluate(
+        "getComputedStyle(document.querySelector('table.register tbody tr')).display"
+    )
+    return shown != "table-row"
 
 
 async def test_the_published_register_can_be_browsed_filtered_and_downloaded_in_chromium(
@@ -208,6 +256,7 @@ async def test_the_published_register_can_be_browsed_filtered_and_downloaded_in_
     assert h.settings.web_dir == site.root
     links = await published_round(h)
     assert sorted(links) == sorted([*PUBLISHED, KIR])
+    axe = axe_source()
 
     async with async_playwright() as playwright:
         browser: Browser = await playwright.chromium.launch(
@@ -215,47 +264,62 @@ async def test_the_published_register_can_be_browsed_filtered_and_downloaded_in_
         )
         try:
             desktop: BrowserContext = await browser.new_context(
-                viewport={"width": 1280, "height": 900}, accept_downloads=True
+                viewport={"width": 1280, "height": 900}, accept_downloads=True, bypass_csp=True
             )
             desktop.set_default_timeout(5_000)
             page = problems.watch(await desktop.new_page())
 
-            # The register lists what was published, and never the exempt entry.
+            # The index lists the OPDs with their counts (changed with issue 19: no entry rows),
+            # and never the exempt entry.
             await page.goto(f"{site.url}/")
             await expect(page).to_have_title(re.compile("Daftar Informasi Publik"))
-            for title in PUBLISHED:
-                await expect(row(page, title)).to_be_visible()
+            opds = page.locator("#daftar-opd li")
+            await expect(opds).to_have_text(["Dinas Dinkes 2 informasi", "Dinas Dishub 1 informasi"])
             assert KIR not in await page.content()
-            await expect(page.locator("#hasil")).to_have_text("Menampilkan 3 dari 3 informasi.")
+            await expect(page.locator("#hasil")).to_have_text("")
 
-            # The category filter, chosen by its label, shows only that category's row.
+            # The category filter, chosen by its label, shows only that category's entry.
             await page.get_by_label("Kategori", exact=True).select_option(label="Setiap saat")
-            await expect(row(page, RENSTRA)).to_be_visible()
-            await expect(row(page, LKPD)).to_be_hidden()
-            await expect(row(page, DBD)).to_be_hidden()
-            await expect(page.locator("section[data-opd=DISHUB]")).to_be_hidden()
             await expect(page.locator("#hasil")).to_have_text("Menampilkan 1 dari 3 informasi.")
+            await expect(card(page, RENSTRA)).to_be_visible()
+            await expect(card(page, LKPD)).to_have_count(0)
+            await expect(card(page, DBD)).to_have_count(0)
             assert "kategori=setiap_saat" in page.url
+            assert await axe_violations(page, axe) == []
 
-            # Typing in the search box (every category again) keeps the matching row only.
+            # Typing in the search box (every category again) keeps the matching entry only.
             await page.get_by_role("button", name="Hapus saringan").click()
-            await expect(page.locator("#hasil")).to_have_text("Menampilkan 3 dari 3 informasi.")
+            await expect(page.locator("#hasil-bagian")).to_be_hidden()
             await page.get_by_role("searchbox").press_sequentially("demam")
-            await expect(row(page, DBD)).to_be_visible()
-            await expect(row(page, LKPD)).to_be_hidden()
-            await expect(row(page, RENSTRA)).to_be_hidden()
             await expect(page.locator("#hasil")).to_have_text("Menampilkan 1 dari 3 informasi.")
+            await expect(card(page, DBD)).to_be_visible()
+            await expect(page.locator("#hasil-daftar li")).to_have_count(1)
+            # The OPD's name finds its entries too.
+            await page.get_by_role("searchbox").fill("dinas dinkes")
+            await expect(page.locator("#hasil")).to_have_text("Menampilkan 2 dari 3 informasi.")
             await page.get_by_role("searchbox").fill("")
-            await expect(row(page, RENSTRA)).to_be_visible()
+            await expect(page.locator("#hasil-bagian")).to_be_hidden()
 
-            # The title opens the entry page, the address the Pejabat received in the chat.
+            # The OPD's page shows its register as a table on a wide screen; a title opens the
+            # entry page, the address the Pejabat received in the chat.
+            await page.get_by_role("link", name="Dinas Dinkes").click()
+            await expect(page.get_by_role("heading", level=1)).to_have_text("Dinas Dinkes")
+            await expect(row(page, RENSTRA)).to_be_visible()
+            await expect(row(page, LKPD)).to_be_visible()
+            assert not await shows_cards(page)
+            await expect(page.locator("table.register thead")).to_be_visible()
+            assert await axe_violations(page, axe) == []
             await page.get_by_role("link", name=RENSTRA).click()
             await expect(page).to_have_url(links[RENSTRA])
             await expect(page.get_by_role("heading", level=1)).to_have_text(RENSTRA)
+            assert await axe_violations(page, axe) == []
 
-            # The document downloads as an attachment with the very bytes the OPD sent.
+            # The document downloads as an attachment with the very bytes the OPD sent; its
+            # link names the type and the size.
+            doc_link = page.get_by_role("link", name="renstra.pdf")
+            await expect(doc_link).to_have_text(re.compile(r"^renstra\.pdf \(PDF, [\d,]+ KB\)$"))
             async with page.expect_download() as started:
-                await page.get_by_role("link", name="renstra.pdf").click()
+                await doc_link.click()
             download = await started.value
             assert download.suggested_filename == "renstra.pdf"
             sha = hashlib.sha256(RENSTRA_PDF).hexdigest()
@@ -266,29 +330,39 @@ async def test_the_published_register_can_be_browsed_filtered_and_downloaded_in_
             assert saved.read_bytes() == RENSTRA_PDF
 
             await page.goto(f"{site.url}/")
+            assert await axe_violations(page, axe) == []
             shot = tmp_path / "dip-site.png"
             await page.screenshot(path=shot, full_page=True)
             print(f"screenshot of the DIP site: {shot}")
             assert shot.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
             assert shot.stat().st_size > 10_000
 
-            # On a phone (390 px) nothing scrolls sideways: the register tables scroll within.
-            phone = await browser.new_context(viewport={"width": 390, "height": 844})
+            # On a phone (390 px) nothing scrolls sideways, the register is a list of cards and
+            # the search comes before the lists.
+            phone = await browser.new_context(viewport={"width": 390, "height": 844}, bypass_csp=True)
             phone.set_default_timeout(5_000)
             small = problems.watch(await phone.new_page())
-            for url in (f"{site.url}/", links[RENSTRA]):
+            dinkes = f"{site.url}/opd/dinkes.html"
+            for url in (f"{site.url}/", dinkes, f"{site.url}/kategori/berkala.html", links[RENSTRA]):
                 await small.goto(url)
-                width = await small.evaluate("document.documentElement.scrollWidth")
-                assert width <= 390, f"{url} scrolls sideways on a phone: {width}px"
+                await no_sideways_scroll(small, url, 390)
+                assert await axe_violations(small, axe) == [], url
             await small.goto(f"{site.url}/")
+            search_top = await small.locator("#cari").bounding_box()
+            assert search_top is not None and search_top["y"] < 844  # on the first screen
+            await small.goto(dinkes)
+            assert await shows_cards(small)
+            header = await small.locator("table.register thead").bounding_box()
+            assert header is not None and header["width"] <= 1  # for screen readers only
+            await expect(row(small, RENSTRA)).to_be_visible()
             mobile = tmp_path / "dip-site-390.png"
             await small.screenshot(path=mobile, full_page=True)
-            print(f"screenshot of the DIP site at 390 px: {mobile}")
+            print(f"screenshot of an OPD's register at 390 px: {mobile}")
             assert mobile.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
             assert mobile.stat().st_size > 10_000
 
             # The open data never carries the exempt entry, nor does any address of its own.
-            for data in ("dip.json", "dip.csv"):
+            for data in ("dip.json", "dip.csv", "cari.json"):
                 response = await small.request.get(f"{site.url}/{data}")
                 assert response.ok and KIR not in await response.text()
             assert (await small.request.get(links[KIR])).status == 404
