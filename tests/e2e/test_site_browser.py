@@ -10,9 +10,10 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import unicodedata
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,8 @@ from playwright.async_api import (
 )
 
 from bot.fakeapi import flows
-from bot.publishing.site import serve
+from bot.publishing.model import PublicDocument, PublicEntry
+from bot.publishing.site import SiteBuilder, serve
 from bot.services import cases, drafting, opd_work, review
 from bot.sop import Category, Role
 from tests.e2e.conftest import Harness
@@ -274,7 +276,9 @@ async def test_the_published_register_can_be_browsed_filtered_and_downloaded_in_
             await page.goto(f"{site.url}/")
             await expect(page).to_have_title(re.compile("Daftar Informasi Publik"))
             opds = page.locator("#daftar-opd li")
-            await expect(opds).to_have_text(["Dinas Dinkes 2 informasi", "Dinas Dishub 1 informasi"])
+            await expect(opds).to_have_text(
+                ["Dinas Dinkes 2 informasi", "Dinas Dishub 1 informasi"]
+            )
             assert KIR not in await page.content()
             await expect(page.locator("#hasil")).to_have_text("")
 
@@ -339,11 +343,18 @@ async def test_the_published_register_can_be_browsed_filtered_and_downloaded_in_
 
             # On a phone (390 px) nothing scrolls sideways, the register is a list of cards and
             # the search comes before the lists.
-            phone = await browser.new_context(viewport={"width": 390, "height": 844}, bypass_csp=True)
+            phone = await browser.new_context(
+                viewport={"width": 390, "height": 844}, bypass_csp=True
+            )
             phone.set_default_timeout(5_000)
             small = problems.watch(await phone.new_page())
             dinkes = f"{site.url}/opd/dinkes.html"
-            for url in (f"{site.url}/", dinkes, f"{site.url}/kategori/berkala.html", links[RENSTRA]):
+            for url in (
+                f"{site.url}/",
+                dinkes,
+                f"{site.url}/kategori/berkala.html",
+                links[RENSTRA],
+            ):
                 await small.goto(url)
                 await no_sideways_scroll(small, url, 390)
                 assert await axe_violations(small, axe) == [], url
@@ -369,3 +380,202 @@ async def test_the_published_register_can_be_browsed_filtered_and_downloaded_in_
             assert problems.seen == []
         finally:
             await browser.close()
+
+
+# --------------------------------------------------------------------------------------------
+# A city-sized register (30 OPDs x 20 entries) built by the SiteBuilder: search as people type
+
+
+CITY_OPDS = [
+    ("DINKES", "Dinas Kesehatan"),
+    ("BPBD", "Badan Penanggulangan Bencana Daerah"),
+    ("RSUD", "Rumah Sakit Umum Daerah Sultan Syarif Mohamad Alkadrie"),
+    *[(f"UNIT{n:02d}", f"Dinas Urusan Nomor {n}") for n in range(4, 31)],
+]
+DEEP_WORD = "zonasi"
+LONG_TITLE = "Daftar" + "x" * 194  # 200 characters, no space
+FILLER = (
+    "Dokumen ini memuat uraian program, kegiatan, sasaran, indikator kinerja, pagu anggaran "
+    "dan realisasi per triwulan yang disusun oleh unit pelaksana untuk keperluan pelaporan "
+    "kepada pimpinan daerah serta masyarakat luas, lengkap dengan catatan metodologi, "
+    "penjelasan atas selisih antara rencana dan realisasi, dan daftar lampiran pendukung. "
+)
+
+
+def city_entries(tmp_path: Path) -> list[PublicEntry]:
+    """600 entries: some titles say "2025–2029" (en dash) or "2025-2029", every tenth is serta
+    merta, seven summaries of other OPDs mention "Dinas Kesehatan", a word sits past character
+    300 of some summaries, one title is 200 characters without a space, one entry has 40
+    documents."""
+    store = tmp_path / "store"
+    store.mkdir()
+    documents = []
+    for n in range(40):
+        data = f"%PDF-1.4\nlampiran {n}\n".encode()
+        path = store / f"{n}.pdf"
+        path.write_bytes(data)
+        documents.append(
+            PublicDocument(
+                sha256=hashlib.sha256(data).hexdigest(), name=f"lampiran-{n:02d}.pdf",
+                mime="application/pdf", size=len(data), source=path,
+            )
+        )  # fmt: skip
+    categories = ["berkala", "setiap_saat", "berkala", "setiap_saat", "berkala"]
+    entries = []
+    for i in range(600):
+        code, name = CITY_OPDS[i // 20]
+        title = f"Laporan kegiatan nomor {i}"
+        if i % 25 == 0:
+            title = f"Rencana Strategis 2025–2029 bagian {i}"
+        elif i % 25 == 12:
+            title = f"Renstra 2025-2029 bagian {i}"
+        summary = FILLER
+        if i % 37 == 5:
+            summary += f"Termasuk {DEEP_WORD} sekolah."
+        if i in {41, 99, 150, 233, 377, 420, 598}:
+            summary += "Disusun bersama Dinas Kesehatan."
+        entries.append(
+            PublicEntry(
+                id=i + 1, opd_code=code, opd_name=name, round_name="DIP Semester I 2027",
+                number=i % 20 + 1, title=LONG_TITLE if i == 77 else title, summary=summary,
+                category="serta_merta" if i % 10 == 3 else categories[i % 5],
+                holder="Sekretariat", responsible="Kepala", made="2027, Pontianak",
+                forms="Softcopy", retention="5 tahun",
+                published_at=datetime(2027, 3, 1, 9, 0, tzinfo=UTC) + timedelta(minutes=i),
+                documents=tuple(documents) if i == 88 else (),
+            )
+        )  # fmt: skip
+    return entries
+
+
+def folded(text: str) -> str:
+    """The script's folding, in Python: lower case, no accents, non-alphanumerics as spaces."""
+    plain = "".join(
+        c for c in unicodedata.normalize("NFD", text.lower()) if not unicodedata.combining(c)
+    )
+    return (
+        " " + " ".join(re.split(r"[^0-9a-z\u00c0-\u1fff\u2c00-\ud7ff\uf900-\ufeff]+", plain)) + " "
+    )
+
+
+def expected_ids(entries: list[PublicEntry], query: str) -> set[int]:
+    labels = {"berkala": "Berkala", "serta_merta": "Serta merta", "setiap_saat": "Setiap saat"}
+    words = folded(query).split()
+    found = set()
+    for e in entries:
+        text = folded(
+            " ".join(
+                [e.title, e.summary, e.opd_code, e.opd_name, e.category, labels[e.category]]
+                + [d.name for d in e.documents]
+            )
+        )
+        if all(word in text for word in words):
+            found.add(e.id)
+    return found
+
+
+async def result_ids(page: Page) -> set[int]:
+    """Every entry the search found: the cards, after pressing "more" until all are shown."""
+    more = page.locator("#lagi")
+    while await more.is_visible():
+        before = await page.locator("#hasil-daftar li").count()
+        await more.click()
+        await expect(page.locator("#hasil-daftar li")).not_to_have_count(before)
+    hrefs: list[str] = await page.eval_on_selector_all(
+        "#hasil-daftar li h3 a", "links => links.map(a => a.getAttribute('href'))"
+    )
+    return {int(re.fullmatch(r"informasi/(\d+)\.html", h).group(1)) for h in hrefs}  # type: ignore[union-attr]
+
+
+async def test_search_finds_every_entry_by_opd_code_name_dashes_and_deep_words_on_a_city_site(
+    chromium: Path, tmp_path: Path
+) -> None:
+    entries = city_entries(tmp_path)
+    root = tmp_path / "web"
+    SiteBuilder(root).build(entries, updated_at=datetime(2027, 3, 2, 9, 0, tzinfo=UTC))
+    axe = axe_source()
+    # What the search must find, from the data (and as the data was made).
+    wanted = {
+        query: expected_ids(entries, query)
+        for query in ("DINKES", "dinas kesehatan", "2025-2029", "serta-merta", DEEP_WORD, "RSUD")
+    }
+    assert len(wanted["DINKES"]) == 20 and len(wanted["RSUD"]) == 20
+    assert len(wanted["dinas kesehatan"]) == 27
+    assert len(wanted["2025-2029"]) == 48
+    assert len(wanted["serta-merta"]) == 60
+    assert len(wanted[DEEP_WORD]) == 17
+
+    runner = await serve(root, "127.0.0.1", 0)
+    problems = Problems(seen=[])
+    try:
+        host, port = runner.addresses[0][:2]
+        url = f"http://{host}:{port}"
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(
+                executable_path=str(chromium), args=CHROMIUM_ARGS
+            )
+            try:
+                for width, height in ((390, 844), (1280, 900)):
+                    context = await browser.new_context(
+                        viewport={"width": width, "height": height}, bypass_csp=True
+                    )
+                    context.set_default_timeout(5_000)
+                    page = problems.watch(await context.new_page())
+                    await page.goto(f"{url}/")
+                    box = page.get_by_role("searchbox")
+                    for query, ids in wanted.items():
+                        await box.fill(query)
+                        await expect(page.locator("#hasil")).to_contain_text(
+                            f"{len(ids)} dari 600 informasi"
+                        )
+                        assert await result_ids(page) == ids, (width, query)
+                    await no_sideways_scroll(page, "search results", width)
+                    assert await axe_violations(page, axe) == [], width
+
+                    # A filtered view can be linked, whatever the case of its OPD or category.
+                    await page.goto(f"{url}/?opd=dinkes&kategori=SERTA-MERTA")
+                    await expect(page.locator("#hasil")).to_have_text(
+                        "Menampilkan 2 dari 600 informasi."
+                    )
+                    assert await page.locator("#opd").input_value() == "DINKES"
+                    assert await page.locator("#kategori").input_value() == "serta_merta"
+
+                    # A query of 500 characters, or of punctuation only, is answered calmly.
+                    await page.goto(f"{url}/")
+                    await box.fill("laporan " * 62 + "kegiatan")
+                    await expect(page.locator("#hasil")).to_contain_text("dari 600 informasi")
+                    await box.fill("?!… —–-")
+                    await expect(page.locator("#hasil")).to_have_text(
+                        "Ketik huruf atau angka untuk mencari."
+                    )
+                    await expect(page.locator("#hasil-bagian")).to_be_hidden()
+
+                    # A title of 200 characters without a space, an entry with 40 documents, a
+                    # register page: nothing scrolls sideways, and axe finds nothing.
+                    for path in ("opd/unit04.html", "informasi/78.html", "informasi/89.html",
+                                 "kategori/serta-merta.html"):  # fmt: skip
+                        await page.goto(f"{url}/{path}")
+                        await no_sideways_scroll(page, path, width)
+                        assert await axe_violations(page, axe) == [], (width, path)
+                    await expect(page.locator("tr[data-category]")).to_have_count(60)
+                    await page.goto(f"{url}/informasi/89.html")
+                    await expect(page.locator("a[download]")).to_have_count(40)
+                    await context.close()
+
+                # JavaScript switched off: the register is complete through links.
+                plain = await browser.new_context(java_script_enabled=False)
+                page = problems.watch(await plain.new_page())
+                await page.goto(f"{url}/")
+                await expect(page.locator("#saring")).to_be_hidden()
+                await expect(page.locator("#daftar-opd li a")).to_have_count(30)
+                await page.get_by_role("link", name="Dinas Kesehatan").click()
+                await expect(page.locator("tr[data-category]")).to_have_count(20)
+                await page.goto(f"{url}/")
+                await page.get_by_role("link", name="Serta merta").click()
+                await expect(page.locator("tr[data-category]")).to_have_count(60)
+                await plain.close()
+            finally:
+                await browser.close()
+    finally:
+        await runner.cleanup()
+    assert problems.seen == []
