@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import gzip
 import hashlib
 import io
 import json
@@ -16,13 +17,16 @@ from datetime import UTC, datetime, timedelta, timezone
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urljoin
+from zoneinfo import ZoneInfo
 
 import pytest
 from aiohttp.test_utils import BaseTestServer, TestClient, TestServer
 
 from bot.publishing import site as site_module
 from bot.publishing.model import PublicDocument, PublicEntry
+from bot.publishing.pages import PageContext, site_pages
 from bot.publishing.site import SiteBuilder, create_app, format_size
+from bot.publishing.views import register_views
 
 WIB = timezone(timedelta(hours=7))
 UPDATED = datetime(2027, 3, 2, 9, 0, tzinfo=UTC)  # 16.00 WIB
@@ -857,3 +861,156 @@ async def test_the_filters_work_in_a_browser_and_a_filter_state_can_be_linked(
             assert problems == []  # no script error, no CSP violation, no missing file
         finally:
             await browser.close()
+
+
+# --------------------------------------------------------------------------------------------
+# Light at any size (issue 19): listings in pages, a compact search index, pre-compressed files
+
+
+def test_an_opd_with_2000_entries_gets_pages_of_100_linked_by_a_short_pager() -> None:
+    entries = [entry(i, opd_code="DINKES", opd_name="Dinas Kesehatan") for i in range(1, 2001)]
+    groups = register_views(entries, ZoneInfo("Asia/Pontianak"))
+    context = PageContext(city="Kota Pontianak", updated=UPDATED, asset_version="0" * 12, home="/")
+    pages = dict(site_pages(site_module._environment(), groups, context))  # pure: no disk
+    listing = [path for path in pages if path.startswith("opd/")]
+    assert listing[:3] == ["opd/dinkes.html", "opd/dinkes.2.html", "opd/dinkes.3.html"]
+    assert len(listing) == 20
+    last = pages["opd/dinkes.20.html"]
+    assert last.count("<tr data-category") == 100
+    assert '<td class="c-no">1901</td>' in last
+    assert "Informasi 1901–2000 dari 2000." in last
+    first = pages["opd/dinkes.html"]
+    pager = re.search(r'<nav class="pager".*?</nav>', first, re.S)
+    assert pager is not None
+    assert re.findall(r'<a href="([^"]+)"', pager.group(0)) == [
+        "dinkes.html",
+        "dinkes.2.html",
+        "dinkes.3.html",
+        "dinkes.20.html",
+        "dinkes.2.html",
+    ]
+    assert 'aria-current="page">1<' in pager.group(0)
+    # The index stays small: one line per OPD, no entry rows.
+    assert len(pages["index.html"]) < 10_000
+    assert len(pages["kategori/berkala.html"]) < len(first) * 1.2
+
+
+def test_opd_page_names_are_stable_safe_and_unique() -> None:
+    codes = ["DINKES", "dinkes", '"><script>', "Dinas/Kes", "---", "OPD 1"]
+    entries = [entry(i, opd_code=code, opd_name=f"OPD {i}") for i, code in enumerate(codes, 1)]
+    paths = [g.path for g in register_views(entries, ZoneInfo("Asia/Pontianak"))]
+    assert len(set(paths)) == len(paths)
+    for path in paths:
+        assert re.fullmatch(r"opd/[a-z0-9-]+\.html", path), path
+    assert "opd/dinkes.html" in paths and "opd/dinas-kes.html" in paths
+
+
+def test_the_search_index_is_compact_and_holds_what_the_search_looks_at(tmp_path: Path) -> None:
+    long_summary = "awal " + "isi " * 200 + "kata-terakhir"
+    entries = [
+        entry(1, summary=long_summary, documents=(document(tmp_path, "Renstra 2025.pdf"),)),
+        entry(2, category="serta_merta", opd_code="BPBD", opd_name="Badan Bencana"),
+    ]
+    generation = build(tmp_path, entries)
+    raw = (generation / "cari.json").read_text(encoding="utf-8")
+    data = json.loads(raw)
+    assert data["opd"] == [
+        ["BPBD", "Badan Bencana", "opd/bpbd.html"],
+        ["DISKOMINFO", "Dinas Komunikasi dan Informatika", "opd/diskominfo.html"],
+    ]
+    assert [k[0] for k in data["kategori"]] == ["berkala", "serta_merta", "setiap_saat"]
+    assert data["informasi"][1] == [
+        1,
+        1,
+        0,
+        "Informasi nomor 1",
+        " ".join(long_summary.split()),  # whole: a word deep in the summary is found
+        "Renstra 2025.pdf",
+    ]
+    assert raw.startswith('{"opd":[["BPBD","Badan Bencana"')  # no spaces, one line
+    index = (generation / "index.html").read_text(encoding="utf-8")
+    assert re.search(r'data-index="cari\.json\?v=[0-9a-f]{12}"', index)
+
+
+def test_every_text_file_has_a_deterministic_gzip_twin_and_documents_have_none(
+    tmp_path: Path,
+) -> None:
+    first = build(tmp_path)
+    second = build(tmp_path)
+    texts = [p for p in first.rglob("*") if p.is_file() and p.suffix != ".gz"]
+    for path in texts:
+        twin = path.with_name(path.name + ".gz")
+        if "berkas" in path.parts:
+            assert not twin.exists()
+            continue
+        assert gzip.decompress(twin.read_bytes()) == path.read_bytes(), path
+        again = second / path.relative_to(first)
+        assert twin.read_bytes() == again.with_name(again.name + ".gz").read_bytes()
+    assert (first / "index.html.gz").stat().st_size < (first / "index.html").stat().st_size
+
+
+async def test_the_server_sends_the_gzip_twin_to_clients_that_accept_it(tmp_path: Path) -> None:
+    generation = build(tmp_path)
+    plain = (generation / "opd" / "diskominfo.html").read_bytes()
+    async with TestClient(TestServer(create_app(tmp_path / "web"))) as client:
+        for accept in ("gzip, deflate, br", "br;q=1.0, gzip;q=0.5", "*"):
+            response = await client.get(
+                "/opd/diskominfo.html", headers={"Accept-Encoding": accept}, auto_decompress=False
+            )
+            assert response.status == 200
+            assert response.headers["Content-Encoding"] == "gzip", accept
+            assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+            assert response.headers["Vary"] == "Accept-Encoding"
+            assert response.headers["Content-Security-Policy"].startswith("default-src 'self'")
+            assert gzip.decompress(await response.read()) == plain
+        for accept in ("identity", "gzip;q=0", "br", ""):
+            response = await client.get(
+                "/opd/diskominfo.html", headers={"Accept-Encoding": accept}, auto_decompress=False
+            )
+            assert "Content-Encoding" not in response.headers, accept
+            assert await response.read() == plain
+        # Documents are never sent compressed, even when asked.
+        html = (generation / "informasi" / "1.html").read_text(encoding="utf-8")
+        (link,) = re.findall(r'<a href="\.\./(berkas/[^"]+)" download>', html)
+        doc = await client.get("/" + link, headers={"Accept-Encoding": "gzip"})
+        assert "Content-Encoding" not in doc.headers and await doc.read() == PDF
+        # The twin's own validator works for a conditional request.
+        first = await client.get("/", headers={"Accept-Encoding": "gzip"})
+        again = await client.get(
+            "/", headers={"Accept-Encoding": "gzip", "If-None-Match": first.headers["ETag"]}
+        )
+        assert again.status == 304
+
+
+def test_the_script_runs_in_old_phone_browsers_es5_only() -> None:
+    js = (Path(site_module.__file__).parent / "static" / "site.js").read_text()
+    code = re.sub(r"/\*.*?\*/", "", js, flags=re.S)
+    for modern in (
+        "=>",
+        "let ",
+        "const ",
+        "`",
+        "class ",
+        "fetch(",
+        "async ",
+        "await ",
+        "?.",
+        "...",
+    ):
+        assert modern not in code, modern
+    assert "XMLHttpRequest" in code  # no fetch needed
+
+
+def test_small_things_breadcrumb_skip_link_and_document_links(tmp_path: Path) -> None:
+    css = (Path(site_module.__file__).parent / "static" / "site.css").read_text()
+    assert 'content: "›" / "";' in css  # the separator is not read aloud
+    assert re.search(r"\.skip-link:focus-visible \{\s*outline-color: var\(--on-brand\);", css)
+    generation = build(tmp_path)
+    html = (generation / "informasi" / "1.html").read_text(encoding="utf-8")
+    # Type and size are part of the link's name, and the size does not break at its space.
+    assert re.search(
+        r'download>Laporan Keuangan 2026\.pdf <span class="meta">\(PDF, 349 B\)</span></a>', html
+    )
+    assert re.search(r"\.files \.meta \{\s*white-space: nowrap;", css)
+    # The breadcrumb and the back link lead to the OPD's own register.
+    assert '<a href="../opd/diskominfo.html">Dinas Komunikasi dan Informatika</a>' in html
