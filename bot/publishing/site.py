@@ -85,7 +85,7 @@ class SiteBuilder:
         self.city = city
         self.base_url = base_url.rstrip("/") if base_url else None
         self.tz = tz if isinstance(tz, ZoneInfo) else ZoneInfo(tz)
-        self._env = _environment()
+        self._env = environment()
 
     @property
     def current(self) -> Path:
@@ -151,7 +151,8 @@ def _write_with_twin(path: Path, data: bytes) -> None:
         write_bytes(path.with_name(path.name + ".gz"), gzipped(data))
 
 
-def _environment() -> Environment:
+def environment() -> Environment:
+    """The Jinja2 environment of the site's templates (autoescaping, strict undefined)."""
     env = Environment(
         loader=FileSystemLoader(_TEMPLATES_DIR),
         autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=True),

@@ -871,7 +871,7 @@ def test_an_opd_with_2000_entries_gets_pages_of_100_linked_by_a_short_pager() ->
     entries = [entry(i, opd_code="DINKES", opd_name="Dinas Kesehatan") for i in range(1, 2001)]
     groups = register_views(entries, ZoneInfo("Asia/Pontianak"))
     context = PageContext(city="Kota Pontianak", updated=UPDATED, asset_version="0" * 12, home="/")
-    pages = dict(site_pages(site_module._environment(), groups, context))  # pure: no disk
+    pages = dict(site_pages(site_module.environment(), groups, context))  # pure: no disk
     listing = [path for path in pages if path.startswith("opd/")]
     assert listing[:3] == ["opd/dinkes.html", "opd/dinkes.2.html", "opd/dinkes.3.html"]
     assert len(listing) == 20
