@@ -8,15 +8,17 @@ publication time, and the listings carry none.
 
 The register is light at any size: the index lists OPDs and categories with their counts (no
 entry rows), each OPD and each category has its own listing cut into pages of `PAGE_SIZE`, and
-the search runs in the browser over `cari.json`, a compact index loaded only when a visitor
-searches or filters.
+the search runs in the browser over a search index split so that a search fetches only what it
+needs (see `search_files`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Mapping
+import re
+import unicodedata
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
@@ -34,10 +36,18 @@ from bot.publishing.views import (
     list_pages,
 )
 
-__all__ = ["SEARCH_INDEX", "PageContext", "search_index", "site_pages"]
+__all__ = ["SEARCH_INDEX", "PageContext", "fold", "search_files", "site_pages"]
 
 SEARCH_INDEX: Final = "cari.json"
-"""The search index, relative to the site root."""
+"""The search index's directory (`cari.json`), relative to the site root."""
+SEARCH_DIR: Final = "cari"
+"""Its parts: `cari/b<n>.json` (what a result card shows) and `cari/t-<xy>.json` (words)."""
+SEARCH_BLOCK: Final = 100
+"""Entries per block of result cards."""
+
+_NOT_WORD: Final = re.compile("[^0-9a-z\u00c0-\u1fff\u2c00-\ud7ff\uf900-\ufeff]+")
+_KEY_CHARS: Final = frozenset("0123456789abcdefghijklmnopqrstuvwxyz")
+_SNIPPET: Final = 160
 
 _CATEGORY_HEADINGS: Final[Mapping[str, str]] = {
     code: f"Informasi {label.lower()}" for code, label in CATEGORY_LABELS.items()
@@ -65,8 +75,8 @@ def site_pages(
         "updated_iso": "",
         "updated_text": "",
     }
-    index_json = search_index(groups)
-    yield SEARCH_INDEX, index_json
+    search = dict(search_files(groups))
+    yield from search.items()
     yield (
         "index.html",
         env.get_template("index.html").render(
@@ -79,7 +89,7 @@ def site_pages(
             categories=CATEGORY_LABELS,
             updated_iso=context.updated.isoformat(),
             updated_text=instant(context.updated),
-            index_version=_short_hash(index_json),
+            index_version=_short_hash("".join(search.values())),
         ),
     )
     listing = env.get_template("list.html")
@@ -119,31 +129,83 @@ def site_pages(
     yield "404.html", env.get_template("404.html").render(common, prefix=context.home, page="404")
 
 
-def search_index(groups: tuple[GroupView, ...]) -> str:
-    """The compact search index the browser loads on demand (`cari.json`).
+def fold(text: str) -> str:
+    """What the search compares, the same as site.js's `fold`: lower case, accents off, every run
+    of characters that is not a letter or a digit (dashes, hyphens, punctuation) one space."""
+    plain = unicodedata.normalize("NFD", text.lower())
+    plain = "".join(char for char in plain if not 0x300 <= ord(char) <= 0x36F)
+    return " ".join(_NOT_WORD.split(plain)).strip()
 
-    `opd` lists [code, name, page] once per OPD, `kategori` [code, label, page]; each row of
-    `informasi` is [id, OPD index, category index, title, whole summary, file names] (the page of
-    an entry is `informasi/<id>.html`). The script folds case, accents, dashes and punctuation
-    itself, so what is stored is the text as written.
+
+def shard_key(word: str) -> str:
+    """The part of the word index a folded word lives in: its first two characters, spelled
+    safely for a file name (the same as site.js's `key`)."""
+    return "".join(c if c in _KEY_CHARS else f"_{ord(c):x}" for c in word[:2])
+
+
+def search_files(groups: tuple[GroupView, ...]) -> Iterator[tuple[str, str]]:
+    """The search index the browser loads on demand, split so a search fetches only what it needs.
+
+    Entries are numbered by their position in the register (grouped by OPD, as on the index).
+    * `cari.json`: the OPDs ([code, name, page, number of entries], in order: an OPD's entries
+      are consecutive), the categories ([code, label, page]), one digit per entry (its
+      category) and the parts of the word index that exist (`t`). Enough to filter by OPD and
+      category without anything else.
+    * `cari/t-<xy>.json`: every folded word starting with `xy` (title, whole summary, OPD code
+      and name, category, file names) with the positions of the entries that have it, as
+      differences from the previous one. A query word is looked up as a prefix of words.
+    * `cari/b<n>.json`: what a result card shows for entries n*100 to n*100+99: [id, title,
+      the start of the summary].
     """
+    entries = [entry for group in groups for entry in group.entries]
     categories = list(CATEGORY_LABELS)
-    rows: list[list[object]] = []
-    for number, group in enumerate(groups):
-        rows.extend(
-            _search_row(entry, number, categories.index(entry.category)) for entry in group.entries
-        )
-    data = {
-        "opd": [[g.code, g.name, g.path] for g in groups],
+    shards: dict[str, dict[str, list[int]]] = {}
+    for position, entry in enumerate(entries):
+        for word in sorted(set(fold(_searchable(entry)).split())):
+            shards.setdefault(shard_key(word), {}).setdefault(word, []).append(position)
+    meta = {
+        "opd": [[g.code, g.name, g.path, len(g.entries)] for g in groups],
         "kategori": [[code, label, category_path(code)] for code, label in CATEGORY_LABELS.items()],
-        "informasi": rows,
+        "k": "".join(str(categories.index(e.category)) for e in entries),
+        "blok": SEARCH_BLOCK,
+        "t": sorted(shards),
     }
+    yield SEARCH_INDEX, _compact(meta)
+    for start in range(0, len(entries), SEARCH_BLOCK):
+        rows = [_card_row(e) for e in entries[start : start + SEARCH_BLOCK]]
+        yield f"{SEARCH_DIR}/b{start // SEARCH_BLOCK}.json", _compact(rows)
+    for key in sorted(shards):
+        words = {word: _deltas(positions) for word, positions in sorted(shards[key].items())}
+        yield f"{SEARCH_DIR}/t-{key}.json", _compact(words)
+
+
+def _searchable(entry: EntryView) -> str:
+    return " ".join(
+        [
+            entry.title,
+            entry.summary,
+            entry.opd_code,
+            entry.opd_name,
+            entry.category,
+            entry.category_label,
+            *(doc.name for doc in entry.documents),
+        ]
+    )
+
+
+def _card_row(entry: EntryView) -> list[object]:
+    summary = " ".join(entry.summary.split())
+    if len(summary) > _SNIPPET:
+        summary = (summary[:_SNIPPET].rsplit(" ", 1)[0] or summary[:_SNIPPET]) + "…"
+    return [entry.id, entry.title, summary]
+
+
+def _deltas(positions: Sequence[int]) -> list[int]:
+    return [b - a for a, b in zip([0, *positions], positions, strict=False)]
+
+
+def _compact(data: object) -> str:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
-
-
-def _search_row(entry: EntryView, opd: int, category: int) -> list[object]:
-    files = " ".join(doc.name for doc in entry.documents)
-    return [entry.id, opd, category, entry.title, " ".join(entry.summary.split()), files]
 
 
 def _short_hash(text: str) -> str:

@@ -905,28 +905,55 @@ def test_opd_page_names_are_stable_safe_and_unique() -> None:
     assert "opd/dinkes.html" in paths and "opd/dinas-kes.html" in paths
 
 
-def test_the_search_index_is_compact_and_holds_what_the_search_looks_at(tmp_path: Path) -> None:
-    long_summary = "awal " + "isi " * 200 + "kata-terakhir"
+def test_the_search_index_is_split_so_a_search_fetches_only_the_words_it_needs(
+    tmp_path: Path,
+) -> None:
+    long_summary = "awal " + "isi " * 200 + "Kata-terakhir"
     entries = [
-        entry(1, summary=long_summary, documents=(document(tmp_path, "Renstra 2025.pdf"),)),
+        entry(1, summary=long_summary, documents=(document(tmp_path, "Renstra 2025–2029.pdf"),)),
         entry(2, category="serta_merta", opd_code="BPBD", opd_name="Badan Bencana"),
+        entry(3, title="Pengumuman", summary="Ringkasan"),
     ]
     generation = build(tmp_path, entries)
+
+    def read(name: str) -> object:
+        return json.loads((generation / name).read_text(encoding="utf-8"))
+
+    meta = read("cari.json")
+    assert isinstance(meta, dict)
+    # Positions follow the register: BPBD's entry (0), then Diskominfo's 1 and 3 (1, 2).
+    assert meta["opd"] == [
+        ["BPBD", "Badan Bencana", "opd/bpbd.html", 1],
+        ["DISKOMINFO", "Dinas Komunikasi dan Informatika", "opd/diskominfo.html", 2],
+    ]
+    assert [k[0] for k in meta["kategori"]] == ["berkala", "serta_merta", "setiap_saat"]
+    assert meta["k"] == "100"
+    assert meta["blok"] == 100
+    cards = read("cari/b0.json")
+    assert isinstance(cards, list)
+    assert cards[0] == [2, "Informasi nomor 2", "Ringkasan isi informasi."]
+    assert cards[1][2].startswith("awal isi isi") and cards[1][2].endswith("…")
+    assert len(cards[1][2]) <= 161
+
+    def positions(word: str) -> list[int]:
+        part = read(f"cari/t-{word[:2]}.json")
+        assert isinstance(part, dict)
+        found, at = [], 0
+        for delta in part.get(word, []):
+            at += delta
+            found.append(at)
+        return found
+
+    assert f"t-{'te'}" in {f"t-{k}" for k in meta["t"]}
+    assert positions("terakhir") == [1]  # the word at the end of a long summary
+    assert positions("kata") == [1]  # case and the hyphen folded
+    assert positions("2029") == [1] and positions("renstra") == [1]  # the file's name, en dash
+    assert positions("diskominfo") == [1, 2] and positions("bpbd") == [0]  # the OPD's code
+    assert positions("serta") == [0] and positions("merta") == [0]  # the category
+    assert positions("dinas") == [1, 2] and positions("komunikasi") == [1, 2]
+    assert positions("pengumuman") == [2]
+    assert all((generation / "cari" / f"t-{k}.json").is_file() for k in meta["t"])
     raw = (generation / "cari.json").read_text(encoding="utf-8")
-    data = json.loads(raw)
-    assert data["opd"] == [
-        ["BPBD", "Badan Bencana", "opd/bpbd.html"],
-        ["DISKOMINFO", "Dinas Komunikasi dan Informatika", "opd/diskominfo.html"],
-    ]
-    assert [k[0] for k in data["kategori"]] == ["berkala", "serta_merta", "setiap_saat"]
-    assert data["informasi"][1] == [
-        1,
-        1,
-        0,
-        "Informasi nomor 1",
-        " ".join(long_summary.split()),  # whole: a word deep in the summary is found
-        "Renstra 2025.pdf",
-    ]
     assert raw.startswith('{"opd":[["BPBD","Badan Bencana"')  # no spaces, one line
     index = (generation / "index.html").read_text(encoding="utf-8")
     assert re.search(r'data-index="cari\.json\?v=[0-9a-f]{12}"', index)

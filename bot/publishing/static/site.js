@@ -1,11 +1,14 @@
 /* Daftar Informasi Publik: search and filters over the whole register, without dependencies.
 
-   The index page carries no entry rows: the first time a visitor searches or filters (or opens
-   a linked search, ?q=&kategori=&opd=), this script loads cari.json, the compact search index,
-   and shows the matching entries as cards, at most LIMIT at a time. A query is matched against
-   the title, the whole summary, the OPD's code and name, the category and the file names, with
-   case, accents, dashes, hyphens and punctuation folded; every word must occur. Data is only
-   ever written as text (textContent), never as HTML.
+   The index page carries no entry rows. The first time a visitor searches or filters (or opens
+   a linked search, ?q=&kategori=&opd=), this script loads cari.json (the OPDs, the categories,
+   one digit per entry), then for each query word the one part of the word index it needs
+   (cari/t-<first two letters>.json), and for the cards it shows (at most LIMIT at a time) their
+   blocks (cari/b<n>.json): a search at 25,000 entries fetches tens of kilobytes, not the
+   register. Every query word must start a word of the title, the whole summary, the OPD's code
+   or name, the category or a file name (a one-letter word must be one), with case, accents,
+   dashes, hyphens and punctuation folded. Data is only ever written as text (textContent),
+   never as HTML.
 
    Written for old phone browsers too (ES5, no fetch, no URLSearchParams needed). Without this
    script the filter panel stays hidden and the lists by OPD and by category are the way in. */
@@ -15,7 +18,6 @@
   var LIMIT = 50;
   var MAX_QUERY = 200;
   var MAX_WORDS = 20;
-  var SUMMARY = 200;
 
   var panel = document.getElementById("saring");
   var form = document.getElementById("saring-form");
@@ -32,26 +34,45 @@
     return;
   }
 
-  var data = null; // the parsed cari.json
-  var haystacks = null; // per entry, its searchable text folded
-  var loading = false;
-  var failed = false;
+  var base = (panel.getAttribute("data-index") || "cari.json").replace(/cari\.json.*$/, "");
+  var version = (panel.getAttribute("data-index") || "").replace(/^[^?]*/, "");
+  var cache = {}; // url -> parsed JSON, or null when it could not be loaded
+  var waiting = {}; // url -> callbacks waiting for it
+  var meta = null; // cari.json, with opdOf (the OPD of each position) added
   var matches = [];
   var shown = 0;
+  var run = 0; // the newest search: answers that arrive for an older one are dropped
 
   /* Lower case, accents off, every run of characters that is not a letter or a digit (spaces,
-     dashes of all kinds, hyphens, underscores, punctuation) becomes one space. */
+     dashes of all kinds, hyphens, underscores, punctuation) becomes one space. The site builder
+     folds the same way (bot/publishing/pages.py). */
   function fold(text) {
     var value = String(text).toLowerCase();
     if (value.normalize) {
       value = value.normalize("NFD").replace(/[\u0300-\u036f]/g, "");
     }
-    value = value.replace(/[^0-9a-z\u00c0-\u1fff\u2c00-\ud7ff\uf900-\ufeff]+/g, " ");
-    return " " + value + " ";
+    return value.replace(/[^0-9a-z\u00c0-\u1fff\u2c00-\ud7ff\uf900-\ufeff]+/g, " ");
   }
 
   function words(query) {
-    return fold(query.slice(0, MAX_QUERY)).split(" ").filter(Boolean).slice(0, MAX_WORDS);
+    var found = fold(query.slice(0, MAX_QUERY)).split(" ").filter(Boolean);
+    var unique = [];
+    found.forEach(function (word) {
+      if (unique.indexOf(word) === -1) {
+        unique.push(word);
+      }
+    });
+    return unique.slice(0, MAX_WORDS);
+  }
+
+  /* The part of the word index a word lives in (as pages.shard_key). */
+  function key(word) {
+    var result = "";
+    for (var i = 0; i < Math.min(2, word.length); i += 1) {
+      var c = word.charAt(i);
+      result += /[0-9a-z]/.test(c) ? c : "_" + word.charCodeAt(i).toString(16);
+    }
+    return result;
   }
 
   function readParams() {
@@ -107,48 +128,89 @@
     );
   }
 
-  function load() {
-    if (loading || data || failed) {
+
+  /* Fetches each url once (JSON); calls done() when all of them are in the cache. */
+  function need(urls, done) {
+    var missing = urls.filter(function (url) {
+      return !(url in cache);
+    });
+    if (!missing.length) {
+      done();
       return;
     }
-    loading = true;
-    status.textContent = "Memuat data pencarian…";
-    var request = new XMLHttpRequest();
-    request.open("GET", panel.getAttribute("data-index") || "cari.json", true);
-    request.onreadystatechange = function () {
-      if (request.readyState !== 4) {
+    var left = missing.length;
+    missing.forEach(function (url) {
+      var arrived = function () {
+        left -= 1;
+        if (left === 0) {
+          done();
+        }
+      };
+      if (waiting[url]) {
+        waiting[url].push(arrived);
         return;
       }
-      loading = false;
-      var parsed = null;
-      if (request.status === 200) {
-        try {
-          parsed = JSON.parse(request.responseText);
-        } catch (error) {
-          parsed = null;
+      waiting[url] = [arrived];
+      var request = new XMLHttpRequest();
+      request.open("GET", url, true);
+      request.onreadystatechange = function () {
+        if (request.readyState !== 4) {
+          return;
         }
-      }
-      if (!parsed || !parsed.informasi || !parsed.opd || !parsed.kategori) {
-        failed = true;
+        var parsed = null;
+        if (request.status === 200) {
+          try {
+            parsed = JSON.parse(request.responseText);
+          } catch (error) {
+            parsed = null;
+          }
+        }
+        cache[url] = parsed;
+        var callbacks = waiting[url];
+        delete waiting[url];
+        callbacks.forEach(function (callback) {
+          callback();
+        });
+      };
+      request.send(null);
+    });
+  }
+
+  function loadMeta(done) {
+    var url = base + "cari.json" + version;
+    need([url], function () {
+      var parsed = cache[url];
+      if (!parsed || !parsed.opd || !parsed.kategori || !parsed.t || typeof parsed.k !== "string") {
         status.textContent =
           "Maaf, data pencarian tidak dapat dimuat. Silakan pilih perangkat daerah atau kategori di bawah.";
         return;
       }
-      data = parsed;
-      apply(false);
-    };
-    request.send(null);
+      if (!meta) {
+        cache[none] = {};
+        meta = parsed;
+        meta.opdOf = [];
+        parsed.opd.forEach(function (opd, index) {
+          for (var i = 0; i < opd[3]; i += 1) {
+            meta.opdOf.push(index);
+          }
+        });
+      }
+      done();
+    });
   }
 
-  function index() {
-    if (haystacks) {
-      return;
+  var none = base + "cari/-"; // a word no entry has a word starting with: nothing to fetch
+
+  function shardUrl(word) {
+    var part = key(word);
+    if (meta && meta.t.indexOf(part) === -1) {
+      return none;
     }
-    haystacks = data.informasi.map(function (row) {
-      var opd = data.opd[row[1]] || ["", ""];
-      var kind = data.kategori[row[2]] || ["", ""];
-      return fold([row[3], row[4], opd[0], opd[1], kind[0], kind[1], row[5]].join(" "));
-    });
+    return base + "cari/t-" + part + ".json" + version;
+  }
+
+  function blockUrl(position) {
+    return base + "cari/b" + Math.floor(position / meta.blok) + ".json" + version;
   }
 
   function text(tag, className, content) {
@@ -160,15 +222,16 @@
     return node;
   }
 
-  function card(row) {
-    var opd = data.opd[row[1]] || ["", ""];
-    var kind = data.kategori[row[2]] || ["", ""];
+  function card(position) {
+    var row = (cache[blockUrl(position)] || [])[position % meta.blok] || [0, "", ""];
+    var opd = meta.opd[meta.opdOf[position]] || ["", ""];
+    var kind = meta.kategori[Number(meta.k.charAt(position))] || ["", ""];
     var item = document.createElement("li");
     item.className = "card";
     item.setAttribute("data-category", kind[0]);
     item.setAttribute("data-opd", opd[0]);
     var heading = document.createElement("h3");
-    var link = text("a", "", row[3]);
+    var link = text("a", "", row[1]);
     link.href = "informasi/" + encodeURIComponent(String(row[0])) + ".html";
     heading.appendChild(link);
     item.appendChild(heading);
@@ -176,94 +239,142 @@
     about.appendChild(text("span", "badge badge-" + kind[0], kind[1]));
     about.appendChild(text("span", "", opd[1]));
     item.appendChild(about);
-    var summary = String(row[4]);
-    if (summary.length > SUMMARY) {
-      summary = summary.slice(0, SUMMARY).replace(/\s+\S*$/, "") + "…";
-    }
-    if (summary) {
-      item.appendChild(text("p", "", summary));
+    if (row[2]) {
+      item.appendChild(text("p", "", row[2]));
     }
     return item;
   }
 
-  function render(count) {
+  /* Shows the next `count` matches once their cards' blocks are loaded. */
+  function render(count, current) {
     var end = Math.min(matches.length, shown + count);
-    var fragment = document.createDocumentFragment();
+    var urls = [];
     for (var i = shown; i < end; i += 1) {
-      fragment.appendChild(card(data.informasi[matches[i]]));
+      var url = blockUrl(matches[i]);
+      if (urls.indexOf(url) === -1) {
+        urls.push(url);
+      }
     }
-    list.appendChild(fragment);
-    shown = end;
-    var rest = matches.length - shown;
-    more.hidden = rest <= 0;
-    more.textContent = "Tampilkan " + Math.min(rest, LIMIT) + " informasi berikutnya";
-    var total = data.informasi.length;
-    status.textContent =
-      shown < matches.length
-        ? "Ditemukan " + matches.length + " dari " + total + " informasi; " + shown + " ditampilkan."
-        : "Menampilkan " + matches.length + " dari " + total + " informasi.";
+    need(urls, function () {
+      if (current !== run) {
+        return;
+      }
+      var fragment = document.createDocumentFragment();
+      for (var j = shown; j < end; j += 1) {
+        fragment.appendChild(card(matches[j]));
+      }
+      list.appendChild(fragment);
+      shown = end;
+      var rest = matches.length - shown;
+      more.hidden = rest <= 0;
+      more.textContent = "Tampilkan " + Math.min(rest, LIMIT) + " informasi berikutnya";
+      var total = meta.k.length;
+      status.textContent =
+        shown < matches.length
+          ? "Ditemukan " + matches.length + " dari " + total + " informasi; " + shown + " ditampilkan."
+          : "Menampilkan " + matches.length + " dari " + total + " informasi.";
+      panel.setAttribute("data-run", String(current));
+    });
+  }
+
+  /* The positions that have, for every query word, a word starting with it. */
+  function lookup(wanted) {
+    var total = meta.k.length;
+    var hits = [];
+    var last = [];
+    for (var p = 0; p < total; p += 1) {
+      hits.push(0);
+      last.push(-1);
+    }
+    wanted.forEach(function (word, index) {
+      var shard = cache[shardUrl(word)] || {};
+      for (var token in shard) {
+        if (Object.prototype.hasOwnProperty.call(shard, token) && token.indexOf(word) === 0) {
+          var position = 0;
+          var deltas = shard[token];
+          for (var d = 0; d < deltas.length; d += 1) {
+            position += deltas[d];
+            if (last[position] !== index) {
+              last[position] = index;
+              hits[position] += 1;
+            }
+          }
+        }
+      }
+    });
+    return hits;
   }
 
   function apply(updateUrl) {
     if (updateUrl) {
       remember();
     }
+    run += 1;
+    var current = run;
     var wanted = words(search.value);
     var wantedCategory = category.value;
     var wantedUnit = unit.value;
     if (!wanted.length && !wantedCategory && !wantedUnit) {
       results.hidden = true;
-      status.textContent = search.value.trim()
-        ? "Ketik huruf atau angka untuk mencari."
-        : "";
+      status.textContent = search.value.trim() ? "Ketik huruf atau angka untuk mencari." : "";
+      panel.setAttribute("data-run", String(current));
       return;
     }
-    if (!data) {
-      load();
-      return;
+    if (!meta) {
+      status.textContent = "Memuat data pencarian…";
     }
-    index();
-    var categoryIndex = -1;
-    var unitIndex = -1;
-    data.kategori.forEach(function (kind, i) {
-      if (kind[0] === wantedCategory) {
-        categoryIndex = i;
+    loadMeta(function () {
+      var urls = wanted.map(shardUrl);
+      if (urls.some(function (url) { return !(url in cache); })) {
+        status.textContent = "Mencari…";
       }
-    });
-    data.opd.forEach(function (opd, i) {
-      if (opd[0] === wantedUnit) {
-        unitIndex = i;
-      }
-    });
-    var rows = data.informasi;
-    var found = [];
-    for (var i = 0; i < rows.length; i += 1) {
-      if (wantedCategory && rows[i][2] !== categoryIndex) {
-        continue;
-      }
-      if (wantedUnit && rows[i][1] !== unitIndex) {
-        continue;
-      }
-      var haystack = haystacks[i];
-      var all = true;
-      for (var w = 0; w < wanted.length; w += 1) {
-        if (haystack.indexOf(wanted[w]) === -1) {
-          all = false;
-          break;
+      need(urls, function () {
+        if (current !== run) {
+          return;
         }
-      }
-      if (all) {
-        found.push(i);
-      }
-    }
-    matches = found;
-    shown = 0;
-    while (list.firstChild) {
-      list.removeChild(list.firstChild);
-    }
-    results.hidden = false;
-    empty.hidden = matches.length !== 0;
-    render(LIMIT);
+        var failed = urls.some(function (url) {
+          return cache[url] === null;
+        });
+        if (failed) {
+          status.textContent = "Maaf, pencarian gagal dimuat. Silakan coba lagi.";
+          return;
+        }
+        var categoryIndex = -1;
+        var unitIndex = -1;
+        meta.kategori.forEach(function (kind, i) {
+          if (kind[0] === wantedCategory) {
+            categoryIndex = i;
+          }
+        });
+        meta.opd.forEach(function (opd, i) {
+          if (opd[0] === wantedUnit) {
+            unitIndex = i;
+          }
+        });
+        var hits = wanted.length ? lookup(wanted) : null;
+        var found = [];
+        for (var p = 0; p < meta.k.length; p += 1) {
+          if (hits && hits[p] !== wanted.length) {
+            continue;
+          }
+          if (wantedCategory && Number(meta.k.charAt(p)) !== categoryIndex) {
+            continue;
+          }
+          if (wantedUnit && meta.opdOf[p] !== unitIndex) {
+            continue;
+          }
+          found.push(p);
+        }
+        matches = found;
+        shown = 0;
+        while (list.firstChild) {
+          list.removeChild(list.firstChild);
+        }
+        results.hidden = false;
+        empty.hidden = matches.length !== 0;
+        render(LIMIT, current);
+      });
+    });
   }
 
   var params = readParams();
@@ -286,9 +397,11 @@
       apply(true);
     }, 0);
   });
-  search.addEventListener("focus", load); // fetched while the visitor types the first word
+  search.addEventListener("focus", function () {
+    loadMeta(function () {}); // fetched while the visitor types the first word
+  });
   more.addEventListener("click", function () {
-    render(LIMIT);
+    render(LIMIT, run);
   });
 
   panel.hidden = false;
