@@ -23,8 +23,6 @@ Goals (issue 19): the index under 50 KB compressed, a filter under 100 ms on a d
 
 from __future__ import annotations
 
-import asyncio
-import gzip
 import random
 import statistics
 import sys
@@ -49,7 +47,7 @@ INDEX_GZ_GOAL = 50 * 1024
 FILTER_GOAL_S = 0.100
 QUERIES = ("dinas", "laporan keuangan", "kesehatan 2026", "a", "anggaran daerah", "zonasi")
 
-_WORDS = (
+_VOCABULARY = (
     "laporan keuangan anggaran realisasi program kegiatan rencana strategis kinerja pelayanan "
     "publik kesehatan pendidikan jalan jembatan drainase banjir sampah air bersih sekolah "
     "puskesmas rumah sakit perizinan investasi pasar tenaga kerja sosial bantuan pangan "
@@ -57,7 +55,12 @@ _WORDS = (
     "lingkungan hidup taman kota penataan ruang zonasi perumahan permukiman kependudukan "
     "catatan sipil arsip perpustakaan statistik daerah pengadaan barang jasa aset inventaris "
     "pegawai kepegawaian pelatihan pengawasan inspektorat evaluasi triwulan semester tahunan"
-).split()
+)
+_WORDS = _VOCABULARY.split()
+
+
+def has_chromium() -> bool:
+    return CHROMIUM.is_file()
 
 
 def synthetic_register(opds: int, per_opd: int, store: Path) -> list[PublicEntry]:
@@ -236,7 +239,7 @@ async def one_size(opds: int, per_opd: int, figures: list[Figure]) -> None:
                 f"{(all_parts + len(search)) / 1024:,.0f} KB",
             ),
         ]
-        if not CHROMIUM.is_file():
+        if not has_chromium():
             figures.append(
                 Figure(b, f"{tag}: browser figures", "no /usr/bin/chromium", "-", "MISS")
             )

@@ -232,7 +232,7 @@ async def _handle(request: web.Request) -> web.StreamResponse:
     headers["ETag"] = found.etag
     if found.etag in {tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")}:
         found.close()
-        kept = {key: headers[key] for key in ("ETag", "Vary") if key in headers}
+        kept: dict[str, str] = {k: headers[k] for k in ("ETag", "Vary") if k in headers}
         return web.Response(status=304, headers=kept)
     if found.fd is None:
         return web.Response(body=found.data, headers=headers)

@@ -525,7 +525,11 @@ async def test_search_finds_every_entry_by_opd_code_name_dashes_and_deep_words_o
                     context.set_default_timeout(5_000)
                     page = problems.watch(await context.new_page())
                     fetched: list[str] = []
-                    page.on("request", lambda request: fetched.append(request.url))
+
+                    def note(request: Request, seen: list[str] = fetched) -> None:
+                        seen.append(request.url)
+
+                    page.on("request", note)
                     await page.goto(f"{url}/")
                     box = page.get_by_role("searchbox")
                     # A search fetches the small index, one part of the word index and the
