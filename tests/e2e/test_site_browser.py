@@ -531,6 +531,16 @@ async def test_search_finds_every_entry_by_opd_code_name_dashes_and_deep_words_o
 
                     page.on("request", note)
                     await page.goto(f"{url}/")
+                    # Few Tab stops and landmarks on the index (642 and 60 before issue 19).
+                    stops = await page.evaluate(
+                        "[...document.querySelectorAll('a[href], button, input, select, "
+                        "[tabindex]')].filter(e => e.offsetParent !== null).length"
+                    )
+                    regions = await page.evaluate(
+                        "document.querySelectorAll('main, nav, header, footer, section[aria-labelledby], "
+                        "[role=region], [role=search]').length"
+                    )
+                    assert stops < 50 and regions < 12, (stops, regions)
                     box = page.get_by_role("searchbox")
                     # A search fetches the small index, one part of the word index and the
                     # block of cards it shows: not the register.
@@ -575,6 +585,12 @@ async def test_search_finds_every_entry_by_opd_code_name_dashes_and_deep_words_o
                         await no_sideways_scroll(page, path, width)
                         assert await axe_violations(page, axe) == [], (width, path)
                     await expect(page.locator("tr[data-category]")).to_have_count(60)
+                    if width == 1280:  # the header row stays in view down a long table
+                        await page.evaluate("window.scrollTo(0, 3000)")
+                        assert await page.evaluate("window.scrollY") > 1_000
+                        cell = page.locator("table.register thead th").first
+                        header = await cell.bounding_box()
+                        assert header is not None and -1 <= header["y"] <= 1, header
                     await page.goto(f"{url}/informasi/89.html")
                     await expect(page.locator("a[download]")).to_have_count(40)
                     await context.close()
