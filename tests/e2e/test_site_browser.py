@@ -595,6 +595,37 @@ async def test_search_finds_every_entry_by_opd_code_name_dashes_and_deep_words_o
                     await expect(page.locator("a[download]")).to_have_count(40)
                     await context.close()
 
+                # A small old phone (320 px) and a tablet (900 px: the table scrolls in its
+                # frame, the page does not).
+                for width in (320, 900):
+                    context = await browser.new_context(viewport={"width": width, "height": 800})
+                    page = problems.watch(await context.new_page())
+                    await page.goto(f"{url}/index.html?q=dinas")
+                    await expect(page.locator("#hasil")).to_contain_text("dari 600 informasi")
+                    await no_sideways_scroll(page, "search results", width)
+                    for path in ("opd/unit04.html", "informasi/78.html"):
+                        await page.goto(f"{url}/{path}")
+                        await no_sideways_scroll(page, path, width)
+                    await context.close()
+
+                # A part of the search index that cannot be fetched (a network hiccup) is said
+                # plainly, and the next search fetches it again.
+                flaky = await browser.new_context()
+                page = await flaky.new_page()
+                await page.route("**/cari/b*.json*", lambda route: route.abort())
+                await page.goto(f"{url}/")
+                await page.get_by_role("searchbox").fill("rsud")
+                await expect(page.locator("#hasil")).to_have_text(
+                    "Maaf, pencarian gagal dimuat. Silakan coba lagi."
+                )
+                await expect(page.locator("#hasil-daftar li")).to_have_count(0)
+                await page.unroute("**/cari/b*.json*")
+                await page.get_by_role("searchbox").fill("rsud umum")
+                await expect(page.locator("#hasil")).to_have_text(
+                    "Menampilkan 20 dari 600 informasi."
+                )
+                await flaky.close()
+
                 # JavaScript switched off: the register is complete through links.
                 plain = await browser.new_context(java_script_enabled=False)
                 page = problems.watch(await plain.new_page())

@@ -129,10 +129,11 @@
   }
 
 
-  /* Fetches each url once (JSON); calls done() when all of them are in the cache. */
+  /* Fetches each url once (JSON); calls done() when all of them have arrived. One that could not
+     be loaded is null in the cache and is asked for again the next time it is needed. */
   function need(urls, done) {
     var missing = urls.filter(function (url) {
-      return !(url in cache);
+      return !(url in cache) || cache[url] === null;
     });
     if (!missing.length) {
       done();
@@ -259,6 +260,10 @@
       if (current !== run) {
         return;
       }
+      if (urls.some(function (url) { return cache[url] === null; })) {
+        status.textContent = "Maaf, pencarian gagal dimuat. Silakan coba lagi.";
+        return;
+      }
       var fragment = document.createDocumentFragment();
       for (var j = shown; j < end; j += 1) {
         fragment.appendChild(card(matches[j]));
@@ -325,7 +330,7 @@
     }
     loadMeta(function () {
       var urls = wanted.map(shardUrl);
-      if (urls.some(function (url) { return !(url in cache); })) {
+      if (urls.some(function (url) { return !cache[url]; })) {
         status.textContent = "Mencari…";
       }
       need(urls, function () {
