@@ -2,7 +2,7 @@
 
 `SiteBuilder.build` renders the whole register (an index listing the OPDs and categories, a
 listing per OPD and per category cut into pages, one page per entry, the search index
-`cari.json`, the documents, `dip.json`, `dip.csv`, `robots.txt`, `404.html`, one CSS and one
+`cari.json` with its parts under `cari/`, the documents, `dip.json`, `dip.csv`, `robots.txt`, `404.html`, one CSS and one
 small JS file) into a new generation directory and makes it the live site atomically (see
 `generations`). Every text file gets a gzip twin (`index.html.gz`, level 9, no time stamp, so
 the same page always gives the same bytes) for `web serve` and nginx's `gzip_static`. A failed

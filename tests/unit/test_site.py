@@ -1041,3 +1041,15 @@ def test_small_things_breadcrumb_skip_link_and_document_links(tmp_path: Path) ->
     assert re.search(r"\.files \.meta \{\s*white-space: nowrap;", css)
     # The breadcrumb and the back link lead to the OPD's own register.
     assert '<a href="../opd/diskominfo.html">Dinas Komunikasi dan Informatika</a>' in html
+
+
+def test_only_the_index_and_the_open_data_change_when_nothing_but_the_time_does(
+    tmp_path: Path,
+) -> None:
+    # What the incremental publishing needs: a page's bytes depend on its content only.
+    first = files_of(build(tmp_path))
+    later = SiteBuilder(tmp_path / "web").build(
+        sample(tmp_path), updated_at=UPDATED + timedelta(days=3)
+    )
+    changed = {path for path, data in files_of(later).items() if first.get(path) != data}
+    assert changed == {"index.html", "index.html.gz", "dip.json", "dip.json.gz"}
