@@ -26,7 +26,7 @@ from benchmarks.common import (
     read_json,
 )
 
-BENCHMARKS = ("throughput", "broadcast", "sweep", "documents", "coldstart", "stall")
+BENCHMARKS = ("throughput", "broadcast", "sweep", "documents", "coldstart", "stall", "dipsite")
 
 
 def run_one(name: str, quick: bool) -> tuple[list[Figure], float]:

@@ -3,7 +3,8 @@
 It serves `root/current`, resolving the symlink per request so a rebuild shows at once. Only
 regular files inside the live generation are served (no listing, no `..`, no encoded traversal,
 no symlink out of the tree), documents are sent as attachments, and every response carries the
-security headers. Files are opened before anything is sent, so pruning an old generation in the
+security headers. A page, a stylesheet or a data file is sent as its pre-compressed `.gz` twin
+(written by the builder) with `Content-Encoding: gzip` when the client accepts gzip. Files are opened before anything is sent, so pruning an old generation in the
 middle of a download cannot cut it short.
 """
 
@@ -45,6 +46,8 @@ _ROOT_KEY: Final = web.AppKey("site_root", Path)
 _SMALL: Final = 256 * 1024  # files up to this size are read at once; larger ones are streamed
 _CHUNK: Final = 64 * 1024
 _NOT_FOUND_TEXT: Final = "404: halaman tidak ditemukan\n"  # when the site has no usable 404 page
+
+_GZIP_TWIN: Final = ".gz"
 
 _TEXT_TYPES: Final[Mapping[str, str]] = {
     "html": "text/html; charset=utf-8",
@@ -172,6 +175,29 @@ def _headers_for(segments: tuple[str, ...]) -> dict[str, str]:
     }
 
 
+def accepts_gzip(header: str) -> bool:
+    """Whether an Accept-Encoding header allows gzip (`gzip`, `x-gzip` or `*`, with q > 0)."""
+    for part in header.split(","):
+        token, _, params = part.strip().partition(";")
+        if token.strip().lower() not in {"gzip", "x-gzip", "*"}:
+            continue
+        quality = 1.0
+        for param in params.split(";"):
+            key, _, value = param.strip().partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if quality > 0:
+            return True
+    return False
+
+
+def _compressible(segments: tuple[str, ...]) -> bool:
+    return segments[0] != "berkas" and extension_of(segments[-1]) in _TEXT_TYPES
+
+
 async def _not_found(root: Path) -> web.Response:
     found = await asyncio.to_thread(_locate, root, ("404.html",))
     if found is not None and found.data is not None:
@@ -190,14 +216,24 @@ async def _handle(request: web.Request) -> web.StreamResponse:
     segments = _segments(request.rel_url.raw_path)
     if segments is None:
         return await _not_found(root)
-    found = await asyncio.to_thread(_locate, root, segments)
+    headers = _headers_for(segments)
+    found = None
+    if _compressible(segments):
+        headers["Vary"] = "Accept-Encoding"
+        if accepts_gzip(request.headers.get("Accept-Encoding", "")):
+            twin = (*segments[:-1], segments[-1] + _GZIP_TWIN)
+            found = await asyncio.to_thread(_locate, root, twin)
+            if found is not None:
+                headers["Content-Encoding"] = "gzip"
+    if found is None:
+        found = await asyncio.to_thread(_locate, root, segments)
     if found is None:
         return await _not_found(root)
-    headers = _headers_for(segments)
     headers["ETag"] = found.etag
     if found.etag in {tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")}:
         found.close()
-        return web.Response(status=304, headers={"ETag": found.etag})
+        kept: dict[str, str] = {k: headers[k] for k in ("ETag", "Vary") if k in headers}
+        return web.Response(status=304, headers=kept)
     if found.fd is None:
         return web.Response(body=found.data, headers=headers)
     fd = found.fd

@@ -24,13 +24,17 @@ from bot.publishing.model import PublicDocument, PublicEntry
 
 __all__ = [
     "CATEGORY_LABELS",
+    "PAGE_SIZE",
     "CategoryCount",
     "DocumentView",
     "EntryView",
     "GroupView",
+    "ListPage",
     "category_counts",
+    "category_path",
     "entry_path",
     "format_size",
+    "list_pages",
     "register_views",
 ]
 
@@ -51,7 +55,11 @@ EXEMPT_CATEGORY: Final = "dikecualikan"
 
 _SHA256: Final = re.compile(r"[0-9a-f]{64}")
 _MAX_NAME_BYTES: Final = 200  # ext4 and friends allow 255 bytes per component
-_SUMMARY_CHARS: Final = 280  # summary shown in the index table; the entry page has it whole
+_SUMMARY_CHARS: Final = 280  # summary shown in the register tables; the entry page has it whole
+
+PAGE_SIZE: Final = 100
+"""Entries per page of an OPD's or a category's register: a page stays light on a phone even for
+an OPD with thousands of entries (the following pages are `<name>.2.html`, `<name>.3.html`...)."""
 
 
 @dataclass(frozen=True)
@@ -88,6 +96,7 @@ class EntryView:
     published_text: str
     path: str  # relative to the site root: informasi/<id>.html
     documents: tuple[DocumentView, ...]
+    opd_path: str = ""  # the first page of the OPD's register, relative to the site root
 
 
 @dataclass(frozen=True)
@@ -96,6 +105,41 @@ class GroupView:
     name: str
     anchor: str
     entries: tuple[EntryView, ...]
+    path: str = ""  # the first page of the OPD's register: opd/<slug>.html
+
+
+@dataclass(frozen=True)
+class ListPage:
+    """One page of a register listing (an OPD's or a category's): at most `PAGE_SIZE` entries."""
+
+    path: str  # relative to the site root
+    heading: str
+    entries: tuple[EntryView, ...]
+    first_number: int  # the "No" of the first entry on this page
+    number: int  # this page's number, from 1
+    pages: tuple[str, ...]  # the path of every page of this listing, in order
+    total: int  # entries in the whole listing
+
+    @property
+    def previous(self) -> str | None:
+        return self.pages[self.number - 2] if self.number > 1 else None
+
+    @property
+    def next(self) -> str | None:
+        return self.pages[self.number] if self.number < len(self.pages) else None
+
+    @property
+    def window(self) -> tuple[tuple[int, str] | None, ...]:
+        """The page links a pager shows: the first, the last and two on each side of this one;
+        None where pages are left out (a listing of 80 pages is not 80 links)."""
+        count = len(self.pages)
+        shown = sorted({1, count, *range(max(1, self.number - 2), min(count, self.number + 2) + 1)})
+        result: list[tuple[int, str] | None] = []
+        for before, number in zip([0, *shown], shown, strict=False):
+            if number - before > 1:
+                result.append(None)
+            result.append((number, self.pages[number - 1]))
+        return tuple(result)
 
 
 @dataclass(frozen=True)
@@ -103,11 +147,56 @@ class CategoryCount:
     code: str
     label: str
     count: int
+    path: str = ""  # the category's register: kategori/<code>.html
 
 
 def entry_path(entry_id: int) -> str:
     """An entry's page, relative to the site root."""
     return f"informasi/{int(entry_id)}.html"
+
+
+def category_path(code: str) -> str:
+    """A category's register, relative to the site root: kategori/serta-merta.html."""
+    return f"kategori/{code.replace('_', '-')}.html"
+
+
+def list_pages(base: str, heading: str, entries: Sequence[EntryView]) -> tuple[ListPage, ...]:
+    """A listing cut into pages of `PAGE_SIZE`: `base` (e.g. `opd/dinkes.html`) is the first,
+    then `opd/dinkes.2.html`... An empty listing still has its one (empty) page."""
+    stem = base.removesuffix(".html")
+    count = max(1, -(-len(entries) // PAGE_SIZE))
+    paths = tuple(base if n == 1 else f"{stem}.{n}.html" for n in range(1, count + 1))
+    return tuple(
+        ListPage(
+            path=paths[n - 1],
+            heading=heading,
+            entries=tuple(entries[(n - 1) * PAGE_SIZE : n * PAGE_SIZE]),
+            first_number=(n - 1) * PAGE_SIZE + 1,
+            number=n,
+            pages=paths,
+            total=len(entries),
+        )
+        for n in range(1, count + 1)
+    )
+
+
+def _slugs(codes: Sequence[str]) -> dict[str, str]:
+    """A file name per OPD code: lower case ASCII letters, digits and dashes, unique.
+
+    The page of an OPD is named after its code (`opd/dinkes.html`), so its address is stable
+    from one build to the next; a code with nothing usable, or one that collides with another
+    after folding, gets `opd-<n>` instead. (Following pages add `.2`, `.3`: no slug has a dot.)
+    """
+    taken: set[str] = set()
+    result: dict[str, str] = {}
+    for index, code in enumerate(codes, start=1):
+        slug = re.sub(r"[^a-z0-9]+", "-", code.lower()).strip("-")[:60].strip("-")
+        fallback = index
+        while not slug or slug in taken:
+            slug, fallback = f"opd-{fallback}", fallback + len(codes)
+        taken.add(slug)
+        result[code] = slug
+    return result
 
 
 def register_views(entries: Sequence[PublicEntry], tz: ZoneInfo) -> tuple[GroupView, ...]:
@@ -134,24 +223,30 @@ def register_views(entries: Sequence[PublicEntry], tz: ZoneInfo) -> tuple[GroupV
         by_opd.setdefault(entry.opd_code, []).append(entry)
         names.setdefault(entry.opd_code, entry.opd_name)
     order = sorted(by_opd, key=lambda code: (names[code].casefold(), code))
+    slugs = _slugs(sorted(by_opd))  # by code: a new OPD does not rename the others' pages
     groups = []
     for index, code in enumerate(order, start=1):
         anchor = f"opd-{index}"
+        path = f"opd/{slugs[code]}.html"
         members = sorted(by_opd[code], key=lambda e: (e.published_at, e.number, e.id))
-        views = tuple(_entry_view(entry, anchor, tz) for entry in members)
-        groups.append(GroupView(code=code, name=names[code], anchor=anchor, entries=views))
+        views = tuple(_entry_view(entry, anchor, tz, path) for entry in members)
+        groups.append(
+            GroupView(code=code, name=names[code], anchor=anchor, entries=views, path=path)
+        )
     return tuple(groups)
 
 
 def category_counts(entries: Sequence[EntryView]) -> list[CategoryCount]:
     """How many entries each public category has, in display order (zeros included)."""
     return [
-        CategoryCount(code, label, sum(1 for e in entries if e.category == code))
+        CategoryCount(
+            code, label, sum(1 for e in entries if e.category == code), category_path(code)
+        )
         for code, label in CATEGORY_LABELS.items()
     ]
 
 
-def _entry_view(entry: PublicEntry, anchor: str, tz: ZoneInfo) -> EntryView:
+def _entry_view(entry: PublicEntry, anchor: str, tz: ZoneInfo, opd_path: str) -> EntryView:
     if entry.published_at.tzinfo is None:
         raise ValueError(f"entry {entry.id}: published_at must be timezone-aware")
     published = entry.published_at.astimezone(tz)
@@ -177,6 +272,7 @@ def _entry_view(entry: PublicEntry, anchor: str, tz: ZoneInfo) -> EntryView:
         published_text=instant(published),
         path=entry_path(entry.id),
         documents=tuple(_document_view(doc) for doc in entry.documents),
+        opd_path=opd_path,
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import gzip
 import hashlib
 import io
 import json
@@ -16,13 +17,16 @@ from datetime import UTC, datetime, timedelta, timezone
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urljoin
+from zoneinfo import ZoneInfo
 
 import pytest
 from aiohttp.test_utils import BaseTestServer, TestClient, TestServer
 
 from bot.publishing import site as site_module
 from bot.publishing.model import PublicDocument, PublicEntry
+from bot.publishing.pages import PageContext, site_pages
 from bot.publishing.site import SiteBuilder, create_app, format_size
+from bot.publishing.views import register_views
 
 WIB = timezone(timedelta(hours=7))
 UPDATED = datetime(2027, 3, 2, 9, 0, tzinfo=UTC)  # 16.00 WIB
@@ -178,12 +182,23 @@ def assert_accessible(page: Page) -> None:
 # Content
 
 
-def test_the_index_lists_every_entry_grouped_by_opd_with_the_perki_columns(
+def test_each_opd_has_its_register_page_with_the_perki_columns_listed_on_the_index(
     tmp_path: Path,
 ) -> None:
+    # Changed with issue 19: the index lists the OPDs (no entry rows); each OPD has its page.
     generation = build(tmp_path)
-    html = (generation / "index.html").read_text(encoding="utf-8")
-    assert "<title>Daftar Informasi Publik — Kota Pontianak</title>" in html
+    index = (generation / "index.html").read_text(encoding="utf-8")
+    assert "<title>Daftar Informasi Publik — Kota Pontianak</title>" in index
+    # BPBD sorts before Diskominfo by name; each links to its own register page.
+    assert re.findall(
+        r'<li data-opd="(\w+)"><a href="([^"]+)">[^<]+</a> <span[^>]*>(\d+)', index
+    ) == [
+        ("BPBD", "opd/bpbd.html", "1"),
+        ("DISKOMINFO", "opd/diskominfo.html", "2"),
+    ]
+    assert "<tr data-category" not in index
+    html = (generation / "opd" / "diskominfo.html").read_text(encoding="utf-8")
+    assert "<h1>Dinas Komunikasi dan Informatika</h1>" in html
     for column in (
         "No",
         "Judul",
@@ -195,27 +210,26 @@ def test_the_index_lists_every_entry_grouped_by_opd_with_the_perki_columns(
         "Jangka waktu penyimpanan",
         "Kategori",
     ):
-        assert f'<th scope="col">{column}</th>' in html
-    # BPBD sorts before Diskominfo by name; each OPD has its own table.
-    assert html.index("Badan Penanggulangan Bencana Daerah") < html.index(
-        "Dinas Komunikasi dan Informatika ("
-    )
-    assert html.count('<table class="register">') == 2
-    assert '<tr data-category="serta_merta" data-opd="BPBD">' in html
-    assert html.count('data-opd="DISKOMINFO">') == 2
-    for entry_id in (1, 2, 3):
-        assert f'<a href="informasi/{entry_id}.html">' in html
+        assert re.search(f'<th scope="col"[^>]*>{column}</th>', html), column
+    assert html.count('<table class="register">') == 1
+    assert html.count('<tr data-category="berkala" data-opd="DISKOMINFO">') == 1
+    assert html.count('<tr data-category="setiap_saat" data-opd="DISKOMINFO">') == 1
+    for entry_id in (1, 3):
+        assert f'<a href="../informasi/{entry_id}.html">' in html
+    bpbd = (generation / "opd" / "bpbd.html").read_text(encoding="utf-8")
+    assert '<tr data-category="serta_merta" data-opd="BPBD">' in bpbd
+    assert '<a href="../informasi/2.html">' in bpbd
 
 
 def test_the_index_shows_the_update_time_in_wib_and_a_count_per_category(tmp_path: Path) -> None:
     html = (build(tmp_path) / "index.html").read_text(encoding="utf-8")
     assert "Diperbarui: <time" in html
     assert "Selasa, 2 Maret 2027 pukul 16.00 WIB" in html
-    counts = re.findall(r'kategori=(\w+)">([^<]+)</a></th><td>(\d+)</td>', html)
+    counts = re.findall(r'"kategori/([\w-]+).html">([^<]+)</a></th><td>(\d+)</td>', html)
     assert counts == [
         ("berkala", "Berkala", "1"),
-        ("serta_merta", "Serta merta", "1"),
-        ("setiap_saat", "Setiap saat", "1"),
+        ("serta-merta", "Serta merta", "1"),
+        ("setiap-saat", "Setiap saat", "1"),
     ]
     assert '<th scope="row">Seluruhnya</th><td>3</td>' in html
 
@@ -223,9 +237,13 @@ def test_the_index_shows_the_update_time_in_wib_and_a_count_per_category(tmp_pat
 def test_the_filters_are_hidden_without_javascript_and_offer_every_category_and_opd(
     tmp_path: Path,
 ) -> None:
-    html = (build(tmp_path) / "index.html").read_text(encoding="utf-8")
+    generation = build(tmp_path)
+    html = (generation / "index.html").read_text(encoding="utf-8")
     assert re.search(r'<section id="saring"[^>]* hidden>', html)
-    assert '<tr data-category="berkala" data-opd="DISKOMINFO">' in html  # no row hidden
+    # Without JavaScript the filters are links: to each OPD's page and each category's page.
+    for page in ("opd/bpbd.html", "opd/diskominfo.html", "kategori/berkala.html"):
+        assert f'href="{page}"' in html
+        assert (generation / page).is_file()
     assert " hidden" not in "".join(re.findall(r"<tr[^>]*>", html))
     select = re.search(r'<select id="kategori".*?</select>', html, re.S)
     assert select is not None
@@ -437,7 +455,7 @@ def test_the_previous_generation_stays_complete_until_the_third_build_removes_it
     third = build(tmp_path, [entry(1, title="Versi ketiga")])
     assert not first.exists()
     assert generations(root) == sorted([second, third])
-    assert "Versi ketiga" in (root / "current" / "index.html").read_text(encoding="utf-8")
+    assert "Versi ketiga" in (root / "current" / "opd" / "diskominfo.html").read_text()
     assert [p.name for p in root.iterdir() if p.name.startswith(".")] == [".lock"]
 
 
@@ -511,7 +529,7 @@ def test_concurrent_builds_end_with_a_complete_current_site_and_readers_never_fa
     assert errors == []
     current = (root / "current").resolve()
     assert current.name.startswith("gen-")
-    html = (current / "index.html").read_text(encoding="utf-8")
+    html = (current / "opd" / "diskominfo.html").read_text(encoding="utf-8")
     assert re.search(r"Versi \d-2", html)
     assert (current / "informasi" / "1.html").is_file()
     assert (current / "berkas" / doc.sha256 / "laporan.pdf").read_bytes() == PDF
@@ -776,9 +794,9 @@ async def test_traversal_listing_and_missing_paths_are_404(tmp_path: Path, targe
 async def test_the_server_follows_a_rebuild_at_once(tmp_path: Path) -> None:
     build(tmp_path, [entry(1, title="Versi pertama")])
     async with TestClient(TestServer(create_app(tmp_path / "web"))) as client:
-        assert "Versi pertama" in await (await client.get("/")).text()
+        assert "Versi pertama" in await (await client.get("/opd/diskominfo.html")).text()
         build(tmp_path, [entry(1, title="Versi kedua")])
-        assert "Versi kedua" in await (await client.get("/")).text()
+        assert "Versi kedua" in await (await client.get("/opd/diskominfo.html")).text()
 
 
 async def test_the_server_answers_404_before_the_first_build(tmp_path: Path) -> None:
@@ -816,27 +834,222 @@ async def test_the_filters_work_in_a_browser_and_a_filter_state_can_be_linked(
 
             async def visible_titles() -> list[str]:
                 titles: list[str] = await page.eval_on_selector_all(
-                    "tr[data-category]",
-                    "rows => rows.filter(r => !r.hidden).map(r => r.querySelector('a').textContent)",
+                    "#hasil-daftar li", "cards => cards.map(c => c.querySelector('a').textContent)"
                 )
                 return sorted(titles)
 
+            # Changed with issue 19: the results are cards built from cari.json, not table rows.
+            status = playwright_api.expect(page.locator("#hasil"))
             await page.goto(str(server.make_url("/?kategori=setiap-saat")))
             assert await page.is_visible("#saring")
+            await status.to_have_text("Menampilkan 2 dari 4 informasi.")
             assert await visible_titles() == ["Daftar aset", "Rencana kerja gedung"]
-            assert await page.text_content("#hasil") == "Menampilkan 2 dari 4 informasi."
 
             await page.select_option("#opd", "BPBD")
+            await status.to_have_text("Menampilkan 1 dari 4 informasi.")
             assert await visible_titles() == ["Rencana kerja gedung"]
             assert "opd=BPBD" in page.url and "kategori=setiap_saat" in page.url
-            assert not await page.is_visible("#opd-2")  # the Diskominfo table has no match
 
             await page.click("button[type=reset]")
             await page.fill("#cari", "BANJIR")
+            await status.to_have_text("Menampilkan 1 dari 4 informasi.")
             assert await visible_titles() == ["Peringatan banjir rob"]
             await page.fill("#cari", "tidak ada yang begini")
+            await status.to_have_text("Menampilkan 0 dari 4 informasi.")
             assert await visible_titles() == []
             assert await page.is_visible("#kosong")
             assert problems == []  # no script error, no CSP violation, no missing file
         finally:
             await browser.close()
+
+
+# --------------------------------------------------------------------------------------------
+# Light at any size (issue 19): listings in pages, a compact search index, pre-compressed files
+
+
+def test_an_opd_with_2000_entries_gets_pages_of_100_linked_by_a_short_pager() -> None:
+    entries = [entry(i, opd_code="DINKES", opd_name="Dinas Kesehatan") for i in range(1, 2001)]
+    groups = register_views(entries, ZoneInfo("Asia/Pontianak"))
+    context = PageContext(city="Kota Pontianak", updated=UPDATED, asset_version="0" * 12, home="/")
+    pages = dict(site_pages(site_module.environment(), groups, context))  # pure: no disk
+    listing = [path for path in pages if path.startswith("opd/")]
+    assert listing[:3] == ["opd/dinkes.html", "opd/dinkes.2.html", "opd/dinkes.3.html"]
+    assert len(listing) == 20
+    last = pages["opd/dinkes.20.html"]
+    assert last.count("<tr data-category") == 100
+    assert '<td class="c-no">1901</td>' in last
+    assert "Informasi 1901–2000 dari 2000." in last
+    first = pages["opd/dinkes.html"]
+    pager = re.search(r'<nav class="pager".*?</nav>', first, re.S)
+    assert pager is not None
+    assert re.findall(r'<a href="([^"]+)"', pager.group(0)) == [
+        "dinkes.html",
+        "dinkes.2.html",
+        "dinkes.3.html",
+        "dinkes.20.html",
+        "dinkes.2.html",
+    ]
+    assert 'aria-current="page">1<' in pager.group(0)
+    # The index stays small: one line per OPD, no entry rows.
+    assert len(pages["index.html"]) < 10_000
+    assert len(pages["kategori/berkala.html"]) < len(first) * 1.2
+
+
+def test_opd_page_names_are_stable_safe_and_unique() -> None:
+    codes = ["DINKES", "dinkes", '"><script>', "Dinas/Kes", "---", "OPD 1"]
+    entries = [entry(i, opd_code=code, opd_name=f"OPD {i}") for i, code in enumerate(codes, 1)]
+    paths = [g.path for g in register_views(entries, ZoneInfo("Asia/Pontianak"))]
+    assert len(set(paths)) == len(paths)
+    for path in paths:
+        assert re.fullmatch(r"opd/[a-z0-9-]+\.html", path), path
+    assert "opd/dinkes.html" in paths and "opd/dinas-kes.html" in paths
+
+
+def test_the_search_index_is_split_so_a_search_fetches_only_the_words_it_needs(
+    tmp_path: Path,
+) -> None:
+    long_summary = "awal " + "isi " * 200 + "Kata-terakhir"
+    entries = [
+        entry(1, summary=long_summary, documents=(document(tmp_path, "Renstra 2025–2029.pdf"),)),
+        entry(2, category="serta_merta", opd_code="BPBD", opd_name="Badan Bencana"),
+        entry(3, title="Pengumuman", summary="Ringkasan"),
+    ]
+    generation = build(tmp_path, entries)
+
+    def read(name: str) -> object:
+        return json.loads((generation / name).read_text(encoding="utf-8"))
+
+    meta = read("cari.json")
+    assert isinstance(meta, dict)
+    # Positions follow the register: BPBD's entry (0), then Diskominfo's 1 and 3 (1, 2).
+    assert meta["opd"] == [
+        ["BPBD", "Badan Bencana", "opd/bpbd.html", 1],
+        ["DISKOMINFO", "Dinas Komunikasi dan Informatika", "opd/diskominfo.html", 2],
+    ]
+    assert [k[0] for k in meta["kategori"]] == ["berkala", "serta_merta", "setiap_saat"]
+    assert meta["k"] == "100"
+    assert meta["blok"] == 100
+    cards = read("cari/b0.json")
+    assert isinstance(cards, list)
+    assert cards[0] == [2, "Informasi nomor 2", "Ringkasan isi informasi."]
+    assert cards[1][2].startswith("awal isi isi") and cards[1][2].endswith("…")
+    assert len(cards[1][2]) <= 161
+
+    def positions(word: str) -> list[int]:
+        part = read(f"cari/t-{word[:2]}.json")
+        assert isinstance(part, dict)
+        found, at = [], 0
+        for delta in part.get(word, []):
+            at += delta
+            found.append(at)
+        return found
+
+    assert f"t-{'te'}" in {f"t-{k}" for k in meta["t"]}
+    assert positions("terakhir") == [1]  # the word at the end of a long summary
+    assert positions("kata") == [1]  # case and the hyphen folded
+    assert positions("2029") == [1] and positions("renstra") == [1]  # the file's name, en dash
+    assert positions("diskominfo") == [1, 2] and positions("bpbd") == [0]  # the OPD's code
+    assert positions("serta") == [0] and positions("merta") == [0]  # the category
+    assert positions("dinas") == [1, 2] and positions("komunikasi") == [1, 2]
+    assert positions("pengumuman") == [2]
+    assert all((generation / "cari" / f"t-{k}.json").is_file() for k in meta["t"])
+    raw = (generation / "cari.json").read_text(encoding="utf-8")
+    assert raw.startswith('{"opd":[["BPBD","Badan Bencana"')  # no spaces, one line
+    index = (generation / "index.html").read_text(encoding="utf-8")
+    assert re.search(r'data-index="cari\.json\?v=[0-9a-f]{12}"', index)
+
+
+def test_every_text_file_has_a_deterministic_gzip_twin_and_documents_have_none(
+    tmp_path: Path,
+) -> None:
+    first = build(tmp_path)
+    second = build(tmp_path)
+    texts = [p for p in first.rglob("*") if p.is_file() and p.suffix != ".gz"]
+    for path in texts:
+        twin = path.with_name(path.name + ".gz")
+        if "berkas" in path.parts:
+            assert not twin.exists()
+            continue
+        assert gzip.decompress(twin.read_bytes()) == path.read_bytes(), path
+        again = second / path.relative_to(first)
+        assert twin.read_bytes() == again.with_name(again.name + ".gz").read_bytes()
+    assert (first / "index.html.gz").stat().st_size < (first / "index.html").stat().st_size
+
+
+async def test_the_server_sends_the_gzip_twin_to_clients_that_accept_it(tmp_path: Path) -> None:
+    generation = build(tmp_path)
+    plain = (generation / "opd" / "diskominfo.html").read_bytes()
+    async with TestClient(TestServer(create_app(tmp_path / "web"))) as client:
+        for accept in ("gzip, deflate, br", "br;q=1.0, gzip;q=0.5", "*"):
+            response = await client.get(
+                "/opd/diskominfo.html", headers={"Accept-Encoding": accept}, auto_decompress=False
+            )
+            assert response.status == 200
+            assert response.headers["Content-Encoding"] == "gzip", accept
+            assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+            assert response.headers["Vary"] == "Accept-Encoding"
+            assert response.headers["Content-Security-Policy"].startswith("default-src 'self'")
+            assert gzip.decompress(await response.read()) == plain
+        for accept in ("identity", "gzip;q=0", "br", ""):
+            response = await client.get(
+                "/opd/diskominfo.html", headers={"Accept-Encoding": accept}, auto_decompress=False
+            )
+            assert "Content-Encoding" not in response.headers, accept
+            assert await response.read() == plain
+        # Documents are never sent compressed, even when asked.
+        html = (generation / "informasi" / "1.html").read_text(encoding="utf-8")
+        (link,) = re.findall(r'<a href="\.\./(berkas/[^"]+)" download>', html)
+        doc = await client.get("/" + link, headers={"Accept-Encoding": "gzip"})
+        assert "Content-Encoding" not in doc.headers and await doc.read() == PDF
+        # The twin's own validator works for a conditional request.
+        first = await client.get("/", headers={"Accept-Encoding": "gzip"})
+        again = await client.get(
+            "/", headers={"Accept-Encoding": "gzip", "If-None-Match": first.headers["ETag"]}
+        )
+        assert again.status == 304
+
+
+def test_the_script_runs_in_old_phone_browsers_es5_only() -> None:
+    js = (Path(site_module.__file__).parent / "static" / "site.js").read_text()
+    code = re.sub(r"/\*.*?\*/", "", js, flags=re.S)
+    for modern in (
+        "=>",
+        "let ",
+        "const ",
+        "`",
+        "class ",
+        "fetch(",
+        "async ",
+        "await ",
+        "?.",
+        "...",
+    ):
+        assert modern not in code, modern
+    assert "XMLHttpRequest" in code  # no fetch needed
+
+
+def test_small_things_breadcrumb_skip_link_and_document_links(tmp_path: Path) -> None:
+    css = (Path(site_module.__file__).parent / "static" / "site.css").read_text()
+    assert 'content: "›" / "";' in css  # the separator is not read aloud
+    assert re.search(r"\.skip-link:focus-visible \{\s*outline-color: var\(--on-brand\);", css)
+    generation = build(tmp_path)
+    html = (generation / "informasi" / "1.html").read_text(encoding="utf-8")
+    # Type and size are part of the link's name, and the size does not break at its space.
+    assert re.search(
+        r'download>Laporan Keuangan 2026\.pdf <span class="meta">\(PDF, 349 B\)</span></a>', html
+    )
+    assert re.search(r"\.files \.meta \{\s*white-space: nowrap;", css)
+    # The breadcrumb and the back link lead to the OPD's own register.
+    assert '<a href="../opd/diskominfo.html">Dinas Komunikasi dan Informatika</a>' in html
+
+
+def test_only_the_index_and_the_open_data_change_when_nothing_but_the_time_does(
+    tmp_path: Path,
+) -> None:
+    # What the incremental publishing needs: a page's bytes depend on its content only.
+    first = files_of(build(tmp_path))
+    later = SiteBuilder(tmp_path / "web").build(
+        sample(tmp_path), updated_at=UPDATED + timedelta(days=3)
+    )
+    changed = {path for path, data in files_of(later).items() if first.get(path) != data}
+    assert changed == {"index.html", "index.html.gz", "dip.json", "dip.json.gz"}

@@ -1,0 +1,212 @@
+"""The pages of the DIP site as pure functions of the register: `site_pages` renders every HTML
+page and the search index into a mapping of path (relative to the site root) to text.
+
+Nothing here touches the disk, so a builder that writes only what changed (incremental
+publishing) can compare the result with the live generation page by page. To keep pages stable
+between builds, only the index carries the time of the build; an entry page carries its own
+publication time, and the listings carry none.
+
+The register is light at any size: the index lists OPDs and categories with their counts (no
+entry rows), each OPD and each category has its own listing cut into pages of `PAGE_SIZE`, and
+the search runs in the browser over a search index split so that a search fetches only what it
+needs (see `search_files`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Final
+
+from jinja2 import Environment
+
+from bot.formatting import instant
+from bot.publishing.views import (
+    CATEGORY_LABELS,
+    CATEGORY_NOTES,
+    EntryView,
+    GroupView,
+    category_counts,
+    category_path,
+    list_pages,
+)
+
+__all__ = ["SEARCH_INDEX", "PageContext", "fold", "search_files", "site_pages"]
+
+SEARCH_INDEX: Final = "cari.json"
+"""The search index's directory (`cari.json`), relative to the site root."""
+SEARCH_DIR: Final = "cari"
+"""Its parts: `cari/b<n>.json` (what a result card shows) and `cari/t-<xy>.json` (words)."""
+SEARCH_BLOCK: Final = 100
+"""Entries per block of result cards."""
+
+_NOT_WORD: Final = re.compile("[^0-9a-z\u00c0-\u1fff\u2c00-\ud7ff\uf900-\ufeff]+")
+_KEY_CHARS: Final = frozenset("0123456789abcdefghijklmnopqrstuvwxyz")
+_SNIPPET: Final = 160
+
+_CATEGORY_HEADINGS: Final[Mapping[str, str]] = {
+    code: f"Informasi {label.lower()}" for code, label in CATEGORY_LABELS.items()
+}
+
+
+@dataclass(frozen=True)
+class PageContext:
+    """What every page shows besides the register."""
+
+    city: str
+    updated: datetime  # the build's time, in the site's time zone (shown on the index)
+    asset_version: str  # changes when site.css / site.js / favicon.svg change
+    home: str  # the site's home address for the 404 page ("/" or the absolute base URL)
+
+
+def site_pages(
+    env: Environment, groups: tuple[GroupView, ...], context: PageContext
+) -> Iterator[tuple[str, str]]:
+    """Every page of the site and the search index, as (path, text), in a stable order."""
+    entries = [entry for group in groups for entry in group.entries]
+    common = {
+        "city": context.city,
+        "asset_version": context.asset_version,
+        "updated_iso": "",
+        "updated_text": "",
+    }
+    search = dict(search_files(groups))
+    yield from search.items()
+    yield (
+        "index.html",
+        env.get_template("index.html").render(
+            common,
+            prefix="",
+            page="index",
+            groups=groups,
+            counts=category_counts(entries),
+            total=len(entries),
+            categories=CATEGORY_LABELS,
+            updated_iso=context.updated.isoformat(),
+            updated_text=instant(context.updated),
+            index_version=_short_hash("".join(search.values())),
+        ),
+    )
+    listing = env.get_template("list.html")
+    for group in groups:
+        for page in list_pages(group.path, group.name, group.entries):
+            yield (
+                page.path,
+                listing.render(
+                    common,
+                    prefix="../",
+                    page="list",
+                    listing=page,
+                    caption=f"Daftar Informasi Publik {group.name} ({page.total} informasi)",
+                    note="",
+                    with_opd=False,
+                ),
+            )
+    for code, label in CATEGORY_LABELS.items():
+        members = [entry for entry in entries if entry.category == code]
+        heading = _CATEGORY_HEADINGS[code]
+        for page in list_pages(category_path(code), heading, members):
+            yield (
+                page.path,
+                listing.render(
+                    common,
+                    prefix="../",
+                    page="list",
+                    listing=page,
+                    caption=f"Daftar informasi {label.lower()} ({page.total} informasi)",
+                    note=CATEGORY_NOTES[code],
+                    with_opd=True,
+                ),
+            )
+    entry_template = env.get_template("entry.html")
+    for entry in entries:
+        yield entry.path, entry_template.render(common, prefix="../", page="entry", entry=entry)
+    yield "404.html", env.get_template("404.html").render(common, prefix=context.home, page="404")
+
+
+def fold(text: str) -> str:
+    """What the search compares, the same as site.js's `fold`: lower case, accents off, every run
+    of characters that is not a letter or a digit (dashes, hyphens, punctuation) one space."""
+    plain = unicodedata.normalize("NFD", text.lower())
+    plain = "".join(char for char in plain if not 0x300 <= ord(char) <= 0x36F)
+    return " ".join(_NOT_WORD.split(plain)).strip()
+
+
+def shard_key(word: str) -> str:
+    """The part of the word index a folded word lives in: its first two characters, spelled
+    safely for a file name (the same as site.js's `key`)."""
+    return "".join(c if c in _KEY_CHARS else f"_{ord(c):x}" for c in word[:2])
+
+
+def search_files(groups: tuple[GroupView, ...]) -> Iterator[tuple[str, str]]:
+    """The search index the browser loads on demand, split so a search fetches only what it needs.
+
+    Entries are numbered by their position in the register (grouped by OPD, as on the index).
+    * `cari.json`: the OPDs ([code, name, page, number of entries], in order: an OPD's entries
+      are consecutive), the categories ([code, label, page]), one digit per entry (its
+      category) and the parts of the word index that exist (`t`). Enough to filter by OPD and
+      category without anything else.
+    * `cari/t-<xy>.json`: every folded word starting with `xy` (title, whole summary, OPD code
+      and name, category, file names) with the positions of the entries that have it, as
+      differences from the previous one. A query word is looked up as a prefix of words.
+    * `cari/b<n>.json`: what a result card shows for entries n*100 to n*100+99: [id, title,
+      the start of the summary].
+    """
+    entries = [entry for group in groups for entry in group.entries]
+    categories = list(CATEGORY_LABELS)
+    shards: dict[str, dict[str, list[int]]] = {}
+    for position, entry in enumerate(entries):
+        for word in sorted(set(fold(_searchable(entry)).split())):
+            shards.setdefault(shard_key(word), {}).setdefault(word, []).append(position)
+    meta = {
+        "opd": [[g.code, g.name, g.path, len(g.entries)] for g in groups],
+        "kategori": [[code, label, category_path(code)] for code, label in CATEGORY_LABELS.items()],
+        "k": "".join(str(categories.index(e.category)) for e in entries),
+        "blok": SEARCH_BLOCK,
+        "t": sorted(shards),
+    }
+    yield SEARCH_INDEX, _compact(meta)
+    for start in range(0, len(entries), SEARCH_BLOCK):
+        rows = [_card_row(e) for e in entries[start : start + SEARCH_BLOCK]]
+        yield f"{SEARCH_DIR}/b{start // SEARCH_BLOCK}.json", _compact(rows)
+    for key in sorted(shards):
+        words = {word: _deltas(positions) for word, positions in sorted(shards[key].items())}
+        yield f"{SEARCH_DIR}/t-{key}.json", _compact(words)
+
+
+def _searchable(entry: EntryView) -> str:
+    return " ".join(
+        [
+            entry.title,
+            entry.summary,
+            entry.opd_code,
+            entry.opd_name,
+            entry.category,
+            entry.category_label,
+            *(doc.name for doc in entry.documents),
+        ]
+    )
+
+
+def _card_row(entry: EntryView) -> list[object]:
+    summary = " ".join(entry.summary.split())
+    if len(summary) > _SNIPPET:
+        summary = (summary[:_SNIPPET].rsplit(" ", 1)[0] or summary[:_SNIPPET]) + "…"
+    return [entry.id, entry.title, summary]
+
+
+def _deltas(positions: Sequence[int]) -> list[int]:
+    return [b - a for a, b in zip([0, *positions], positions, strict=False)]
+
+
+def _compact(data: object) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+def _short_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
