@@ -131,7 +131,7 @@ async def run(quick: bool) -> list[Figure]:
             await app.initialize()
             try:
                 async with open_ctx(setup.settings, setup.clock) as ctx:
-                    dispatcher = Dispatcher(ctx, TelegramSender(app.bot), notices)
+                    dispatcher = Dispatcher(ctx, {"telegram": TelegramSender(app.bot)}, notices)
                     async with ctx.db.transaction() as uow:
                         settled = await uow.outbox.count("sent")
                     say(f"[{NAME}] dispatching (floor {setup.floor:.1f} s)")

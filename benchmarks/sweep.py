@@ -336,7 +336,7 @@ async def next_morning(root: Path, tasks: int) -> list[Figure]:
         say(f"[{NAME}] next morning: the dispatcher ({len(pending)} rows pending)")
         sender = CountingSender()
         began = time.perf_counter()
-        messages = await Dispatcher(ctx, sender, notices).run_once()
+        messages = await Dispatcher(ctx, {"telegram": sender}, notices).run_once()
         dispatched = time.perf_counter() - began
         async with ctx.db.read() as uow:
             recorded = await uow.outbox.count("sent") - sent_before
@@ -435,7 +435,7 @@ async def as_jobs(ctx: Ctx, sender: CountingSender) -> tuple[int, float]:
     """The morning as the running bot's scheduler runs it (`Scheduler.install`): the sweep job,
     and the dispatcher job every `DISPATCH_EVERY_S` (a tick is skipped while a pass runs), plus
     the pass the sweep's kick asks for. Returns (dispatcher passes, seconds until all is sent)."""
-    scheduler = Scheduler(ctx, Dispatcher(ctx, sender, notices))
+    scheduler = Scheduler(ctx, Dispatcher(ctx, {"telegram": sender}, notices))
     kicked = asyncio.Event()
     ctx.kick.connect(kicked.set)
     began = time.perf_counter()

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -85,9 +85,11 @@ class NoticeViews(Protocol):
 class Dispatcher:
     """Delivers due outbox rows; one pass at a time, however many jobs ask for one."""
 
-    def __init__(self, ctx: Ctx, sender: Sender, views: NoticeViews) -> None:
+    def __init__(self, ctx: Ctx, senders: Mapping[str, Sender], views: NoticeViews) -> None:
+        """`senders`: one per configured channel, by name; a notice goes through its
+        recipient's channel."""
         self.ctx = ctx
-        self.sender = sender
+        self.senders = senders
         self.views = views
         self._lock = asyncio.Lock()
         self._queued = False  # this pass queued notices of its own (to the admins)
@@ -194,12 +196,15 @@ class Dispatcher:
         """Send the parts not yet delivered (the text is always the last part, even when the
         files changed since an earlier attempt); how it went."""
         ctx = self.ctx
+        sender = self.senders.get(row["channel"])
+        if sender is None:  # that channel is not configured (now): try again later
+            return _Outcome(f"channel {row['channel']} not configured", backoff(row["attempts"]))
         try:
             for index in range(min(parts_sent, len(reply.files)), len(reply.files) + 1):
                 async with ctx.db.transaction() as uow:
                     await uow.outbox.mark_in_flight_many(ids, ctx.now())
                     await uow.commit()
-                await self.sender.send_part(row["chat_id"], reply, index)
+                await sender.send_part(row["chat_id"], reply, index)
                 if index < len(reply.files):
                     async with ctx.db.transaction() as uow:
                         await uow.outbox.mark_part(row["id"], index + 1)

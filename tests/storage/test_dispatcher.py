@@ -114,7 +114,7 @@ async def w(tmp_path: Path) -> AsyncIterator[World]:
             found[key] = user
         await uow.commit()
     out = Recorder()
-    yield World(ctx, clock, out, Dispatcher(ctx, out, notices), found, opds)
+    yield World(ctx, clock, out, Dispatcher(ctx, {"telegram": out}, notices), found, opds)
     await db.close()
 
 
@@ -427,3 +427,19 @@ async def test_an_admins_old_button_for_a_person_who_came_back_changes_nothing(w
     with pytest.raises(Refused):
         await people.deactivate_unreachable(w.ctx.db, w.users["admin"], pejabat.id, w.ctx.now())
     assert (await w.user("pejabat")).active
+
+
+async def test_a_notice_goes_through_its_recipients_channel_and_waits_where_none_is_set_up(
+    w: World,
+) -> None:
+    async with w.ctx.db.transaction() as uow:
+        uid = await uow.users.add(name="Ibu Wa", role=Role.PEJABAT, opd_id=None,
+                                  channel="whatsapp", external_id="6281200000001",
+                                  chat_id="6281200000001", now=w.ctx.now())  # fmt: skip
+        await uow.commit()
+    await late_round(w, 1)
+    await w.tick("2027-03-03T07:30")
+    assert w.out.to(w.users["pejabat"])  # Telegram: delivered
+    held = [r for r in await w.rows("pending") if r["user_id"] == uid]
+    assert held and all(r["last_error"] == "channel whatsapp not configured" for r in held)
+    assert not [r for r in await w.rows("failed") if r["user_id"] == uid]

@@ -20,7 +20,7 @@ from telegram.ext import Application, ContextTypes, JobQueue, TypeHandler
 
 from bot.bootstrap import load_calendar, make_ctx
 from bot.channels.port import ChannelRejected, ChannelUnreachable
-from bot.channels.telegram.adapter import TelegramSender, answer, to_event
+from bot.channels.telegram.adapter import CHANNEL, TelegramSender, answer, to_event
 from bot.channels.telegram.files import TelegramFileSource
 from bot.channels.telegram.pacing import TelegramPacing
 from bot.channels.telegram.polling import Intake, ReliablePoller
@@ -78,7 +78,7 @@ def build_application(
         sender = TelegramSender(app.bot)
         jq = app.job_queue
         assert jq is not None
-        scheduler = Scheduler(ctx, Dispatcher(ctx, sender, notices))
+        scheduler = Scheduler(ctx, Dispatcher(ctx, {CHANNEL: sender}, notices))
         install_jobs(scheduler, jq)
         state.update(ctx=ctx, files=TelegramFileSource(app.bot), sender=sender, scheduler=scheduler)
         app.bot_data.update(state)
