@@ -138,7 +138,7 @@ async def correct(req: Request) -> Response:
     assert entry is not None
     v = await cases.view(req.ctx, entry.case_id)
     resp = Response(
-        toast=t("category-fixed", number=entry.number, category=t(f"cat-{entry.category}"))
+        note=t("category-fixed", number=entry.number, category=t(f"cat-{entry.category}"))
     )
     resp.replies.append(panel(v, req.user, req.ctx.settings.publisher))
     return resp

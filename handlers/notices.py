@@ -248,6 +248,6 @@ async def bundle_page(req: Request) -> Response:
         raise Refused("refused-stale")
     reply = await render_bundle(req.ctx, req.user.id, rows, bundle_id=bundle_id, page=page)
     if reply is None:
-        return Response(toast=t("notice-bundle-empty"), alert=True)
-    reply.edit = True
+        return Response(note=t("notice-bundle-empty"), alert=True)
+    reply.supersedes = True
     return Response(replies=[reply])

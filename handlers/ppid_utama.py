@@ -122,7 +122,7 @@ async def toggle_return(req: Request) -> Response:
     else:
         chosen.append(entry_id)
     resp = await _return_picker(req, v, chosen, keep)
-    resp.replies[0].edit = True
+    resp.replies[0].supersedes = True
     return resp
 
 
@@ -135,7 +135,7 @@ async def toggle_keep(req: Request) -> Response:
         raise Refused("refused-stale")
     keep.remove(entry_id) if entry_id in keep else keep.append(entry_id)
     resp = await _return_picker(req, v, chosen, keep)
-    resp.replies[0].edit = True
+    resp.replies[0].supersedes = True
     return resp
 
 

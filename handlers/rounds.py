@@ -60,7 +60,7 @@ async def _pick(req: Request, toggle: int | None) -> Response:
     else:
         chosen.append(toggle)
     resp = await _picker(req, req.data["name"], chosen)
-    resp.replies[0].edit = True
+    resp.replies[0].supersedes = True
     return resp
 
 

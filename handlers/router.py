@@ -132,9 +132,9 @@ def _visible(ev: Event) -> Event:
 
 
 def _answer(ev: Event, text: str) -> Response:
-    """A refusal: a toast (alert) on a button press, a message otherwise."""
+    """A refusal: the short answer to a press (shown as an alert), a message otherwise."""
     if ev.button is not None:
-        return Response(toast=text, alert=True)
+        return Response(note=text, alert=True)
     return Response().add(text)
 
 

@@ -41,6 +41,7 @@ class Event:
     button: str | None = None  # raw button data
     file: IncomingFile | None = None
     caption: str | None = None
+    event_id: str = ""  # the incoming event's id, unique within its channel (handled once)
 
 
 @dataclass(frozen=True)
@@ -58,13 +59,13 @@ class Reply:
     text: str
     buttons: list[list[Button]] = field(default_factory=list)
     files: list[OutgoingFile] = field(default_factory=list)
-    edit: bool = False  # replace the message whose button was pressed instead of sending anew
+    supersedes: bool = False  # replaces the pressed screen (edited in place where the channel can)
 
 
 @dataclass
 class Response:
     replies: list[Reply] = field(default_factory=list)
-    toast: str | None = None  # the short answer to a button press
+    note: str | None = None  # the short answer to a press (a toast, or a message where none)
     alert: bool = False
 
     def add(self, text: str, buttons: list[list[Button]] | None = None) -> Response:

@@ -54,10 +54,10 @@ def fit(reply: Reply, caps: Capabilities) -> list[Fitted]:
         # A keyboard of rows (Telegram): the rows stay as the handler grouped them.
         labelled = iter(_labelled(actions, caps.max_label))
         rows = tuple(tuple(next(labelled) for _ in row) for row in reply.buttons if row)
-        return _with_text(text, caps, rows, as_list=False, replaces=reply.edit and caps.edits)
+        return _with_text(text, caps, rows, as_list=False, replaces=reply.supersedes and caps.edits)
     if len(actions) <= caps.max_actions:
         rows = (tuple(_labelled(actions, caps.max_label)),)
-        return _with_text(text, caps, rows, as_list=False, replaces=reply.edit and caps.edits)
+        return _with_text(text, caps, rows, as_list=False, replaces=reply.supersedes and caps.edits)
     page = caps.max_list_rows or caps.max_actions
     pages = [actions[at : at + page] for at in range(0, len(actions), page)]
     as_list = caps.max_list_rows > 0

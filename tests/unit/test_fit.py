@@ -58,13 +58,13 @@ def test_labels_that_collide_once_shortened_stay_unique_and_readable() -> None:
 
 def test_on_telegram_a_screen_keeps_its_rows_labels_and_edit() -> None:
     buttons = [[Button("#1", "1:ee:1"), Button("#2", "1:ee:2")], [Button("🏠 Menu", "1:mn")]]
-    [message] = fit(Reply(text="*Berkas*", buttons=buttons, edit=True), TELEGRAM)
+    [message] = fit(Reply(text="*Berkas*", buttons=buttons, supersedes=True), TELEGRAM)
     assert [[b.label for b in row] for row in message.rows] == [["#1", "#2"], ["🏠 Menu"]]
     assert message.replaces and message.text == "<b>Berkas</b>"
 
 
 def test_on_whatsapp_a_superseding_screen_is_sent_anew() -> None:
-    [message] = fit(Reply(text="Berkas", buttons=actions(2), edit=True), WHATSAPP)
+    [message] = fit(Reply(text="Berkas", buttons=actions(2), supersedes=True), WHATSAPP)
     assert not message.replaces and problems(message, WHATSAPP) == []
 
 

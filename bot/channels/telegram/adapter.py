@@ -36,6 +36,7 @@ def to_event(update: Update, bot_username: str | None = None) -> Event | None:
         "chat_id": str(chat.id),
         "private": chat.type == ChatType.PRIVATE,
         "first_name": user.first_name or "",
+        "event_id": str(update.update_id),
     }
     if update.callback_query is not None:
         q = update.callback_query
@@ -197,7 +198,7 @@ async def answer(update: Update, response: Response | None, sender: TelegramSend
     query = update.callback_query
     late_toast: str | None = None
     if query is not None:
-        toast = response.toast if response else None
+        toast = response.note if response else None
         try:
             # A toast is plain text: the catalogue's sentences are marked up.
             await query.answer(
