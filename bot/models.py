@@ -113,13 +113,18 @@ class Document(Record):
     size: int
     mime: str
     name: str
-    channel_file_id: str | None
+    channel_file_id: str | None  # the file's reference on `channel`, where it came from
+    channel: str = "telegram"
     uploaded_by: int
     uploaded_at: datetime
     removed_kind: str | None = None  # None: current; removed (by its OPD) | rejected (PPID Utama)
     removed_at: datetime | None = None
     removed_by: int | None = None
     removed_reason: str | None = None
+
+    def file_ref(self, channel: str) -> str | None:
+        """The platform reference to re-send the file on `channel`; None: upload it."""
+        return self.channel_file_id if channel == self.channel else None
 
     @property
     def current(self) -> bool:

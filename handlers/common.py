@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.channels.base import OutgoingFile, Reply, Response
+from bot.models import Document
 from bot.services import cases
 from bot.sop import Role
 from bot.texts import t
@@ -128,18 +129,17 @@ async def details(req: Request) -> Response:
     from handlers.entries import card
 
     text = "\n\n".join(card(e) for e in v.entries) or t("entries-none")
-    files = [
-        document_file(req, d.sha256, d.name, d.mime, d.channel_file_id) for d in v.docs_of(None)
-    ]
+    files = [document_file(req, d) for d in v.docs_of(None)]
     reply = Reply(text=text, buttons=[[btn(t("btn-back-case"), "op", v.case.id)]])
     reply.files = files
     return Response(replies=[reply])
 
 
-def document_file(
-    req: Request, sha256: str, name: str, mime: str, file_id: str | None
-) -> OutgoingFile:
-    return OutgoingFile(name=name, mime=mime, path=req.ctx.files.path_for(sha256), file_id=file_id)
+def document_file(req: Request, d: Document) -> OutgoingFile:
+    """A stored document to send to the person asking, by its reference on their channel
+    where it has one (else uploaded from the store)."""
+    return OutgoingFile(name=d.name, mime=d.mime, path=req.ctx.files.path_for(d.sha256),
+                        file_id=d.file_ref(req.ev.channel))  # fmt: skip
 
 
 @button("dc")
@@ -156,7 +156,7 @@ async def entry_documents(req: Request) -> Response:
     if not docs:
         return Response().add(t("no-docs", number=entry.number))
     reply = Reply(text=t("docs-of-entry", number=entry.number, title=entry.title, count=len(docs)))
-    reply.files = [document_file(req, d.sha256, d.name, d.mime, d.channel_file_id) for d in docs]
+    reply.files = [document_file(req, d) for d in docs]
     reply.buttons = []
     if case.step == 4 and cases.acts_on(req.user, case) and entry.review == "pending":
         # The reviewer may reject a single document (the server checks the press again).

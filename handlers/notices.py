@@ -87,7 +87,7 @@ async def _about_case(ctx: Ctx, user: User, payload: dict[str, Any]) -> Reply | 
         if v.case.step == 2:
             reply.files = [
                 OutgoingFile(name=d.name, mime=d.mime, path=ctx.files.path_for(d.sha256),
-                             file_id=d.channel_file_id)
+                             file_id=d.file_ref(user.channel))
                 for d in v.docs_of(None)
             ]  # fmt: skip
         return reply

@@ -325,12 +325,14 @@ class DocumentRepository(Repository):
         channel_file_id: str | None,
         uploaded_by: int,
         now: datetime,
+        channel: str = "telegram",
     ) -> int:
         return await self._insert(
             "INSERT INTO documents (case_id, entry_id, step, sha256, size, mime, name,"
-            " channel_file_id, uploaded_by, uploaded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (case_id, entry_id, step, sha256, size, mime, name, channel_file_id, uploaded_by,
-             iso(now)),
+            " channel_file_id, channel, uploaded_by, uploaded_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (case_id, entry_id, step, sha256, size, mime, name, channel_file_id, channel,
+             uploaded_by, iso(now)),
         )  # fmt: skip
 
     async def find_same(self, case_id: int, entry_id: int | None, sha256: str) -> Document | None:

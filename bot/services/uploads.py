@@ -84,7 +84,7 @@ async def receive(
         doc_id = await uow.documents.add(
             case_id=case_id, entry_id=entry_id, step=step, sha256=stored.sha256,
             size=stored.size, mime=accepted.mime, name=name,
-            channel_file_id=incoming.file_id, uploaded_by=user.id, now=now,
+            channel_file_id=incoming.file_id, uploaded_by=user.id, now=now, channel=user.channel,
         )  # fmt: skip
         if entry is not None:
             await uow.entries.update(

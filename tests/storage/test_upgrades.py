@@ -102,6 +102,7 @@ SEEDS: dict[int, list[str]] = {
         f" '{T}', 3, 'tidak terbaca')"
     ],
     12: [f"INSERT INTO processed_updates VALUES ('whatsapp', 'wamid.HBgL', '{U}')"],
+    13: ["UPDATE documents SET channel = 'telegram' WHERE id = 2"],
 }
 
 MIGRATIONS = migration_files()

@@ -41,3 +41,15 @@ def test_a_press_becomes_an_event_with_its_button_data() -> None:
 def test_an_edited_message_changes_nothing() -> None:
     edited = {"message_id": 7, "date": 0, "edit_date": 1, "chat": CHAT, "from": USER, "text": "x"}
     assert to_event(update(edited_message=edited)) is None
+
+
+def test_a_documents_file_id_is_used_only_on_the_channel_it_came_from() -> None:
+    from datetime import UTC, datetime
+
+    from bot.models import Document
+
+    doc = Document(id=1, case_id=1, entry_id=1, step=3, sha256="a" * 64, size=5, mime="x/y",
+                   name="a.pdf", channel_file_id="BQACAgIAAx", uploaded_by=1,
+                   uploaded_at=datetime(2027, 3, 1, tzinfo=UTC))  # fmt: skip
+    assert doc.file_ref("telegram") == "BQACAgIAAx"
+    assert doc.file_ref("whatsapp") is None  # uploaded from the store instead
