@@ -57,6 +57,7 @@ def make_ctx(
     clock: Callable[[], datetime],
     files: FileStore | None = None,
     bot_username: str = "ppid_bot",
+    invite_links: Callable[[str], list[str]] | None = None,
 ) -> Ctx:
     """The context of the use cases: built here only, never changed after (the calendar in force
     and the dispatcher's nudge are holders that the scheduler updates)."""
@@ -64,4 +65,5 @@ def make_ctx(
         settings=settings, db=db, calendars=Calendars(calendar),
         files=files or FileStore(settings.documents_dir), clock=clock,
         bot_username=bot_username, policy=settings.policy,
+        invite_links=invite_links or (lambda token: []),
     )  # fmt: skip

@@ -32,7 +32,7 @@ class Script:
         """Invite a person through the services; they open the link in their chat."""
         made = await people.invite(self.ctx.db, role=role, opd_code=opd, name=name,
                                    created_by="demo", now=self.ctx.now(),
-                                   bot_username=self.ctx.bot_username)  # fmt: skip
+                                   links=self.ctx.invite_links)  # fmt: skip
         person = self.fake.person(uid, name.split()[-1])
         await flows.accept_invitation(person, made.invitation.token)
         return person

@@ -22,11 +22,11 @@ def _admin(req: Request) -> None:
 async def _invite(req: Request, role: Role, opd_code: str | None) -> Response:
     made = await people.invite(
         req.ctx.db, role=role, opd_code=opd_code, name=None, created_by=f"user:{req.user.id}",
-        now=req.ctx.now(), bot_username=req.ctx.bot_username,
+        now=req.ctx.now(), links=req.ctx.invite_links,
     )  # fmt: skip
     opd = f" {made.opd.name}" if made.opd else ""
     text = t("invite-created", role=t(f"role-{role}"), opd=opd,
-             until=instant(made.invitation.expires_at), link=made.link)  # fmt: skip
+             until=instant(made.invitation.expires_at), link="\n".join(made.links))  # fmt: skip
     return Response().add(text, [[btn(t("btn-menu"), "mn")]])
 
 

@@ -20,6 +20,7 @@ from typing import Any, Final
 
 from bot.bootstrap import open_core
 from bot.channels.port import ChannelUnreachable
+from bot.channels.telegram.adapter import invite_link
 from bot.cli import CliError
 from bot.config import Settings
 from bot.formatting import instant
@@ -327,7 +328,7 @@ async def cmd_invite(args: argparse.Namespace, settings: Settings) -> int:
         try:
             created = await invite(
                 core.db, role=role, opd_code=opd_code, name=name, created_by="cli", now=now,
-                bot_username=username, days=args.days,
+                links=lambda token: [invite_link(username, token)], days=args.days,
             )  # fmt: skip
         except Refused as exc:
             raise refusal(exc, role=role.value, code=opd_code or "") from None
@@ -346,7 +347,8 @@ async def cmd_invite(args: argparse.Namespace, settings: Settings) -> int:
         )
     )
     print(plain("cli-invite-forward"))
-    print(created.link)
+    for link in created.links:  # one per configured channel
+        print(link)
     return 0
 
 

@@ -58,6 +58,8 @@ class Ctx:
     bot_username: str = "ppid_bot"
     kick: Nudge = field(default_factory=Nudge)  # wakes the outbox dispatcher
     policy: Policy = field(default_factory=Policy)
+    invite_links: Callable[[str], list[str]] = field(default=lambda token: [])
+    """The links of an invitation token, one per configured channel (the channels make them)."""
 
     @property
     def calendar(self) -> Calendar:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -21,12 +22,18 @@ TOKEN_BYTES = 24  # 32 URL-safe characters: inside Telegram's 64-character [A-Za
 @dataclass(frozen=True)
 class NewInvitation:
     invitation: Invitation
-    link: str
+    links: list[str]  # one per configured channel: the person opens whichever app they use
     opd: Opd | None
 
+    @property
+    def link(self) -> str:
+        """The first channel's link (there is one per configured channel)."""
+        return self.links[0] if self.links else ""
 
-def deep_link(bot_username: str, token: str) -> str:
-    return f"https://t.me/{bot_username}?start={token}"
+
+InviteLinks = Callable[[str], list[str]]
+"""The links that redeem an invitation token, one per configured channel (the channels make
+them: a Telegram deep link, later a wa.me link)."""
 
 
 async def invite(
@@ -37,10 +44,10 @@ async def invite(
     name: str | None,
     created_by: str,
     now: datetime,
-    bot_username: str,
+    links: InviteLinks,
     days: int = INVITE_DAYS,
 ) -> NewInvitation:
-    """Create a single-use invitation and return its deep link."""
+    """Create a single-use invitation and return its links, one per configured channel."""
     name = " ".join(name.split())[:120] if name else None
     async with db.transaction() as uow:
         opd = None
@@ -68,7 +75,7 @@ async def invite(
             at=now, action="invite", note=f"{role.value} {opd.code if opd else ''} by {created_by}"
         )
         await uow.commit()
-    return NewInvitation(invitation, deep_link(bot_username, invitation.token), opd)
+    return NewInvitation(invitation, links(invitation.token), opd)
 
 
 def _valid_token(token: str) -> bool:

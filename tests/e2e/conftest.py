@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from bot.channels.telegram.adapter import invite_link
 from bot.channels.telegram.application import build_application, running
 from bot.config import Settings
 from bot.fakeapi import flows
@@ -69,7 +70,7 @@ class Harness:
         """Through the services: an invitation for that role; returns its token."""
         made = await people.invite(self.ctx.db, role=role, opd_code=opd, name=name,
                                    created_by="test", now=self.ctx.now(),
-                                   bot_username="ppid_test_bot")  # fmt: skip
+                                   links=lambda token: [invite_link("ppid_test_bot", token)])  # fmt: skip
         return made.invitation.token
 
     async def join(self, uid: int, name: str, role: Role, opd: str | None = None) -> FakePerson:

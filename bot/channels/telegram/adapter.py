@@ -71,6 +71,11 @@ def to_event(update: Update, bot_username: str | None = None) -> Event | None:
     return Event(**base, text=text, message_id=mid)  # type: ignore[arg-type]
 
 
+def invite_link(bot_username: str, token: str) -> str:
+    """The deep link that opens the bot and redeems `token` (`/start <token>`)."""
+    return f"https://t.me/{bot_username}?start={token}"
+
+
 def keyboard(message: Fitted) -> InlineKeyboardMarkup | None:
     """A fitted message's actions as an inline keyboard, row by row."""
     if not message.rows:

@@ -20,7 +20,13 @@ from telegram.ext import Application, ContextTypes, JobQueue, TypeHandler
 
 from bot.bootstrap import load_calendar, make_ctx
 from bot.channels.port import ChannelRejected, ChannelUnreachable
-from bot.channels.telegram.adapter import CHANNEL, TelegramSender, answer, to_event
+from bot.channels.telegram.adapter import (
+    CHANNEL,
+    TelegramSender,
+    answer,
+    invite_link,
+    to_event,
+)
 from bot.channels.telegram.files import TelegramFileSource
 from bot.channels.telegram.pacing import TelegramPacing
 from bot.channels.telegram.polling import Intake, ReliablePoller
@@ -74,7 +80,8 @@ def build_application(
         files.cleanup_temp()
         me = await app.bot.get_me()
         ctx = make_ctx(settings=settings, db=db, calendar=await load_calendar(settings, db),
-                       files=files, clock=clock, bot_username=me.username or "ppid_bot")  # fmt: skip
+                       files=files, clock=clock, bot_username=me.username or "ppid_bot",
+                       invite_links=lambda token: [invite_link(me.username, token)])  # fmt: skip
         sender = TelegramSender(app.bot)
         jq = app.job_queue
         assert jq is not None
