@@ -9,9 +9,11 @@ from bot.texts import t
 
 
 async def start_with_token(ev: Event, ctx: Ctx) -> Response:
-    """Register the person who opened an invitation link (refusals raise `Refused`)."""
+    """Register the person who opened an invitation link (refusals raise `Refused`); the
+    channel found the token (`Event.invitation`)."""
+    assert ev.invitation is not None
     user = await people.join(
-        ctx, ev.args.strip(), channel=ev.channel, external_id=ev.external_id,
+        ctx, ev.invitation, channel=ev.channel, external_id=ev.external_id,
         chat_id=ev.chat_id, first_name=ev.first_name,
     )  # fmt: skip
     opd = ""

@@ -65,7 +65,7 @@ async def route(ev: Event, ctx: Ctx, files: FileSource) -> Response | None:
     ):
         ctx.kick()
     try:
-        if ev.command == "start" and ev.args.strip():
+        if ev.invitation is not None:
             return await onboarding.start_with_token(ev, ctx)
         if user is None or not user.active:
             case = await _target(ctx, ev, None) if ev.button else None

@@ -42,6 +42,7 @@ class Event:
     file: IncomingFile | None = None
     caption: str | None = None
     event_id: str = ""  # the incoming event's id, unique within its channel (handled once)
+    invitation: str | None = None  # an invitation token the channel found (Telegram: /start TOKEN)
 
 
 @dataclass(frozen=True)

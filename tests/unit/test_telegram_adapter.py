@@ -53,3 +53,11 @@ def test_a_documents_file_id_is_used_only_on_the_channel_it_came_from() -> None:
                    uploaded_at=datetime(2027, 3, 1, tzinfo=UTC))  # fmt: skip
     assert doc.file_ref("telegram") == "BQACAgIAAx"
     assert doc.file_ref("whatsapp") is None  # uploaded from the store instead
+
+
+def test_a_deep_link_start_carries_its_invitation_token() -> None:
+    body = {"message_id": 8, "date": 0, "chat": CHAT, "from": USER, "text": "/start Abc-123_x"}
+    ev = to_event(update(message=body))
+    assert ev is not None and ev.invitation == "Abc-123_x"
+    plain = to_event(update(message={**body, "text": "/start"}))
+    assert plain is not None and plain.invitation is None

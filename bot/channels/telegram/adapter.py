@@ -65,7 +65,10 @@ def to_event(update: Update, bot_username: str | None = None) -> Event | None:
         if addressee and bot_username and addressee.lower() != bot_username.lower():
             return None  # `/status@other_bot` in a group is for that bot
         name = name.lower()
-        return Event(**base, command=name, args=args, text=text, message_id=mid)  # type: ignore[arg-type]
+        # A deep link opens the chat with `/start TOKEN`: the token redeems an invitation.
+        token = args.strip() if name == "start" and args.strip() else None
+        return Event(**base, command=name, args=args, text=text, message_id=mid,  # type: ignore[arg-type]
+                     invitation=token)  # fmt: skip
     if not text:
         return Event(**base, text=None, message_id=mid)  # type: ignore[arg-type]
     return Event(**base, text=text, message_id=mid)  # type: ignore[arg-type]
