@@ -29,7 +29,7 @@ from bot.channels.telegram.adapter import (
 )
 from bot.channels.telegram.files import TelegramFileSource
 from bot.channels.telegram.pacing import TelegramPacing
-from bot.channels.telegram.polling import Intake, ReliablePoller
+from bot.channels.telegram.polling import ReliablePoller, telegram_intake
 from bot.channels.telegram.webhook import ReliableWebhook
 from bot.config import Settings
 from bot.dispatcher import Dispatcher
@@ -146,20 +146,20 @@ async def running(
         await app.start()
         try:
             ctx: Ctx = app.bot_data["ctx"]  # set by post_init above
-            intake = Intake(app, ctx.db, ctx.now)
+            intake = telegram_intake(app, ctx.db, ctx.now)
             receiver: ReliablePoller | ReliableWebhook
             if settings.webhook_url:
                 secret = (
                     settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
                 )
                 receiver = ReliableWebhook(
-                    intake, settings.webhook_url, secret, settings.webhook_listen,
+                    intake, app.bot, settings.webhook_url, secret, settings.webhook_listen,
                     settings.webhook_port, read_deadline=settings.telegram_timeout,
                     health=healthz(settings, ctx.now),
                 )  # fmt: skip
                 await receiver.start()
             else:
-                receiver = ReliablePoller(intake, timeout=poll_timeout, on_fatal=on_fatal)
+                receiver = ReliablePoller(intake, app.bot, timeout=poll_timeout, on_fatal=on_fatal)
                 receiver.start()
             health: HealthServer | None = None
             try:

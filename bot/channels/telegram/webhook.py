@@ -17,9 +17,9 @@ from collections.abc import Awaitable, Callable
 from urllib.parse import urlsplit
 
 from aiohttp import web
-from telegram import Update
+from telegram import Bot, Update
 
-from bot.channels.telegram.polling import ALLOWED_UPDATES, Intake
+from bot.channels.telegram.polling import ALLOWED_UPDATES, TelegramIntake
 
 log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -69,7 +69,8 @@ class ReliableWebhook:
 
     def __init__(
         self,
-        intake: Intake,
+        intake: TelegramIntake,
+        bot: Bot,
         url: str,
         secret: str | None,
         listen: str,
@@ -78,6 +79,7 @@ class ReliableWebhook:
         health: Handler | None = None,
     ) -> None:
         self._intake = intake
+        self._bot = bot
         self._read_deadline = read_deadline
         self._url = url
         self._path = "/" + urlsplit(url).path.lstrip("/")
@@ -97,7 +99,7 @@ class ReliableWebhook:
         await runner.setup()
         try:
             await web.TCPSite(runner, self._listen, self._port).start()
-            await self._intake.app.bot.set_webhook(
+            await self._bot.set_webhook(
                 url=self._url,
                 secret_token=self._secret,
                 allowed_updates=ALLOWED_UPDATES,
@@ -137,7 +139,7 @@ class ReliableWebhook:
             data = json.loads(body)
             if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
                 raise ValueError("no update_id")
-            update = Update.de_json(data, self._intake.app.bot)
+            update = Update.de_json(data, self._bot)
         except Exception as exc:  # any parse failure is the sender's fault
             # Telegram sends well-formed updates; anything else is not from Telegram.
             log.warning("webhook POST that is not an update (%s)", type(exc).__name__)
