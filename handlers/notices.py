@@ -168,16 +168,18 @@ async def render_bundle(
     page = page or 0
     now = ctx.now()
     # A notice some of whose cases are late says so on those lines (all late: in the heading).
-    lines = await _lines(ctx, task_rows, digest is not None, now, as_notice and not late)
-    if not lines:
+    mark_late = as_notice and not late
+    shown, total = await _lines(ctx, task_rows, digest is not None, now, mark_late, page)
+    if total == 0:
         return None
-    pages = -(-len(lines) // PAGE)
-    page = min(page, pages - 1)
-    shown = lines[page * PAGE : (page + 1) * PAGE]
+    pages = -(-total // PAGE)
+    if page >= pages:  # cases were dealt with since: show the last page there is
+        page = pages - 1
+        shown, total = await _lines(ctx, task_rows, digest is not None, now, mark_late, page)
     head = (
         t("notice-digest-head", day=day_date(now.date()))
         if digest is not None
-        else t("notice-bundle-head", count=len(lines))
+        else t("notice-bundle-head", count=total)
     )
     text = [t("notice-late") + head if late else head]
     section = ""
@@ -197,7 +199,7 @@ async def render_bundle(
                       left=left_text(where, line.due), tags=tags))  # fmt: skip
         buttons.append([btn(f"{number}. {task['opd_name']}", "op", task["case_id"])])
     if pages > 1:
-        text.append(t("notice-bundle-page", page=page + 1, pages=pages, count=len(lines)))
+        text.append(t("notice-bundle-page", page=page + 1, pages=pages, count=total))
     nav = []
     if bundle_id is not None and page > 0:
         nav.append(btn(t("btn-prev"), "nb", bundle_id, page - 1))
@@ -209,10 +211,13 @@ async def render_bundle(
 
 
 async def _lines(
-    ctx: Ctx, task_rows: list[dict[str, Any]], digest: bool, now: datetime, mark_late: bool
-) -> list[_Line]:
-    """The cases a bundle lists: the tasks its notices are about (while still open at their
-    step) and, with a digest, every open task due today or overdue; most urgent first."""
+    ctx: Ctx, task_rows: list[dict[str, Any]], digest: bool, now: datetime, mark_late: bool,
+    page: int,
+) -> tuple[list[_Line], int]:  # fmt: skip
+    """One page of the cases a bundle lists, and how many there are: the tasks its notices are
+    about (while still open at their step) and, with a digest, every open task due today or
+    overdue; most urgent first. The digest's tasks are paged in SQL (a province has tens of
+    thousands), the notices' own in memory (they are the person's)."""
     kinds: dict[int, set[str]] = {}
     for r in task_rows:
         marks = kinds.setdefault(int(r["payload"]["task_id"]), set())
@@ -223,19 +228,29 @@ async def _lines(
             and is_late(intended_at(r["payload"], r["not_before"]), now, ctx.policy)
         ):
             marks.add("late")
+    until = end_of_day(ctx.calendar, now.date())
     async with ctx.db.read() as uow:
-        due_ids = (
-            dict(await uow.tasks.due_by(end_of_day(ctx.calendar, now.date()))) if digest else {}
+        own = await uow.tasks.briefs(kinds)
+        listed = [b for b in own.values() if b["done_at"] is None and b["case_step"] == b["step"]]
+        # With a digest, every open task due by tonight is listed from SQL; the notices' own
+        # tasks due later (a reminder days ahead) follow them, as the sort by deadline would.
+        later = sorted(
+            (b for b in listed if not digest or _local(ctx, b) >= until),
+            key=lambda b: (_local(ctx, b), b["opd_name"], b["id"]),
         )
-        briefs = await uow.tasks.briefs(set(kinds) | set(due_ids))
-    open_now = [b for b in briefs.values() if b["done_at"] is None and b["case_step"] == b["step"]]
-    lines = [
-        _Line(b, ctx.calendar.local(datetime.fromisoformat(b["due_at"])),
-              frozenset(kinds.get(b["id"], ())))
-        for b in open_now
-    ]  # fmt: skip
-    lines.sort(key=lambda line: (line.due, line.task["opd_name"], line.task["id"]))
-    return lines
+        in_digest = await uow.tasks.count_due_by(until) if digest else 0
+        first = page * PAGE
+        ids = await uow.tasks.due_by_page(until, first, PAGE) if first < in_digest else []
+        shown = list((await uow.tasks.briefs(ids)).values()) if ids else []
+        shown.sort(key=lambda b: ids.index(b["id"]))
+    rest = max(0, first - in_digest)
+    shown += later[rest : rest + PAGE - len(shown)]
+    lines = [_Line(b, _local(ctx, b), frozenset(kinds.get(b["id"], ()))) for b in shown]
+    return lines, in_digest + len(later)
+
+
+def _local(ctx: Ctx, brief: dict[str, Any]) -> datetime:
+    return ctx.calendar.local(datetime.fromisoformat(brief["due_at"]))
 
 
 @button("nb")

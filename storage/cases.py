@@ -183,13 +183,22 @@ class TaskRepository(Repository):
         )
         return {r["id"]: as_dict(r) for r in rows}
 
-    async def due_by(self, until: datetime) -> list[tuple[int, str]]:
-        """(id, due_at) of the open tasks due before `until`: what a daily digest lists."""
-        rows = await self._all(
-            "SELECT id, due_at FROM tasks WHERE done_at IS NULL AND julianday(due_at) < julianday(?)",
+    async def count_due_by(self, until: datetime) -> int:
+        """How many open tasks are due before `until` (what a digest lists)."""
+        row = await self._one(
+            "SELECT COUNT(*) FROM tasks WHERE done_at IS NULL AND julianday(due_at) < julianday(?)",
             (until.isoformat(),),
         )
-        return [(r[0], r[1]) for r in rows]
+        return int(row[0]) if row else 0
+
+    async def due_by_page(self, until: datetime, offset: int, limit: int) -> list[int]:
+        """One page of the open tasks due before `until`, most urgent first (ids)."""
+        rows = await self._all(
+            "SELECT id FROM tasks WHERE done_at IS NULL AND julianday(due_at) < julianday(?)"
+            " ORDER BY julianday(due_at), id LIMIT ? OFFSET ?",
+            (until.isoformat(), limit, offset),
+        )
+        return [int(r[0]) for r in rows]
 
     async def any_due_by(self, until: datetime) -> bool:
         """Whether any open task is due before `until` (a digest has something to say)."""
