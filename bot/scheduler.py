@@ -52,5 +52,8 @@ class Scheduler:
         return queued
 
     async def dispatch(self) -> int:
-        """One delivery pass; the notices of a sweep still running wait for its end."""
+        """One delivery pass; the notices of a sweep still running wait for its end. A holiday
+        added from the command line for today holds them from this pass on (one small query),
+        not only from the next sweep's."""
+        await self.refresh_calendar()
         return await self.dispatcher.run_once(swept=self._swept)

@@ -443,3 +443,19 @@ async def test_a_notice_goes_through_its_recipients_channel_and_waits_where_none
     held = [r for r in await w.rows("pending") if r["user_id"] == uid]
     assert held and all(r["last_error"] == "channel whatsapp not configured" for r in held)
     assert not [r for r in await w.rows("failed") if r["user_id"] == uid]
+
+
+async def test_a_holiday_added_from_the_command_line_holds_the_next_delivery_pass(
+    w: World,
+) -> None:
+    from bot.scheduler import Scheduler
+
+    scheduler = Scheduler(w.ctx, w.dispatcher)
+    await late_round(w, 1)
+    w.at("2027-03-02T10:00")
+    # Another process (the CLI) declares today a holiday; no sweep has run since.
+    await calendar_admin.set_override(w.ctx.db, w.ctx.settings, wib("2027-03-02T00:00").date(),
+                                      "holiday", "Banjir", by="cli", now=w.ctx.now())  # fmt: skip
+    await scheduler.dispatch()
+    assert not w.ctx.calendar.is_workday(wib("2027-03-02T00:00").date())
+    assert w.out.sent == []
