@@ -321,7 +321,7 @@ async def next_morning(root: Path, tasks: int) -> list[Figure]:
         shutil.copyfile(settings.database_path, evening)
         ctx = await open_ctx(settings, clock)
         async with ctx.db.read() as uow:
-            overdue = len(await uow.tasks.due_by(MORNING))
+            overdue = await uow.tasks.count_due_by(MORNING)
 
         say(f"[{NAME}] next morning: the sweep at 07:30")
         clock.now = MORNING

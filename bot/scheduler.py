@@ -9,8 +9,8 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
-from bot.bootstrap import load_calendar
 from bot.dispatcher import Dispatcher
+from bot.services.calendar_admin import load_calendar
 from bot.services.context import Ctx
 from bot.services.sweep import sweep
 

@@ -38,6 +38,13 @@ def _check_name(name: str) -> str:
     return name
 
 
+async def load_calendar(settings: Settings, db: Database) -> Calendar:
+    """The working-day calendar in force: the settings' hours and the admins' overrides."""
+    async with db.read() as uow:
+        overrides = await uow.calendar.overrides()
+    return calendar_of(settings, overrides)
+
+
 def calendar_of(settings: Settings, overrides: list[Override]) -> Calendar:
     return Calendar(
         tz=settings.tz,

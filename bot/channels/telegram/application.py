@@ -18,7 +18,7 @@ from telegram import Bot, BotCommand, Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, ContextTypes, JobQueue, TypeHandler
 
-from bot.bootstrap import load_calendar, make_ctx
+from bot.bootstrap import start_runtime
 from bot.channels.port import ChannelRejected, ChannelUnreachable
 from bot.channels.telegram.adapter import (
     CHANNEL,
@@ -32,16 +32,12 @@ from bot.channels.telegram.pacing import TelegramPacing
 from bot.channels.telegram.polling import ReliablePoller, telegram_intake
 from bot.channels.telegram.webhook import ReliableWebhook
 from bot.config import Settings
-from bot.dispatcher import Dispatcher
 from bot.health import HealthServer, healthz
 from bot.scheduler import DISPATCH_EVERY_S, SWEEP_EVERY_S, Scheduler
 from bot.services.context import Ctx
 from bot.texts import t
 from bot.upkeep import daily_backup, report_error
-from handlers import notices
 from handlers.router import route
-from storage.db import Database
-from storage.files import FileStore
 
 log = logging.getLogger(__name__)
 DEFAULT_TELEGRAM_BASE_URL = "https://api.telegram.org/bot"
@@ -75,19 +71,17 @@ def build_application(
     state: dict[str, Any] = {}
 
     async def post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-        db = await Database.open(settings.database_path)
-        files = FileStore(settings.documents_dir)
-        files.cleanup_temp()
         me = await app.bot.get_me()
-        ctx = make_ctx(settings=settings, db=db, calendar=await load_calendar(settings, db),
-                       files=files, clock=clock, bot_username=me.username or "ppid_bot",
-                       invite_links=lambda token: [invite_link(me.username, token)])  # fmt: skip
         sender = TelegramSender(app.bot)
+        runtime = await start_runtime(
+            settings, clock, senders={CHANNEL: sender}, bot_username=me.username or "ppid_bot",
+            invite_links=lambda token: [invite_link(me.username, token)],
+        )  # fmt: skip
         jq = app.job_queue
         assert jq is not None
-        scheduler = Scheduler(ctx, Dispatcher(ctx, {CHANNEL: sender}, notices))
-        install_jobs(scheduler, jq)
-        state.update(ctx=ctx, files=TelegramFileSource(app.bot), sender=sender, scheduler=scheduler)
+        install_jobs(runtime.scheduler, jq)
+        state.update(ctx=runtime.ctx, files=TelegramFileSource(app.bot), sender=sender,
+                     scheduler=runtime.scheduler)  # fmt: skip
         app.bot_data.update(state)
         await app.bot.set_my_commands([BotCommand(c, t(f"cmd-{c}")) for c in COMMANDS])
 
