@@ -59,7 +59,6 @@ async def category(req: Request) -> Response:
         raise Refused("refused-stale")
     entry = await drafting.add_entry(req.ctx, req.user, req.data["case"], req.data["title"],
                                      req.data["summary"], req.args[0])  # fmt: skip
-    await forget(req)
     return entry_menu(entry, t("entry-saved", number=entry.number))
 
 

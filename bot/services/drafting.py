@@ -70,6 +70,9 @@ async def add_entry(
         entry = await uow.entries.add(case_id, fields | defaults(v.opd.name, now))
         await uow.cases.bump(case_id, v.case.version)
         await audit(uow, now, "entry:add", user, case_id=case_id, step=1, note=f"#{entry.number}")
+        # The question that led here ends with the answer, in one transaction: a crash between
+        # two would leave it open, and the press delivered again would add the entry twice.
+        await uow.dialogs.clear(user.id)
         await uow.commit()
     return entry
 

@@ -564,3 +564,16 @@ async def test_recording_an_answer_ends_its_dialog_in_the_same_transaction(w: Wo
         await record()
         async with w.ctx.db.transaction() as uow:
             assert await uow.dialogs.get(w.pendukung.id) is None, kind
+
+
+async def test_adding_an_entry_ends_its_dialog_in_the_same_transaction(w: World) -> None:
+    """The category press that saves an entry, delivered again after a crash, finds no open
+    question (refused as stale) instead of adding the entry a second time."""
+    views = await cases.create_round(w.ctx, w.pejabat, "Uji", [w.opd])
+    async with w.ctx.db.transaction() as uow:
+        await uow.dialogs.set(w.pejabat.id, "entry_category", {"case": views[0].case.id},
+                              w.ctx.now())  # fmt: skip
+        await uow.commit()
+    await drafting.add_entry(w.ctx, w.pejabat, views[0].case.id, "Laporan", "Isi", 0)
+    async with w.ctx.db.transaction() as uow:
+        assert await uow.dialogs.get(w.pejabat.id) is None
