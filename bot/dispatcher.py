@@ -35,8 +35,8 @@ from bot.reminders import (
     next_delivery,
     supersede,
 )
+from bot.services.admin_notices import notify_admins
 from bot.services.context import Ctx
-from bot.sop import Role
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -253,17 +253,12 @@ class Dispatcher:
         """Queue `kind` about a person to every other admin, once per `key` (a moment or a day:
         a failure is told once, not for every message it refuses)."""
         person = await uow.users.get(user_id)
-        for admin in await uow.users.with_role(Role.ADMIN):
-            if admin.id == user_id:
-                continue
-            if await uow.outbox.enqueue(
-                key=f"{kind}:{user_id}:{key}:{admin.id}", user_id=admin.id, now=now,
-                not_before=next_delivery(self.ctx.calendar, now),
-                payload={"kind": kind, "user_id": user_id, "reason_key": reason,
-                         "name": person.name if person else "?",
-                         "role": person.role.value if person else "admin"},
-            ):  # fmt: skip
-                self._queued = True
+        payload = {"kind": kind, "user_id": user_id, "reason_key": reason,
+                   "name": person.name if person else "?",
+                   "role": person.role.value if person else "admin"}  # fmt: skip
+        if await notify_admins(uow, self.ctx.calendar, now, f"{kind}:{user_id}:{key}", payload,
+                               except_user=user_id):  # fmt: skip
+            self._queued = True
 
 
 def bundled(row: dict[str, Any]) -> bool:

@@ -12,33 +12,15 @@ import logging
 import traceback
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 
-from bot.reminders import next_delivery
+from bot.services.admin_notices import notify_admins
 from bot.services.context import Ctx
-from bot.sop import Role
 from storage.backup import BackupError, backup_name, create_backup, prune_backups
 from storage.health import BACKUP_ERROR, BACKUP_FAILED, BACKUP_OK
-from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 ERROR_QUIET = timedelta(hours=1)  # one message per kind of error per hour
 PACKAGES = ("bot", "handlers", "storage")
-
-
-async def _notify_admins(
-    uow: UnitOfWork, ctx: Ctx, now: datetime, key: str, payload: dict[str, Any]
-) -> int:
-    """Queue one notice to every active admin (inside the caller's unit of work)."""
-    queued = 0
-    for admin in await uow.users.with_role(Role.ADMIN):
-        if not admin.active:
-            continue
-        queued += await uow.outbox.enqueue(
-            key=f"{key}:{admin.id}", user_id=admin.id, payload=payload, now=now,
-            not_before=next_delivery(ctx.calendar, now),
-        )  # fmt: skip
-    return queued
 
 
 async def daily_backup(ctx: Ctx) -> Path | None:
@@ -60,7 +42,7 @@ async def daily_backup(ctx: Ctx) -> Path | None:
             await uow.meta.set(BACKUP_FAILED, now.isoformat())
             await uow.meta.set(BACKUP_ERROR, error[:300])
             payload = {"kind": "backup_failed", "at": f"{now:%Y-%m-%d %H.%M}", "error": error}
-            await _notify_admins(uow, ctx, now, f"backup_failed:{now.isoformat()}", payload)
+            await notify_admins(uow, ctx.calendar, now, f"backup_failed:{now.isoformat()}", payload)
             await uow.commit()
         ctx.kick()
         return None
@@ -111,7 +93,9 @@ async def report_error(ctx: Ctx, error: BaseException) -> bool:
             await uow.meta.set(mark, now.isoformat())
             payload = {"kind": "bot_error", "error": kind, "where": where,
                        "at": f"{now:%Y-%m-%d %H.%M}"}  # fmt: skip
-            await _notify_admins(uow, ctx, now, f"error:{kind}@{where}:{now.isoformat()}", payload)
+            await notify_admins(
+                uow, ctx.calendar, now, f"error:{kind}@{where}:{now.isoformat()}", payload
+            )
             await uow.commit()
     except Exception:
         log.exception("could not queue the admins' notice about %s in %s", kind, where)

@@ -97,7 +97,7 @@ def _split_plain(text: str, limit: int) -> list[str]:
     rest = text
     while utf16_len(rest) > limit:
         window = _head(rest, limit)
-        cut = max(window.rfind("\n") + 1, 0) or max(window.rfind(" ") + 1, 0) or len(window)
+        cut = window.rfind("\n") + 1 or window.rfind(" ") + 1 or len(window)
         parts.append(rest[:cut].rstrip())
         rest = rest[cut:]
     parts.append(rest)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.models import Invitation, Opd, User
-from bot.reminders import next_delivery
+from bot.services.admin_notices import notify_admins
 from bot.services.context import Ctx, audit
 from bot.sop import Role
 from bot.workflow import Refused
@@ -190,12 +190,8 @@ async def tell_admins_setting_missing(ctx: Ctx, setting: str, why: str, example:
     admin knows."""
     now = ctx.now()
     async with ctx.db.transaction() as uow:
-        for admin in await uow.users.with_role(Role.ADMIN):
-            await uow.outbox.enqueue(
-                key=f"setting:{setting}:{admin.id}", user_id=admin.id, now=now,
-                not_before=next_delivery(ctx.calendar, now),
-                payload={"kind": "setting_missing", "setting": setting, "why": why,
-                         "example": example},
-            )  # fmt: skip
+        await notify_admins(uow, ctx.calendar, now, f"setting:{setting}",
+                            {"kind": "setting_missing", "setting": setting, "why": why,
+                             "example": example})  # fmt: skip
         await uow.commit()
     ctx.kick()
