@@ -59,6 +59,7 @@ from benchmarks.common import (
 )
 from bot.bootstrap import load_calendar, make_ctx
 from bot.channels.base import Reply
+from bot.channels.port import TELEGRAM, Brief
 from bot.config import Settings
 from bot.dispatcher import Dispatcher
 from bot.scheduler import DISPATCH_EVERY_S, Scheduler
@@ -252,10 +253,16 @@ class CountingSender:
         self.longest = 0
         self.too_long = 0
 
-    async def send_part(self, chat_id: str | int, reply: Reply, index: int) -> None:
+    capabilities = TELEGRAM
+
+    async def send_part(self, chat_id: str | int, reply: Reply, index: int) -> list[str]:
         self.per_chat[str(chat_id)] += 1
         self.longest = max(self.longest, len(reply.text))
         self.too_long += len(reply.text) >= MAX_TEXT
+        return []
+
+    async def send_brief(self, chat_id: str | int, brief: Brief) -> list[str]:
+        raise AssertionError("Telegram never sends a brief")
 
 
 def closing_before(cal: Calendar, at: datetime) -> datetime:

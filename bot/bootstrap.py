@@ -3,10 +3,14 @@ every use case is handed (`make_ctx`), for the running bot, the demo and every c
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping
+import time
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from aiohttp import web
 
 from bot.channels.port import Sender
 from bot.config import Settings
@@ -72,20 +76,67 @@ class Runtime:
     scheduler: Scheduler
 
 
+class Channel(Protocol):
+    """A chat app that joins the core once it is open (its intake and files need the
+    database): it makes its invitation links, and hands its sender to the dispatcher."""
+
+    name: str
+
+    def links(self, token: str) -> list[str]: ...
+
+    def attach(self, ctx: Ctx) -> Sender: ...
+
+
+class ServedChannel(Channel, Protocol):
+    """A channel that takes webhooks on the bot's own server (WhatsApp)."""
+
+    def routes(self, app: web.Application) -> None: ...
+
+    async def started(self) -> None:
+        """The server listens: check what the channel needs (raises `ChannelRejected` or
+        `ChannelUnreachable` when it cannot work)."""
+
+    async def close(self) -> None: ...
+
+
 async def start_runtime(
     settings: Settings,
     clock: Callable[[], datetime],
     *,
-    senders: Mapping[str, Sender],
+    senders: Mapping[str, Sender] | None = None,
+    channels: Sequence[Channel] = (),
     bot_username: str = "ppid_bot",
     invite_links: Callable[[str], list[str]] | None = None,
 ) -> Runtime:
-    """Open the database and build the core for the configured channels (`senders`, one per
-    channel); each channel's runtime then runs the scheduler's jobs and feeds its intake."""
+    """Open the database and build the core for the configured channels: `senders` made
+    already (Telegram's), `channels` attached here; each invitation gets every channel's link.
+    The caller then runs the scheduler's jobs and feeds each channel's intake."""
     db = await Database.open(settings.database_path)
     files = FileStore(settings.documents_dir)
     files.cleanup_temp()
+    own = invite_links or (lambda token: [])
+
+    def links(token: str) -> list[str]:
+        return [*own(token), *(link for c in channels for link in c.links(token))]
+
     ctx = make_ctx(settings=settings, db=db, calendar=await load_calendar(settings, db),
                    clock=clock, files=files, bot_username=bot_username,
-                   invite_links=invite_links)  # fmt: skip
-    return Runtime(ctx, Scheduler(ctx, Dispatcher(ctx, senders, notices)))
+                   invite_links=links)  # fmt: skip
+    every = {**(senders or {}), **{c.name: c.attach(ctx) for c in channels}}
+    return Runtime(ctx, Scheduler(ctx, Dispatcher(ctx, every, notices)))
+
+
+def settings_clock(settings: Settings) -> Callable[[], datetime]:
+    """The wall clock, or (PPID_CLOCK_START, for tests and demos) one that starts at a given
+    instant and then runs at normal speed."""
+    start = settings.clock_start
+    if start is None:
+        return utc_now
+    if start.tzinfo is None:
+        start = start.replace(tzinfo=settings.tz)
+    began = time.monotonic()
+    return lambda: start + timedelta(seconds=time.monotonic() - began)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)

@@ -23,7 +23,10 @@ from bot.workdays import OfficeHours, SpecialHours
 WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{16,256}")
 
 # Never written to a backup or shown unmasked, whether set or not.
-SECRET_FIELDS = frozenset({"telegram_token", "webhook_secret"})
+SECRET_FIELDS = frozenset(
+    {"telegram_token", "webhook_secret", "whatsapp_token", "whatsapp_app_secret",
+     "whatsapp_verify_token"}
+)  # fmt: skip
 
 DEFAULT_OFFICE_HOURS = "mon-thu 07:30-16:00; fri 07:30-16:30"
 
@@ -114,6 +117,32 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = Field(default=None, validate_default=True)
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = Field(default=8443, ge=1, le=65535)
+    whatsapp_token: SecretStr | None = Field(
+        default=None,
+        description="Token akses system user Meta; bersama nomor id: WhatsApp aktif.",
+    )
+    whatsapp_phone_number_id: str | None = Field(
+        default=None, description="Id nomor pengirim WhatsApp (Phone Number ID)."
+    )
+    whatsapp_app_secret: SecretStr | None = Field(
+        default=None, description="App secret yang menandatangani webhook WhatsApp."
+    )
+    whatsapp_verify_token: SecretStr | None = Field(
+        default=None, description="Token jabat tangan verifikasi webhook WhatsApp."
+    )
+    whatsapp_number: str | None = Field(
+        default=None,
+        description="Nomor bisnis dalam format internasional tanpa + (mis. 6281234567890), untuk tautan wa.me.",
+    )
+    whatsapp_api_url: str = Field(
+        default="https://graph.facebook.com",
+        description="Akar Graph API (uji dan demo: API tiruan).",
+    )
+    whatsapp_api_version: str = Field(default="v23.0", description="Versi Graph API, mis. v23.0.")
+    whatsapp_business_account_id: str | None = Field(
+        default=None,
+        description="Opsional: id WhatsApp Business Account, untuk memeriksa dan membuat templat.",
+    )
     reminder_half: bool = Field(
         default=True, description="Langkah 1 hari: ingatkan saat separuh jam kerja berlalu."
     )
@@ -224,6 +253,46 @@ class Settings(BaseSettings):
             )
         return value or None
 
+    @field_validator("whatsapp_app_secret", "whatsapp_verify_token")
+    @classmethod
+    def _whatsapp_webhook_secrets(
+        cls, value: SecretStr | None, info: ValidationInfo
+    ) -> SecretStr | None:
+        # Without the app secret anyone could post forged messages to the webhook; without the
+        # verify token Meta cannot be told where to post.
+        secret = value.get_secret_value() if value is not None else ""
+        whatsapp_on = info.data.get("whatsapp_token") and info.data.get("whatsapp_phone_number_id")
+        if whatsapp_on and not secret:
+            raise ValueError("wajib diisi bila WhatsApp aktif (token dan nomor id diisi)")
+        return value or None
+
+    @field_validator("whatsapp_number")
+    @classmethod
+    def _valid_whatsapp_number(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        digits = value.strip().removeprefix("+").replace(" ", "").replace("-", "")
+        if not digits.isdigit() or not 8 <= len(digits) <= 15 or digits.startswith("0"):
+            raise ValueError(
+                "tulis nomor dalam format internasional tanpa + dan tanpa 0 di depan,"
+                " mis. 6281234567890"
+            )
+        return digits
+
+    @field_validator("whatsapp_api_version")
+    @classmethod
+    def _valid_api_version(cls, value: str) -> str:
+        if not re.fullmatch(r"v\d{1,3}\.\d", value):
+            raise ValueError("tulis seperti v23.0")
+        return value
+
+    @field_validator("whatsapp_api_url")
+    @classmethod
+    def _valid_api_url(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("harus diawali https:// (atau http:// untuk API tiruan)")
+        return value.rstrip("/")
+
     @field_validator("backup_time")
     @classmethod
     def _valid_backup_time(cls, value: str) -> str:
@@ -308,6 +377,19 @@ class Settings(BaseSettings):
             for name in type(self).model_fields
             if not isinstance(value := getattr(self, name), SecretStr) and name not in SECRET_FIELDS
         }
+
+    @property
+    def telegram_on(self) -> bool:
+        return self.telegram_token is not None and bool(self.telegram_token.get_secret_value())
+
+    @property
+    def whatsapp_on(self) -> bool:
+        """WhatsApp runs when its token and sending number's id are set."""
+        return (
+            self.whatsapp_token is not None
+            and bool(self.whatsapp_token.get_secret_value())
+            and bool(self.whatsapp_phone_number_id)
+        )
 
     @property
     def web_dir(self) -> Path:

@@ -7,7 +7,8 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.channels.telegram.application import build_application, running, settings_clock
+from bot.bootstrap import settings_clock
+from bot.channels.telegram.application import build_application, running
 from bot.config import Settings
 from bot.fakeapi import flows
 from bot.fakeapi.people import FakePerson

@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from bot.channels.base import Reply
-from bot.channels.port import DeliveryError, Sender
+from bot.channels.port import Brief, DeliveryError, Sender
 from bot.reminders import (
     BUNDLED_KINDS,
     TASK_KINDS,
@@ -35,9 +35,8 @@ from bot.reminders import (
     next_delivery,
     supersede,
 )
-from bot.services.admin_notices import notify_admins
+from bot.services.admin_notices import delivery_failed, person_unreachable
 from bot.services.context import Ctx
-from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = timedelta(minutes=30)
@@ -55,6 +54,8 @@ class _Outcome:
     error: str | None = None
     retry_in: timedelta | None = None
     reach: str | None = None
+    brief: bool = False  # the window closed: send it again at once, in short
+    messages: tuple[str, ...] = ()  # the platform's ids of the messages that carried it
 
 
 MAX_PREPARE_ATTEMPTS = 5
@@ -80,6 +81,10 @@ class NoticeViews(Protocol):
         self, ctx: Ctx, user_id: int, rows: list[dict[str, Any]], *, late: bool = False,
         bundle_id: int | None = None, page: int | None = None,
     ) -> Reply | None: ...  # fmt: skip
+
+    async def brief(
+        self, ctx: Ctx, user_id: int, rows: list[dict[str, Any]], *, bundle_id: int | None = None
+    ) -> Brief | None: ...
 
 
 class Dispatcher:
@@ -146,6 +151,8 @@ class Dispatcher:
     async def _deliver_single(self, row: dict[str, Any]) -> int:
         ctx = self.ctx
         late = is_late(intended_at(row["payload"], row["not_before"]), ctx.now(), ctx.policy)
+        if self._in_short(row):
+            return await self._deliver_brief(row, [row])
         try:
             reply = await self.views.render(ctx, row["user_id"], row["payload"], late=late)
             if reply is None:
@@ -172,6 +179,8 @@ class Dispatcher:
             is_late(intended_at(r["payload"], r["not_before"]), now, ctx.policy) for r in rows
         )
         first = rows[0]
+        if self._in_short(first):
+            return await self._deliver_brief(first, rows, bundle=True)
         try:
             reply = await self.views.render_bundle(
                 ctx, first["user_id"], rows, late=late, bundle_id=ids[0]
@@ -183,6 +192,42 @@ class Dispatcher:
             log.exception("notices %s could not be prepared", ids)
             outcome = _unprepared(first)
         return await self._record(first, ids, outcome, bundle=True)
+
+    def _in_short(self, row: dict[str, Any]) -> bool:
+        """Whether a notice must go as its brief: its person's chat app lets the bot write
+        freely only for a while after they last wrote (WhatsApp: 24 hours), and that time is
+        over, or the platform refused the full notice already."""
+        sender = self.senders.get(row["channel"])
+        if sender is None:
+            return False
+        seen = row.get("last_seen_at")
+        last = datetime.fromisoformat(seen) if seen else None
+        return bool(row.get("brief")) or not sender.capabilities.may_write(last, self.ctx.now())
+
+    async def _deliver_brief(
+        self, row: dict[str, Any], rows: list[dict[str, Any]], bundle: bool = False
+    ) -> int:
+        """The notice in short (one pre-approved message and a button that opens it in full);
+        the rows count as delivered with it."""
+        ctx = self.ctx
+        ids = [r["id"] for r in rows]
+        sender = self.senders[row["channel"]]
+        try:
+            brief = await self.views.brief(ctx, row["user_id"], rows,
+                                           bundle_id=ids[0] if bundle else None)  # fmt: skip
+            if brief is None:
+                return await self._skip(ids, "no longer applies")
+        except Exception:
+            log.exception("notice %s could not be prepared in short", ids)
+            return await self._record(row, ids, _unprepared(row), bundle=bundle)
+        try:
+            async with ctx.db.transaction() as uow:
+                await uow.outbox.mark_in_flight_many(ids, ctx.now())
+                await uow.commit()
+            sent = await sender.send_brief(row["chat_id"], brief)
+        except DeliveryError as exc:
+            return await self._record(row, ids, self._outcome(exc, row), bundle=bundle)
+        return await self._record(row, ids, _Outcome(), bundle=True, messages=sent)
 
     async def _skip(self, ids: Sequence[int], reason: str) -> int:
         async with self.ctx.db.transaction() as uow:
@@ -199,33 +244,48 @@ class Dispatcher:
         sender = self.senders.get(row["channel"])
         if sender is None:  # that channel is not configured (now): try again later
             return _Outcome(f"channel {row['channel']} not configured", backoff(row["attempts"]))
+        messages: list[str] = []
         try:
             for index in range(min(parts_sent, len(reply.files)), len(reply.files) + 1):
                 async with ctx.db.transaction() as uow:
                     await uow.outbox.mark_in_flight_many(ids, ctx.now())
                     await uow.commit()
-                await sender.send_part(row["chat_id"], reply, index)
+                sent = await sender.send_part(row["chat_id"], reply, index)
+                messages += sent
                 if index < len(reply.files):
                     async with ctx.db.transaction() as uow:
                         await uow.outbox.mark_part(row["id"], index + 1)
+                        await uow.messages.record(row["channel"], sent, ids)
                         await uow.commit()
         except DeliveryError as exc:
-            if exc.kind == "permanent":
-                return _Outcome(exc.detail, reach=exc.reach)
-            if exc.kind == "retry_after" and exc.retry_in is not None:
-                return _Outcome(exc.detail, exc.retry_in)
-            # Transient, or a window that closed: try again later (growing pauses).
-            return _Outcome(exc.detail, backoff(row["attempts"]))
-        return _Outcome()
+            return self._outcome(exc, row)
+        return _Outcome(messages=tuple(messages))
+
+    @staticmethod
+    def _outcome(exc: DeliveryError, row: dict[str, Any]) -> _Outcome:
+        """What a refusal means for the notice's rows."""
+        if exc.kind == "permanent":
+            return _Outcome(exc.detail, reach=exc.reach)
+        if exc.kind == "retry_after" and exc.retry_in is not None:
+            return _Outcome(exc.detail, exc.retry_in)
+        if exc.kind == "window_closed":
+            return _Outcome(exc.detail, timedelta(0), brief=True)
+        # Transient: try again later (growing pauses).
+        return _Outcome(exc.detail, backoff(row["attempts"]))
 
     async def _record(
-        self, row: dict[str, Any], ids: list[int], outcome: _Outcome, bundle: bool = False
-    ) -> int:
+        self, row: dict[str, Any], ids: list[int], outcome: _Outcome, bundle: bool = False,
+        messages: Sequence[str] = (),
+    ) -> int:  # fmt: skip
         ctx = self.ctx
         async with ctx.db.transaction() as uow:
             now = ctx.now()
             if outcome.error is None:
                 await uow.outbox.mark_sent_many(ids, now, bundle_id=ids[0] if bundle else None)
+                await uow.messages.record(row["channel"], [*outcome.messages, *messages], ids)
+            elif outcome.brief:
+                await uow.outbox.mark_brief_many(ids, outcome.error)
+                self._queued = True  # it goes again in this pass
             elif outcome.retry_in is not None:
                 # A retry never falls outside office hours: it waits for the next opening.
                 retry = next_delivery(ctx.calendar, now + outcome.retry_in)
@@ -234,31 +294,13 @@ class Dispatcher:
                 log.warning("notice %s to user %s failed: %s", ids, row["user_id"], outcome.error)
                 await uow.outbox.mark_failed_many(ids, outcome.error)
                 if outcome.reach is not None:
-                    await self._unreachable(uow, row["user_id"], outcome.reach, now)
+                    told = await person_unreachable(uow, ctx.calendar, now, row["user_id"],
+                                                    outcome.reach)  # fmt: skip
                 else:
-                    await self._tell_admins(uow, row["user_id"], "send_failed", now,
-                                            key=ctx.calendar.local(now).date().isoformat())  # fmt: skip
+                    told = await delivery_failed(uow, ctx.calendar, now, row["user_id"])
+                self._queued = self._queued or told > 0
             await uow.commit()
         return 1 if outcome.error is None else 0
-
-    async def _unreachable(self, uow: UnitOfWork, user_id: int, reason: str, now: datetime) -> None:
-        """Hold the person's notices and tell the admins, once per person (not per message)."""
-        if await uow.users.mark_unreachable(user_id, now):
-            await self._tell_admins(uow, user_id, "unreachable", now, now.isoformat(), reason)
-
-    async def _tell_admins(
-        self, uow: UnitOfWork, user_id: int, kind: str, now: datetime, key: str,
-        reason: str | None = None,
-    ) -> None:  # fmt: skip
-        """Queue `kind` about a person to every other admin, once per `key` (a moment or a day:
-        a failure is told once, not for every message it refuses)."""
-        person = await uow.users.get(user_id)
-        payload = {"kind": kind, "user_id": user_id, "reason_key": reason,
-                   "name": person.name if person else "?",
-                   "role": person.role.value if person else "admin"}  # fmt: skip
-        if await notify_admins(uow, self.ctx.calendar, now, f"{kind}:{user_id}:{key}", payload,
-                               except_user=user_id):  # fmt: skip
-            self._queued = True
 
 
 def bundled(row: dict[str, Any]) -> bool:

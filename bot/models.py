@@ -31,6 +31,8 @@ class User(Record):
     active: bool
     created_at: datetime
     unreachable_since: datetime | None = None  # their chat refused messages for good
+    last_seen_at: datetime | None = None  # their last message to the bot (WhatsApp's window)
+    phone: str | None = None  # contact data only (a WhatsApp number), never a key
 
 
 class Invitation(Record):
@@ -43,6 +45,7 @@ class Invitation(Record):
     expires_at: datetime
     used_by: int | None
     used_at: datetime | None
+    user_id: int | None = None  # made for a person who takes part already: redeeming moves them
 
 
 class Round(Record):

@@ -31,6 +31,32 @@ TEXTS: Final[dict[str, str]] = {
         " atau PPID_TELEGRAM_BASE_URL bila memakai server Bot API sendiri, lalu jalankan lagi."
     ),
     "cli-settings-invalid": "Pengaturan tidak valid; perbaiki di .env atau variabel lingkungan:",
+    "cli-whatsapp-unreachable": (
+        "WhatsApp Cloud API tidak dapat dihubungi ({reason}). Periksa koneksi internet server"
+        " dan PPID_WHATSAPP_API_URL, lalu jalankan lagi."
+    ),
+    "cli-whatsapp-rejected": (
+        "Meta menolak token WhatsApp (PPID_WHATSAPP_TOKEN) atau nomor id"
+        " (PPID_WHATSAPP_PHONE_NUMBER_ID). Periksa keduanya di Meta Business Suite, lalu jalankan lagi."
+    ),
+    "cli-whatsapp-off": (
+        "WhatsApp belum aktif: isi PPID_WHATSAPP_TOKEN dan PPID_WHATSAPP_PHONE_NUMBER_ID"
+        " (lihat README, bagian WhatsApp)."
+    ),
+    "cli-whatsapp-no-waba": (
+        "Isi PPID_WHATSAPP_BUSINESS_ACCOUNT_ID untuk memeriksa dan membuat templat lewat Graph API."
+    ),
+    "cli-whatsapp-template-made": "Templat {name}: {status}",
+    "cli-whatsapp-template-failed": "Templat {name} gagal dibuat: {reason}",
+    "wa-templates-missing": (
+        "⚠️ Templat WhatsApp belum siap (belum ada atau belum disetujui Meta): {names}."
+        " Pemberitahuan kepada petugas yang tidak menulis ke bot dalam 24 jam terakhir belum"
+        " dapat dikirim. Jalankan: python -m bot whatsapp templates --submit"
+    ),
+    "wa-templates-unchecked": (
+        "Templat WhatsApp tidak diperiksa: PPID_WHATSAPP_BUSINESS_ACCOUNT_ID belum diisi."
+    ),
+    "wa-templates-ready": "Templat WhatsApp siap: {names}.",
     "cli-bad-datetime": (
         "'{value}' bukan tanggal-waktu yang valid. Contoh: 2026-03-17T10:00 "
         "(waktu setempat) atau 2026-03-17T10:00+07:00."
@@ -183,7 +209,8 @@ TEXTS: Final[dict[str, str]] = {
     "cli-invite-opd-only-pendukung": "--opd hanya untuk peran ppid_pendukung; hapus --opd untuk peran {role}.",
     "cli-bot-username-missing": (
         "Nama pengguna bot belum diketahui. Isi PPID_BOT_USERNAME (tanpa @) di .env, "
-        "atau isi PPID_TELEGRAM_TOKEN agar ditanyakan ke Telegram."
+        "atau isi PPID_TELEGRAM_TOKEN agar ditanyakan ke Telegram (atau, untuk WhatsApp saja, "
+        "isi PPID_WHATSAPP_NUMBER)."
     ),
     "cli-bot-username-invalid": (
         "PPID_BOT_USERNAME '{value}' tidak valid: 5-32 huruf, angka atau garis bawah, tanpa @."
@@ -195,6 +222,10 @@ TEXTS: Final[dict[str, str]] = {
     "cli-invite-created": "Undangan {role}, OPD: {opd}{name}; sekali pakai, berlaku sampai {until}.",
     "cli-invite-opd": "{code} ({name})",
     "cli-invite-name": ", atas nama {name}",
+    "cli-user-move": (
+        "Tautan pindah saluran untuk pengguna {id} ({name}); sekali pakai, berlaku sampai {until}."
+        " Tugas, peran dan riwayatnya tetap. Teruskan salah satu tautan berikut kepadanya:"
+    ),
     "cli-invite-forward": "Teruskan tautan berikut kepada petugas yang bersangkutan:",
     "cli-user-columns": "ID|NAMA|PERAN|OPD|STATUS|BERGABUNG",
     "cli-user-active": "aktif",
@@ -232,6 +263,19 @@ TEXTS: Final[dict[str, str]] = {
         "Bot ini melayani pendokumentasian informasi publik Kota Pontianak untuk petugas PPID "
         "yang diundang. Mohon minta tautan undangan kepada admin PPID Diskominfo."
     ),
+    # What a WhatsApp invitation link types for the person (they only press send).
+    "wa-invite-text": "Halo PPID Bot, saya ingin bergabung. Kode undangan: {token}",
+    "unsupported-message": (
+        "Mohon maaf, bot belum dapat membaca {what}. Silakan ketik pesan, tekan tombol,"
+        " atau kirim dokumen (PDF, Word, Excel) atau foto."
+    ),
+    "unsupported-audio": "pesan suara",
+    "unsupported-video": "video",
+    "unsupported-sticker": "stiker",
+    "unsupported-location": "lokasi",
+    "unsupported-contacts": "kontak",
+    "unsupported-edited": "pesan yang diubah; mohon kirim ulang sebagai pesan baru",
+    "unsupported-other": "jenis pesan ini",
     "group-private-only": "Mohon maaf, PPID Bot hanya melayani di chat pribadi. Silakan chat langsung: @{bot}",
     # --- menus and help --------------------------------------------------------------------------
     "menu-title": "Halo, {name} ({role}). Silakan pilih:",
@@ -467,7 +511,37 @@ TEXTS: Final[dict[str, str]] = {
     "notice-tag-deadline_moved": " · batas waktu baru",
     "notice-tag-late": " · ⏳ terkirim terlambat",
     "notice-bundle-page": "\nHalaman {page} dari {pages} ({count} berkas).",
+    "notice-no-longer": (
+        "Pemberitahuan ini sudah tidak berlaku: berkasnya sudah berpindah tahap."
+        " Ketik *menu* untuk melihat tugas Bapak/Ibu."
+    ),
+    # The short notices sent as WhatsApp templates outside the 24-hour window. Meta reviews
+    # their wording: change a body only together with a new template name (bot.channels.whatsapp).
+    "brief-handover": (
+        "📥 Tugas baru PPID untuk Bapak/Ibu: {opd}, {step}, {deadline}."
+        " Tekan Buka tugas untuk melihat rinciannya."
+    ),
+    "brief-reminders": (
+        "⏰ Pengingat PPID: {count} berkas menunggu Bapak/Ibu. Paling mendesak: {top}, {deadline}."
+        " Tekan Buka tugas untuk melihat semuanya."
+    ),
+    "brief-notice": (
+        "🔔 Ada pemberitahuan PPID untuk Bapak/Ibu tentang {subject}. Tekan Buka pesan untuk"
+        " membacanya."
+    ),
+    "brief-btn-tasks": "Buka tugas",
+    "brief-btn-message": "Buka pesan",
+    "brief-published": "hasil publikasi DIP",
+    "brief-unreachable": "petugas yang tidak dapat dihubungi",
+    "brief-send_failed": "pesan yang gagal terkirim",
+    "brief-delivery_failed": "pesan yang gagal terkirim",
+    "brief-backup_failed": "cadangan data yang gagal",
+    "brief-bot_error": "gangguan pada bot",
+    "brief-setting_missing": "pengaturan yang perlu dilengkapi",
+    "brief-other": "pemberitahuan baru",
     "notice-bundle-empty": "Semua berkas dalam pesan ini sudah ditangani.",
+    "fit-list-button": "Pilih",
+    "fit-list-title": "Pilihan",
     "fit-more-actions": "Pilihan lainnya ({page}/{pages}):",
     "btn-prev": "◀️ Sebelumnya",
     "btn-next": "Berikutnya ▶️",
@@ -526,7 +600,7 @@ TEXTS: Final[dict[str, str]] = {
     "refused-file-type": "Jenis dokumen ini tidak diterima. Kirim pdf, doc/docx, xls/xlsx, odt/ods, csv, jpg/png atau zip.",
     "refused-file-empty": "Dokumen kosong. Mohon kirim dokumen yang berisi.",
     "refused-file-mismatch": "Isi dokumen tidak sesuai dengan jenisnya (.{ext}). Mohon kirim dokumen asli.",
-    "refused-file-download": "Dokumen gagal diunduh dari Telegram. Mohon kirim ulang sebentar lagi.",
+    "refused-file-download": "Dokumen gagal diunduh. Mohon kirim ulang sebentar lagi.",
     "invite-pick-role": "Undang petugas sebagai:",
     "invite-pick-opd": "PPID Pendukung untuk OPD mana?",
     "invite-created": "Tautan undangan {role}{opd} (sekali pakai, berlaku sampai {until}):\n{link}\nTeruskan tautan ini kepada petugas yang bersangkutan.",

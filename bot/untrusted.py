@@ -41,3 +41,32 @@ def defuse_formula(text: str) -> str:
     removes the apostrophe again (the xlsx export, read back by the import, also types its cells
     as text)."""
     return "'" + text if FORMULA_START.match(text) else text
+
+
+_OPENERS, _CLOSERS = frozenset(b"[{"), frozenset(b"]}")
+
+
+def nesting_within(body: bytes, limit: int) -> bool:
+    """Whether the JSON text `body` nests arrays and objects at most `limit` deep; a loop, not
+    recursion, so any depth is measured safely (brackets inside strings do not count)."""
+    if body.count(b"[") + body.count(b"{") <= limit:
+        return True  # the usual update: too few brackets to nest deeper
+    depth = 0
+    in_string = escaped = False
+    for byte in body:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in _OPENERS:
+            depth += 1
+            if depth > limit:
+                return False
+        elif byte in _CLOSERS:
+            depth -= 1
+    return True

@@ -59,6 +59,7 @@ ACTIONS: dict[str, int] = {
     "iv": 1,  # admin: invite a role (role index)
     "io": 2,  # admin: invite a PPID Pendukung of an OPD (role index, opd)
     "nb": 2,  # another page of a bundle of notices (bundle, page)
+    "on": 1,  # open in full a notice sent in short, as a template (outbox row)
     "ur": 1,  # admin: try a person who could not be reached again (user)
     "ud": 1,  # admin: deactivate a person who could not be reached (user)
 }

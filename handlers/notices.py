@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.channels.base import OutgoingFile, Reply, Response
+from bot.channels.port import Brief
 from bot.formatting import day_date, deadline, instant, short_date
 from bot.models import User
 from bot.reminders import TASK_KINDS, Standing, intended_at, is_late, standing
@@ -24,6 +25,7 @@ from bot.sop import CLOSED, Role
 from bot.texts import t
 from bot.workflow import Refused, progress
 from handlers.base import Request, btn, button
+from handlers.codec import encode
 from handlers.views import panel
 
 
@@ -41,6 +43,8 @@ async def render(
         return await render_bundle(ctx, user_id, [{"payload": payload}], late=late)
     if kind == "backup_failed":  # to the admins (bot.upkeep)
         return Reply(text=t("notice-backup-failed", at=payload["at"], error=payload["error"]))
+    if kind == "templates_missing":  # to the admins (bot.channels.whatsapp)
+        return Reply(text=t("wa-templates-missing", names=", ".join(payload["names"])))
     if kind == "bot_error":
         return Reply(text=t("notice-bot-error", at=payload["at"], kind=payload["error"],
                             where=payload["where"]))  # fmt: skip
@@ -265,4 +269,68 @@ async def bundle_page(req: Request) -> Response:
     if reply is None:
         return Response(note=t("notice-bundle-empty"), alert=True)
     reply.supersedes = True
+    return Response(replies=[reply])
+
+
+async def brief(
+    ctx: Ctx, user_id: int, rows: list[dict[str, Any]], *, bundle_id: int | None = None
+) -> Brief | None:
+    """A notice (one row, or a person's bundle) in short, for a person the bot may not write
+    to freely: a hand-over names its OPD, step and deadline; a bundle how many cases wait and
+    the most urgent one; anything else what it is about. Its button opens the full notice
+    (`on`: one row; `nb`: the bundle, re-rendered from the state of that moment). None when
+    nothing in it still applies."""
+    async with ctx.db.read() as uow:
+        user = await uow.users.get(user_id)
+    if user is None or not user.active:
+        return None
+    first = rows[0]
+    payload = first["payload"]
+    kind = payload["kind"]
+    if bundle_id is None and kind == "handover":
+        v = await cases.view(ctx, payload["case_id"])
+        if v.case.step != payload["step"] or v.task is None or v.task.id != payload["task_id"]:
+            return None
+        due = deadline(ctx.calendar.local(v.task.due_at))
+        return Brief("handover", (v.opd.name, t(f"step-{v.case.step}"), due), _on(first))
+    task_rows = [r for r in rows if r["payload"]["kind"] in LISTED_KINDS]
+    digest = any(r["payload"]["kind"] == "digest" for r in rows)
+    if task_rows or digest:
+        shown, total = await _lines(ctx, task_rows, digest, ctx.now(), False, 0)
+        if total == 0:
+            return None
+        top = shown[0]
+        step = t(f"step-{top.task['step']}").split(":")[0]
+        button = encode("nb", bundle_id, 0) if bundle_id is not None else _on(first)
+        return Brief("reminders", (str(total), f"{top.task['opd_name']} ({step})",
+                                   deadline(top.due)), button)  # fmt: skip
+    if await render(ctx, user_id, payload) is None:
+        return None
+    return Brief("notice", (t(f"brief-{kind}") if f"brief-{kind}" in BRIEF_SUBJECTS
+                            else t("brief-other"),), _on(first))  # fmt: skip
+
+
+BRIEF_SUBJECTS = frozenset(
+    f"brief-{k}" for k in ("published", "unreachable", "send_failed", "delivery_failed",
+                           "backup_failed", "bot_error", "setting_missing")
+)  # fmt: skip
+
+
+def _on(row: dict[str, Any]) -> str:
+    """The data of the button that opens one queued notice in full."""
+    return encode("on", row["id"])
+
+
+@button("on")
+async def open_notice(req: Request) -> Response:
+    """A notice the person was sent in short (a template outside WhatsApp's window), in full,
+    as it reads now (only its own recipient may open it)."""
+    (row_id,) = req.args
+    async with req.ctx.db.read() as uow:
+        row = await uow.outbox.of_user(row_id, req.user.id)
+    if row is None:
+        raise Refused("refused-stale")
+    reply = await render(req.ctx, req.user.id, row["payload"])
+    if reply is None:
+        return Response(replies=[Reply(text=t("notice-no-longer"))])
     return Response(replies=[reply])

@@ -78,6 +78,9 @@ async def route(ev: Event, ctx: Ctx, files: FileSource) -> Response | None:
             return _answer(
                 ev, t("start-not-invited" if ev.command == "start" else "help-not-invited")
             )
+        if ev.unsupported is not None:
+            what = t(f"unsupported-{ev.unsupported}")
+            return Response().add(t("unsupported-message", what=what))
         req = Request(ev=ev, user=user, ctx=ctx, files=files)
         if pending:
             req.data = pending[1] | {"_kind": pending[0]}

@@ -112,7 +112,8 @@ class OutboxRepository(Repository):
     # A row is due when it is pending, its time has come, and its person can be written to: a
     # person out of reach (or with no chat) holds their rows until they write again.
     _DUE = (
-        "SELECT o.*, u.chat_id, u.channel FROM outbox o JOIN users u ON u.id = o.user_id"
+        "SELECT o.*, u.chat_id, u.channel, u.last_seen_at FROM outbox o"
+        " JOIN users u ON u.id = o.user_id"
         " WHERE o.state = 'pending' AND o.not_before <= ?"
         " AND (o.next_try_at IS NULL OR o.next_try_at <= ?)"
         " AND u.chat_id IS NOT NULL AND u.unreachable_since IS NULL"
@@ -158,6 +159,13 @@ class OutboxRepository(Repository):
             (bundle_id, user_id),
         )
         return [_row(r) for r in rows]
+
+    async def of_user(self, row_id: int, user_id: int) -> dict[str, Any] | None:
+        """One row, if it was queued for `user_id` (None for anyone else)."""
+        row = await self._one(
+            "SELECT * FROM outbox WHERE id = ? AND user_id = ?", (row_id, user_id)
+        )
+        return None if row is None else _row(row)
 
     async def mark_sent(self, row_id: int, now: datetime) -> None:
         await self.mark_sent_many([row_id], now)
@@ -223,6 +231,26 @@ class OutboxRepository(Repository):
             "UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ?,"
             " in_flight_since = NULL WHERE id IN ({ids})",
             (error[:500],),
+            row_ids,
+        )
+
+    async def mark_brief_many(self, row_ids: Sequence[int], error: str) -> None:
+        """Send these again as their template, at once: the platform refused the free text
+        (the person's window had closed after all)."""
+        await self._execute_ids(
+            "UPDATE outbox SET state = 'pending', brief = 1, next_try_at = NULL, last_error = ?,"
+            " in_flight_since = NULL, parts_sent = 0 WHERE id IN ({ids})",
+            (error[:500],),
+            row_ids,
+        )
+
+    async def requeue_many(self, row_ids: Sequence[int], next_try: datetime, error: str) -> None:
+        """Send these again (all their parts) at `next_try`: the platform accepted them, then
+        reported that they failed for a reason that may pass."""
+        await self._execute_ids(
+            "UPDATE outbox SET state = 'pending', attempts = attempts + 1, next_try_at = ?,"
+            " last_error = ?, in_flight_since = NULL, parts_sent = 0 WHERE id IN ({ids})",
+            (utc(next_try), error[:500]),
             row_ids,
         )
 
@@ -300,6 +328,84 @@ def _row(r: Any) -> dict[str, Any]:
 def utc(t: datetime) -> str:
     """Outbox instants are stored in UTC so that text order is time order, whatever the zone."""
     return t.astimezone(UTC).isoformat()
+
+
+# Each status outranks those before it; a status that arrives after a higher one changes nothing.
+STATUS_RANK = {"accepted": 0, "sent": 1, "delivered": 2, "read": 3, "failed": 4}
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """A platform's status that moved a message on: the notices it carried, and their person."""
+
+    outbox_ids: list[int]
+    user_id: int
+    status: str
+
+
+class ChannelMessageRepository(Repository):
+    """Which platform message carried which notice, and how far each got (sent, delivered,
+    read, failed), as the platform reports it."""
+
+    async def record(
+        self, channel: str, message_ids: Iterable[str], outbox_ids: Sequence[int]
+    ) -> None:
+        await self._conn.executemany(
+            "INSERT INTO channel_messages (channel, message_id, outbox_id) VALUES (?, ?, ?)"
+            " ON CONFLICT DO NOTHING",
+            [(channel, m, o) for m in message_ids for o in outbox_ids],
+        )
+
+    async def set_status(
+        self, channel: str, message_id: str, status: str, at: datetime, error: str | None
+    ) -> StatusChange | None:
+        """Record a status if it outranks the one known; the change, or None when the message is
+        not one of the bot's notices or the status came late (statuses arrive out of order)."""
+        rank = STATUS_RANK[status]
+        known = ", ".join(f"'{s}'" for s, r in STATUS_RANK.items() if r < rank)
+        rows = await self._all(
+            "UPDATE channel_messages SET status = ?, status_at = ?, error = ?"
+            f" WHERE channel = ? AND message_id = ? AND status IN ({known}) RETURNING outbox_id",
+            (status, utc(at), error, channel, message_id),
+        )
+        if not rows:
+            return None
+        ids = [int(r[0]) for r in rows]
+        owner = await self._one("SELECT user_id FROM outbox WHERE id = ?", (ids[0],))
+        return StatusChange(ids, int(owner[0]) if owner else 0, status)
+
+    async def status_of(self, channel: str, message_id: str) -> str | None:
+        row = await self._one(
+            "SELECT status FROM channel_messages WHERE channel = ? AND message_id = ? LIMIT 1",
+            (channel, message_id),
+        )
+        return None if row is None else str(row[0])
+
+
+class ChannelMediaRepository(Repository):
+    """Files uploaded to a platform once, by the sha256 of their bytes, and the id to re-send
+    them by."""
+
+    async def get(self, channel: str, digest: str, uploaded_after: datetime) -> str | None:
+        row = await self._one(
+            "SELECT media_id FROM channel_media WHERE channel = ? AND digest = ?"
+            " AND uploaded_at > ?",
+            (channel, digest, utc(uploaded_after)),
+        )
+        return None if row is None else str(row[0])
+
+    async def put(self, channel: str, digest: str, media_id: str, now: datetime) -> None:
+        await self._execute(
+            "INSERT INTO channel_media (channel, digest, media_id, uploaded_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (channel, digest) DO UPDATE SET media_id = excluded.media_id,"
+            " uploaded_at = excluded.uploaded_at",
+            (channel, digest, media_id, utc(now)),
+        )
+
+    async def forget(self, channel: str, digest: str) -> None:
+        await self._execute(
+            "DELETE FROM channel_media WHERE channel = ? AND digest = ?", (channel, digest)
+        )
 
 
 class MetaRepository(Repository):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from bot.models import Invitation, Opd, User
 from bot.sop import Role
@@ -94,6 +94,35 @@ class UserRepository(Repository):
             (name, role.value, opd_id, chat_id, user_id),
         )
 
+    async def seen(self, channel: str, external_id: str, now: datetime, slack: timedelta) -> None:
+        """They wrote to the bot at `now` (kept to within `slack`, so that a busy chat does not
+        write a row for every message)."""
+        await self._execute(
+            "UPDATE users SET last_seen_at = ? WHERE channel = ? AND external_id = ?"
+            " AND (last_seen_at IS NULL OR last_seen_at < ?)",
+            (utc(now), channel, external_id, utc(now - slack)),
+        )
+
+    async def set_phone(self, user_id: int, phone: str | None) -> None:
+        await self._execute("UPDATE users SET phone = ? WHERE id = ?", (phone, user_id))
+
+    async def move(
+        self, user_id: int, *, channel: str, external_id: str, chat_id: str, now: datetime
+    ) -> None:
+        """The person now uses `channel` (one channel at a time): notices go there from now."""
+        await self._execute(
+            "UPDATE users SET channel = ?, external_id = ?, chat_id = ?, last_seen_at = ?,"
+            " unreachable_since = NULL WHERE id = ?",
+            (channel, external_id, chat_id, utc(now), user_id),
+        )
+
+    async def release_account(self, user_id: int) -> None:
+        """A deactivated person's chat account is taken by someone else: forget it."""
+        await self._execute(
+            "UPDATE users SET external_id = NULL, chat_id = NULL WHERE id = ? AND active = 0",
+            (user_id,),
+        )
+
     async def mark_unreachable(self, user_id: int, now: datetime) -> bool:
         """Their chat refuses messages for good; False when it was known already."""
         return (
@@ -128,8 +157,8 @@ class UserRepository(Repository):
 class InvitationRepository(Repository):
     async def add(self, invitation: Invitation) -> None:
         await self._execute(
-            "INSERT INTO invitations (token, role, opd_id, name, created_by, created_at, expires_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO invitations (token, role, opd_id, name, created_by, created_at,"
+            " expires_at, user_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 invitation.token,
                 invitation.role.value,
@@ -138,6 +167,7 @@ class InvitationRepository(Repository):
                 invitation.created_by,
                 invitation.created_at.isoformat(),
                 invitation.expires_at.isoformat(),
+                invitation.user_id,
             ),
         )
 
@@ -154,3 +184,8 @@ class InvitationRepository(Repository):
             )
             > 0
         )
+
+
+def utc(t: datetime) -> str:
+    """The last-seen instant in UTC, so that text order is time order whatever the zone."""
+    return t.astimezone(UTC).isoformat()

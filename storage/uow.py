@@ -14,6 +14,8 @@ from storage.cases import (
 )
 from storage.journal import (
     AuditRepository,
+    ChannelMediaRepository,
+    ChannelMessageRepository,
     DialogRepository,
     MetaRepository,
     OutboxRepository,
@@ -45,6 +47,8 @@ class UnitOfWork:
         self.schedules = ScheduleRepository(conn)
         self.meta = MetaRepository(conn)
         self.updates = UpdateLogRepository(conn)
+        self.messages = ChannelMessageRepository(conn)
+        self.media = ChannelMediaRepository(conn)
 
     async def commit(self) -> None:
         if self.committed:

@@ -43,6 +43,7 @@ class Event:
     caption: str | None = None
     event_id: str = ""  # the incoming event's id, unique within its channel (handled once)
     invitation: str | None = None  # an invitation token the channel found (Telegram: /start TOKEN)
+    unsupported: str | None = None  # a kind of message the bot cannot read (a voice note, ...)
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,11 @@ class Response:
     def add(self, text: str, buttons: list[list[Button]] | None = None) -> Response:
         self.replies.append(Reply(text=text, buttons=buttons or []))
         return self
+
+
+class FileUnavailable(Exception):
+    """A file a person sent could not be fetched from their chat app (expired, refused, the
+    network): they are asked to send it again."""
 
 
 class FileSource(Protocol):

@@ -11,8 +11,9 @@ the platform asks, try again later, give up, or wait until the person writes (a 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Literal, Protocol
 
 from bot.channels.base import Reply
@@ -49,6 +50,15 @@ class Capabilities:
     reply_window: timedelta | None = None
     """How long after a person's last message the bot may write freely (None: any time)."""
 
+    def may_write(self, last_seen: datetime | None, now: datetime) -> bool:
+        """Whether a free-form message may go to a person who last wrote at `last_seen`; the
+        last minutes of a window count as closed (a message must arrive before it closes)."""
+        if self.reply_window is None:
+            return True
+        return last_seen is not None and now < last_seen + self.reply_window - WINDOW_MARGIN
+
+
+WINDOW_MARGIN = timedelta(minutes=10)
 
 TELEGRAM = Capabilities(
     name="telegram", max_text=4096, max_text_with_actions=4096, max_actions=100,
@@ -87,11 +97,31 @@ class DeliveryError(Exception):
         self.reach = reach
 
 
-class Sender(Protocol):
-    """Delivers one part of a notice into one chat: each file in order, then the text with its
-    actions. Raises `DeliveryError` when the part was not delivered."""
+BriefKind = Literal["handover", "reminders", "notice"]
 
-    async def send_part(self, chat_id: str | int, reply: Reply, index: int) -> None: ...
+
+@dataclass(frozen=True)
+class Brief:
+    """A notice in short, for a person the bot may not write to freely (WhatsApp's closed
+    window): which of the bot's pre-approved messages, its values (the essentials: OPD, step,
+    deadline, how many cases), and the data of its one button, which opens the full notice."""
+
+    kind: BriefKind
+    values: tuple[str, ...]
+    button: str
+
+
+class Sender(Protocol):
+    """Delivers notices into one chat app: each part (each file in order, then the text with
+    its actions), or a notice's `Brief`. Returns the platform's ids of the messages sent; raises
+    `DeliveryError` when a part was not delivered."""
+
+    @property
+    def capabilities(self) -> Capabilities: ...
+
+    async def send_part(self, chat_id: str | int, reply: Reply, index: int) -> Sequence[str]: ...
+
+    async def send_brief(self, chat_id: str | int, brief: Brief) -> Sequence[str]: ...
 
 
 class ChannelRejected(Exception):

@@ -96,7 +96,7 @@ async def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def cmd_health(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.channels.telegram.application import settings_clock
+    from bot.bootstrap import settings_clock
     from bot.health import check
 
     report = await check(settings, settings_clock(settings)())

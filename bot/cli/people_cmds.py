@@ -19,12 +19,12 @@ from pathlib import Path
 from typing import Any, Final
 
 from bot.bootstrap import open_core
+from bot.channels.links import invitation_links
 from bot.channels.port import ChannelUnreachable
-from bot.channels.telegram.adapter import invite_link
 from bot.cli import CliError
 from bot.config import Settings
 from bot.formatting import instant
-from bot.services.people import INVITE_DAYS, deactivate, invite
+from bot.services.people import INVITE_DAYS, deactivate, invite, invite_to_move
 from bot.sop import Role
 from bot.texts import TEXTS, plain
 from bot.workflow import Refused
@@ -169,6 +169,13 @@ def register(sub: Any) -> None:
     deact = usub.add_parser("deactivate", help="nonaktifkan seorang pengguna")
     deact.add_argument("user_id", type=positive_int("cli-bad-user-id"), metavar="ID")
     deact.set_defaults(func=cmd_user_deactivate)
+    move = usub.add_parser(
+        "move", help="buat tautan pindah saluran (Telegram/WhatsApp) untuk seorang pengguna"
+    )
+    move.add_argument("user_id", type=positive_int("cli-bad-user-id"), metavar="ID")
+    move.add_argument("--days", type=_invite_days, default=INVITE_DAYS, metavar="HARI",
+                      help=f"masa berlaku dalam hari (bawaan: {INVITE_DAYS})")  # fmt: skip
+    move.set_defaults(func=cmd_user_move)
 
 
 # --- opd import ---------------------------------------------------------------------------
@@ -282,14 +289,17 @@ async def cmd_opd_list(args: argparse.Namespace, settings: Settings) -> int:
 # --- invite --------------------------------------------------------------------------------
 
 
-async def resolve_bot_username(settings: Settings) -> str:
-    """The bot's @username without the @: from the settings, else asked from Telegram."""
+async def resolve_bot_username(settings: Settings) -> str | None:
+    """The bot's @username without the @: from the settings, else asked from Telegram; None
+    when the bot runs on WhatsApp alone (its links need no username)."""
     if settings.bot_username:
         name = settings.bot_username.strip().removeprefix("@")
         if not BOT_USERNAME_PATTERN.fullmatch(name):
             raise CliError(plain("cli-bot-username-invalid", value=settings.bot_username))
         return name
-    if settings.telegram_token is None:
+    if not settings.telegram_on:
+        if settings.whatsapp_on and settings.whatsapp_number:
+            return None
         raise CliError(plain("cli-bot-username-missing"))
     from bot.channels.telegram.application import bot_username
 
@@ -328,7 +338,7 @@ async def cmd_invite(args: argparse.Namespace, settings: Settings) -> int:
         try:
             created = await invite(
                 core.db, role=role, opd_code=opd_code, name=name, created_by="cli", now=now,
-                links=lambda token: [invite_link(username, token)], days=args.days,
+                links=invitation_links(settings, username), days=args.days,
             )  # fmt: skip
         except Refused as exc:
             raise refusal(exc, role=role.value, code=opd_code or "") from None
@@ -378,6 +388,24 @@ async def cmd_user_list(args: argparse.Namespace, settings: Settings) -> int:
     ]
     for line in format_table(columns("cli-user-columns"), rows):
         print(line)
+    return 0
+
+
+async def cmd_user_move(args: argparse.Namespace, settings: Settings) -> int:
+    """A link that moves a person to the channel that opens it (one channel at a time)."""
+    now = datetime.now(settings.tz)
+    async with open_core(settings) as core:
+        username = await resolve_bot_username(settings)
+        try:
+            created = await invite_to_move(core.db, args.user_id, created_by="cli", now=now,
+                                           links=invitation_links(settings, username),
+                                           days=args.days)  # fmt: skip
+        except Refused as exc:
+            raise refusal(exc, id=args.user_id) from None
+    until = instant(created.invitation.expires_at.astimezone(settings.tz))
+    print(plain("cli-user-move", id=args.user_id, name=created.invitation.name or "", until=until))
+    for link in created.links:
+        print(link)
     return 0
 
 

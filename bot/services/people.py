@@ -101,6 +101,17 @@ async def join(
         if invitation.expires_at <= now:
             raise Refused("refused-invite-expired")
         name = invitation.name or " ".join(first_name.split())[:120] or "Petugas"
+        if invitation.user_id is not None:
+            # A person who takes part already moves to this channel (one channel at a time).
+            moved = await _move(uow, invitation.user_id, existing, channel, external_id,
+                                chat_id, now)  # fmt: skip
+            if not await uow.invitations.mark_used(token, moved.id, now):
+                raise Refused("refused-invite-used")
+            await audit(uow, now, "move", moved, note=f"{moved.channel} -> {channel}")
+            await uow.commit()
+            found = await uow.users.get(moved.id)
+            assert found is not None
+            return found
         if existing is not None:
             # A deactivated person keeps their row (the audit trail points at it); a fresh
             # invitation brings them back, with the role and OPD of that invitation.
@@ -120,6 +131,48 @@ async def join(
         await audit(uow, now, "join", user, note=invitation.role.value)
         await uow.commit()
     return user
+
+
+async def _move(
+    uow: UnitOfWork, user_id: int, existing: User | None, channel: str, external_id: str,
+    chat_id: str, now: datetime,
+) -> User:  # fmt: skip
+    """Move a person to `channel`; the chat account may not belong to someone else."""
+    user = await uow.users.get(user_id)
+    if user is None or not user.active:
+        raise Refused("refused-invite-unknown")
+    if existing is not None and existing.id != user.id:
+        # The account was someone's before (deactivated: an active one is refused earlier).
+        await uow.users.release_account(existing.id)
+    await uow.users.move(user.id, channel=channel, external_id=external_id, chat_id=chat_id,
+                         now=now)  # fmt: skip
+    await uow.dialogs.clear(user.id)
+    await uow.outbox.release_held(user.id)  # what was held for them goes to the new chat
+    return user
+
+
+async def invite_to_move(
+    db: Database, user_id: int, *, created_by: str, now: datetime, links: InviteLinks,
+    days: int = INVITE_DAYS,
+) -> NewInvitation:  # fmt: skip
+    """An invitation that moves a person who takes part already to the channel that redeems it
+    (their role, OPD, name, tasks and history stay theirs)."""
+    async with db.transaction() as uow:
+        user = await uow.users.get(user_id)
+        if user is None:
+            raise Refused("refused-unknown-user", id=user_id)
+        if not user.active:
+            raise Refused("refused-user-already-inactive", id=user_id)
+        invitation = Invitation(
+            token=secrets.token_urlsafe(TOKEN_BYTES), role=user.role, opd_id=user.opd_id,
+            name=user.name, created_by=created_by, created_at=now,
+            expires_at=now + timedelta(days=days), used_by=None, used_at=None, user_id=user.id,
+        )  # fmt: skip
+        await uow.invitations.add(invitation)
+        opd = await uow.opds.get(user.opd_id) if user.opd_id is not None else None
+        await audit(uow, now, "invite_move", user, note=f"by {created_by}")
+        await uow.commit()
+    return NewInvitation(invitation, links(invitation.token), opd)
 
 
 async def deactivate(db: Database, user_id: int, now: datetime, by: str) -> User:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.channels.base import FileSource, IncomingFile
+from bot.channels.base import FileSource, FileUnavailable, IncomingFile
 from bot.documents import FileRejected, check, photo_name
 from bot.models import Document, User
 from bot.services.cases import load
@@ -62,6 +62,8 @@ async def receive(
         )
     except FileTooBig:
         raise Refused("refused-file-too_big", limit=ctx.settings.max_document_mb) from None
+    except FileUnavailable:
+        raise Refused("refused-file-download") from None
     except ContentMismatch:
         raise Refused("refused-file-mismatch", ext=accepted.ext) from None
     now = ctx.now()

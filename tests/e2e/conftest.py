@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from bot.channels.telegram.adapter import invite_link
+from bot.channels.links import telegram_link as invite_link
 from bot.channels.telegram.application import build_application, running
 from bot.config import Settings
 from bot.fakeapi import flows

@@ -16,6 +16,7 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from bot.bootstrap import load_calendar, make_ctx
 from bot.channels.base import Reply
+from bot.channels.port import TELEGRAM, Brief, Capabilities
 from bot.channels.telegram.adapter import delivery_error
 from bot.config import Settings
 from bot.dispatcher import Dispatcher
@@ -45,8 +46,9 @@ class Recorder:
     sent: list[tuple[str, Reply]] = field(default_factory=list)
     errors: dict[str, list[TelegramError]] = field(default_factory=dict)
     refuse: set[str] = field(default_factory=set)  # chats that blocked the bot
+    capabilities: Capabilities = TELEGRAM
 
-    async def send_part(self, chat_id: str | int, reply: Reply, index: int) -> None:
+    async def send_part(self, chat_id: str | int, reply: Reply, index: int) -> list[str]:
         """As the Telegram adapter: Telegram's refusals mapped to the port's `DeliveryError`."""
         chat = str(chat_id)
         if chat in self.refuse:
@@ -54,6 +56,10 @@ class Recorder:
         if self.errors.get(chat):
             raise delivery_error(self.errors[chat].pop(0))
         self.sent.append((chat, reply))
+        return [str(len(self.sent))]
+
+    async def send_brief(self, chat_id: str | int, brief: Brief) -> list[str]:
+        raise AssertionError("Telegram never sends a brief")
 
     def to(self, user: User) -> list[str]:
         return [r.text for chat, r in self.sent if chat == user.chat_id]

@@ -103,6 +103,12 @@ SEEDS: dict[int, list[str]] = {
     ],
     12: [f"INSERT INTO processed_updates VALUES ('whatsapp', 'wamid.HBgL', '{U}')"],
     13: ["UPDATE documents SET channel = 'telegram' WHERE id = 2"],
+    14: [
+        f"UPDATE users SET last_seen_at = '{U}', phone = '6281100000004' WHERE id = 4",
+        "UPDATE outbox SET brief = 1 WHERE id = 1",
+        f"INSERT INTO channel_messages VALUES ('whatsapp', 'wamid.A', 1, 'read', '{U}', NULL)",
+        f"INSERT INTO channel_media VALUES ('whatsapp', '{SHA}', '1234567890', '{U}')",
+    ],
 }
 
 MIGRATIONS = migration_files()

@@ -37,6 +37,17 @@ VARIANTS: dict[str, set[str]] = {
     "notice-": {"handover", "published", "reminder", "overdue", "moved", "late", "missing"},
     "notice-escalation-": {"1", "2"},
     "notice-tag-": {"handover", "deadline_moved", "escalation", "late"},
+    "brief-": {
+        "published",
+        "unreachable",
+        "send_failed",
+        "delivery_failed",
+        "backup_failed",
+        "bot_error",
+        "setting_missing",
+        "other",
+    },
+    "unsupported-": {"audio", "video", "sticker", "location", "contacts", "edited", "other"},
 }
 
 

@@ -14,7 +14,7 @@ from bot.channels.base import Event, IncomingFile, OutgoingFile, Reply, Response
 from bot.channels.fit import Fitted, fit
 from bot.channels.html import clip_plain
 from bot.channels.markup import to_plain
-from bot.channels.port import TELEGRAM, DeliveryError
+from bot.channels.port import TELEGRAM, Brief, Capabilities, DeliveryError
 from bot.channels.telegram.pacing import NOTICE, retry_after
 
 log = logging.getLogger(__name__)
@@ -74,11 +74,6 @@ def to_event(update: Update, bot_username: str | None = None) -> Event | None:
     return Event(**base, text=text, message_id=mid)  # type: ignore[arg-type]
 
 
-def invite_link(bot_username: str, token: str) -> str:
-    """The deep link that opens the bot and redeems `token` (`/start <token>`)."""
-    return f"https://t.me/{bot_username}?start={token}"
-
-
 def keyboard(message: Fitted) -> InlineKeyboardMarkup | None:
     """A fitted message's actions as an inline keyboard, row by row."""
     if not message.rows:
@@ -123,6 +118,10 @@ class TelegramSender:
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
 
+    @property
+    def capabilities(self) -> Capabilities:
+        return TELEGRAM
+
     async def send(
         self, chat_id: str | int, reply: Reply, edit_message: Message | None = None
     ) -> None:
@@ -146,22 +145,29 @@ class TelegramSender:
 
     async def _send_messages(
         self, chat_id: str | int, messages: list[Fitted], notice: bool = False
-    ) -> None:
+    ) -> list[str]:
         """The fitted messages in order (a long text as several, the buttons under the last)."""
+        sent = []
         for message in messages:
-            await self.bot.send_message(
+            done = await self.bot.send_message(
                 chat_id, message.text, parse_mode=ParseMode.HTML,
                 reply_markup=keyboard(message), **self._paced(notice=notice),
             )  # fmt: skip
+            sent.append(str(done.message_id))
+        return sent
 
-    async def send_part(self, chat_id: str | int, reply: Reply, index: int) -> None:
+    async def send_part(self, chat_id: str | int, reply: Reply, index: int) -> list[str]:
         """One part of a notice (see `_send_part`); Telegram's refusals as `DeliveryError`."""
         try:
-            await self._send_part(chat_id, reply, index)
+            return await self._send_part(chat_id, reply, index)
         except TelegramError as exc:
             raise delivery_error(exc) from exc
 
-    async def _send_part(self, chat_id: str | int, reply: Reply, index: int) -> None:
+    async def send_brief(self, chat_id: str | int, brief: Brief) -> list[str]:
+        """Never needed: Telegram has no reply window, every notice goes in full."""
+        raise DeliveryError("permanent", "Telegram sends notices in full, never as a brief")
+
+    async def _send_part(self, chat_id: str | int, reply: Reply, index: int) -> list[str]:
         """Part `index` of a notice: its files in order, then the text with its buttons last
         (so the buttons stay at the bottom of the chat). A text longer than one message is one
         part of several messages: notices are short, and a retry after a failure in the middle
@@ -169,8 +175,8 @@ class TelegramSender:
         people's own taps leave (see `telegram_pacing`)."""
         if index < len(reply.files):
             await self.send_file(chat_id, reply.files[index], notice=True)
-        else:
-            await self._send_messages(chat_id, fit(reply, TELEGRAM), notice=True)
+            return []
+        return await self._send_messages(chat_id, fit(reply, TELEGRAM), notice=True)
 
     def _paced(self, *, notice: bool) -> dict[str, Any]:
         """The extra arguments that mark a request as a notice, where the bot is paced."""

@@ -9,22 +9,24 @@ import asyncio
 import contextlib
 import logging
 import signal
-import time
-from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime, timedelta
+from collections.abc import AsyncIterator, Callable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
+from aiohttp import web
 from telegram import Bot, BotCommand, Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, ContextTypes, JobQueue, TypeHandler
 
-from bot.bootstrap import start_runtime
+from bot.bootstrap import ServedChannel, settings_clock, start_runtime
+from bot.channels.commands import COMMANDS
+from bot.channels.links import telegram_link
 from bot.channels.port import ChannelRejected, ChannelUnreachable
+from bot.channels.server import serve
 from bot.channels.telegram.adapter import (
     CHANNEL,
     TelegramSender,
     answer,
-    invite_link,
     to_event,
 )
 from bot.channels.telegram.files import TelegramFileSource
@@ -41,7 +43,6 @@ from handlers.router import route
 
 log = logging.getLogger(__name__)
 DEFAULT_TELEGRAM_BASE_URL = "https://api.telegram.org/bot"
-COMMANDS = ("tugas", "status", "bantuan", "batal", "menu", "templat", "ekspor", "laporan")
 
 Clock = Callable[[], datetime]
 
@@ -51,8 +52,13 @@ def _utc_now() -> datetime:
 
 
 def build_application(
-    settings: Settings, clock: Clock = _utc_now, rate_limit: bool = True
+    settings: Settings,
+    clock: Clock = _utc_now,
+    rate_limit: bool = True,
+    also: Sequence[ServedChannel] = (),
 ) -> Application[Any, Any, Any, Any, Any, Any]:
+    """The Telegram application around the core; `also`: the other configured channels
+    (WhatsApp), attached to the same core and served beside it by `running`."""
     assert settings.telegram_token is not None
     builder = Application.builder().token(settings.telegram_token.get_secret_value())
     if settings.telegram_base_url:
@@ -74,14 +80,15 @@ def build_application(
         me = await app.bot.get_me()
         sender = TelegramSender(app.bot)
         runtime = await start_runtime(
-            settings, clock, senders={CHANNEL: sender}, bot_username=me.username or "ppid_bot",
-            invite_links=lambda token: [invite_link(me.username, token)],
+            settings, clock, senders={CHANNEL: sender}, channels=also,
+            bot_username=me.username or "ppid_bot",
+            invite_links=lambda token: [telegram_link(me.username, token)],
         )  # fmt: skip
         jq = app.job_queue
         assert jq is not None
         install_jobs(runtime.scheduler, jq)
         state.update(ctx=runtime.ctx, files=TelegramFileSource(app.bot), sender=sender,
-                     scheduler=runtime.scheduler)  # fmt: skip
+                     scheduler=runtime.scheduler, also=also)  # fmt: skip
         app.bot_data.update(state)
         await app.bot.set_my_commands([BotCommand(c, t(f"cmd-{c}")) for c in COMMANDS])
 
@@ -141,7 +148,10 @@ async def running(
         try:
             ctx: Ctx = app.bot_data["ctx"]  # set by post_init above
             intake = telegram_intake(app, ctx.db, ctx.now)
+            also: Sequence[ServedChannel] = app.bot_data.get("also", ())
+            routes = [c.routes for c in also]
             receiver: ReliablePoller | ReliableWebhook
+            served: web.AppRunner | None = None
             if settings.webhook_url:
                 secret = (
                     settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
@@ -149,14 +159,19 @@ async def running(
                 receiver = ReliableWebhook(
                     intake, app.bot, settings.webhook_url, secret, settings.webhook_listen,
                     settings.webhook_port, read_deadline=settings.telegram_timeout,
-                    health=healthz(settings, ctx.now),
+                    health=healthz(settings, ctx.now), routes=routes,
                 )  # fmt: skip
                 await receiver.start()
             else:
+                if routes:  # Telegram polls; the other channels' webhooks need the server
+                    served = await serve(routes, settings.webhook_listen, settings.webhook_port,
+                                         healthz(settings, ctx.now))  # fmt: skip
                 receiver = ReliablePoller(intake, app.bot, timeout=poll_timeout, on_fatal=on_fatal)
                 receiver.start()
             health: HealthServer | None = None
             try:
+                for channel in also:
+                    await channel.started()
                 if settings.health_port is not None and not settings.webhook_url:
                     health = HealthServer(settings, ctx.now, settings.health_listen,
                                           settings.health_port)  # fmt: skip
@@ -166,6 +181,10 @@ async def running(
                 if health is not None:
                     await health.stop()
                 await receiver.stop()
+                for channel in also:
+                    await channel.close()
+                if served is not None:
+                    await served.cleanup()
         finally:
             if app.running:
                 await app.stop()
@@ -177,24 +196,14 @@ async def running(
             await app.shutdown()
 
 
-def settings_clock(settings: Settings) -> Clock:
-    """The wall clock, or (PPID_CLOCK_START, for tests and demos) one that starts at a given
-    instant and then runs at normal speed."""
-    start = settings.clock_start
-    if start is None:
-        return _utc_now
-    if start.tzinfo is None:
-        start = start.replace(tzinfo=settings.tz)
-    began = time.monotonic()
-    return lambda: start + timedelta(seconds=time.monotonic() - began)
-
-
-async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None:
+async def run_bot(
+    settings: Settings, stop: asyncio.Event | None = None, also: Sequence[ServedChannel] = ()
+) -> None:
     """Poll Telegram (or serve a webhook) until SIGINT/SIGTERM or `stop` is set. A token that
     Telegram rejects, at start or later (revoked), ends the run with `ChannelRejected`; a Bot API
     that cannot be reached at start, with `ChannelUnreachable` (the token never in its text)."""
     try:
-        await _run_bot(settings, stop)
+        await _run_bot(settings, stop, also)
     except InvalidToken as exc:
         raise ChannelRejected(str(exc)) from None
     except NetworkError as exc:  # also TimedOut: Telegram (or the proxy) cannot be reached
@@ -216,8 +225,10 @@ async def bot_username(settings: Settings) -> str:
         raise ChannelUnreachable(str(exc).replace(token, "****")) from None
 
 
-async def _run_bot(settings: Settings, stop: asyncio.Event | None) -> None:
-    app = build_application(settings, settings_clock(settings))
+async def _run_bot(
+    settings: Settings, stop: asyncio.Event | None, also: Sequence[ServedChannel]
+) -> None:
+    app = build_application(settings, settings_clock(settings), also=also)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

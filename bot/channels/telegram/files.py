@@ -22,6 +22,8 @@ import httpx
 import telegram
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 
+from bot.channels.base import FileUnavailable
+
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
     "DownloadFailed",
@@ -38,7 +40,7 @@ expired file id), answered the download with an HTTP error, the connection faile
 arrived than announced."""
 
 
-class DownloadFailed(Exception):
+class DownloadFailed(FileUnavailable):
     """A file could not be downloaded from Telegram; `kind` says why. Never carries the URL."""
 
     def __init__(self, kind: FailureKind, detail: str = "") -> None:

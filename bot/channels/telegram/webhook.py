@@ -13,13 +13,15 @@ import asyncio
 import hmac
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from urllib.parse import urlsplit
 
 from aiohttp import web
 from telegram import Bot, Update
 
+from bot.channels.server import Routes
 from bot.channels.telegram.polling import ALLOWED_UPDATES, TelegramIntake
+from bot.untrusted import nesting_within
 
 log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -29,39 +31,12 @@ MAX_POSTS_AT_ONCE = 40  # each post is answered once its own update is done
 SHUTDOWN_GRACE_S = 10.0  # an update in hand may finish; an unfinished one is posted again
 READ_DEADLINE_S = 10.0  # a body trickling in slower than this holds a connection for nothing
 MAX_DEPTH = 32  # an update nests about 6 levels; 200,000 would exhaust the JSON parser's stack
-_OPENERS, _CLOSERS = frozenset(b"[{"), frozenset(b"]}")
 
 
 def _same_secret(given: str, secret: str) -> bool:
     """Whether the header carries the secret, in constant time. A header of bytes that are not
     text (decoded with surrogates) is simply not the secret (a secret is `A-Z a-z 0-9 _ -`)."""
     return hmac.compare_digest(given.encode("utf-8", "replace"), secret.encode())
-
-
-def nesting_within(body: bytes, limit: int) -> bool:
-    """Whether the JSON text `body` nests arrays and objects at most `limit` deep; a loop, not
-    recursion, so any depth is measured safely (brackets inside strings do not count)."""
-    if body.count(b"[") + body.count(b"{") <= limit:
-        return True  # the usual update: too few brackets to nest deeper
-    depth = 0
-    in_string = escaped = False
-    for byte in body:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif byte == 0x5C:  # backslash
-                escaped = True
-            elif byte == 0x22:  # quote
-                in_string = False
-        elif byte == 0x22:
-            in_string = True
-        elif byte in _OPENERS:
-            depth += 1
-            if depth > limit:
-                return False
-        elif byte in _CLOSERS:
-            depth -= 1
-    return True
 
 
 class ReliableWebhook:
@@ -77,6 +52,7 @@ class ReliableWebhook:
         port: int,
         read_deadline: float = READ_DEADLINE_S,
         health: Handler | None = None,
+        routes: Sequence[Routes] = (),
     ) -> None:
         self._intake = intake
         self._bot = bot
@@ -88,11 +64,14 @@ class ReliableWebhook:
         self._port = port
         self._runner: web.AppRunner | None = None
         self._health = health  # GET /healthz on the same port, for monitoring
+        self._routes = routes  # the other channels' webhooks on the same port (WhatsApp)
 
     async def start(self) -> None:
         """Listen first, then tell Telegram where to post (its first POST must find us)."""
         app = web.Application(client_max_size=MAX_BODY)
         app.router.add_post(self._path, self._receive)
+        for mount in self._routes:
+            mount(app)
         if self._health is not None:
             app.router.add_get("/healthz", self._health)
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=SHUTDOWN_GRACE_S)

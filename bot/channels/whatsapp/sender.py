@@ -1,0 +1,236 @@
+"""Sending on WhatsApp: screens and notices fitted to WhatsApp's limits, files by media id, and
+notices in short (templates) for people outside the 24-hour window.
+
+A screen goes through the fitter with `WHATSAPP`'s capabilities: up to 3 actions as reply
+buttons, more as a list of up to 10 rows (and further lists, "Pilihan lainnya 2/3"); a text too
+long for one message as several. WhatsApp cannot edit a sent message, so a screen that replaces
+the pressed one is simply sent anew. A file is uploaded once and re-sent by its media id while
+Meta keeps it (30 days; the bot re-uploads after 29).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import time
+from datetime import timedelta
+from typing import Protocol
+
+import httpx
+from pywa.types.callback import Button, Section, SectionList, SectionRow
+from pywa.types.templates import TemplateLanguage
+from pywa_async.client import WhatsApp
+from pywa_async.errors import WhatsAppError
+
+from bot.channels.base import OutgoingFile, Reply, Response
+from bot.channels.fit import Fitted, fit
+from bot.channels.markup import to_plain
+from bot.channels.port import WHATSAPP, Brief, Capabilities, DeliveryError
+from bot.channels.whatsapp.templates import LANGUAGE, template_of
+from bot.texts import t
+
+log = logging.getLogger(__name__)
+NOTICES_PER_SECOND = 80.0  # Meta's default throughput of one number (error 130429 beyond)
+MAX_CAPTION = 1024
+MAX_TEMPLATE_VALUE = 300  # a template parameter: one line, short (Meta refuses newlines, tabs)
+
+
+class MediaIds(Protocol):
+    """Where the ids of uploaded files are kept (by the sha256 of their bytes)."""
+
+    async def get(self, digest: str) -> str | None: ...
+
+    async def put(self, digest: str, media_id: str) -> None: ...
+
+    async def forget(self, digest: str) -> None: ...
+
+
+# Meta's error codes, by what they mean for a notice.
+WAIT = {130429: 2.0, 131056: 10.0, 4: 60.0, 80007: 60.0, 131048: 3600.0, 133016: 600.0}
+WINDOW = {131047}
+GONE = {131026: "unreachable-gone", 131030: "unreachable-refused", 131021: "unreachable-refused",
+        131031: "unreachable-refused", 131050: "unreachable-blocked"}  # fmt: skip
+TRANSIENT = {
+    1,
+    2,
+    131000,
+    131016,
+    131049,
+    0,
+    190,
+    10,
+    3,
+}  # service faults; credentials fixed by an admin
+
+
+def delivery_error(code: int | None, detail: str, http_status: int | None = None) -> DeliveryError:
+    """What one of Meta's error codes (synchronous, or in a `failed` status) means for a
+    notice, in the port's neutral terms. A refused token is retried: the notices must survive
+    until an admin fixes the settings (the start and the log say so)."""
+    text = f"whatsapp {code}: {detail}"
+    if code in WAIT:
+        return DeliveryError("retry_after", text, retry_in=timedelta(seconds=WAIT[code]))
+    if code in WINDOW:
+        return DeliveryError("window_closed", text)
+    if code in GONE:
+        return DeliveryError("permanent", text, reach=GONE[code])
+    if code in TRANSIENT or (http_status is not None and http_status >= 500) or code is None:
+        return DeliveryError("transient", text)
+    if code is not None and 200 <= code < 300:
+        return DeliveryError("transient", text)  # a permission an admin must grant
+    return DeliveryError("permanent", text)
+
+
+def _as_delivery_error(exc: Exception) -> DeliveryError:
+    if isinstance(exc, WhatsAppError):
+        return delivery_error(exc.code, exc.message or type(exc).__name__, exc.status_code)
+    return DeliveryError("transient", f"network: {type(exc).__name__}: {exc}")
+
+
+def _single_line(value: str) -> str:
+    """A template parameter: plain, on one line, without runs of spaces (Meta's rules)."""
+    text = " ".join(to_plain(value).split())
+    return text[: MAX_TEMPLATE_VALUE - 1] + "…" if len(text) > MAX_TEMPLATE_VALUE else text
+
+
+class Pace:
+    """Notices at most `rate` a second (what the number may send); replies never wait here."""
+
+    def __init__(self, rate: float) -> None:
+        self._gap = 1.0 / rate
+        self._next = 0.0
+        self._lock = asyncio.Lock()
+
+    async def turn(self) -> None:
+        async with self._lock:
+            now = time.monotonic()
+            wait = self._next - now
+            self._next = max(now, self._next) + self._gap
+        if wait > 0:
+            await asyncio.sleep(wait)
+
+
+class WhatsAppSender:
+    """Sends neutral replies and notices to WhatsApp people (by their business-scoped user id or
+    number)."""
+
+    def __init__(self, client: WhatsApp, media: MediaIds, rate: float = NOTICES_PER_SECOND) -> None:
+        self.client = client
+        self.media = media
+        self._pace = Pace(rate)
+
+    @property
+    def capabilities(self) -> Capabilities:
+        return WHATSAPP
+
+    # ------------------------------------------------------------------ answers to a person
+
+    async def answer(self, chat_id: str, response: Response) -> None:
+        """The router's response to a person's message or press: WhatsApp has no toasts, so the
+        short answer to a press is a message of its own, before the screens."""
+        if response.note:
+            await self._text(chat_id, response.note)
+        for reply in response.replies:
+            await self.send(chat_id, reply)
+
+    async def send(self, chat_id: str, reply: Reply, notice: bool = False) -> list[str]:
+        """One screen: its files in order, then its text and actions (fitted)."""
+        sent = []
+        for f in reply.files:
+            sent += await self.send_file(chat_id, f, notice=notice)
+        for message in fit(reply, WHATSAPP):
+            sent.append(await self._message(chat_id, message, notice=notice))
+        return sent
+
+    # ------------------------------------------------------------------ notices (the port)
+
+    async def send_part(self, chat_id: str | int, reply: Reply, index: int) -> list[str]:
+        """Part `index` of a notice: one of its files, or (the last part) its text and actions."""
+        try:
+            if index < len(reply.files):
+                return await self.send_file(str(chat_id), reply.files[index], notice=True)
+            return [await self._message(str(chat_id), m, notice=True) for m in fit(reply, WHATSAPP)]
+        except (WhatsAppError, httpx.HTTPError) as exc:
+            raise _as_delivery_error(exc) from exc
+
+    async def send_brief(self, chat_id: str | int, brief: Brief) -> list[str]:
+        """A notice in short: its approved template, the essentials as parameters, and the quick
+        reply that opens it in full."""
+        template = template_of(brief.kind)
+        params = [
+            {"type": "body", "parameters": [{"type": "text", "text": _single_line(v)}
+                                            for v in brief.values]},
+            {"type": "button", "sub_type": "quick_reply", "index": "0",
+             "parameters": [{"type": "payload", "payload": brief.button}]},
+        ]  # fmt: skip
+        try:
+            await self._pace.turn()
+            sent = await self.client.send_template(
+                str(chat_id),
+                name=template.name,
+                language=TemplateLanguage(LANGUAGE),
+                params=params,
+            )
+        except (WhatsAppError, httpx.HTTPError) as exc:
+            raise _as_delivery_error(exc) from exc
+        return [sent.id]
+
+    # ------------------------------------------------------------------ the messages
+
+    async def _text(self, chat_id: str, text: str) -> str:
+        for message in fit(Reply(text=text), WHATSAPP):
+            last = await self._message(chat_id, message)
+        return last
+
+    async def _message(self, chat_id: str, message: Fitted, notice: bool = False) -> str:
+        if notice:
+            await self._pace.turn()
+        actions = message.actions
+        if not actions:
+            sent = await self.client.send_message(chat_id, message.text)
+        elif not message.as_list:
+            buttons = [Button(title=b.label, callback_data=b.data) for b in actions]
+            sent = await self.client.send_message(chat_id, message.text, buttons=buttons)
+        else:
+            rows = [SectionRow(title=b.label, callback_data=b.data) for b in actions]
+            section = Section(title=to_plain(t("fit-list-title")), rows=rows)
+            choices = SectionList(button_title=to_plain(t("fit-list-button")), sections=[section])
+            sent = await self.client.send_message(chat_id, message.text, buttons=choices)
+        return str(sent.id)
+
+    async def send_file(self, chat_id: str, f: OutgoingFile, notice: bool = False) -> list[str]:
+        """A file by its media id: uploaded once, re-sent while Meta keeps it."""
+        content = f.data if f.data is not None else (f.path.read_bytes() if f.path else None)
+        if content is None:
+            return []
+        digest = hashlib.sha256(content).hexdigest()
+        caption = to_plain(f.caption)[:MAX_CAPTION] if f.caption else None
+        media_id = await self.media.get(digest)
+        if notice:
+            await self._pace.turn()
+        if media_id is not None:
+            try:
+                return [await self._send_media(chat_id, f, media_id, caption)]
+            except WhatsAppError as exc:
+                log.info("re-uploading %s: media id refused (%s)", f.name, exc.code)
+                await self.media.forget(digest)
+        phone = self.client.phone_id
+        assert phone is not None
+        uploaded = await self.client.api.upload_media(
+            phone_id=str(phone), media=content, mime_type=f.mime, filename=f.name
+        )
+        media_id = str(uploaded["id"])
+        await self.media.put(digest, media_id)
+        return [await self._send_media(chat_id, f, media_id, caption)]
+
+    async def _send_media(
+        self, chat_id: str, f: OutgoingFile, media_id: str, caption: str | None
+    ) -> str:
+        if f.mime.startswith("image/"):
+            sent = await self.client.send_image(chat_id, media_id, caption=caption)
+        else:
+            sent = await self.client.send_document(
+                chat_id, media_id, filename=f.name, caption=caption, mime_type=f.mime
+            )
+        return str(sent.id)

@@ -1,0 +1,91 @@
+"""What a chat app reports after the fact: that a person wrote (WhatsApp's 24-hour window), and
+what became of the bot's messages (sent, delivered, read, failed), kept on the notices' rows.
+
+A message refused after it was accepted (WhatsApp reports most refusals in a `failed` status,
+not in the answer to the send) is decided here as the dispatcher decides a refusal at once: the
+window had closed (sent again at once, in short, as a template), the person cannot be reached
+(held, the admins told once), a fault worth another try (queued again), or for good (the
+admins told once a day).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from bot.channels.port import DeliveryError
+from bot.reminders import next_delivery
+from bot.services.admin_notices import delivery_failed, person_unreachable
+from bot.services.context import Ctx
+
+log = logging.getLogger(__name__)
+SEEN_SLACK = timedelta(minutes=5)  # a busy chat does not write a row per message
+MEDIA_KEPT = timedelta(days=29)  # Meta keeps an uploaded file 30 days
+
+
+async def seen(ctx: Ctx, channel: str, external_id: str, at: datetime) -> None:
+    """The person wrote at `at` (their chat app's window opens from there)."""
+    async with ctx.db.transaction() as uow:
+        await uow.users.seen(channel, external_id, at, SEEN_SLACK)
+        await uow.commit()
+
+
+async def status(
+    ctx: Ctx, channel: str, message_id: str, state: str, at: datetime,
+    failure: DeliveryError | None = None,
+) -> bool:  # fmt: skip
+    """Record a message's status; False when the message is not one of the bot's notices or
+    the status came after a later one (statuses arrive late, twice and out of order)."""
+    now = ctx.now()
+    error = failure.detail if failure is not None else None
+    async with ctx.db.transaction() as uow:
+        change = await uow.messages.set_status(channel, message_id, state, at, error)
+        if change is None:
+            return False
+        queued = 0
+        if failure is not None:
+            ids = change.outbox_ids
+            if failure.kind == "window_closed":
+                await uow.outbox.mark_brief_many(ids, failure.detail)
+                queued = 1
+            elif failure.kind == "permanent" and failure.reach is not None:
+                await uow.outbox.mark_failed_many(ids, failure.detail)
+                queued = await person_unreachable(uow, ctx.calendar, now, change.user_id,
+                                                  failure.reach)  # fmt: skip
+            elif failure.kind == "permanent":
+                await uow.outbox.mark_failed_many(ids, failure.detail)
+                queued = await delivery_failed(uow, ctx.calendar, now, change.user_id)
+            else:
+                wait = failure.retry_in or timedelta(minutes=1)
+                await uow.outbox.requeue_many(ids, next_delivery(ctx.calendar, now + wait),
+                                              failure.detail)  # fmt: skip
+                queued = 1
+            log.warning("%s message %s of notices %s failed: %s", channel, message_id, ids,
+                        failure.detail)  # fmt: skip
+        await uow.commit()
+    if queued:
+        ctx.kick()
+    return True
+
+
+class StoredMediaIds:
+    """The ids of files uploaded to one chat app, kept in the database (`MediaIds` of the
+    WhatsApp sender): a file goes up once and is re-sent by its id while the platform keeps it."""
+
+    def __init__(self, ctx: Ctx, channel: str) -> None:
+        self._ctx = ctx
+        self._channel = channel
+
+    async def get(self, digest: str) -> str | None:
+        async with self._ctx.db.read() as uow:
+            return await uow.media.get(self._channel, digest, self._ctx.now() - MEDIA_KEPT)
+
+    async def put(self, digest: str, media_id: str) -> None:
+        async with self._ctx.db.transaction() as uow:
+            await uow.media.put(self._channel, digest, media_id, self._ctx.now())
+            await uow.commit()
+
+    async def forget(self, digest: str) -> None:
+        async with self._ctx.db.transaction() as uow:
+            await uow.media.forget(self._channel, digest)
+            await uow.commit()
