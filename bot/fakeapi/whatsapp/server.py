@@ -1004,18 +1004,30 @@ class FakeWhatsApp:
 
     async def _templates(self, request: web.Request, call: ApiCall) -> JSON:
         if request.method == "GET":
-            call.body = dict(request.query)
-            found = [
-                t
-                for t in self.templates
-                if ("name" not in request.query or t.name == request.query["name"])
-                and ("status" not in request.query or t.status == request.query["status"])
-                and ("language" not in request.query or t.language == request.query["language"])
-            ]
-            return {
-                "data": [t.as_json() for t in found],
+            query = request.query
+            call.body = dict(query)
+
+            def wanted(template: Template) -> bool:
+                # Meta's ``name`` filter matches a part of the name; the others whole values.
+                return (
+                    query.get("name", "") in template.name
+                    and query.get("status", template.status) == template.status
+                    and template.language in query.get("language", template.language).split(",")
+                    and template.category in query.get("category", template.category).split(",")
+                )
+
+            answer: JSON = {
+                "data": [t.as_json() for t in self.templates if wanted(t)],
                 "paging": {"cursors": {"before": "MAZDZD", "after": "MjQZD"}},
             }
+            if "summary" in query:
+                answer["summary"] = {
+                    "total_count": len(self.templates),
+                    "message_template_count": len(self.templates),
+                    "message_template_limit": 250,
+                    "are_translations_complete": True,
+                }
+            return answer
         if request.method == "DELETE":
             call.body = dict(request.query)
             name = request.query.get("name")
@@ -1059,6 +1071,13 @@ class FakeWhatsApp:
         text = str(bodies[0]["text"])
         if len(text) > 1024:
             raise GraphError(400, 100, "(#100) Invalid parameter", "BODY text over 1024 characters")
+        if any(not name.isdigit() for name in re.findall(r"\{\{(\w+)\}\}", text)):
+            raise GraphError(
+                400,
+                100,
+                "(#100) Invalid parameter",
+                "The fake supports positional parameters ({{1}}, {{2}}...) only",
+            )
         numbers = [int(n) for n in _PARAM.findall(text)]
         if sorted(set(numbers)) != list(range(1, len(set(numbers)) + 1)):
             raise GraphError(
