@@ -154,6 +154,8 @@ class FakeWhatsApp:
         """Messages per second the number may send (130429 beyond); None: unlimited."""
         self.pair_limit: tuple[int, float] | None = None
         """(count, seconds): at most ``count`` messages to one person per ``seconds`` (131056)."""
+        self.monotonic: Callable[[], float] = time.monotonic
+        """The clock of the rate limits (real seconds); a test may freeze it."""
         self.reverse_statuses = False
         """Post each message's ``delivered`` status before its ``sent`` status."""
         self.duplicate_statuses = False
@@ -612,14 +614,14 @@ class FakeWhatsApp:
             call.version, call.path = match.group(1), match.group(2)
             fault = self._take_fault(call.path)
             self.sent.append(call)
-            if fault is not None:
-                if fault.delay:
-                    await asyncio.sleep(fault.delay)
-                else:
-                    raise _fault_error(fault)
+            if fault is not None and not fault.delay:
+                raise _fault_error(fault)
             result = await self._route(request, call)
             call.status, call.response = 200, result
             self._notify()
+            if fault is not None:
+                # Done, but answered late: the client may give up while the message goes out.
+                await asyncio.sleep(fault.delay)
             return web.json_response(result, dumps=lambda o: json.dumps(o, ensure_ascii=False))
         except GraphError as error:
             if call not in self.sent:
@@ -704,9 +706,9 @@ class FakeWhatsApp:
             footer=out.footer,
         )
         self.messages[wamid] = message
-        self._sends.append(time.monotonic())
+        self._sends.append(self.monotonic())
         if person is not None:
-            self._pair_sends.setdefault(person.wa_id, deque()).append(time.monotonic())
+            self._pair_sends.setdefault(person.wa_id, deque()).append(self.monotonic())
         failure: int | None = None
         if person is None or not person.can_receive:
             failure = 131026
@@ -758,7 +760,7 @@ class FakeWhatsApp:
         return {"success": True}
 
     def _check_rates(self, key: str) -> None:
-        now = time.monotonic()
+        now = self.monotonic()
         while self._sends and now - self._sends[0] >= 1.0:
             self._sends.popleft()
         if (

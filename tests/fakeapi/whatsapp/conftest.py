@@ -8,6 +8,7 @@ through its own handlers; the parsed updates are collected for the assertions.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -37,6 +38,8 @@ class PywaReceiver:
         """Every POST's raw body and the status answered."""
         self.refuse = 0
         """Answer the next N valid POSTs with 500 (as a crashed bot would)."""
+        self.stall: asyncio.Event | None = None
+        """While set to an unset event, hold every POST until it is set (a hung bot)."""
         self._runner: web.AppRunner | None = None
         self.url = ""
         client.add_handlers(
@@ -50,13 +53,13 @@ class PywaReceiver:
     async def _collect(self, _: Any, update: Any) -> None:
         self.updates.append(update)
 
-    async def start(self) -> None:
+    async def start(self, port: int = 0) -> None:
         app = web.Application()
         app.router.add_get("/whatsapp", self._challenge)
         app.router.add_post("/whatsapp", self._update)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
         server = site._server
         assert server is not None
@@ -66,6 +69,11 @@ class PywaReceiver:
     async def stop(self) -> None:
         if self._runner is not None:
             await self._runner.cleanup()
+            self._runner = None
+
+    @property
+    def port(self) -> int:
+        return int(self.url.rsplit(":", 1)[1].split("/")[0])
 
     async def _challenge(self, request: web.Request) -> web.Response:
         text, status = await self.client.webhook_challenge_handler(
@@ -75,6 +83,8 @@ class PywaReceiver:
 
     async def _update(self, request: web.Request) -> web.Response:
         body = await request.read()
+        if self.stall is not None:
+            await self.stall.wait()
         refused = await self.client.webhook_update_validator(
             body, request.headers.get("X-Hub-Signature-256")
         )
