@@ -52,11 +52,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any, Literal, Self, TypeVar
-from urllib.parse import urlencode
 
-import aiohttp
 from aiohttp import web
 
+from bot.fakeapi.whatsapp.delivery import WebhookDelivery
+from bot.fakeapi.whatsapp.media import (
+    INCOMING_MEDIA_TTL,
+    MAX_DOCUMENT_SIZE,
+    MEDIA_URL_TTL,
+    UPLOADED_MEDIA_TTL,
+    read_upload,
+)
 from bot.fakeapi.whatsapp.models import (
     JSON,
     STATUS_RANK,
@@ -66,16 +72,18 @@ from bot.fakeapi.whatsapp.models import (
     IncomingMessage,
     Media,
     Template,
-    TemplateView,
     TranscriptEntry,
     WaMessage,
     WebhookEvent,
 )
 from bot.fakeapi.whatsapp.people import FakeWhatsAppPerson
+from bot.fakeapi.whatsapp.templates import create as create_template
+from bot.fakeapi.whatsapp.templates import find as find_template
+from bot.fakeapi.whatsapp.templates import listing
+from bot.fakeapi.whatsapp.templates import render as render_template
 from bot.fakeapi.whatsapp.transcript import render_transcript
 from bot.fakeapi.whatsapp.validation import Outgoing, invalid, malformed, parse_send
 from bot.fakeapi.whatsapp.webhooks import (
-    SIGNATURE_HEADER,
     contact,
     encode,
     envelope,
@@ -90,16 +98,7 @@ T = TypeVar("T")
 DEFAULT_TOKEN = "TEST-WA-TOKEN"
 DEFAULT_API_VERSION = "v23.0"
 WINDOW = timedelta(hours=24)
-MEDIA_URL_TTL = timedelta(minutes=5)
-INCOMING_MEDIA_TTL = timedelta(days=7)
-UPLOADED_MEDIA_TTL = timedelta(days=30)
-MAX_IMAGE_SIZE = 5 * 1024 * 1024
-MAX_DOCUMENT_SIZE = 100 * 1024 * 1024
-MAX_OTHER_MEDIA_SIZE = 16 * 1024 * 1024
-IMAGE_TYPES = ("image/jpeg", "image/png")
 _VERSION = re.compile(r"^/(v\d+\.\d+)(/.*)$")
-_TEMPLATE_NAME = re.compile(r"^[a-z0-9_]{1,512}$")
-_PARAM = re.compile(r"\{\{(\d+)\}\}")
 
 
 def _object_missing(node: str) -> GraphError:
@@ -160,10 +159,8 @@ class FakeWhatsApp:
         """Post each message's ``delivered`` status before its ``sent`` status."""
         self.duplicate_statuses = False
         """Post every status webhook twice."""
-        self.webhook_timeout = 10.0
-        """Seconds a webhook POST may take before it counts as failed (and is retried)."""
-        self.retry_backoff = (0.05, 2.0)
-        """(first, longest) delay in real seconds between attempts of a refused webhook."""
+        self.delivery = WebhookDelivery(app_secret, self._notify)
+        """The webhook poster (``delivery.timeout``, ``delivery.retry_backoff`` may be tuned)."""
 
         self.sent: list[ApiCall] = []
         """Every API request, oldest first (the bot's calls, for assertions)."""
@@ -189,13 +186,6 @@ class FakeWhatsApp:
         self._ids = itertools.count(1)
         self._seq = 0
         self._changed: asyncio.Event | None = None
-        self._pending_changed: asyncio.Event | None = None
-
-        self._webhook_url: str | None = None
-        self._pending: list[tuple[float, WebhookEvent]] = []
-        self._delivering: WebhookEvent | None = None
-        self._delivery_task: asyncio.Task[None] | None = None
-        self._session: aiohttp.ClientSession | None = None
         self._runner: web.AppRunner | None = None
         self._port = 0
 
@@ -216,7 +206,6 @@ class FakeWhatsApp:
     async def start(self) -> None:
         """Serve on 127.0.0.1 on a free port."""
         self._changed = asyncio.Event()
-        self._pending_changed = asyncio.Event()
         app = web.Application(client_max_size=MAX_DOCUMENT_SIZE + 1024 * 1024)
         app.router.add_route("*", "/{tail:.*}", self._handle)
         self._runner = web.AppRunner(app, access_log=None)
@@ -227,19 +216,11 @@ class FakeWhatsApp:
         assert server is not None
         sockets = getattr(server, "sockets", None) or []
         self._port = int(sockets[0].getsockname()[1])
-        self._session = aiohttp.ClientSession()
-        self._delivery_task = asyncio.create_task(self._deliver_forever())
+        await self.delivery.start()
 
     async def stop(self) -> None:
         """Stop delivering and serving."""
-        if self._delivery_task is not None:
-            self._delivery_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._delivery_task
-            self._delivery_task = None
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        await self.delivery.stop()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -340,14 +321,8 @@ class FakeWhatsApp:
         return template
 
     def template(self, name: str, language: str | None = None) -> Template | None:
-        return next(
-            (
-                t
-                for t in self.templates
-                if t.name == name and (language is None or t.language == language)
-            ),
-            None,
-        )
+        """The template of that name (and language), whatever its status."""
+        return find_template(self.templates, name, language)
 
     # ------------------------------------------------------------------ faults
 
@@ -425,25 +400,20 @@ class FakeWhatsApp:
 
     async def deliver_to(self, url: str, *, verify_token: str) -> None:
         """Subscribe ``url`` as Meta does (the GET handshake) and deliver every webhook there."""
-        challenge = str(secrets.randbelow(10**9))
-        query = urlencode(
-            {"hub.mode": "subscribe", "hub.verify_token": verify_token, "hub.challenge": challenge}
-        )
-        assert self._session is not None, "start the fake first"
-        separator = "&" if "?" in url else "?"
-        async with self._session.get(f"{url}{separator}{query}") as response:
-            body = await response.text()
-            if response.status != 200 or body.strip() != challenge:
-                raise AssertionError(
-                    f"the webhook at {url} failed the verification handshake: "
-                    f"HTTP {response.status}, body {body[:200]!r} (expected {challenge!r})"
-                )
-        self._webhook_url = url
-        self._wake_delivery()
+        await self.delivery.subscribe(url, verify_token)
+
+    @property
+    def webhook_timeout(self) -> float:
+        """Seconds a webhook POST may take before it counts as failed (and is retried)."""
+        return self.delivery.timeout
+
+    @webhook_timeout.setter
+    def webhook_timeout(self, seconds: float) -> None:
+        self.delivery.timeout = seconds
 
     def stop_delivery(self) -> None:
         """Stop posting webhooks (they stay pending until :meth:`deliver_to` again)."""
-        self._webhook_url = None
+        self.delivery.url = None
 
     async def settled(self, timeout: float = 15.0) -> None:  # noqa: ASYNC109
         """Wait until the bot accepted every webhook owed so far."""
@@ -459,7 +429,7 @@ class FakeWhatsApp:
 
     async def post_raw(self, body: bytes, signature_header: str | None) -> int:
         """POST arbitrary bytes to the webhook, with this ``X-Hub-Signature-256`` (None: none)."""
-        return await self._post(body, signature_header)
+        return await self.delivery.post(body, signature_header)
 
     def sign(self, body: bytes) -> str:
         """The signature Meta would put on ``body``."""
@@ -472,20 +442,7 @@ class FakeWhatsApp:
             event = next((e for e in self.events if e.ref == event_id), None)
         if event is None:
             raise KeyError(f"no webhook event {event_id!r}")
-        return await self._post(event.body, self.sign(event.body))
-
-    async def _post(self, body: bytes, signature_header: str | None) -> int:
-        if self._webhook_url is None or self._session is None:
-            raise AssertionError("no webhook URL: call deliver_to() first")
-        headers = {"Content-Type": "application/json"}
-        if signature_header is not None:
-            headers[SIGNATURE_HEADER] = signature_header
-        timeout = aiohttp.ClientTimeout(total=self.webhook_timeout)
-        async with self._session.post(
-            self._webhook_url, data=body, headers=headers, timeout=timeout
-        ) as response:
-            await response.read()
-            return response.status
+        return await self.delivery.post(event.body, self.sign(event.body))
 
     def _queue_event(self, kind: str, ref: str, body: JSON) -> WebhookEvent:
         assert kind in ("message", "status")
@@ -496,45 +453,9 @@ class FakeWhatsApp:
             ref=ref,
         )
         self.events.append(event)
-        self._pending.append((0.0, event))
-        self._wake_delivery()
+        self.delivery.queue(event)
         self._notify()
         return event
-
-    def _wake_delivery(self) -> None:
-        if self._pending_changed is not None:
-            self._pending_changed.set()
-
-    async def _deliver_forever(self) -> None:
-        loop = asyncio.get_running_loop()
-        assert self._pending_changed is not None
-        while True:
-            now = loop.time()
-            due = [item for item in self._pending if item[0] <= now]
-            if self._webhook_url is None or not due:
-                waits = [at - now for at, _ in self._pending]
-                timeout = min(waits) if waits and self._webhook_url is not None else None
-                self._pending_changed.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._pending_changed.wait(), timeout)
-                continue
-            item = due[0]
-            self._pending.remove(item)
-            event = item[1]
-            event.attempts += 1
-            try:
-                status = await self._post(event.body, self.sign(event.body))
-            except (aiohttp.ClientError, TimeoutError, OSError, AssertionError):
-                status = 0
-            event.statuses_answered.append(status)
-            if status == 200:
-                event.delivered = True
-                self._notify()
-                continue
-            first, longest = self.retry_backoff
-            delay = min(longest, first * 2 ** (event.attempts - 1))
-            self._pending.append((loop.time() + delay, event))
-            self._notify()
 
     # ------------------------------------------------------------------ people's messages
 
@@ -682,7 +603,7 @@ class FakeWhatsApp:
         out = parse_send(payload)
         person = self.find_person(out.recipient)
         self._check_rates(out.recipient if person is None else person.wa_id)
-        template_view = self._template_view(out) if out.template is not None else None
+        template_view = render_template(self.templates, out.template) if out.template else None
         document, media_error = self._document(out)
         wamid = self._new_wamid()
         message = WaMessage(
@@ -787,60 +708,6 @@ class FakeWhatsApp:
                     "phone number in a short period of time.",
                 )
 
-    def _template_view(self, out: Outgoing) -> TemplateView:
-        request = out.template
-        assert request is not None
-        name = str(request["name"])
-        language = str(request["language"]["code"])
-        template = self.template(name, language)
-        if template is None or template.status != "APPROVED":
-            raise GraphError(
-                404,
-                132001,
-                "(#132001) Template name does not exist in the translation",
-                f"template name ({name}) does not exist in {language}",
-            )
-        params: list[str] = []
-        payloads: dict[int, str] = {}
-        for component in request.get("components", []):
-            if not isinstance(component, dict):
-                raise malformed("Param template['components'] must contain objects.")
-            kind = str(component.get("type", "")).lower()
-            if kind == "body":
-                for parameter in component.get("parameters", []):
-                    if parameter.get("type") != "text" or not isinstance(
-                        parameter.get("text"), str
-                    ):
-                        raise GraphError(
-                            400,
-                            132012,
-                            "(#132012) Parameter format does not match format in the created template",
-                        )
-                    params.append(parameter["text"])
-            elif kind == "button":
-                index = int(component.get("index", 0))
-                for parameter in component.get("parameters", []):
-                    if parameter.get("type") == "payload":
-                        payloads[index] = str(parameter.get("payload", ""))
-        if len(params) != template.param_count:
-            raise GraphError(
-                400,
-                132000,
-                "(#132000) Number of parameters does not match the expected number of params",
-                f"body: number of localizable_params ({len(params)}) does not match the expected "
-                f"number of params ({template.param_count})",
-            )
-        body = _PARAM.sub(lambda m: params[int(m.group(1)) - 1], template.body_text)
-        labels = template.quick_replies
-        return TemplateView(
-            name=name,
-            language=language,
-            params=tuple(params),
-            quick_replies=tuple(labels),
-            payloads=tuple(payloads.get(i, label) for i, label in enumerate(labels)),
-            body=body,
-        )
-
     def _document(self, out: Outgoing) -> tuple[DocumentView | None, bool]:
         """The document or image sent, and whether its media cannot be found."""
         if out.media is None:
@@ -900,50 +767,9 @@ class FakeWhatsApp:
     # ------------------------------------------------------------------ media
 
     async def _upload(self, request: web.Request, call: ApiCall) -> JSON:
-        if not request.content_type.startswith("multipart/"):
-            raise malformed("Upload the file as multipart/form-data.")
-        fields: dict[str, str] = {}
-        content: bytes | None = None
-        filename: str | None = None
-        file_type: str | None = None
-        reader = await request.multipart()
-        while (part := await reader.next()) is not None:
-            if not isinstance(part, aiohttp.BodyPartReader):
-                continue
-            if part.name == "file":
-                content = await part.read(decode=False)
-                filename = part.filename
-                file_type = part.headers.get("Content-Type")
-            elif part.name:
-                fields[part.name] = (await part.read(decode=True)).decode()
-        call.body = {**fields, "file": len(content) if content is not None else None}
-        if fields.get("messaging_product") != "whatsapp":
-            raise malformed("The parameter messaging_product is required.")
-        if content is None:
-            raise GraphError(400, 100, "(#100) The parameter file is required.")
-        mime_type = fields.get("type") or file_type or "application/octet-stream"
-        limit = (
-            MAX_IMAGE_SIZE
-            if mime_type in IMAGE_TYPES
-            else MAX_DOCUMENT_SIZE
-            if not mime_type.startswith(("audio/", "video/"))
-            else MAX_OTHER_MEDIA_SIZE
-        )
-        if mime_type.startswith("image/") and mime_type not in (*IMAGE_TYPES, "image/webp"):
-            raise GraphError(
-                400,
-                131053,
-                "(#131053) Media upload error",
-                f"Param file must be a file with one of the following types: image/jpeg, "
-                f"image/png. Received file of type '{mime_type}'.",
-            )
-        if len(content) > limit:
-            raise GraphError(
-                400,
-                131053,
-                "(#131053) Media upload error",
-                f"File size {len(content)} is greater than max allowed media size {limit}",
-            )
+        upload = await read_upload(request)
+        call.body = {**upload.fields, "file": len(upload.content)}
+        content, filename, mime_type = upload.content, upload.filename, upload.mime_type
         media = Media(
             id=self._new_numeric_id(),
             content=content,
@@ -1006,30 +832,8 @@ class FakeWhatsApp:
 
     async def _templates(self, request: web.Request, call: ApiCall) -> JSON:
         if request.method == "GET":
-            query = request.query
-            call.body = dict(query)
-
-            def wanted(template: Template) -> bool:
-                # Meta's ``name`` filter matches a part of the name; the others whole values.
-                return (
-                    query.get("name", "") in template.name
-                    and query.get("status", template.status) == template.status
-                    and template.language in query.get("language", template.language).split(",")
-                    and template.category in query.get("category", template.category).split(",")
-                )
-
-            answer: JSON = {
-                "data": [t.as_json() for t in self.templates if wanted(t)],
-                "paging": {"cursors": {"before": "MAZDZD", "after": "MjQZD"}},
-            }
-            if "summary" in query:
-                answer["summary"] = {
-                    "total_count": len(self.templates),
-                    "message_template_count": len(self.templates),
-                    "message_template_limit": 250,
-                    "are_translations_complete": True,
-                }
-            return answer
+            call.body = dict(request.query)
+            return listing(self.templates, request.query)
         if request.method == "DELETE":
             call.body = dict(request.query)
             name = request.query.get("name")
@@ -1044,92 +848,14 @@ class FakeWhatsApp:
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise malformed("The request body is not valid JSON.") from exc
         call.body = payload
-        template = self._create_template(payload)
+        template = create_template(
+            self.templates,
+            payload,
+            new_id=self._new_numeric_id(),
+            approved=self.auto_approve_templates,
+        )
         self.templates.append(template)
         return {"id": template.id, "status": template.status, "category": template.category}
-
-    def _create_template(self, payload: Any) -> Template:
-        if not isinstance(payload, dict):
-            raise malformed("Invalid parameter")
-        name, language = payload.get("name"), payload.get("language")
-        category = payload.get("category")
-        components = payload.get("components")
-        if not isinstance(name, str) or not _TEMPLATE_NAME.match(name):
-            raise GraphError(
-                400,
-                100,
-                "(#100) Invalid parameter",
-                "name: only lowercase letters, digits and underscores, at most 512 characters",
-            )
-        if not isinstance(language, str) or not language:
-            raise GraphError(400, 100, "(#100) The parameter language is required.")
-        if category not in ("UTILITY", "MARKETING", "AUTHENTICATION"):
-            raise GraphError(400, 100, "(#100) Invalid parameter", f"category: {category!r}")
-        if not isinstance(components, list) or not all(isinstance(c, dict) for c in components):
-            raise GraphError(400, 100, "(#100) The parameter components is required.")
-        bodies = [c for c in components if c.get("type") == "BODY"]
-        if len(bodies) != 1 or not isinstance(bodies[0].get("text"), str):
-            raise GraphError(400, 100, "(#100) Invalid parameter", "exactly one BODY with text")
-        text = str(bodies[0]["text"])
-        if len(text) > 1024:
-            raise GraphError(400, 100, "(#100) Invalid parameter", "BODY text over 1024 characters")
-        if any(not name.isdigit() for name in re.findall(r"\{\{(\w+)\}\}", text)):
-            raise GraphError(
-                400,
-                100,
-                "(#100) Invalid parameter",
-                "The fake supports positional parameters ({{1}}, {{2}}...) only",
-            )
-        numbers = [int(n) for n in _PARAM.findall(text)]
-        if sorted(set(numbers)) != list(range(1, len(set(numbers)) + 1)):
-            raise GraphError(
-                400,
-                100,
-                "(#100) Invalid parameter",
-                "Variable parameters must be numbered {{1}}, {{2}}, ... without gaps",
-                2388043,
-            )
-        if numbers:
-            example = bodies[0].get("example", {}).get("body_text")
-            if (
-                not isinstance(example, list)
-                or not example
-                or not isinstance(example[0], list)
-                or len(example[0]) != len(set(numbers))
-            ):
-                raise GraphError(
-                    400,
-                    100,
-                    "(#100) Invalid parameter",
-                    "Message template has variables but no example (body_text) for each",
-                    2388043,
-                )
-        for component in components:
-            if component.get("type") == "BUTTONS":
-                buttons = component.get("buttons", [])
-                if not isinstance(buttons, list) or not 1 <= len(buttons) <= 10:
-                    raise GraphError(400, 100, "(#100) Invalid parameter", "1 to 10 buttons")
-                for button in buttons:
-                    if not 1 <= len(str(button.get("text", ""))) <= 25:
-                        raise GraphError(
-                            400, 100, "(#100) Invalid parameter", "button text: 1-25 characters"
-                        )
-        if self.template(name, language) is not None:
-            raise GraphError(
-                400,
-                100,
-                "(#100) Invalid parameter",
-                f"Content in this language already exists: {name} ({language})",
-                2388024,
-            )
-        return Template(
-            id=self._new_numeric_id(),
-            name=name,
-            language=language,
-            category=str(category),
-            components=components,
-            status="APPROVED" if self.auto_approve_templates else "PENDING",
-        )
 
     # ------------------------------------------------------------------ ids
 
