@@ -67,10 +67,12 @@ class Media:
     created_at: datetime
     origin: Literal["upload", "incoming"]
     filename: str | None = None
+    declared_size: int | None = None
+    """The ``file_size`` to report instead of the real one (a huge file, cheaply)."""
 
     @property
     def size(self) -> int:
-        return len(self.content)
+        return self.declared_size if self.declared_size is not None else len(self.content)
 
 
 @dataclass(frozen=True)

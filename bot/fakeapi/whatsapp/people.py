@@ -110,9 +110,16 @@ class FakeWhatsAppPerson:
         caption: str | None = None,
         *,
         forwarded: bool = False,
+        declared_size: int | None = None,
     ) -> str:
-        """Send a file as a document; returns the wamid."""
-        media = self.fake.add_incoming_media(content, mime_type, filename)
+        """Send a file as a document; returns the wamid.
+
+        ``declared_size`` makes ``GET /{media-id}`` report that ``file_size`` instead of
+        ``len(content)`` (to emulate a 150 MB file cheaply; the download still gives ``content``).
+        """
+        media = self.fake.add_incoming_media(
+            content, mime_type, filename, declared_size=declared_size
+        )
         document: JSON = {
             "filename": filename,
             "mime_type": mime_type,

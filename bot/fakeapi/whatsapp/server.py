@@ -19,7 +19,7 @@ What it answers, with Meta's shapes and error codes (``{"error": {"message", "ty
   cannot get is accepted (200, a wamid) and then fails *asynchronously* with a ``failed`` status
   webhook, as on the real platform: 131047 outside the 24-hour window (templates excepted), 131026 for
   an unknown or unreachable number, 131053 for media that cannot be found (an unknown or expired
-  media id, a link that does not answer). A delivered message gets ``sent`` then ``delivered``, and
+  media id; a ``link`` is taken as it is, not fetched). A delivered message gets ``sent`` then ``delivered``, and
   ``read`` once the person reads it.
 * ``POST /{v}/{phone-number-id}/media`` (multipart ``file``, ``type``, ``messaging_product``), ``GET
   /{v}/{media-id}`` (a download URL valid 5 minutes of the fake clock), the download itself (Bearer
@@ -51,7 +51,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
-from typing import Any, Literal, Self, TypeVar
+from typing import Any, Literal, Self, TypeVar, cast
 
 from aiohttp import web
 
@@ -71,6 +71,7 @@ from bot.fakeapi.whatsapp.models import (
     GraphError,
     IncomingMessage,
     Media,
+    MessageKind,
     Template,
     TranscriptEntry,
     WaMessage,
@@ -484,7 +485,12 @@ class FakeWhatsApp:
         return incoming
 
     def add_incoming_media(
-        self, content: bytes, mime_type: str, filename: str | None = None
+        self,
+        content: bytes,
+        mime_type: str,
+        filename: str | None = None,
+        *,
+        declared_size: int | None = None,
     ) -> Media:
         """Store a person's attachment (its id lives 7 days)."""
         media = Media(
@@ -495,6 +501,7 @@ class FakeWhatsApp:
             created_at=self.now(),
             origin="incoming",
             filename=filename,
+            declared_size=declared_size,
         )
         self.media[media.id] = media
         return media
@@ -537,7 +544,12 @@ class FakeWhatsApp:
             self.sent.append(call)
             if fault is not None and not fault.delay:
                 raise _fault_error(fault)
-            result = await self._route(request, call)
+            try:
+                result = await self._route(request, call)
+            except (AttributeError, KeyError, TypeError, ValueError) as exc:
+                # A request of a shape the fake did not foresee: Meta would say 100; make it loud.
+                self.protocol_errors.append(f"{request.method} {call.path}: {exc!r}")
+                raise malformed(f"Invalid parameter ({exc})") from exc
             call.status, call.response = 200, result
             self._notify()
             if fault is not None:
@@ -609,11 +621,8 @@ class FakeWhatsApp:
         message = WaMessage(
             id=wamid,
             to=person.wa_id if person is not None else re.sub(r"\D", "", out.recipient),
-            kind="template"
-            if template_view is not None
-            else out.type
-            if out.type in ("text", "button", "list", "document", "image")
-            else "text",  # type: ignore[arg-type]
+            # parse_send lets through only the kinds below (131051 for the others).
+            kind=cast(MessageKind, "template" if template_view is not None else out.type),
             text=template_view.body if template_view is not None else out.text,
             payload=payload,
             seq=self._next_seq(),
@@ -656,7 +665,11 @@ class FakeWhatsApp:
                 buttons=tuple(message.buttons),
                 list_button=message.list_button,
                 rows=tuple(message.rows),
-                attachment=_describe_document(document) if document is not None else None,
+                attachment=_describe_document(document)
+                if document is not None
+                else f"📋 {template_view.name}"
+                if template_view is not None
+                else None,
             )
             category = "utility" if template_view is not None else "service"
             order = ("delivered", "sent") if self.reverse_statuses else ("sent", "delivered")

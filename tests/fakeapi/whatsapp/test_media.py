@@ -123,3 +123,15 @@ async def test_a_forwarded_document_says_so(
     await sari.send_document(PDF, "x.pdf", "application/pdf", forwarded=True)
     await fake.settled()
     assert receiver.messages()[0].forwarded is True
+
+
+async def test_a_document_can_declare_a_larger_size_than_its_bytes(
+    fake: FakeWhatsApp, wa: WhatsApp, receiver: PywaReceiver
+) -> None:
+    sari = fake.person(SARI, "Sari")
+    await sari.send_document(PDF, "besar.pdf", "application/pdf", declared_size=150 * 1024 * 1024)
+    await fake.settled()
+    [message] = receiver.messages()
+    assert message.document is not None
+    url = await wa.get_media_url(message.document.id)
+    assert url.file_size == 150 * 1024 * 1024

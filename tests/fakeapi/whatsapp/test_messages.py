@@ -212,3 +212,51 @@ async def test_marking_a_received_message_as_read_succeeds(
     sari = fake.person(SARI, "Sari")
     wamid = await sari.send("halo")
     assert (await wa.mark_message_as_read(wamid)).success
+
+
+async def test_a_body_that_is_not_json_is_refused_with_code_100(fake: FakeWhatsApp) -> None:
+    async with httpx.AsyncClient(
+        base_url=f"{fake.api_url}/{DEFAULT_API_VERSION}",
+        headers={"Authorization": f"Bearer {fake.token}"},
+    ) as http:
+        answer = await http.post(f"/{fake.phone_number_id}/messages", content=b"{not json")
+    assert answer.status_code == 400
+    assert answer.json()["error"]["code"] == 100
+
+
+async def test_a_request_of_an_unforeseen_shape_is_a_loud_protocol_error(
+    fake: FakeWhatsApp,
+) -> None:
+    fake.add_template("tugas_baru", "Ada {{1}} tugas.")
+    async with httpx.AsyncClient(
+        base_url=f"{fake.api_url}/{DEFAULT_API_VERSION}",
+        headers={"Authorization": f"Bearer {fake.token}"},
+    ) as http:
+        answer = await http.post(
+            f"/{fake.phone_number_id}/messages",
+            json={
+                "messaging_product": "whatsapp",
+                "to": SARI,
+                "type": "template",
+                "template": {
+                    "name": "tugas_baru",
+                    "language": {"code": "id"},
+                    "components": [{"type": "body", "parameters": ["bukan objek"]}],
+                },
+            },
+        )
+    assert answer.status_code == 400
+    assert answer.json()["error"]["code"] == 100
+    assert fake.protocol_errors
+    fake.protocol_errors.clear()
+
+
+async def test_an_unknown_path_is_a_protocol_error(fake: FakeWhatsApp) -> None:
+    async with httpx.AsyncClient(
+        base_url=f"{fake.api_url}/{DEFAULT_API_VERSION}",
+        headers={"Authorization": f"Bearer {fake.token}"},
+    ) as http:
+        answer = await http.post(f"/{fake.phone_number_id}/register", json={})
+    assert answer.status_code == 400
+    assert fake.protocol_errors == [f"POST /{fake.phone_number_id}/register"]
+    fake.protocol_errors.clear()
