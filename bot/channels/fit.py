@@ -130,9 +130,14 @@ def _labelled(buttons: list[Button] | tuple[Button, ...], limit: int) -> list[Bu
 
 
 def _shorten(label: str, limit: int) -> str:
+    """A label in `limit` characters: as it is; else without its leading symbol ("📤 Kirim ke
+    PPID Utama" says the same as "Kirim ke PPID Utama"); else cut, ending with "…"."""
     label = " ".join(label.split())
     if len(label) <= limit:
         return label
+    head, _, rest = label.partition(" ")
+    if rest and not any(c.isalnum() for c in head) and len(rest) <= limit:
+        return rest
     return label[: max(limit - 1, 1)].rstrip() + ELLIPSIS
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -197,4 +197,4 @@ def _status(status: Mapping[str, Any]) -> Status:
 
 
 def _replace(base: Event, **changes: Any) -> Event:
-    return _replace(base, **changes)
+    return replace(base, **changes)

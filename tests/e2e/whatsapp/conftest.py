@@ -1,0 +1,98 @@
+"""The real bot on both chat apps at once: Telegram polling the project's fake Bot API, and
+WhatsApp taking the signed webhooks of the project's fake Cloud API (pywa's client sending to it),
+one SQLite file, one clock that the test moves (the fake Cloud API reads it for the 24-hour
+window)."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.channels.telegram.application import build_application
+from bot.channels.whatsapp.channel import WhatsAppChannel
+from bot.channels.whatsapp.templates import TEMPLATES
+from bot.config import Settings
+from bot.fakeapi.server import FakeTelegram
+from bot.fakeapi.whatsapp import FakeWhatsApp, FakeWhatsAppPerson
+from bot.models import User
+from bot.sop import Role
+from bot.texts import plain
+from tests.e2e.conftest import Clock, Harness, fake_settings, serving
+
+VERIFY_TOKEN = "verify-token-of-the-test"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wa_settings(wa: FakeWhatsApp, port: int) -> dict[str, Any]:
+    """The WhatsApp settings of a bot that talks to the fake Cloud API `wa`."""
+    return {
+        "whatsapp_token": wa.token,
+        "whatsapp_phone_number_id": wa.phone_number_id,
+        "whatsapp_app_secret": wa.app_secret,
+        "whatsapp_verify_token": VERIFY_TOKEN,
+        "whatsapp_number": wa.number,
+        "whatsapp_api_url": wa.api_url,
+        "whatsapp_business_account_id": wa.waba_id,
+        "webhook_listen": "127.0.0.1",
+        "webhook_port": port,
+    }
+
+
+def approve_templates(wa: FakeWhatsApp) -> None:
+    """The business account has the bot's templates, approved (as after `whatsapp templates
+    --submit` and Meta's review)."""
+    for tpl in TEMPLATES:
+        wa.add_template(tpl.name, tpl.body(), quick_replies=(plain(tpl.button_key),))
+
+
+@dataclass
+class Mixed:
+    """The bot on Telegram and WhatsApp; `h` is the Telegram harness (services, clock, travel)."""
+
+    h: Harness
+    wa: FakeWhatsApp
+
+    async def join_wa(
+        self, number: str, name: str, role: Role, opd: str | None = None
+    ) -> FakeWhatsAppPerson:
+        """A person opens the wa.me link of an invitation: the sentence with the token is typed
+        for them; they press send and are registered."""
+        token = await self.h.invite(role, opd, name)
+        person = self.wa.person(number, name.split()[-1])
+        await person.send(f"Halo PPID Bot, saya ingin bergabung. Kode undangan: {token}")
+        await person.wait_for_text("Selamat bergabung")
+        return person
+
+    async def wa_user(self, person: FakeWhatsAppPerson) -> User:
+        async with self.h.ctx.db.read() as uow:
+            found = await uow.users.by_external("whatsapp", person.bsuid)
+        assert found is not None
+        return found
+
+
+@pytest.fixture
+async def mixed(
+    tmp_path: Path, clock: Clock, settings_overrides: dict[str, Any]
+) -> AsyncIterator[Mixed]:
+    async with FakeTelegram() as tg, FakeWhatsApp(clock=clock) as wa:
+        approve_templates(wa)
+        port = free_port()
+        settings: Settings = fake_settings(
+            tg, tmp_path / "data", **wa_settings(wa, port), **settings_overrides
+        )
+        channel = WhatsAppChannel(settings)
+        app = build_application(settings, clock=clock, rate_limit=False, also=[channel])
+        async with serving(tg, settings, clock, app) as h:
+            await wa.deliver_to(f"http://127.0.0.1:{port}/whatsapp", verify_token=VERIFY_TOKEN)
+            yield Mixed(h, wa)
+            await wa.settled()
