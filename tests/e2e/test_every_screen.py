@@ -11,15 +11,19 @@ import pytest
 
 from bot.channels.base import Reply
 from bot.channels.fit import fit, problems
-from bot.channels.port import TELEGRAM, WHATSAPP, Capabilities
+from bot.channels.port import TELEGRAM, Capabilities
 from bot.channels.telegram.adapter import TelegramSender
+from bot.channels.whatsapp.sender import WhatsAppSender
 from bot.demo import run_demo
 from bot.fakeapi import flows
 from bot.sop import Role
 from tests.e2e.conftest import Harness
 
 pytestmark = pytest.mark.e2e
-CHANNELS = pytest.mark.parametrize("caps", [TELEGRAM, WHATSAPP], ids=["telegram", "whatsapp"])
+# The capabilities the real adapters declare (and send by).
+CHANNELS = pytest.mark.parametrize(
+    "caps", [TelegramSender.capabilities, WhatsAppSender.capabilities], ids=["telegram", "whatsapp"]
+)
 
 
 @pytest.fixture
@@ -32,10 +36,12 @@ def screens(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Reply]]:
         seen.append(reply)
         await send(self, chat_id, reply, *a)
 
-    async def record_part(self: TelegramSender, chat_id: str | int, reply: Reply, i: int) -> None:
+    async def record_part(
+        self: TelegramSender, chat_id: str | int, reply: Reply, i: int
+    ) -> list[str]:
         if i == len(reply.files):
             seen.append(reply)
-        await part(self, chat_id, reply, i)
+        return await part(self, chat_id, reply, i)
 
     monkeypatch.setattr(TelegramSender, "send", record_send)
     monkeypatch.setattr(TelegramSender, "_send_part", record_part)

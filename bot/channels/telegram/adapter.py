@@ -115,12 +115,11 @@ def _caption(f: OutgoingFile) -> str | None:
 class TelegramSender:
     """Sends neutral replies into one chat."""
 
+    capabilities: Capabilities = TELEGRAM
+
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
 
-    @property
-    def capabilities(self) -> Capabilities:
-        return TELEGRAM
 
     async def send(
         self, chat_id: str | int, reply: Reply, edit_message: Message | None = None

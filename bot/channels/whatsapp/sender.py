@@ -115,14 +115,14 @@ class WhatsAppSender:
     """Sends neutral replies and notices to WhatsApp people (by their business-scoped user id or
     number)."""
 
+    capabilities: Capabilities = WHATSAPP
+
+
     def __init__(self, client: WhatsApp, media: MediaIds, rate: float = NOTICES_PER_SECOND) -> None:
         self.client = client
         self.media = media
         self._pace = Pace(rate)
 
-    @property
-    def capabilities(self) -> Capabilities:
-        return WHATSAPP
 
     # ------------------------------------------------------------------ answers to a person
 

@@ -81,11 +81,18 @@ class Mixed:
 
 
 @pytest.fixture
+def templates_approved() -> bool:
+    """Override in a test module: whether Meta approved the bot's templates before it starts."""
+    return True
+
+
+@pytest.fixture
 async def mixed(
-    tmp_path: Path, clock: Clock, settings_overrides: dict[str, Any]
+    tmp_path: Path, clock: Clock, settings_overrides: dict[str, Any], templates_approved: bool
 ) -> AsyncIterator[Mixed]:
     async with FakeTelegram() as tg, FakeWhatsApp(clock=clock) as wa:
-        approve_templates(wa)
+        if templates_approved:
+            approve_templates(wa)
         port = free_port()
         settings: Settings = fake_settings(
             tg, tmp_path / "data", **wa_settings(wa, port), **settings_overrides
