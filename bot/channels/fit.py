@@ -130,15 +130,27 @@ def _labelled(buttons: list[Button] | tuple[Button, ...], limit: int) -> list[Bu
 
 
 def _shorten(label: str, limit: int) -> str:
-    """A label in `limit` characters: as it is; else without its leading symbol ("📤 Kirim ke
-    PPID Utama" says the same as "Kirim ke PPID Utama"); else cut, ending with "…"."""
+    """A label in `limit` characters, saying as much as it can: as it is; else without its
+    leading symbol ("📤 Kirim ke PPID Utama" says what "Kirim ke PPID Utama" says); else its
+    first clause ("✅ Setujui semua, teruskan ke Pejabat PID" -> "✅ Setujui semua"); else cut
+    after a whole word, ending with "…"."""
     label = " ".join(label.split())
     if len(label) <= limit:
         return label
     head, _, rest = label.partition(" ")
-    if rest and not any(c.isalnum() for c in head) and len(rest) <= limit:
+    symbol = bool(rest) and not any(c.isalnum() for c in head)
+    if symbol and len(rest) <= limit:
         return rest
-    return label[: max(limit - 1, 1)].rstrip() + ELLIPSIS
+    for mark in (", ", " — ", " ("):
+        clause = label.split(mark, 1)[0]
+        if clause != label and len(clause) <= limit and (not symbol or clause != head):
+            return clause
+    cut = label[: max(limit - 1, 1)]
+    if " " in cut.strip():
+        words = cut.rsplit(" ", 1)[0].rstrip(" ,")
+        if len(words) >= limit // 2:
+            cut = words
+    return cut.rstrip() + ELLIPSIS
 
 
 def markup(text: str, caps: Capabilities) -> str:
