@@ -160,6 +160,10 @@ class FakeWhatsApp:
         """Post each message's ``delivered`` status before its ``sent`` status."""
         self.duplicate_statuses = False
         """Post every status webhook twice."""
+        self.failed_status_contacts = True
+        """Whether ``failed`` statuses carry ``contacts`` (pywa 4.5 needs it to parse them). Meta's
+        2026 payloads leave it out, and ``recipient_user_id`` too when the message was sent to a
+        phone number: set False to test a parser against that."""
         self.delivery = WebhookDelivery(app_secret, self._notify)
         """The webhook poster (``delivery.timeout``, ``delivery.retry_backoff`` may be tuned)."""
 
@@ -250,7 +254,7 @@ class FakeWhatsApp:
             return existing
         if bsuid is None:
             digest = int(hashlib.sha256(wa_id.encode()).hexdigest(), 16)
-            bsuid = f"{'ID' if wa_id.startswith('62') else 'US'}.{digest % 10**19:019d}"
+            bsuid = f"{'ID' if wa_id.startswith('62') else 'US'}.{digest % 10**16:016d}"
         created = FakeWhatsAppPerson(self, wa_id=wa_id, name=name, bsuid=bsuid)
         self._people[wa_id] = created
         self._by_bsuid[bsuid] = created
@@ -773,6 +777,10 @@ class FakeWhatsApp:
             errors=errors,
             pricing_category=category,
         )
+        if status == "failed" and not self.failed_status_contacts:
+            del value["contacts"]
+            if message.payload.get("to"):
+                value["statuses"][0].pop("recipient_user_id", None)
         body = envelope(self.waba_id, self._metadata(), value)
         for _ in range(2 if self.duplicate_statuses else 1):
             self._queue_event("status", message.id, body)
