@@ -147,6 +147,8 @@ class FakeWhatsApp:
         self.app_secret = app_secret
         self.number = number
         self.auto_approve_templates = auto_approve_templates
+        self.verified_name = "PPID Kota Pontianak"
+        """The business name ``GET /{phone-number-id}`` reports."""
         self._clock = clock or (lambda: datetime.now(UTC))
         self._offset = timedelta(0)
 
@@ -599,6 +601,9 @@ class FakeWhatsApp:
             return await self._upload(request, call)
         if len(parts) == 2 and parts[0] == self.waba_id and parts[1] == "message_templates":
             return await self._templates(request, call)
+        if parts == [self.phone_number_id] and method == "GET":
+            call.body = dict(request.query)
+            return self._phone_number()
         if len(parts) == 1 and parts[0] in self.media:
             call.body = dict(request.query)
             return self._media_node(parts[0], method)
@@ -610,6 +615,19 @@ class FakeWhatsApp:
             raise _object_missing(parts[0])
         self.protocol_errors.append(f"{method} {call.path}")
         raise malformed(f"Unknown path components: /{'/'.join(parts[1:])}")
+
+    def _phone_number(self) -> JSON:
+        """``GET /{phone-number-id}``: the business number (a start-up check of the token)."""
+        return {
+            "id": self.phone_number_id,
+            "verified_name": self.verified_name,
+            "display_phone_number": f"+{self.number}",
+            "quality_rating": "GREEN",
+            "code_verification_status": "VERIFIED",
+            "platform_type": "CLOUD_API",
+            "throughput": {"level": "STANDARD"},
+            "status": "CONNECTED",
+        }
 
     # ------------------------------------------------------------------ sending
 
