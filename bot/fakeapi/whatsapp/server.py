@@ -68,6 +68,7 @@ from bot.fakeapi.whatsapp.models import (
     STATUS_RANK,
     ApiCall,
     DocumentView,
+    EntryKind,
     GraphError,
     IncomingMessage,
     Media,
@@ -451,14 +452,10 @@ class FakeWhatsApp:
             raise KeyError(f"no webhook event {event_id!r}")
         return await self.delivery.post(event.body, self.sign(event.body))
 
-    def _queue_event(self, kind: str, ref: str, body: JSON) -> WebhookEvent:
-        assert kind in ("message", "status")
-        event = WebhookEvent(
-            id=f"evt-{next(self._ids)}",
-            body=encode(body),
-            kind="message" if kind == "message" else "status",
-            ref=ref,
-        )
+    def _queue_event(
+        self, kind: Literal["message", "status"], ref: str, body: JSON
+    ) -> WebhookEvent:
+        event = WebhookEvent(id=f"evt-{next(self._ids)}", body=encode(body), kind=kind, ref=ref)
         self.events.append(event)
         self.delivery.queue(event)
         self._notify()
@@ -512,16 +509,29 @@ class FakeWhatsApp:
         self.media[media.id] = media
         return media
 
-    def add_entry(self, kind: str, person: str, text: str, **extra: Any) -> None:
+    def add_entry(
+        self,
+        kind: EntryKind,
+        person: str,
+        text: str,
+        *,
+        buttons: tuple[str, ...] = (),
+        list_button: str | None = None,
+        rows: tuple[str, ...] = (),
+        attachment: str | None = None,
+    ) -> None:
         """Append a line to the transcript."""
         self.entries.append(
             TranscriptEntry(
-                kind="person" if kind == "person" else "bot" if kind == "bot" else "failed",
+                kind=kind,
                 person=person,
                 text=text,
                 seq=self._next_seq(),
                 monotonic=time.monotonic(),
-                **extra,
+                buttons=buttons,
+                list_button=list_button,
+                rows=rows,
+                attachment=attachment,
             )
         )
         self._notify()
