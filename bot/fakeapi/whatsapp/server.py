@@ -238,6 +238,19 @@ class FakeWhatsApp:
         """The Graph API root, without the version (the client appends ``/v23.0``)."""
         return f"http://127.0.0.1:{self._port}"
 
+    def environment(self, verify_token: str = "test-verify-token") -> dict[str, str]:
+        """The bot's settings (issue 14's names) that point it at this fake."""
+        return {
+            "PPID_WHATSAPP_TOKEN": self.token,
+            "PPID_WHATSAPP_PHONE_NUMBER_ID": self.phone_number_id,
+            "PPID_WHATSAPP_APP_SECRET": self.app_secret,
+            "PPID_WHATSAPP_VERIFY_TOKEN": verify_token,
+            "PPID_WHATSAPP_NUMBER": self.number,
+            "PPID_WHATSAPP_API_URL": self.api_url,
+            "PPID_WHATSAPP_API_VERSION": DEFAULT_API_VERSION,
+            "PPID_WHATSAPP_BUSINESS_ACCOUNT_ID": self.waba_id,
+        }
+
     # ------------------------------------------------------------------ time
 
     def now(self) -> datetime:
