@@ -549,6 +549,20 @@ class FakeWhatsApp:
         )
         self._notify()
 
+    def forge_status(
+        self, wamid: str, status: str = "delivered", *, wa_id: str = "6280000000000"
+    ) -> WebhookEvent:
+        """Queue a status webhook about a message the API never sent (a hostile or stale one)."""
+        known = self._people.get(wa_id)
+        contact_entry = (
+            contact(known.wa_id, known.bsuid, None) if known is not None else {"wa_id": wa_id}
+        )
+        errors = [status_error(131026)] if status == "failed" else None
+        value = status_value(
+            wamid, status, int(self.now().timestamp()), contact_entry, errors=errors
+        )
+        return self._queue_event("status", wamid, envelope(self.waba_id, self._metadata(), value))
+
     def mark_read(self, person: FakeWhatsAppPerson, upto: WaMessage) -> None:
         """The person read the chat up to ``upto``: ``read`` statuses for what was not read yet."""
         for message in person.inbox:

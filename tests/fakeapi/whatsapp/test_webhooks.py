@@ -147,3 +147,13 @@ async def test_the_handshake_uses_the_verify_token_query(fake: FakeWhatsApp, wa:
         await fake.deliver_to(endpoint.url, verify_token=VERIFY_TOKEN)
     finally:
         await endpoint.stop()
+
+
+async def test_a_status_about_a_message_never_sent_can_be_forged(
+    fake: FakeWhatsApp, receiver: PywaReceiver
+) -> None:
+    event = fake.forge_status("wamid.never-sent", "read")
+    await fake.settled()
+    assert event.delivered
+    [status] = receiver.statuses("wamid.never-sent")
+    assert status.status.value == "read"
