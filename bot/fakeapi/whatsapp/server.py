@@ -448,9 +448,9 @@ class FakeWhatsApp:
                 )
             )
 
-    async def post_raw(self, body: bytes, signature_header: str | None) -> int:
+    async def post_raw(self, body: bytes, signature: str | None) -> int:
         """POST arbitrary bytes to the webhook, with this ``X-Hub-Signature-256`` (None: none)."""
-        return await self.delivery.post(body, signature_header)
+        return await self.delivery.post(body, signature)
 
     def sign(self, body: bytes) -> str:
         """The signature Meta would put on ``body``."""
