@@ -1,8 +1,9 @@
 """Webhook delivery of the fake WhatsApp: Meta's subscription handshake, then at-least-once POSTs.
 
-Events are posted one at a time, oldest due first, each signed with the app secret. An answer other
-than 200, a connection error or a time-out puts the event back with an exponential backoff (real
-seconds, bounded), so later events may overtake it, as on the real platform.
+Events are posted oldest due first, one at a time by default (``concurrency`` POSTs at once when
+raised, as Meta does), each signed with the app secret. An answer other than 200, a connection error
+or a time-out puts the event back with an exponential backoff (real seconds, bounded), so later
+events may overtake it, as on the real platform.
 """
 
 from __future__ import annotations
@@ -30,23 +31,26 @@ class WebhookDelivery:
         """Seconds a POST may take before it counts as failed (and is retried)."""
         self.retry_backoff = (0.05, 2.0)
         """(first, longest) delay in real seconds between attempts of a refused event."""
+        self.concurrency = 1
+        """How many POSTs may be in flight at once (read when the URL is subscribed)."""
         self._on_change = on_change
         self._pending: list[tuple[float, WebhookEvent]] = []
         self._wake: asyncio.Event | None = None
-        self._task: asyncio.Task[None] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
         self._session: aiohttp.ClientSession | None = None
 
     async def start(self) -> None:
         self._wake = asyncio.Event()
         self._session = aiohttp.ClientSession()
-        self._task = asyncio.create_task(self._run())
+        self._spawn()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+                await task
+        self._tasks = []
         if self._session is not None:
             await self._session.close()
             self._session = None
@@ -67,6 +71,7 @@ class WebhookDelivery:
                     f"HTTP {response.status}, body {body[:200]!r} (expected {challenge!r})"
                 )
         self.url = url
+        self._spawn()
         self._wake_up()
 
     def queue(self, event: WebhookEvent) -> None:
@@ -87,6 +92,10 @@ class WebhookDelivery:
         ) as response:
             await response.read()
             return response.status
+
+    def _spawn(self) -> None:
+        while len(self._tasks) < max(1, self.concurrency):
+            self._tasks.append(asyncio.create_task(self._run()))
 
     def _wake_up(self) -> None:
         if self._wake is not None:

@@ -26,6 +26,7 @@ import hashlib
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
+from urllib.parse import parse_qs, urlsplit
 
 from bot.fakeapi.whatsapp.models import JSON, WaMessage
 
@@ -81,6 +82,20 @@ class FakeWhatsAppPerson:
         if reply_to is not None:
             message["context"] = self._context(reply_to)
         return await self._post(message, text)
+
+    async def open_link(self, link: str) -> str:
+        """Follow a ``https://wa.me/<number>?text=...`` link: the chat opens with the text typed,
+        and the person sends it; returns the wamid. The number must be the business's."""
+        parsed = urlsplit(link)
+        if parsed.scheme != "https" or parsed.netloc not in ("wa.me", "api.whatsapp.com"):
+            raise AssertionError(f"{link!r} is not a wa.me link")
+        number = parsed.path.strip("/")
+        if number != self.fake.number:
+            raise AssertionError(f"{link!r} opens a chat with {number}, not {self.fake.number}")
+        text = parse_qs(parsed.query).get("text", [""])[0]
+        if not text.strip():
+            raise AssertionError(f"{link!r} carries no text")
+        return await self.send(text)
 
     async def press(self, label: str) -> str:
         """Tap a reply button, a list row (opening the list first) or a template's quick reply

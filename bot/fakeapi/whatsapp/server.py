@@ -68,6 +68,7 @@ from bot.fakeapi.whatsapp.models import (
     STATUS_RANK,
     ApiCall,
     DocumentView,
+    EntryKind,
     GraphError,
     IncomingMessage,
     Media,
@@ -147,6 +148,8 @@ class FakeWhatsApp:
         self.app_secret = app_secret
         self.number = number
         self.auto_approve_templates = auto_approve_templates
+        self.verified_name = "PPID Kota Pontianak"
+        """The business name ``GET /{phone-number-id}`` reports."""
         self._clock = clock or (lambda: datetime.now(UTC))
         self._offset = timedelta(0)
 
@@ -160,6 +163,10 @@ class FakeWhatsApp:
         """Post each message's ``delivered`` status before its ``sent`` status."""
         self.duplicate_statuses = False
         """Post every status webhook twice."""
+        self.failed_status_contacts = True
+        """Whether ``failed`` statuses carry ``contacts`` (pywa 4.5 needs it to parse them). Meta's
+        2026 payloads leave it out, and ``recipient_user_id`` too when the message was sent to a
+        phone number: set False to test a parser against that."""
         self.delivery = WebhookDelivery(app_secret, self._notify)
         """The webhook poster (``delivery.timeout``, ``delivery.retry_backoff`` may be tuned)."""
 
@@ -231,6 +238,19 @@ class FakeWhatsApp:
         """The Graph API root, without the version (the client appends ``/v23.0``)."""
         return f"http://127.0.0.1:{self._port}"
 
+    def environment(self, verify_token: str = "test-verify-token") -> dict[str, str]:
+        """The bot's settings (issue 14's names) that point it at this fake."""
+        return {
+            "PPID_WHATSAPP_TOKEN": self.token,
+            "PPID_WHATSAPP_PHONE_NUMBER_ID": self.phone_number_id,
+            "PPID_WHATSAPP_APP_SECRET": self.app_secret,
+            "PPID_WHATSAPP_VERIFY_TOKEN": verify_token,
+            "PPID_WHATSAPP_NUMBER": self.number,
+            "PPID_WHATSAPP_API_URL": self.api_url,
+            "PPID_WHATSAPP_API_VERSION": DEFAULT_API_VERSION,
+            "PPID_WHATSAPP_BUSINESS_ACCOUNT_ID": self.waba_id,
+        }
+
     # ------------------------------------------------------------------ time
 
     def now(self) -> datetime:
@@ -250,7 +270,7 @@ class FakeWhatsApp:
             return existing
         if bsuid is None:
             digest = int(hashlib.sha256(wa_id.encode()).hexdigest(), 16)
-            bsuid = f"{'ID' if wa_id.startswith('62') else 'US'}.{digest % 10**19:019d}"
+            bsuid = f"{'ID' if wa_id.startswith('62') else 'US'}.{digest % 10**16:016d}"
         created = FakeWhatsAppPerson(self, wa_id=wa_id, name=name, bsuid=bsuid)
         self._people[wa_id] = created
         self._by_bsuid[bsuid] = created
@@ -428,9 +448,9 @@ class FakeWhatsApp:
                 )
             )
 
-    async def post_raw(self, body: bytes, signature_header: str | None) -> int:
+    async def post_raw(self, body: bytes, signature: str | None) -> int:
         """POST arbitrary bytes to the webhook, with this ``X-Hub-Signature-256`` (None: none)."""
-        return await self.delivery.post(body, signature_header)
+        return await self.delivery.post(body, signature)
 
     def sign(self, body: bytes) -> str:
         """The signature Meta would put on ``body``."""
@@ -445,14 +465,10 @@ class FakeWhatsApp:
             raise KeyError(f"no webhook event {event_id!r}")
         return await self.delivery.post(event.body, self.sign(event.body))
 
-    def _queue_event(self, kind: str, ref: str, body: JSON) -> WebhookEvent:
-        assert kind in ("message", "status")
-        event = WebhookEvent(
-            id=f"evt-{next(self._ids)}",
-            body=encode(body),
-            kind="message" if kind == "message" else "status",
-            ref=ref,
-        )
+    def _queue_event(
+        self, kind: Literal["message", "status"], ref: str, body: JSON
+    ) -> WebhookEvent:
+        event = WebhookEvent(id=f"evt-{next(self._ids)}", body=encode(body), kind=kind, ref=ref)
         self.events.append(event)
         self.delivery.queue(event)
         self._notify()
@@ -506,19 +522,46 @@ class FakeWhatsApp:
         self.media[media.id] = media
         return media
 
-    def add_entry(self, kind: str, person: str, text: str, **extra: Any) -> None:
+    def add_entry(
+        self,
+        kind: EntryKind,
+        person: str,
+        text: str,
+        *,
+        buttons: tuple[str, ...] = (),
+        list_button: str | None = None,
+        rows: tuple[str, ...] = (),
+        attachment: str | None = None,
+    ) -> None:
         """Append a line to the transcript."""
         self.entries.append(
             TranscriptEntry(
-                kind="person" if kind == "person" else "bot" if kind == "bot" else "failed",
+                kind=kind,
                 person=person,
                 text=text,
                 seq=self._next_seq(),
                 monotonic=time.monotonic(),
-                **extra,
+                buttons=buttons,
+                list_button=list_button,
+                rows=rows,
+                attachment=attachment,
             )
         )
         self._notify()
+
+    def forge_status(
+        self, wamid: str, status: str = "delivered", *, wa_id: str = "6280000000000"
+    ) -> WebhookEvent:
+        """Queue a status webhook about a message the API never sent (a hostile or stale one)."""
+        known = self._people.get(wa_id)
+        contact_entry = (
+            contact(known.wa_id, known.bsuid, None) if known is not None else {"wa_id": wa_id}
+        )
+        errors = [status_error(131026)] if status == "failed" else None
+        value = status_value(
+            wamid, status, int(self.now().timestamp()), contact_entry, errors=errors
+        )
+        return self._queue_event("status", wamid, envelope(self.waba_id, self._metadata(), value))
 
     def mark_read(self, person: FakeWhatsAppPerson, upto: WaMessage) -> None:
         """The person read the chat up to ``upto``: ``read`` statuses for what was not read yet."""
@@ -595,6 +638,9 @@ class FakeWhatsApp:
             return await self._upload(request, call)
         if len(parts) == 2 and parts[0] == self.waba_id and parts[1] == "message_templates":
             return await self._templates(request, call)
+        if parts == [self.phone_number_id] and method == "GET":
+            call.body = dict(request.query)
+            return self._phone_number()
         if len(parts) == 1 and parts[0] in self.media:
             call.body = dict(request.query)
             return self._media_node(parts[0], method)
@@ -606,6 +652,19 @@ class FakeWhatsApp:
             raise _object_missing(parts[0])
         self.protocol_errors.append(f"{method} {call.path}")
         raise malformed(f"Unknown path components: /{'/'.join(parts[1:])}")
+
+    def _phone_number(self) -> JSON:
+        """``GET /{phone-number-id}``: the business number (a start-up check of the token)."""
+        return {
+            "id": self.phone_number_id,
+            "verified_name": self.verified_name,
+            "display_phone_number": f"+{self.number}",
+            "quality_rating": "GREEN",
+            "code_verification_status": "VERIFIED",
+            "platform_type": "CLOUD_API",
+            "throughput": {"level": "STANDARD"},
+            "status": "CONNECTED",
+        }
 
     # ------------------------------------------------------------------ sending
 
@@ -773,6 +832,10 @@ class FakeWhatsApp:
             errors=errors,
             pricing_category=category,
         )
+        if status == "failed" and not self.failed_status_contacts:
+            del value["contacts"]
+            if message.payload.get("to"):
+                value["statuses"][0].pop("recipient_user_id", None)
         body = envelope(self.waba_id, self._metadata(), value)
         for _ in range(2 if self.duplicate_statuses else 1):
             self._queue_event("status", message.id, body)

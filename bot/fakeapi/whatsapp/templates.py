@@ -24,10 +24,10 @@ def listing(templates: list[Template], query: Mapping[str, str]) -> JSON:
     """The answer of ``GET /{waba-id}/message_templates`` with Meta's filters and summary."""
 
     def wanted(template: Template) -> bool:
-        # Meta's ``name`` filter matches a part of the name; the others whole values.
+        # Meta's ``name`` filter matches a part of the name; the others are lists of values.
         return (
             query.get("name", "") in template.name
-            and query.get("status", template.status) == template.status
+            and template.status in query.get("status", template.status).split(",")
             and template.language in query.get("language", template.language).split(",")
             and template.category in query.get("category", template.category).split(",")
         )

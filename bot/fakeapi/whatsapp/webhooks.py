@@ -56,6 +56,7 @@ def contact(wa_id: str, bsuid: str, name: str | None) -> JSON:
         entry["profile"] = {"name": name}
     entry["wa_id"] = wa_id
     entry["user_id"] = bsuid
+    entry["country_code"] = bsuid.split(".", 1)[0]
     return entry
 
 

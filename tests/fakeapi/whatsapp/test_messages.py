@@ -260,3 +260,11 @@ async def test_an_unknown_path_is_a_protocol_error(fake: FakeWhatsApp) -> None:
     assert answer.status_code == 400
     assert fake.protocol_errors == [f"POST /{fake.phone_number_id}/register"]
     fake.protocol_errors.clear()
+
+
+async def test_the_business_number_can_be_read_to_check_the_token(
+    fake: FakeWhatsApp, wa: WhatsApp
+) -> None:
+    number = await wa.get_business_phone_number()
+    assert number.id == fake.phone_number_id
+    assert number.display_phone_number == f"+{fake.number}"

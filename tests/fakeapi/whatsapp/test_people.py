@@ -150,3 +150,23 @@ async def test_the_transcript_shows_both_directions_with_the_channel(
         "Sari (WhatsApp) pressed [ Setuju ]",
         "PPID Bot → Sari (WhatsApp) ✗ failed 131026: Tidak sampai",
     ]
+
+
+async def test_a_wa_me_invitation_link_sends_its_text_to_the_business(
+    fake: FakeWhatsApp, receiver: PywaReceiver
+) -> None:
+    sari = fake.person(SARI, "Sari")
+    link = f"https://wa.me/{fake.number}?text=Halo%2C%20kode%20undangan%20saya%3A%20ABC123"
+    await sari.open_link(link)
+    await fake.settled()
+    assert receiver.messages()[0].text == "Halo, kode undangan saya: ABC123"
+    with pytest.raises(AssertionError, match="not 6281100000001"):
+        await sari.open_link("https://wa.me/6280000000000?text=x")
+
+
+async def test_the_environment_points_the_bot_at_the_fake(fake: FakeWhatsApp) -> None:
+    env = fake.environment(verify_token="rahasia")
+    assert env["PPID_WHATSAPP_API_URL"] == fake.api_url
+    assert env["PPID_WHATSAPP_VERIFY_TOKEN"] == "rahasia"
+    assert env["PPID_WHATSAPP_API_VERSION"] == "v23.0"
+    assert env["PPID_WHATSAPP_TOKEN"] == fake.token

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from pywa_async import WhatsApp, errors
@@ -107,3 +108,19 @@ async def test_statuses_can_come_out_of_order_and_twice(
         "sent",
     ]
     assert fake.messages[sent.id].status == "delivered"
+
+
+async def test_failed_statuses_can_leave_out_the_contacts_as_metas_2026_payloads_do(
+    fake: FakeWhatsApp, wa: WhatsApp
+) -> None:
+    fake.failed_status_contacts = False
+    fake.person(SARI, "Sari")
+    sent = await wa.send_message(to=SARI, text="Halo")
+    [event] = [e for e in fake.events if e.ref == sent.id]
+    value = json.loads(event.body)["entry"][0]["changes"][0]["value"]
+    assert "contacts" not in value
+    [status] = value["statuses"]
+    assert status["status"] == "failed"
+    assert status["recipient_id"] == SARI
+    assert "recipient_user_id" not in status
+    assert status["errors"][0]["code"] == 131047

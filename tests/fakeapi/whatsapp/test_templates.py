@@ -164,3 +164,14 @@ async def test_a_template_can_be_deleted_through_the_api(fake: FakeWhatsApp, wa:
     await wa.create_template(notice_template())
     assert (await wa.delete_template("tugas_baru")).success
     assert fake.template("tugas_baru") is None
+
+
+async def test_templates_can_be_listed_by_status_as_the_bots_start_up_check_does(
+    fake: FakeWhatsApp, wa: WhatsApp
+) -> None:
+    fake.add_template("sudah", "Siap {{1}}.")
+    fake.add_template("menunggu", "Nanti {{1}}.", status="PENDING")
+    approved = await wa.get_templates(statuses=[t.TemplateStatus.APPROVED])
+    assert [d.name for d in approved] == ["sudah"]
+    both = await wa.get_templates(statuses=[t.TemplateStatus.APPROVED, t.TemplateStatus.PENDING])
+    assert sorted(d.name for d in both) == ["menunggu", "sudah"]

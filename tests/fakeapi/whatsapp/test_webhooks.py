@@ -147,3 +147,35 @@ async def test_the_handshake_uses_the_verify_token_query(fake: FakeWhatsApp, wa:
         await fake.deliver_to(endpoint.url, verify_token=VERIFY_TOKEN)
     finally:
         await endpoint.stop()
+
+
+async def test_a_status_about_a_message_never_sent_can_be_forged(
+    fake: FakeWhatsApp, receiver: PywaReceiver
+) -> None:
+    event = fake.forge_status("wamid.never-sent", "read")
+    await fake.settled()
+    assert event.delivered
+    [status] = receiver.statuses("wamid.never-sent")
+    assert status.status.value == "read"
+
+
+async def test_webhooks_can_be_posted_several_at_once(fake: FakeWhatsApp, wa: WhatsApp) -> None:
+    fake.delivery.concurrency = 2
+    fake.webhook_timeout = 60  # a first POST that stalls is not given up while the second goes
+    endpoint = PywaReceiver(wa)
+    endpoint.stall = asyncio.Event()
+    await endpoint.start()
+    try:
+        await fake.deliver_to(endpoint.url, verify_token=VERIFY_TOKEN)
+        sari = fake.person(SARI, "Sari")
+        await sari.send("satu")
+        await sari.send("dua")
+        both_in_flight = await fake.wait_for(
+            lambda: True if all(e.attempts == 1 for e in fake.events) else None, 15
+        )
+        assert both_in_flight
+        endpoint.stall.set()
+        await fake.settled()
+        assert sorted(str(m.text) for m in endpoint.messages()) == ["dua", "satu"]
+    finally:
+        await endpoint.stop()
