@@ -541,6 +541,11 @@ TEXTS: Final[dict[str, str]] = {
     "brief-other": "pemberitahuan baru",
     "notice-bundle-empty": "Semua berkas dalam pesan ini sudah ditangani.",
     "fit-list-button": "Pilih",
+    "picker-hint": "Balas dengan nomor untuk memilih atau membatalkan pilihan, mis. 2 atau 1 3 atau 2-5.",
+    "picker-bad-numbers": (
+        "Mohon balas dengan nomor dari daftar (1 sampai {count}), mis. 1 3 atau 2-5;"
+        " atau pilih tombol di bawah."
+    ),
     "fit-list-title": "Pilihan",
     "fit-more-actions": "Pilihan lainnya ({page}/{pages}):",
     "btn-prev": "◀️ Sebelumnya",

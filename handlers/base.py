@@ -76,3 +76,26 @@ async def forget(req: Request) -> None:
     async with req.ctx.db.transaction() as uow:
         await uow.dialogs.clear(req.user.id)
         await uow.commit()
+
+
+MAX_TYPED_NUMBERS = 500  # a typed list longer than any picker is not a choice
+
+
+def numbers_of(text: str | None, count: int) -> list[int] | None:
+    """The numbers of a picker's choices a person typed (`1 3`, `1, 3`, `2-5`), each once and in
+    order; None when the text is not such a list, or names a number outside 1..count."""
+    if not text:
+        return None
+    parts = text.replace(",", " ").replace(";", " ").split()
+    if not parts or len(parts) > MAX_TYPED_NUMBERS:
+        return None
+    found: list[int] = []
+    for part in parts:
+        low, dash, high = part.partition("-")
+        if not low.isdigit() or (dash and not high.isdigit()):
+            return None
+        first, last = int(low), int(high) if dash else int(low)
+        if not 1 <= first <= last <= count:
+            return None
+        found += [n for n in range(first, last + 1) if n not in found]
+    return found

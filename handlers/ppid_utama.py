@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.channels.base import Response
+from bot.channels.base import Choice, Picker, Reply, Response
 from bot.formatting import deadline
 from bot.services import cases, lifecycle, review
 from bot.texts import t
 from bot.workflow import Refused, check_actor, check_version, under_review
-from handlers.base import Request, ask, btn, button, dialog, forget
+from handlers.base import Request, ask, btn, button, dialog, forget, numbers_of
+from handlers.codec import encode
 from handlers.views import panel
 
 
@@ -78,20 +79,42 @@ async def _return_picker(
         data = {"case": v.case.id, "version": v.case.version, "chosen": chosen, "keep": keep}
         await uow.dialogs.set(req.user.id, "return_pick", data, req.ctx.now())
         await uow.commit()
-    rows = []
+    choices = []
     for e in under_review(v.entries):
-        row = [btn(("☑️ " if e.id in chosen else "⬜ ") + f"#{e.number} {e.title}", "t4",
-                   v.case.id, e.id)]  # fmt: skip
+        extra = None
         if e.id in chosen and v.docs_of(e.id):
             label = "btn-docs-kept" if e.id in keep else "btn-docs-rejected"
-            row.append(btn(t(label, number=e.number), "k4", v.case.id, e.id))
-        rows.append(row)
-    rows.append([btn(t("btn-continue"), "c4", v.case.id, v.case.version),
-                 btn(t("btn-cancel"), "cx")])  # fmt: skip
+            extra = btn(t(label, number=e.number), "k4", v.case.id, e.id)
+        choices.append(Choice(f"#{e.number} {e.title}", encode("t4", v.case.id, e.id),
+                              e.id in chosen, extra))  # fmt: skip
+    rows = [[btn(t("btn-continue"), "c4", v.case.id, v.case.version), btn(t("btn-cancel"), "cx")]]
     text = t("pick-return-entries", count=len(chosen))
     if any(v.docs_of(eid) for eid in chosen):
         text += " " + t("pick-return-documents")
-    return Response().add(text, rows)
+    return Response(replies=[Reply(text, rows, picker=Picker(choices))])
+
+
+@dialog("return_pick")
+async def typed_return(req: Request) -> Response:
+    """The numbers of entries typed (where the picker is numbered, as on WhatsApp): each
+    toggled, re-checked as a press would be."""
+    case_id = req.data.get("case")
+    if not isinstance(case_id, int):
+        raise Refused("refused-stale")
+    req.args = (case_id,)
+    v, chosen, keep = await _picking(req)
+    entries = under_review(v.entries)
+    picked = numbers_of(req.ev.text, len(entries))
+    if picked is None:
+        return Response().add(t("picker-bad-numbers", count=len(entries)))
+    for number in picked:
+        entry_id = entries[number - 1].id
+        if entry_id in chosen:
+            chosen.remove(entry_id)
+            keep = [k for k in keep if k != entry_id]
+        else:
+            chosen.append(entry_id)
+    return await _return_picker(req, v, chosen, keep)
 
 
 async def _picking(req: Request) -> tuple[cases.CaseView, list[int], list[int]]:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from bot.channels.base import Response
+from bot.channels.base import Choice, Picker, Reply, Response
 from bot.formatting import MONTHS, deadline
 from bot.services import cases, recurring
 from bot.sop import Role
 from bot.texts import t
 from bot.workflow import Refused, clean_text
-from handlers.base import Request, ask, btn, button, dialog
+from handlers.base import Request, ask, btn, button, dialog, numbers_of
+from handlers.codec import encode
 
 
 def _pejabat(req: Request) -> None:
@@ -31,12 +32,11 @@ async def _picker(req: Request, name: str, chosen: list[int]) -> Response:
         await uow.commit()
     if not opds:
         return Response().add(t("no-opds"))
-    rows = [[btn(("☑️ " if o.id in chosen else "⬜ ") + o.code, "rt", o.id) for o in opds[i : i + 2]]
-            for i in range(0, len(opds), 2)]  # fmt: skip
-    rows.append([btn(t("btn-all-opds"), "ra"), btn(t("btn-create-round"), "rc")])
-    rows.append([btn(t("btn-cancel"), "cx")])
+    picker = Picker([Choice(o.code, encode("rt", o.id), o.id in chosen) for o in opds], columns=2)
+    rows = [[btn(t("btn-all-opds"), "ra"), btn(t("btn-create-round"), "rc")],
+            [btn(t("btn-cancel"), "cx")]]  # fmt: skip
     text = t("round-pick-opds", name=name, count=len(chosen))
-    return Response().add(text, rows)
+    return Response(replies=[Reply(text, rows, picker=picker)])
 
 
 @dialog("round_name")
@@ -62,6 +62,25 @@ async def _pick(req: Request, toggle: int | None) -> Response:
     resp = await _picker(req, req.data["name"], chosen)
     resp.replies[0].supersedes = True
     return resp
+
+
+@dialog("round_opds")
+async def typed_opds(req: Request) -> Response:
+    """The numbers of OPDs typed (where the picker is numbered, as on WhatsApp): each toggled."""
+    _pejabat(req)
+    async with req.ctx.db.read() as uow:
+        opds = await uow.opds.all()
+    picked = numbers_of(req.ev.text, len(opds))
+    if picked is None:
+        return Response().add(t("picker-bad-numbers", count=len(opds)))
+    chosen = list(req.data.get("chosen", []))
+    for number in picked:
+        opd_id = opds[number - 1].id
+        if opd_id in chosen:
+            chosen.remove(opd_id)
+        else:
+            chosen.append(opd_id)
+    return await _picker(req, req.data["name"], chosen)
 
 
 @button("rt")

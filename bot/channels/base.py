@@ -56,12 +56,36 @@ class OutgoingFile:
     data: bytes | None = None  # made on the fly (a template, an export, a chart)
 
 
+@dataclass(frozen=True)
+class Choice:
+    """One of a picker's choices: its label, the press that toggles it, whether it is chosen,
+    and an action of its own once chosen (e.g. keep or reject an entry's documents)."""
+
+    label: str
+    data: str
+    chosen: bool = False
+    extra: Button | None = None
+
+
+@dataclass(frozen=True)
+class Picker:
+    """Several chosen among many (the OPDs of a round, the entries to return): a model of its
+    own, so that each channel shows it as it can. Where a message can be replaced (Telegram),
+    each choice is a toggle button, `columns` to a row; where it cannot (WhatsApp), the choices
+    are numbered in the text and the person types the numbers to toggle (the handler's dialog
+    reads them with `handlers.base.numbers_of`), instead of a new list at every tap."""
+
+    choices: list[Choice]
+    columns: int = 1
+
+
 @dataclass
 class Reply:
     text: str
     buttons: list[list[Button]] = field(default_factory=list)
     files: list[OutgoingFile] = field(default_factory=list)
     supersedes: bool = False  # replaces the pressed screen (edited in place where the channel can)
+    picker: Picker | None = None  # shown above the buttons (the actions after choosing)
 
 
 @dataclass

@@ -18,11 +18,11 @@ every screen of the bot to it for Telegram's and WhatsApp's capabilities.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from bot.channels.base import Button, Reply
+from bot.channels.base import Button, Picker, Reply
 from bot.channels.html import split_html, utf16_len
-from bot.channels.markup import to_html, to_whatsapp
+from bot.channels.markup import escape, to_html, to_whatsapp
 from bot.channels.port import Capabilities
 from bot.texts import t
 
@@ -46,6 +46,8 @@ class Fitted:
 
 def fit(reply: Reply, caps: Capabilities) -> list[Fitted]:
     """The messages that show `reply` on a channel with `caps`, in order."""
+    if reply.picker is not None:
+        reply = _with_picker(reply, reply.picker, caps)
     actions = [b for row in reply.buttons for b in row]
     text = markup(reply.text, caps)
     if not actions:
@@ -68,6 +70,32 @@ def fit(reply: Reply, caps: Capabilities) -> list[Fitted]:
         more = markup(t("fit-more-actions", page=number, pages=len(pages)), caps)
         messages.append(Fitted(more, rows, as_list=as_list))
     return messages
+
+
+CHOSEN, NOT_CHOSEN = "☑️", "⬜"
+
+
+def _with_picker(reply: Reply, picker: Picker, caps: Capabilities) -> Reply:
+    """The screen with its picker as the channel shows it: toggle buttons where a message can be
+    replaced, else numbered lines to answer with numbers (and each chosen choice's own action
+    among the buttons)."""
+    marks = [f"{CHOSEN if c.chosen else NOT_CHOSEN} {c.label}" for c in picker.choices]
+    if caps.edits:
+        rows: list[list[Button]] = []
+        for at in range(0, len(picker.choices), picker.columns):
+            row = []
+            for choice, mark in zip(picker.choices[at : at + picker.columns],
+                                    marks[at : at + picker.columns], strict=True):  # fmt: skip
+                row.append(Button(mark, choice.data))
+                if choice.extra is not None:
+                    row.append(choice.extra)
+            rows.append(row)
+        return replace(reply, picker=None, buttons=[*rows, *reply.buttons])
+    lines = [f"{n}. {escape(mark)}" for n, mark in enumerate(marks, start=1)]
+    hint = t("picker-hint")
+    extras = [[c.extra] for c in picker.choices if c.extra is not None]
+    return replace(reply, picker=None, text="\n".join([reply.text, "", *lines, "", hint]),
+                   buttons=[*extras, *reply.buttons])  # fmt: skip
 
 
 def _with_text(

@@ -68,9 +68,19 @@ async def test_on_telegram_the_screens_look_as_the_handlers_made_them(
     screens: list[Reply],
 ) -> None:
     await run_demo()
+    pickers = 0
     for reply in screens:
         fitted = [b.label for m in fit(reply, TELEGRAM) for b in m.actions]
-        assert fitted == [b.label for row in reply.buttons for b in row]
+        # A picker's choices are toggle buttons above the screen's own, as they always were.
+        toggles = []
+        for c in reply.picker.choices if reply.picker else []:
+            toggles += [
+                f"{'☑️' if c.chosen else '⬜'} {c.label}",
+                *([c.extra.label] if c.extra else []),
+            ]
+        pickers += bool(toggles)
+        assert fitted == [*toggles, *(b.label for row in reply.buttons for b in row)]
+    assert pickers >= 3
 
 
 @CHANNELS

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from bot.channels.base import Button, Reply
+from bot.channels.base import Button, Choice, Picker, Reply
 from bot.channels.fit import fit, markup, problems
 from bot.channels.port import TELEGRAM, WHATSAPP, Capabilities
 from bot.texts import t
+from handlers.base import numbers_of
 
 BOTH = pytest.mark.parametrize("caps", [TELEGRAM, WHATSAPP], ids=["telegram", "whatsapp"])
 
@@ -92,3 +93,61 @@ def test_a_message_over_the_limits_is_named_by_problems() -> None:
     found = problems(wide, WHATSAPP)
     assert any("text of 2000" in f for f in found)
     assert any("label" in f for f in found) and any("repeat" in f for f in found)
+
+
+def _picker(count: int, chosen: set[int]) -> Reply:
+    choices = [Choice(f"OPD{n:02d}", f"1:rt:{n}", n in chosen) for n in range(1, count + 1)]
+    actions = [[Button("Pilih semua", "1:ra"), Button("✅ Buat putaran", "1:rc")],
+               [Button("✖️ Batal", "1:cx")]]  # fmt: skip
+    return Reply("Pilih OPD", actions, picker=Picker(choices, columns=2))
+
+
+def test_on_telegram_a_picker_is_toggle_buttons_two_to_a_row_above_the_actions() -> None:
+    (message,) = fit(_picker(3, {2}), TELEGRAM)
+    assert [[b.label for b in row] for row in message.rows] == [
+        ["⬜ OPD01", "☑️ OPD02"], ["⬜ OPD03"], ["Pilih semua", "✅ Buat putaran"], ["✖️ Batal"]
+    ]  # fmt: skip
+    assert message.text == "Pilih OPD"
+
+
+def test_on_whatsapp_a_picker_is_numbered_to_answer_with_numbers_and_keeps_three_actions() -> None:
+    messages = fit(_picker(60, {2}), WHATSAPP)
+    text = "\n".join(m.text for m in messages)
+    assert "1. ⬜ OPD01" in text and "2. ☑️ OPD02" in text and "60. ⬜ OPD60" in text
+    assert "Balas dengan nomor" in text
+    assert [b.label for b in messages[-1].actions] == ["Pilih semua", "✅ Buat putaran", "✖️ Batal"]
+    assert not messages[-1].as_list
+    assert all(problems(m, WHATSAPP) == [] for m in messages)
+
+
+def test_a_choice_typed_by_a_person_is_not_read_as_markup_on_whatsapp() -> None:
+    reply = Reply("Pilih entri", picker=Picker([Choice("#1 *Laporan* _2026_", "1:t4:1:1")]))
+    (message,) = fit(reply, WHATSAPP)
+    # The markers stay literal: each is followed by a word joiner WhatsApp does not format.
+    assert "*\u2060Laporan*\u2060 _\u20602026_\u2060" in message.text
+
+
+@pytest.mark.parametrize(
+    ("typed", "count", "numbers"),
+    [
+        ("1", 3, [1]),
+        ("1 3", 3, [1, 3]),
+        ("1, 3", 3, [1, 3]),
+        ("2-4", 5, [2, 3, 4]),
+        ("3 1-3", 5, [3, 1, 2]),
+        (" 2 ", 2, [2]),
+        ("0", 3, None),
+        ("4", 3, None),
+        ("3-1", 5, None),
+        ("1-", 5, None),
+        ("satu", 5, None),
+        ("semua", 5, None),
+        ("", 5, None),
+        ("1 x", 5, None),
+        ("-2", 5, None),
+    ],
+)
+def test_the_numbers_typed_for_a_picker_are_read_or_refused(
+    typed: str, count: int, numbers: list[int] | None
+) -> None:
+    assert numbers_of(typed, count) == numbers

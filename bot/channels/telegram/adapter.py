@@ -120,7 +120,6 @@ class TelegramSender:
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
 
-
     async def send(
         self, chat_id: str | int, reply: Reply, edit_message: Message | None = None
     ) -> None:

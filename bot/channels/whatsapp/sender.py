@@ -117,12 +117,10 @@ class WhatsAppSender:
 
     capabilities: Capabilities = WHATSAPP
 
-
     def __init__(self, client: WhatsApp, media: MediaIds, rate: float = NOTICES_PER_SECOND) -> None:
         self.client = client
         self.media = media
         self._pace = Pace(rate)
-
 
     # ------------------------------------------------------------------ answers to a person
 
