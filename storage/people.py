@@ -94,13 +94,18 @@ class UserRepository(Repository):
             (name, role.value, opd_id, chat_id, user_id),
         )
 
-    async def seen(self, channel: str, external_id: str, now: datetime, slack: timedelta) -> None:
+    async def seen(
+        self, channel: str, external_id: str, now: datetime, slack: timedelta,
+        phone: str | None = None,
+    ) -> None:  # fmt: skip
         """They wrote to the bot at `now` (kept to within `slack`, so that a busy chat does not
-        write a row for every message)."""
+        write a row for every message), from `phone` when the chat app shares the number
+        (contact data only)."""
         await self._execute(
-            "UPDATE users SET last_seen_at = ? WHERE channel = ? AND external_id = ?"
-            " AND (last_seen_at IS NULL OR last_seen_at < ?)",
-            (utc(now), channel, external_id, utc(now - slack)),
+            "UPDATE users SET last_seen_at = ?, phone = COALESCE(?, phone)"
+            " WHERE channel = ? AND external_id = ?"
+            " AND (last_seen_at IS NULL OR last_seen_at < ? OR (? IS NOT NULL AND phone IS NOT ?))",
+            (utc(now), phone, channel, external_id, utc(now - slack), phone, phone),
         )
 
     async def set_phone(self, user_id: int, phone: str | None) -> None:

@@ -23,10 +23,13 @@ SEEN_SLACK = timedelta(minutes=5)  # a busy chat does not write a row per messag
 MEDIA_KEPT = timedelta(days=29)  # Meta keeps an uploaded file 30 days
 
 
-async def seen(ctx: Ctx, channel: str, external_id: str, at: datetime) -> None:
-    """The person wrote at `at` (their chat app's window opens from there)."""
+async def seen(
+    ctx: Ctx, channel: str, external_id: str, at: datetime, phone: str | None = None
+) -> None:
+    """The person wrote at `at` (their chat app's window opens from there), from `phone` when
+    the chat app shares it (kept as contact data)."""
     async with ctx.db.transaction() as uow:
-        await uow.users.seen(channel, external_id, at, SEEN_SLACK)
+        await uow.users.seen(channel, external_id, at, SEEN_SLACK, phone)
         await uow.commit()
 
 

@@ -132,7 +132,8 @@ class WhatsAppChannel:
             response: Response | None = None
             if message.event is not None:
                 response = await route(message.event, ctx, self.files)
-            await delivery.seen(ctx, CHANNEL, message.person.key, message.at)
+            await delivery.seen(ctx, CHANNEL, message.person.key, message.at,
+                                message.person.phone)  # fmt: skip
             if response is not None:
                 await self.sender.answer(message.person.key, response)
         except Exception as exc:

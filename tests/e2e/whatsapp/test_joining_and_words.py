@@ -14,6 +14,8 @@ async def test_a_person_joins_from_the_wa_me_link_and_opens_the_menu_by_typing_a
     sari = await m.join_wa("6281234567001", "Ibu Sari", Role.PENDUKUNG, "DINKES")
     user = await m.wa_user(sari)
     assert user.channel == "whatsapp" and user.role == Role.PENDUKUNG
+    # Keyed on the business-scoped user id; the number kept as contact data only.
+    assert user.external_id == sari.bsuid and user.phone == "6281234567001"
     await sari.send("menu")
     menu = await sari.next_message()
     assert menu.buttons or menu.rows, menu.text
