@@ -17,6 +17,7 @@ from bot.channels.telegram.application import build_application
 from bot.channels.whatsapp.channel import WhatsAppChannel
 from bot.channels.whatsapp.templates import TEMPLATES
 from bot.config import Settings
+from bot.fakeapi.people import FakePerson
 from bot.fakeapi.server import FakeTelegram
 from bot.fakeapi.whatsapp import FakeWhatsApp, FakeWhatsAppPerson
 from bot.models import User
@@ -72,6 +73,17 @@ class Mixed:
         await person.send(f"Halo PPID Bot, saya ingin bergabung. Kode undangan: {token}")
         await person.wait_for_text("Selamat bergabung")
         return person
+
+    async def team(
+        self, first_uid: int, number: str
+    ) -> tuple[FakePerson, FakePerson, FakeWhatsAppPerson]:
+        """The three people of one DINKES case: Bapak Andi (Pejabat PID, `first_uid`) and Ibu Rina
+        (PPID Utama, the next id) on Telegram, Ibu Sari (its PPID Pendukung) on WhatsApp."""
+        await self.h.add_opds("DINKES")
+        andi = await self.h.join(first_uid, "Bapak Andi", Role.PEJABAT)
+        rina = await self.h.join(first_uid + 1, "Ibu Rina", Role.UTAMA)
+        sari = await self.join_wa(number, "Ibu Sari", Role.PENDUKUNG, "DINKES")
+        return andi, rina, sari
 
     async def wa_user(self, person: FakeWhatsAppPerson) -> User:
         async with self.h.ctx.db.read() as uow:

@@ -69,10 +69,7 @@ async def test_a_free_form_notice_refused_for_the_closed_window_goes_again_as_it
     mixed: Mixed,
 ) -> None:
     m, h = mixed, mixed.h
-    await h.add_opds("DINKES")
-    andi = await h.join(4201, "Bapak Andi", Role.PEJABAT)
-    rina = await h.join(4202, "Ibu Rina", Role.UTAMA)
-    sari = await m.join_wa("6281234567032", "Ibu Sari", Role.PENDUKUNG, "DINKES")
+    andi, rina, sari = await m.team(4201, "6281234567032")
     await h.travel(h.clock.now + timedelta(days=2))
     # The bot believes Sari wrote a minute ago (say, a record from another instance); Meta
     # knows better and refuses the free text (131047, in a failed status).

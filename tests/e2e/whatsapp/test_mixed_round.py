@@ -4,7 +4,6 @@ PPID Pendukung on WhatsApp."""
 from __future__ import annotations
 
 from bot.fakeapi import flows
-from bot.sop import Role
 from tests.e2e.whatsapp.conftest import Mixed
 
 PDF = b"%PDF-1.4\n" + b"laporan keuangan " * 500
@@ -12,10 +11,7 @@ PDF = b"%PDF-1.4\n" + b"laporan keuangan " * 500
 
 async def test_a_round_with_the_opd_on_whatsapp_reaches_publication(mixed: Mixed) -> None:
     m, h = mixed, mixed.h
-    await h.add_opds("DINKES")
-    andi = await h.join(4001, "Bapak Andi", Role.PEJABAT)
-    rina = await h.join(4002, "Ibu Rina", Role.UTAMA)
-    sari = await m.join_wa("6281234567010", "Ibu Sari", Role.PENDUKUNG, "DINKES")
+    andi, rina, sari = await m.team(4001, "6281234567010")
 
     await h.round_at_step3(andi, rina, "DINKES", ["Laporan Keuangan 2026"])
     task = await sari.wait_for_text("Langkah 3")

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.fakeapi import flows
-from bot.sop import Role
 from tests.e2e.whatsapp.conftest import Mixed
 
 
@@ -14,10 +13,7 @@ async def test_a_hand_over_to_a_person_silent_for_a_day_goes_as_a_template_that_
     mixed: Mixed,
 ) -> None:
     m, h = mixed, mixed.h
-    await h.add_opds("DINKES")
-    andi = await h.join(4101, "Bapak Andi", Role.PEJABAT)
-    rina = await h.join(4102, "Ibu Rina", Role.UTAMA)
-    sari = await m.join_wa("6281234567020", "Ibu Sari", Role.PENDUKUNG, "DINKES")
+    andi, rina, sari = await m.team(4101, "6281234567020")
     await h.travel(h.clock.now + timedelta(days=2))  # Wednesday 09:00: Sari silent for 48 hours
 
     await h.round_at_step3(andi, rina, "DINKES", ["Laporan Keuangan 2026"])
@@ -37,10 +33,7 @@ async def test_reminders_to_a_silent_person_go_as_one_template_that_opens_the_li
     mixed: Mixed,
 ) -> None:
     m, h = mixed, mixed.h
-    await h.add_opds("DINKES")
-    andi = await h.join(4111, "Bapak Andi", Role.PEJABAT)
-    rina = await h.join(4112, "Ibu Rina", Role.UTAMA)
-    sari = await m.join_wa("6281234567021", "Ibu Sari", Role.PENDUKUNG, "DINKES")
+    andi, rina, sari = await m.team(4111, "6281234567021")
     await h.round_at_step3(andi, rina, "DINKES", ["Laporan Keuangan 2026"])
     await sari.wait_for_text("Langkah 3")  # in the window: the full hand-over
     # Monday 22 March, 08:00: the working day before the deadline of Tuesday 23 March.
@@ -55,10 +48,7 @@ async def test_reminders_to_a_silent_person_go_as_one_template_that_opens_the_li
 
 async def test_a_publication_notice_to_a_silent_person_opens_in_full(mixed: Mixed) -> None:
     m, h = mixed, mixed.h
-    await h.add_opds("DINKES")
-    andi = await h.join(4121, "Bapak Andi", Role.PEJABAT)
-    rina = await h.join(4122, "Ibu Rina", Role.UTAMA)
-    sari = await m.join_wa("6281234567022", "Ibu Sari", Role.PENDUKUNG, "DINKES")
+    andi, rina, sari = await m.team(4121, "6281234567022")
     await h.round_at_step3(andi, rina, "DINKES", ["Laporan Keuangan 2026"])
     await sari.wait_for_text("Langkah 3")
     await sari.press("⬜ #1")
