@@ -22,7 +22,7 @@ TEXTS: Final[dict[str, str]] = {
         "   (atau sebagai variabel lingkungan PPID_TELEGRAM_TOKEN).\n"
         "4. Jalankan lagi: make run"
     ),
-    "cli-token-rejected": (
+    "cli-telegram-rejected": (
         "Telegram menolak token bot (PPID_TELEGRAM_TOKEN). Periksa token di @BotFather"
         " (/mybots > API Token), simpan di .env, lalu jalankan lagi."
     ),

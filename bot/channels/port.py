@@ -127,6 +127,14 @@ class Sender(Protocol):
 class ChannelRejected(Exception):
     """The chat app refused the bot's credentials (a wrong or revoked token): the run ends."""
 
+    def __init__(self, detail: str = "", channel: str = "telegram") -> None:
+        super().__init__(detail)
+        self.channel = channel
+
 
 class ChannelUnreachable(Exception):
     """The chat app could not be reached; the message says why (secrets already removed)."""
+
+    def __init__(self, detail: str = "", channel: str = "telegram") -> None:
+        super().__init__(detail)
+        self.channel = channel

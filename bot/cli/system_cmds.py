@@ -55,11 +55,14 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     try:
         await run(settings)
     except ChannelRejected as exc:
-        print(plain("cli-whatsapp-rejected" if exc.args and exc.args[0] == "whatsapp"
-                    else "cli-token-rejected"), file=sys.stderr)  # fmt: skip
+        key = "cli-whatsapp-rejected" if exc.channel == "whatsapp" else "cli-telegram-rejected"
+        print(plain(key), file=sys.stderr)
         return 2
     except ChannelUnreachable as exc:
-        print(plain("cli-telegram-unreachable", reason=str(exc)), file=sys.stderr)
+        key = (
+            "cli-whatsapp-unreachable" if exc.channel == "whatsapp" else "cli-telegram-unreachable"
+        )
+        print(plain(key, reason=str(exc)), file=sys.stderr)
         return 1
     return 0
 

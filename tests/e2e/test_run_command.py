@@ -35,7 +35,7 @@ async def test_a_token_telegram_rejects_at_start_ends_the_run_with_one_clear_lin
         async with bot_process(env, cwd=tmp_path, log=tmp_path / "bot.log") as bot:
             assert await exit_code(bot.proc) == 2, bot.log()
             log = bot.log()
-    assert plain("cli-token-rejected") in log
+    assert plain("cli-telegram-rejected") in log
     assert "Traceback" not in log and "salah-token-rahasia" not in log, log
 
 
@@ -59,7 +59,7 @@ async def test_a_token_revoked_while_running_ends_the_run_with_one_clear_line(
             await fake.person(2001, "Budi").send("/start")
             assert await exit_code(bot.proc) == 2, bot.log()
             log = bot.log()
-    assert log.rstrip().endswith(plain("cli-token-rejected")), log
+    assert log.rstrip().endswith(plain("cli-telegram-rejected")), log
     assert old_token not in log
 
 

@@ -108,14 +108,17 @@ class WhatsAppChannel:
         token = self.settings.whatsapp_token
         secret = token.get_secret_value() if token else ""
         try:
+            # The token and the number, checked once: a wrong one ends the run at once, not
+            # at the first notice.
+            await self.client.get_business_phone_number()
             await self.check_templates()
         except WhatsAppError as exc:
-            if exc.code in (190, 0) or exc.status_code == 401:
-                raise ChannelRejected(CHANNEL) from None
+            if exc.code in (190, 0, 100, 10) or exc.status_code in (401, 403):
+                raise ChannelRejected(str(exc.code), channel=CHANNEL) from None
             log.error("WhatsApp templates could not be checked: %s", exc.message)
         except httpx.HTTPError as exc:
             reason = str(exc).replace(secret, "****") if secret else str(exc)
-            raise ChannelUnreachable(reason or type(exc).__name__) from None
+            raise ChannelUnreachable(reason or type(exc).__name__, channel=CHANNEL) from None
 
     async def close(self) -> None:
         if self._webhook is not None:
