@@ -15,12 +15,15 @@ from bot.channels.markup import escape as escape_markup
 TEXTS: Final[dict[str, str]] = {
     # --- command line (plain text) -------------------------------------------------------------
     "cli-no-token": (
-        "PPID Bot belum punya token Telegram.\n"
+        "PPID Bot belum punya token Telegram maupun WhatsApp.\n"
         "1. Buka Telegram, cari @BotFather, kirim /newbot dan ikuti petunjuknya.\n"
         "2. Salin token yang diberikan (bentuknya 123456789:ABC...).\n"
         "3. Simpan di file .env di folder proyek: PPID_TELEGRAM_TOKEN=123456789:ABC...\n"
         "   (atau sebagai variabel lingkungan PPID_TELEGRAM_TOKEN).\n"
-        "4. Jalankan lagi: make run"
+        "4. Jalankan lagi: make run\n"
+        "Untuk WhatsApp (bersama Telegram atau tanpa Telegram): isi PPID_WHATSAPP_TOKEN,"
+        " PPID_WHATSAPP_PHONE_NUMBER_ID, PPID_WHATSAPP_APP_SECRET, PPID_WHATSAPP_VERIFY_TOKEN dan"
+        " PPID_WHATSAPP_NUMBER; langkah lengkapnya ada di README, bagian WhatsApp."
     ),
     "cli-telegram-rejected": (
         "Telegram menolak token bot (PPID_TELEGRAM_TOKEN). Periksa token di @BotFather"
