@@ -20,6 +20,14 @@ class Opd(Record):
     active: bool = True
 
 
+class Away(Record):
+    """A person's absence in force today, as the router sees it for each of their updates:
+    they may look but not act (`workflow.check_actor`); `stand_in` acts for them."""
+
+    until: date | None  # None: open-ended (a vacancy filled by a Plt)
+    stand_in: str | None  # the stand-in's name; None: none named
+
+
 class User(Record):
     id: int
     name: str
@@ -31,6 +39,7 @@ class User(Record):
     active: bool
     created_at: datetime
     unreachable_since: datetime | None = None  # their chat refused messages for good
+    away: Away | None = None  # not stored: set per update from the absences in force
 
 
 class Invitation(Record):
@@ -144,3 +153,4 @@ class AuditRecord(Record):
     outcome: str
     note: str | None
     message_id: str | None
+    acting_for: int | None = None  # "Z a.n. X": the absent person Z acted for

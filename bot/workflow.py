@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import urlsplit
 
+from bot.formatting import short_date
 from bot.models import Case, Entry, User
 from bot.sop import CLOSED, STEPS, Category, Role
 
@@ -45,9 +46,14 @@ def actor_of(step: int) -> Role:
 
 
 def check_actor(user: User, case: Case, step: int | None = None) -> None:
-    """The person is active, holds the role of the case's current step, and (OPD) owns the case."""
+    """The person is active and not away, holds the role of the case's current step, and (OPD)
+    owns the case."""
     if not user.active:
         raise Refused("refused-inactive")
+    if user.away is not None:
+        # Away (Plh/Plt recorded): they may look, their stand-in acts (`bot.absences`).
+        raise Refused("refused-absent", until=short_date(user.away.until) if user.away.until
+                      else "-", stand_in=user.away.stand_in or "-")  # fmt: skip
     if case.closed:
         raise Refused("refused-case-closed")
     if step is not None and case.step != step:

@@ -61,6 +61,12 @@ ACTIONS: dict[str, int] = {
     "nb": 2,  # another page of a bundle of notices (bundle, page)
     "ur": 1,  # admin: try a person who could not be reached again (user)
     "ud": 1,  # admin: deactivate a person who could not be reached (user)
+    "ab": 0,  # absences: mine (an admin: everyone's)
+    "ap": 0,  # absences, admin: pick whose absence to record
+    "aa": 1,  # absences: record one for this person (user)
+    "au": 0,  # absences, admin: no end date (a Plt for a vacancy)
+    "as": 1,  # absences: the chosen stand-in (user; 0 none)
+    "ae": 1,  # absences: end one now, or withdraw it (absence)
 }
 
 # What the first argument of an action names, for the router: the case a refused press aimed at

@@ -12,12 +12,13 @@ from typing import Any
 from bot.channels.base import Event, FileSource, Response
 from bot.formatting import instant
 from bot.models import Case, User
-from bot.services import cases, people
+from bot.services import absences, cases, people
 from bot.services.context import Ctx, refuse
 from bot.texts import t
 from bot.untrusted import strip_invisible
 from bot.workflow import Refused
 from handlers import (
+    absences as absence_screens,
     admin,
     common,
     entries,
@@ -35,6 +36,7 @@ from handlers.views import panel
 
 log = logging.getLogger(__name__)
 _MODULES = (
+    absence_screens,
     admin,
     common,
     entries,
@@ -56,6 +58,9 @@ async def route(ev: Event, ctx: Ctx, files: FileSource) -> Response | None:
     async with ctx.db.read() as uow:
         user = await uow.users.by_external(ev.channel, ev.external_id)
         pending = await uow.dialogs.get(user.id) if user else None
+        if user is not None:
+            # Away today (Plh/Plt): every check of this update sees it (`User.away`).
+            user = await absences.as_seen(uow, user, ctx.now())
     # They write again, so their chat takes messages again: what was held goes out.
     if (
         user is not None

@@ -29,12 +29,13 @@ class AuditRepository(Repository):
         outcome: str = "ok",
         note: str | None = None,
         message_id: str | None = None,
+        acting_for: int | None = None,
     ) -> None:
         await self._execute(
             "INSERT INTO audit (at, user_id, external_id, role, opd_id, case_id, step, action,"
-            " outcome, note, message_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " outcome, note, message_id, acting_for) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (at.isoformat(), user_id, external_id, role, opd_id, case_id, step, action, outcome,
-             note, message_id),
+             note, message_id, acting_for),
         )  # fmt: skip
 
     async def for_case(self, case_id: int) -> list[AuditRecord]:

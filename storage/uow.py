@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import aiosqlite
 
+from storage.absences import AbsenceRepository
 from storage.calendar import CalendarRepository
 from storage.cases import (
     CaseRepository,
@@ -45,6 +46,7 @@ class UnitOfWork:
         self.schedules = ScheduleRepository(conn)
         self.meta = MetaRepository(conn)
         self.updates = UpdateLogRepository(conn)
+        self.absences = AbsenceRepository(conn)
 
     async def commit(self) -> None:
         if self.committed:

@@ -124,8 +124,8 @@ async def open_round(
 
 def acts_on(user: User, case: Case) -> bool:
     """Whether the case's current step waits for this person."""
-    if case.step == CLOSED or not user.active:
-        return False
+    if case.step == CLOSED or not user.active or user.away is not None:
+        return False  # an absent person may look; their stand-in acts
     actor = STEPS[case.step].actor
     return user.role == actor and (actor != Role.PENDUKUNG or user.opd_id == case.opd_id)
 
@@ -137,10 +137,14 @@ def sees(user: User, case: Case) -> bool:
 async def my_tasks(ctx: Ctx, user: User) -> list[CaseView]:
     """Open cases waiting for this person, most urgent (earliest deadline) first."""
     async with ctx.db.read() as uow:
-        opd_id = user.opd_id if user.role == Role.PENDUKUNG else None
-        cases = await uow.cases.all(opd_id=opd_id, open_only=True)
-        views = await views_of(uow, [c for c in cases if acts_on(user, c)])
+        views = await views_of(uow, await tasks_of(uow, user))
     return sorted(views, key=lambda v: v.task.due_at if v.task else datetime.max.astimezone())
+
+
+async def tasks_of(uow: UnitOfWork, user: User) -> list[Case]:
+    """The open cases whose current step waits for this person (none while they are away)."""
+    opd_id = user.opd_id if user.role == Role.PENDUKUNG else None
+    return [c for c in await uow.cases.all(opd_id=opd_id, open_only=True) if acts_on(user, c)]
 
 
 async def status(ctx: Ctx, user: User) -> list[tuple[Round, list[CaseView]]]:
