@@ -209,6 +209,7 @@ TEXTS: Final[dict[str, str]] = {
     "cli-audit-columns": "WAKTU|OLEH|LANGKAH|TINDAKAN|HASIL|CATATAN",
     "cli-audit-none": "Belum ada catatan untuk berkas ini.",
     "cli-audit-system": "sistem",
+    "cli-audit-on-behalf": " a.n. {name}",
     "cli-audit-ok": "berhasil",
     "cli-audit-refused": "ditolak",
     "cli-step-short": "langkah {step}",
@@ -271,7 +272,7 @@ TEXTS: Final[dict[str, str]] = {
     "help-notices": "🔔 Pengingat dan pemberitahuan hanya dikirim pada jam kerja. Semua yang jatuh tempo untuk Bapak/Ibu pada saat yang sama datang dalam satu pesan, yang paling mendesak di atas.",
     "help-atasan": "Sebagai Atasan PPID, Bapak/Ibu menerima laporan keterlambatan dan dapat melihat Status semua OPD.",
     # --- absences: Plh (leave, duty trip) and Plt (vacancy) -----------------------------------
-    "help-absences": "🏖 Cuti atau dinas luar? Catat lewat tombol Ketidakhadiran: tanggal mulai, tanggal selesai, dan pengganti (peran yang sama; untuk PPID Pendukung dari OPD yang sama). Selama itu tugas, pengingat dan ringkasan diteruskan ke pengganti, yang bertindak atas nama Bapak/Ibu (tercatat \"a.n.\"). Batas waktu tidak berubah. Setelah selesai, tugas kembali dan keduanya diberi tahu.",
+    "help-absences": "🏖 Cuti atau dinas luar? Catat lewat tombol Ketidakhadiran: tanggal mulai, tanggal selesai, dan pengganti (peran yang sama; untuk PPID Pendukung dari OPD yang sama). Selama itu tugas, pengingat dan ringkasan diteruskan ke pengganti, yang bertindak atas nama Bapak/Ibu (tercatat a.n. Bapak/Ibu). Batas waktu tidak berubah. Setelah selesai, tugas kembali dan keduanya diberi tahu.",
     "help-absences-admin": "🏖 Lewat tombol Ketidakhadiran, admin mencatat cuti atau dinas luar petugas beserta penggantinya (Plh), atau menunjuk Plt tanpa tanggal selesai untuk jabatan yang kosong.",
     "menu-away": "🏖 Bapak/Ibu tercatat tidak hadir sampai {until}; tugas ditangani {stand_in}. Bapak/Ibu tetap dapat melihat status.\n\n",
     "btn-absences": "🏖 Ketidakhadiran",

@@ -18,8 +18,8 @@ from bot.texts import t
 from bot.untrusted import strip_invisible
 from bot.workflow import Refused
 from handlers import (
-    absences as absence_screens,
     admin,
+    away,
     common,
     entries,
     notices,
@@ -36,8 +36,8 @@ from handlers.views import panel
 
 log = logging.getLogger(__name__)
 _MODULES = (
-    absence_screens,
     admin,
+    away,
     common,
     entries,
     notices,

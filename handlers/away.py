@@ -4,12 +4,13 @@ lasts, the stand-in gets the person's work and acts for them; it can be ended ea
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 
 from bot.absences import Absence, check_dates
 from bot.channels.base import Button, Response
 from bot.formatting import short_date
-from bot.models import User
+from bot.models import Opd, User
 from bot.services import absences
 from bot.sop import Role
 from bot.texts import t
@@ -67,9 +68,9 @@ async def pick_person(req: Request) -> Response:
     return Response().add(t("absence-pick-person"), rows)
 
 
-def _who(u: User, opds: dict[int, object]) -> str:
+def _who(u: User, opds: Mapping[int, Opd]) -> str:
     opd = opds.get(u.opd_id) if u.opd_id is not None else None
-    code = f" {getattr(opd, 'code', '')}" if opd is not None else ""
+    code = f" {opd.code}" if opd is not None else ""
     return f"{u.name} ({t(f'role-{u.role}')}{code})"
 
 
