@@ -148,6 +148,7 @@ class Dispatcher:
                 and cover.is_absent(r["user_id"])]  # fmt: skip
         if not away:
             return rows
+        merged: dict[str, set[int]] = {}
         async with ctx.db.transaction() as uow:
             for row in away:
                 await uow.outbox.mark_skipped(row["id"], "recipient away")
@@ -156,14 +157,22 @@ class Dispatcher:
                 if target is None or not key.endswith(":" + uid):
                     continue
                 payload = row["payload"] | {"for": [row["user_id"]]}
-                await uow.outbox.enqueue(
-                    key=key[: -len(uid)] + str(target), user_id=target, payload=payload,
-                    now=now, not_before=datetime.fromisoformat(row["not_before"]),
-                )  # fmt: skip
+                own = key[: -len(uid)] + str(target)
+                if not await uow.outbox.enqueue(
+                    key=own, user_id=target, payload=payload, now=now,
+                    not_before=datetime.fromisoformat(row["not_before"]),
+                ):  # fmt: skip
+                    await uow.outbox.add_on_behalf(own, row["user_id"])
+                    merged.setdefault(own, set()).add(row["user_id"])
                 self._queued = True
             await uow.commit()
         skipped = {r["id"] for r in away}
-        return [r for r in rows if r["id"] not in skipped]
+        kept = [r for r in rows if r["id"] not in skipped]
+        for r in kept:  # the stand-in's own copy in this batch says "a.n." too
+            if r["key"] in merged:
+                found = {*r["payload"].get("for", []), *merged[r["key"]]}
+                r["payload"] = r["payload"] | {"for": sorted(found)}
+        return kept
 
     def _say_closed(self) -> None:
         if not self._closed_said:

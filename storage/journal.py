@@ -101,6 +101,20 @@ class OutboxRepository(Repository):
             > 0
         )
 
+    async def add_on_behalf(self, key: str, user_id: int) -> None:
+        """A pending notice now also reaches its person on behalf of `user_id` (an absent
+        colleague's copy of the same notice was forwarded to them)."""
+        row = await self._one(
+            "SELECT payload FROM outbox WHERE key = ? AND state = 'pending'", (key,)
+        )
+        if row is None:
+            return
+        payload = json.loads(row["payload"])
+        payload["for"] = sorted({*payload.get("for", []), user_id})
+        await self._execute(
+            "UPDATE outbox SET payload = ? WHERE key = ?", (json.dumps(payload), key)
+        )
+
     async def enqueue_many(self, items: Iterable[Queued], now: datetime) -> int:
         """Queue many notifications in one statement; returns how many keys were new."""
         cur = await self._conn.executemany(
