@@ -234,3 +234,13 @@ async def test_a_notice_queued_before_the_absence_is_forwarded_when_it_leaves(w:
     [skipped] = [r for r in await rows(w, "handover")
                  if r["user_id"] == w.u["sari"].id and r["payload"]["step"] == 3]  # fmt: skip
     assert skipped["state"] == "skipped"
+
+
+async def test_the_daily_digest_skips_a_person_who_is_away(w: World) -> None:
+    await to_step2(w)  # due Tuesday 16:00: Tuesday's digest lists it
+    await absences.record(w.ctx, w.u["utama"], w.u["utama"].id, day(1), day(1), w.u["utama2"].id)
+    w.at(datetime(2027, 3, 2, 7, 30, tzinfo=TZ))
+    await sweep(w.ctx)
+    digest = {r["user_id"] for r in await rows(w, "digest")}
+    assert w.u["utama2"].id in digest and w.u["atasan"].id in digest
+    assert w.u["utama"].id not in digest
