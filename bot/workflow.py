@@ -50,10 +50,7 @@ def check_actor(user: User, case: Case, step: int | None = None) -> None:
     owns the case."""
     if not user.active:
         raise Refused("refused-inactive")
-    if user.away is not None:
-        # Away (Plh/Plt recorded): they may look, their stand-in acts (`bot.absences`).
-        raise Refused("refused-absent", until=short_date(user.away.until) if user.away.until
-                      else "-", stand_in=user.away.stand_in or "-")  # fmt: skip
+    check_present(user)
     if case.closed:
         raise Refused("refused-case-closed")
     if step is not None and case.step != step:
@@ -63,6 +60,14 @@ def check_actor(user: User, case: Case, step: int | None = None) -> None:
         raise Refused("refused-role")
     if needed == Role.PENDUKUNG and user.opd_id != case.opd_id:
         raise Refused("refused-opd")
+
+
+def check_present(user: User) -> None:
+    """A person who is away (Plh/Plt recorded, `bot.absences`) may look but not act: their
+    stand-in acts for them. Every act's check asks this, through `check_actor` or directly."""
+    if user.away is not None:
+        raise Refused("refused-absent", until=short_date(user.away.until) if user.away.until
+                      else "-", stand_in=user.away.stand_in or "-")  # fmt: skip
 
 
 def check_version(case: Case, version: int) -> None:

@@ -16,7 +16,7 @@ from handlers.views import panel, status_line, task_line
 def main_menu(req: Request, text: str | None = None) -> Response:
     u = req.user
     rows = [[btn(t("btn-tasks"), "tg"), btn(t("btn-status"), "st")]]
-    if u.role == Role.PEJABAT:
+    if u.role == Role.PEJABAT and u.away is None:
         rows.append([btn(t("btn-new-round"), "rn"), btn(t("btn-schedule"), "sc", 0)])
     if u.role == Role.ADMIN:
         rows.append([btn(t("btn-invite"), "iv", 0)])

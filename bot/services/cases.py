@@ -11,7 +11,7 @@ from bot.models import Case, Document, Entry, Opd, Round, Task, User
 from bot.services.context import Ctx, audit
 from bot.services.handover import start_step
 from bot.sop import CLOSED, STEPS, Role
-from bot.workflow import Refused, clean_text
+from bot.workflow import Refused, check_present, clean_text
 from storage.uow import UnitOfWork
 
 STATUS_KEEPS_CLOSED = timedelta(days=30)
@@ -82,6 +82,7 @@ async def view(ctx: Ctx, case_id: int) -> CaseView:
 async def create_round(ctx: Ctx, user: User, name: str, opd_ids: list[int]) -> list[CaseView]:
     if not user.active or user.role != Role.PEJABAT:
         raise Refused("refused-role")
+    check_present(user)
     name = clean_text(name, 120, "refused-round-name")
     if not opd_ids:
         raise Refused("refused-round-empty")

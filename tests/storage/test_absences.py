@@ -18,7 +18,7 @@ from bot.bootstrap import make_ctx
 from bot.config import Settings
 from bot.dispatcher import Dispatcher
 from bot.models import User
-from bot.services import absences, cases, drafting, review
+from bot.services import absences, cases, drafting, recurring, review
 from bot.services.context import Ctx
 from bot.services.sweep import sweep
 from bot.sop import Role
@@ -244,3 +244,18 @@ async def test_the_daily_digest_skips_a_person_who_is_away(w: World) -> None:
     digest = {r["user_id"] for r in await rows(w, "digest")}
     assert w.u["utama2"].id in digest and w.u["atasan"].id in digest
     assert w.u["utama"].id not in digest
+
+
+async def test_an_absent_pejabat_may_not_open_a_round_or_change_the_schedule(w: World) -> None:
+    await absences.record(w.ctx, w.u["pejabat"], w.u["pejabat"].id, day(0), day(1), None)
+    pejabat = await seen(w, "pejabat")
+    with pytest.raises(Refused) as refused:
+        await cases.create_round(w.ctx, pejabat, "Uji", [w.opd])
+    assert refused.value.key == "refused-absent"
+    with pytest.raises(Refused):
+        await recurring.set_schedule(w.ctx, pejabat)
+    # The other Pejabat PID, present, opens it: nothing for the absent one, and (one Pejabat
+    # PID is there) nobody is told the task is uncovered.
+    await cases.create_round(w.ctx, await seen(w, "pejabat2"), "Uji", [w.opd])
+    assert [r for r in await rows(w, "handover") if r["user_id"] == w.u["pejabat"].id] == []
+    assert await rows(w, "task_uncovered") == []
