@@ -140,3 +140,26 @@ async def test_bad_absences_get_a_clear_answer_and_record_nothing(harness: Harne
         ((await harness.user(budi)).id, "2027-03-08")
     ]
     assert dewi is not None
+
+
+async def test_when_every_ppid_utama_is_away_the_admin_and_atasan_are_told_at_once(
+    harness: Harness,
+) -> None:
+    await harness.add_opds("DINKES")
+    admin = await harness.join(6400, "Admin Kominfo", Role.ADMIN)
+    atasan = await harness.join(6401, "Bapak Kadis", Role.ATASAN)
+    andi = await harness.join(6402, "Bapak Andi", Role.PEJABAT)
+    rina = await harness.join(6403, "Ibu Rina", Role.UTAMA)
+    tono = await harness.join(6404, "Bapak Tono", Role.UTAMA)
+    # Each may go without a stand-in while the other is there; together they leave nobody.
+    await flows.record_absence(rina, "1-3-2027", "3-3-2027", "Tanpa pengganti")
+    await flows.record_absence(tono, "2-3-2027", "2-3-2027", "Tanpa pengganti")
+    for person in (admin, atasan):
+        gap = await person.wait_for_text("tidak ada PPID Utama yang dapat bertindak")
+        assert "Mulai 2 Mar 2027" in gap.text
+    # Tuesday: a draft reaches step 2 while both are away: told at once, not at the deadline.
+    await harness.travel(datetime(2027, 3, 2, 2, 0, tzinfo=UTC))
+    await harness.round_at_step2(andi, "DINKES", ["Profil"])
+    for person in (admin, atasan):
+        await person.wait_for_text("Tugas tanpa petugas: Dinas Dinkes")
+    assert not any("Langkah 2" in m.text for m in rina.messages + tono.messages)
