@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 from bot.formatting import short_date
 from bot.models import Away, User
 from bot.sop import Role
+from bot.texts import t
 from bot.workflow import Refused
 
 MAX_DAYS = 366  # an absence with an end date lasts at most a year; longer is a vacancy (Plt)
@@ -110,10 +111,6 @@ class Cover:
             update={"away": Away(until=away.ends, stand_in=stand_in.name if stand_in else None)}
         )
 
-    def name(self, user_id: int | None) -> str:
-        found = self.people.get(user_id) if user_id is not None else None
-        return found.name if found else "?"
-
     def route(self, holders: Sequence[User]) -> list[Routed]:
         """Who receives what is meant for `holders` (the active holders of a role, for a PPID
         Pendukung of the case's OPD): present holders themselves, absent ones through their
@@ -129,16 +126,10 @@ class Cover:
                 on_behalf.add(h.id)
         return [Routed(found[uid][0], tuple(sorted(found[uid][1]))) for uid in sorted(found)]
 
-    def on_behalf_of(self, user: User, holders: Sequence[User]) -> list[int]:
-        """The absent holders `user` stands in for when acting on work meant for `holders`:
-        recorded as "Z a.n. X" in the audit trail."""
-        ids = {h.id for h in holders}
-        return [a for a in self.represented(user.id) if a in ids]
-
 
 def until_text(ends: date | None) -> str:
-    """An absence's last day in words ("tanpa batas" for a vacancy)."""
-    return short_date(ends) if ends is not None else "-"
+    """An absence's last day, short ("tanpa batas (Plt)" for a vacancy)."""
+    return short_date(ends) if ends is not None else t("absence-open-ended")
 
 
 def same_post(a: User, b: User) -> bool:

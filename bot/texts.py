@@ -526,6 +526,7 @@ TEXTS: Final[dict[str, str]] = {
     "refused-role": "Mohon maaf, langkah ini bukan tugas peran Bapak/Ibu.",
     "refused-opd": "Mohon maaf, berkas ini milik OPD lain.",
     "refused-absent": "Mohon maaf, Bapak/Ibu tercatat tidak hadir sampai {until}, jadi tidak dapat bertindak; tugas ditangani pengganti ({stand_in}). Sudah kembali? Akhiri lewat menu 🏖 Ketidakhadiran.",
+    "refused-absent-open-ended": "Mohon maaf, Bapak/Ibu tercatat tidak menjabat (Plt: {stand_in}), jadi tidak dapat bertindak. Bila keliru, mohon hubungi admin PPID.",
     "refused-absence-open-ended": "Mohon maaf, hanya admin yang dapat menunjuk Plt tanpa tanggal selesai. Mohon tulis tanggal selesainya.",
     "refused-absence-past": "Mohon maaf, tanggal itu sudah lewat. Ketidakhadiran dicatat mulai hari ini ({today}) atau sesudahnya.",
     "refused-absence-order": "Mohon maaf, tanggal selesai tidak boleh sebelum tanggal mulai ({starts}). Mohon tulis lagi.",

@@ -65,9 +65,12 @@ def check_actor(user: User, case: Case, step: int | None = None) -> None:
 def check_present(user: User) -> None:
     """A person who is away (Plh/Plt recorded, `bot.absences`) may look but not act: their
     stand-in acts for them. Every act's check asks this, through `check_actor` or directly."""
-    if user.away is not None:
-        raise Refused("refused-absent", until=short_date(user.away.until) if user.away.until
-                      else "-", stand_in=user.away.stand_in or "-")  # fmt: skip
+    away = user.away
+    if away is not None:
+        stand_in = away.stand_in or "-"
+        if away.until is None:  # a vacancy filled by a Plt
+            raise Refused("refused-absent-open-ended", stand_in=stand_in)
+        raise Refused("refused-absent", until=short_date(away.until), stand_in=stand_in)
 
 
 def check_version(case: Case, version: int) -> None:

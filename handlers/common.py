@@ -23,8 +23,10 @@ def main_menu(req: Request, text: str | None = None) -> Response:
     rows.append([btn(t("btn-absences"), "ab"), btn(t("btn-help"), "hp")])
     text = text or t("menu-title", name=u.name, role=t(f"role-{u.role}"))
     if u.away is not None:
-        text = t("menu-away", until=short_date(u.away.until) if u.away.until else "-",
-                 stand_in=u.away.stand_in or "-") + text  # fmt: skip
+        until = short_date(u.away.until) if u.away.until else t("absence-open-ended")
+        text = (
+            t("menu-away", until=until, stand_in=u.away.stand_in or t("absence-no-stand-in")) + text
+        )
     return Response().add(text, rows)
 
 

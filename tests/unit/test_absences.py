@@ -236,3 +236,13 @@ def test_an_absence_is_over_after_its_last_day_or_when_ended_early() -> None:
     early = away(3, UTAMA_C.id, day(-1), day(9), UTAMA_B.id, ended_at=NOW)
     withdrawn = away(4, PEJABAT.id, day(3), day(5), None, ended_at=NOW)
     assert [a.id for a in returned([done, running, early, withdrawn], TODAY)] == [1, 3]
+
+
+def test_a_person_replaced_by_a_plt_is_told_so_without_an_end_date() -> None:
+    cover = Cover([away(1, SARI.id, day(0), None, BUDI.id)], TODAY, PEOPLE)
+    case = Case(id=1, round_id=1, opd_id=10, step=3, version=1, return_note=None,
+                created_at=NOW, closed_at=None)  # fmt: skip
+    with pytest.raises(Refused) as refused:
+        check_actor(cover.as_seen(SARI), case, step=3)
+    assert (refused.value.key, refused.value.values) == ("refused-absent-open-ended",
+                                                          {"stand_in": "P5"})  # fmt: skip
