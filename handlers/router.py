@@ -56,11 +56,9 @@ async def route(ev: Event, ctx: Ctx, files: FileSource) -> Response | None:
         # In groups the bot only says where it works, and only when addressed with a command.
         return Response().add(t("group-private-only", bot=ctx.bot_username)) if ev.command else None
     async with ctx.db.read() as uow:
-        user = await uow.users.by_external(ev.channel, ev.external_id)
+        # Away today (Plh/Plt)? Every check of this update sees it (`User.away`).
+        user = await absences.person_seen(uow, ev.channel, ev.external_id, ctx.now())
         pending = await uow.dialogs.get(user.id) if user else None
-        if user is not None:
-            # Away today (Plh/Plt): every check of this update sees it (`User.away`).
-            user = await absences.as_seen(uow, user, ctx.now())
     # They write again, so their chat takes messages again: what was held goes out.
     if (
         user is not None

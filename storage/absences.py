@@ -6,7 +6,11 @@ from datetime import date, datetime
 from typing import Any
 
 from bot.absences import Absence
-from storage.base import Repository
+from bot.models import User
+from storage.base import Repository, as_dict
+
+_ABSENCE = ("id", "user_id", "starts", "ends", "stand_in_id", "created_by", "created_at",
+            "ended_at")  # fmt: skip
 
 
 def _absence(r: Any) -> Absence:
@@ -39,6 +43,22 @@ class AbsenceRepository(Repository):
             (user_id, starts.isoformat(), ends.isoformat() if ends else None, stand_in_id,
              created_by, now.isoformat()),
         )  # fmt: skip
+
+    async def person(self, channel: str, external_id: str) -> tuple[User | None, list[Absence]]:
+        """The person writing and their absences not yet over, in one round trip (the router
+        asks for every update, so that every check sees whether they are away)."""
+        columns = ", ".join(f"a.{c} AS a_{c}" for c in _ABSENCE)
+        rows = await self._all(
+            f"SELECT u.*, {columns} FROM users u LEFT JOIN absences a"
+            " ON a.user_id = u.id AND a.returned_told_at IS NULL"
+            " WHERE u.channel = ? AND u.external_id = ? ORDER BY a.id",
+            (channel, external_id),
+        )
+        if not rows:
+            return None, []
+        user = User(**{k: v for k, v in as_dict(rows[0]).items() if not k.startswith("a_")})
+        own = [_absence({c: r[f"a_{c}"] for c in _ABSENCE}) for r in rows if r["a_id"] is not None]
+        return user, own
 
     async def get(self, absence_id: int) -> Absence | None:
         row = await self._one("SELECT * FROM absences WHERE id = ?", (absence_id,))

@@ -259,3 +259,23 @@ async def test_an_absent_pejabat_may_not_open_a_round_or_change_the_schedule(w: 
     await cases.create_round(w.ctx, await seen(w, "pejabat2"), "Uji", [w.opd])
     assert [r for r in await rows(w, "handover") if r["user_id"] == w.u["pejabat"].id] == []
     assert await rows(w, "task_uncovered") == []
+
+
+async def test_the_router_s_lookup_finds_the_person_and_their_absences_in_one_query(
+    w: World,
+) -> None:
+    await absences.record(w.ctx, w.u["sari"], w.u["sari"].id, day(0), day(1), w.u["budi"].id)
+    await absences.record(w.ctx, w.u["sari"], w.u["sari"].id, day(5), day(6), None)
+    async with w.ctx.db.read() as uow:
+        sari, own = await uow.absences.person("telegram", w.u["sari"].external_id or "")
+        budi, none = await uow.absences.person("telegram", w.u["budi"].external_id or "")
+        nobody, _ = await uow.absences.person("telegram", "999999")
+        seen_sari = (
+            await absences.person_seen(uow, "telegram", sari.external_id or "", w.ctx.now())
+            if sari
+            else None
+        )
+    assert sari == w.u["sari"] and [a.starts for a in own] == [day(0), day(5)]
+    assert budi == w.u["budi"] and none == [] and nobody is None
+    assert seen_sari is not None and seen_sari.away is not None
+    assert (seen_sari.away.until, seen_sari.away.stand_in) == (day(1), "Budi")
