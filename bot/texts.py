@@ -466,6 +466,7 @@ TEXTS: Final[dict[str, str]] = {
     "notice-absence-you": "🏖 Admin mencatat ketidakhadiran Bapak/Ibu dari {starts} s.d. {ends}; pengganti: {stand_in}. Selama itu Bapak/Ibu tidak menerima tugas, tetapi tetap dapat melihat status.",
     "notice-absence-back": "👋 Selamat kembali. Ketidakhadiran Bapak/Ibu ({starts} s.d. {ends}) sudah berakhir; {tasks} tugas terbuka kembali kepada Bapak/Ibu.",
     "notice-absence-handed-back": "👋 Ketidakhadiran {name} ({starts} s.d. {ends}) sudah berakhir. Tugasnya kembali kepada yang bersangkutan; terima kasih sudah menggantikan.",
+    "notice-absence-withdrawn": "🏖 Ketidakhadiran {name} ({starts} s.d. {ends}) dibatalkan; Bapak/Ibu tidak jadi menggantikan.",
     "notice-absence-uncovered": "⚠️ Mulai {day} tidak ada {role} yang dapat bertindak: {name} tidak hadir ({starts} s.d. {ends}) dan pemegang peran lainnya juga tidak hadir tanpa pengganti. Mohon tunjuk pengganti (Plh/Plt).",
     "notice-task-uncovered": "⚠️ Tugas tanpa petugas: *{opd}* — {round}\n{step}\nSemua {role} sedang tidak hadir tanpa pengganti. Mohon tunjuk pengganti (Plh/Plt); {deadline}.",
     "notice-published": "🌐 Berkas *{opd}* ({round}) sudah diterbitkan: {published} entri terbit, {not_held} tidak dikuasai, {exempt} dikecualikan.",

@@ -107,6 +107,8 @@ async def _about_absence(ctx: Ctx, user: User, payload: dict[str, Any]) -> Reply
             return None
         key = "notice-absence-stand-in" if user.id == absence.stand_in_id else "notice-absence-you"
         return Reply(text=t(key, **values), buttons=menu)
+    if kind == "absence_withdrawn":
+        return Reply(text=t("notice-absence-withdrawn", **values), buttons=menu)
     # absence_over: told once, to both.
     key = "notice-absence-back" if user.id == absence.user_id else "notice-absence-handed-back"
     return Reply(text=t(key, **values), buttons=menu)

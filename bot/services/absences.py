@@ -193,7 +193,7 @@ async def all_open(ctx: Ctx) -> tuple[list[Absence], dict[int, User]]:
 
 async def settle_returns(uow: UnitOfWork, cal: Calendar, now: datetime) -> int:
     """Absences that are over: the person and the stand-in are told once that the open tasks are
-    the person's again (one withdrawn before its first day is closed silently). Run by every
+    the person's again (of one withdrawn before its first day, only the stand-in is told). Run by every
     sweep, so a return is told after any downtime; returns how many notices were queued."""
     unsettled = await uow.absences.unsettled()
     over = returned(unsettled, now.date())
@@ -205,8 +205,12 @@ async def settle_returns(uow: UnitOfWork, cal: Calendar, now: datetime) -> int:
                 queued += await _tell(uow, cal, now, f"absence:{a.id}:over:{who}", who, payload)
         await uow.absences.mark_told(a.id, now)
     for a in unsettled:
-        # Withdrawn before it began: nothing to tell, never looked at again.
+        # Withdrawn before it began: only the stand-in, told when it was recorded, is told.
         if a.ended_at is not None and a not in over:
+            if a.stand_in_id is not None:
+                queued += await _tell(uow, cal, now, f"absence:{a.id}:withdrawn:{a.stand_in_id}",
+                                      a.stand_in_id, {"kind": "absence_withdrawn",
+                                                      "absence_id": a.id})  # fmt: skip
             await uow.absences.mark_told(a.id, now)
     return queued
 

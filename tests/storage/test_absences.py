@@ -169,10 +169,20 @@ async def test_when_an_absence_is_over_both_are_told_once(w: World) -> None:
 
 async def test_an_absence_ended_early_is_told_at_once_and_one_withdrawn_is_not(w: World) -> None:
     early = await absences.record(w.ctx, w.u["sari"], w.u["sari"].id, day(0), day(4), None)
-    later = await absences.record(w.ctx, w.u["utama"], w.u["utama"].id, day(7), day(9), None)
+    later = await absences.record(
+        w.ctx, w.u["utama"], w.u["utama"].id, day(7), day(9), w.u["utama2"].id
+    )
     await absences.end(w.ctx, w.u["sari"], early.id)
     await absences.end(w.ctx, w.u["utama"], later.id)
     assert [r["user_id"] for r in await rows(w, "absence_over")] == [w.u["sari"].id]
+    # The stand-in of the withdrawn one hears that they will not stand in after all.
+    [withdrawn] = await rows(w, "absence_withdrawn")
+    assert withdrawn["user_id"] == w.u["utama2"].id
+    said = await notices.render(w.ctx, w.u["utama2"].id, withdrawn["payload"])
+    assert (
+        said is not None
+        and "Ketidakhadiran Utama (8 Mar 2027 s.d. 10 Mar 2027) dibatalkan" in said.text
+    )
     assert (await seen(w, "sari")).away is None
     with pytest.raises(Refused) as refused:
         await absences.end(w.ctx, w.u["sari"], early.id)
