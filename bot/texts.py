@@ -492,6 +492,7 @@ TEXTS: Final[dict[str, str]] = {
     "notice-escalation-2": "🚨 Eskalasi tingkat 2: {step} untuk *{opd}* ({round}) masih terlambat sejak {deadline_plain} ({left}).\nPelaksana: {assignees}.{missing}",
     "notice-missing": "\n{missing} dari {total} entri belum lengkap.",
     "notice-nobody": "belum ada petugas",
+    "notice-assignee-on-behalf": "{name} a.n. {names}",
     "notice-moved": "📅 Batas waktu berubah karena perubahan hari kerja.\n*{opd}* — {step}\nBatas baru {deadline} (sebelumnya {old}).",
     "notice-digest-head": "☀️ Ringkasan tugas {day}",
     "notice-bundle-head": "🔔 Ada {count} berkas yang perlu perhatian Bapak/Ibu.",

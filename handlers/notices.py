@@ -17,11 +17,12 @@ from bot.formatting import day_date, deadline, instant, short_date
 from bot.models import User
 from bot.reminders import TASK_KINDS, Standing, intended_at, is_late, standing
 from bot.services import cases
+from bot.services.absences import cover_at
 from bot.services.context import Ctx
 from bot.services.handover import recipients
 from bot.services.sweep import end_of_day
 from bot.sop import CLOSED, Role
-from bot.texts import t
+from bot.texts import Marked, escape, t
 from bot.workflow import Refused, progress
 from handlers.base import Request, btn, button
 from handlers.views import panel
@@ -160,9 +161,18 @@ async def _about_case(ctx: Ctx, user: User, payload: dict[str, Any]) -> Reply | 
     if v.case.step == 3:
         done, total = progress(v.entries)
         missing = t("notice-missing", missing=total - done, total=total) if done < total else ""
-    async with ctx.db.read() as uow:
-        assignees = ", ".join(u.name for u in await recipients(uow, v.case, v.case.step))
     now = ctx.now()
+    async with ctx.db.read() as uow:
+        # Who acts now: an absent officer's stand-in, "a.n." them (`bot.absences`).
+        cover = await cover_at(uow, now)
+        routed = cover.route(await recipients(uow, v.case, v.case.step))
+    # Sentences from `t` are escaped already: the list is marked as such, not escaped twice.
+    assignees = Marked(", ".join(
+        t("notice-assignee-on-behalf", name=r.user.name,
+          names=", ".join(cover.people[i].name for i in r.on_behalf if i in cover.people))
+        if r.on_behalf else escape(r.user.name)
+        for r in routed
+    ))  # fmt: skip
     where = standing(ctx.calendar, due, now)
     if kind == "reminder" and where.overdue:
         kind = "overdue"  # a reminder that leaves after the deadline says what is true then

@@ -289,3 +289,15 @@ async def test_the_router_s_lookup_finds_the_person_and_their_absences_in_one_qu
     assert budi == w.u["budi"] and none == [] and nobody is None
     assert seen_sari is not None and seen_sari.away is not None
     assert (seen_sari.away.until, seen_sari.away.stand_in) == (day(1), "Budi")
+
+
+async def test_an_escalation_names_the_stand_in_acting_for_the_absent_officer(w: World) -> None:
+    case_id = await to_step2(w)
+    await absences.record(w.ctx, w.u["utama"], w.u["utama"].id, day(0), day(4), w.u["utama2"].id)
+    task = (await cases.view(w.ctx, case_id)).task
+    assert task is not None
+    w.at(datetime(2027, 3, 2, 16, 30, tzinfo=TZ))  # past Tuesday's 16:00 deadline
+    payload = {"kind": "escalation", "level": 1, "case_id": case_id, "task_id": task.id,
+               "step": 2}  # fmt: skip
+    said = await notices.render(w.ctx, w.u["atasan"].id, payload)
+    assert said is not None and "Pelaksana: Utama2 a.n. Utama." in said.text
