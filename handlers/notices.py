@@ -100,12 +100,12 @@ async def _about_absence(ctx: Ctx, user: User, payload: dict[str, Any]) -> Reply
               "stand_in": stand_in.name if stand_in else t("absence-no-stand-in"),
               "starts": short_date(absence.starts), "tasks": open_tasks,
               "ends": short_date(absence.ends) if absence.ends else t("absence-open-ended")}  # fmt: skip
+    if kind in ("absence_uncovered", "absence_recorded") and absence.ended_at is not None:
+        return None  # ended (or withdrawn) before this left: no longer true
     if kind == "absence_uncovered":
         return Reply(text=t("notice-absence-uncovered", day=short_date(
             date.fromisoformat(payload["day"])), **values), buttons=menu)  # fmt: skip
     if kind == "absence_recorded":
-        if absence.ended_at is not None:
-            return None
         key = "notice-absence-stand-in" if user.id == absence.stand_in_id else "notice-absence-you"
         return Reply(text=t(key, **values), buttons=menu)
     if kind == "absence_withdrawn":

@@ -132,7 +132,8 @@ async def _calendar_current(uow: UnitOfWork, cal: Calendar) -> bool:
 
 
 async def _finish(uow: UnitOfWork, ctx: Ctx, policy: Policy, now: datetime) -> int:
-    """The once-per-pass work: today's digest, the recurring rounds, the pass's record."""
+    """The once-per-pass work: absences that are over (both people told once), today's digest,
+    the recurring rounds, the pass's record."""
     people = await people_now(uow, now)
     queued = await settle_returns(uow, ctx.calendar, now)
     queued += await _digest(uow, ctx.calendar, policy, people, now)
