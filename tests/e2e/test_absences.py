@@ -38,6 +38,11 @@ async def test_leave_hands_the_work_to_the_stand_in_who_acts_on_behalf_until_it_
     await sari.wait_for_text("Tidak ada tugas")
     menu = await flows.open_menu(sari)
     assert "tercatat tidak hadir sampai 3 Mar 2027" in menu.text and "Ibu Budi" in menu.text
+    await sari.press("📊 Status")
+    await sari.wait_for_text("DINKES: Langkah 3")
+    await sari.press("DINKES")
+    panel = await sari.wait_for_text("Laporan Keuangan")
+    assert "#1" not in str(panel.buttons) and "Kirim" not in str(panel.buttons)
     version = (await cases.view(harness.ctx, case_id)).case.version
     await sari.press_data(encode("s3", case_id, version), menu)
     assert "ditangani pengganti (Ibu Budi)" in await toast_with(sari, "tidak hadir")
