@@ -35,11 +35,14 @@ from bot.reminders import (
     next_delivery,
     supersede,
 )
+from bot.services.absences import cover_at
 from bot.services.admin_notices import delivery_failed, person_unreachable
 from bot.services.context import Ctx
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = timedelta(minutes=30)
+# Work notices: to a person who is away they go to their stand-in (`_forward_absent`).
+FORWARDED = (*TASK_KINDS, "handover", "deadline_moved", "digest")
 
 
 def backoff(attempts: int) -> timedelta:
@@ -118,6 +121,7 @@ class Dispatcher:
                 self._closed_said = False
                 async with ctx.db.read() as uow:
                     rows = await uow.outbox.due(ctx.now(), limit, BUNDLED_KINDS, swept)
+                rows = await self._forward_absent(rows)
                 done: set[int] = set()
                 for row in rows:
                     if row["id"] in done:
@@ -133,6 +137,47 @@ class Dispatcher:
                         sent += await self._deliver_single(row)
                 if len(rows) < limit and not self._queued:
                     return sent
+
+    async def _forward_absent(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Work notices to a person who is away now (queued before the absence began) go to
+        whoever acts for them today (`bot.absences`), once, or nowhere; the rest is returned.
+        The copy takes the stand-in's own key for that notice, so one who has it already (a
+        holder of the same role) does not get it twice."""
+        ctx = self.ctx
+        now = ctx.now()
+        if not rows:
+            return rows
+        async with ctx.db.read() as uow:
+            cover = await cover_at(uow, now)
+        away = [r for r in rows if r["payload"]["kind"] in FORWARDED
+                and cover.is_absent(r["user_id"])]  # fmt: skip
+        if not away:
+            return rows
+        merged: dict[str, set[int]] = {}
+        async with ctx.db.transaction() as uow:
+            for row in away:
+                await uow.outbox.mark_skipped(row["id"], "recipient away")
+                target = cover.acting(row["user_id"])
+                key, uid = row["key"], str(row["user_id"])
+                if target is None or not key.endswith(":" + uid):
+                    continue
+                payload = row["payload"] | {"for": [row["user_id"]]}
+                own = key[: -len(uid)] + str(target)
+                if not await uow.outbox.enqueue(
+                    key=own, user_id=target, payload=payload, now=now,
+                    not_before=datetime.fromisoformat(row["not_before"]),
+                ):  # fmt: skip
+                    await uow.outbox.add_on_behalf(own, row["user_id"])
+                    merged.setdefault(own, set()).add(row["user_id"])
+                self._queued = True
+            await uow.commit()
+        skipped = {r["id"] for r in away}
+        kept = [r for r in rows if r["id"] not in skipped]
+        for r in kept:  # the stand-in's own copy in this batch says "a.n." too
+            if r["key"] in merged:
+                found = {*r["payload"].get("for", []), *merged[r["key"]]}
+                r["payload"] = r["payload"] | {"for": sorted(found)}
+        return kept
 
     def _say_closed(self) -> None:
         if not self._closed_said:

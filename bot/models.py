@@ -20,6 +20,14 @@ class Opd(Record):
     active: bool = True
 
 
+class Away(Record):
+    """A person's absence in force today, as the router sees it for each of their updates:
+    they may look but not act (`workflow.check_actor`); `stand_in` acts for them."""
+
+    until: date | None  # None: open-ended (a vacancy filled by a Plt)
+    stand_in: str | None  # the stand-in's name; None: none named
+
+
 class User(Record):
     id: int
     name: str
@@ -33,6 +41,7 @@ class User(Record):
     unreachable_since: datetime | None = None  # their chat refused messages for good
     last_seen_at: datetime | None = None  # their last message to the bot (WhatsApp's window)
     phone: str | None = None  # contact data only (a WhatsApp number), never a key
+    away: Away | None = None  # not stored: set per update from the absences in force
 
 
 class Invitation(Record):
@@ -147,3 +156,4 @@ class AuditRecord(Record):
     outcome: str
     note: str | None
     message_id: str | None
+    acting_for: int | None = None  # "Z a.n. X": the absent person Z acted for

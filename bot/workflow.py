@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import urlsplit
 
+from bot.formatting import short_date
 from bot.models import Case, Entry, User
 from bot.sop import CLOSED, STEPS, Category, Role
 
@@ -45,9 +46,11 @@ def actor_of(step: int) -> Role:
 
 
 def check_actor(user: User, case: Case, step: int | None = None) -> None:
-    """The person is active, holds the role of the case's current step, and (OPD) owns the case."""
+    """The person is active and not away, holds the role of the case's current step, and (OPD)
+    owns the case."""
     if not user.active:
         raise Refused("refused-inactive")
+    check_present(user)
     if case.closed:
         raise Refused("refused-case-closed")
     if step is not None and case.step != step:
@@ -57,6 +60,17 @@ def check_actor(user: User, case: Case, step: int | None = None) -> None:
         raise Refused("refused-role")
     if needed == Role.PENDUKUNG and user.opd_id != case.opd_id:
         raise Refused("refused-opd")
+
+
+def check_present(user: User) -> None:
+    """A person who is away (Plh/Plt recorded, `bot.absences`) may look but not act: their
+    stand-in acts for them. Every act's check asks this, through `check_actor` or directly."""
+    away = user.away
+    if away is not None:
+        stand_in = away.stand_in or "-"
+        if away.until is None:  # a vacancy filled by a Plt
+            raise Refused("refused-absent-open-ended", stand_in=stand_in)
+        raise Refused("refused-absent", until=short_date(away.until), stand_in=stand_in)
 
 
 def check_version(case: Case, version: int) -> None:

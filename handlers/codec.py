@@ -62,6 +62,12 @@ ACTIONS: dict[str, int] = {
     "on": 1,  # open in full a notice sent in short, as a template (outbox row)
     "ur": 1,  # admin: try a person who could not be reached again (user)
     "ud": 1,  # admin: deactivate a person who could not be reached (user)
+    "ab": 0,  # absences: mine (an admin: everyone's)
+    "ap": 0,  # absences, admin: pick whose absence to record
+    "aa": 1,  # absences: record one for this person (user)
+    "au": 0,  # absences, admin: no end date (a Plt for a vacancy)
+    "as": 1,  # absences: the chosen stand-in (user; 0 none)
+    "ae": 1,  # absences: end one now, or withdraw it (absence)
 }
 
 # What the first argument of an action names, for the router: the case a refused press aimed at

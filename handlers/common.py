@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.channels.base import OutgoingFile, Reply, Response
+from bot.formatting import short_date
 from bot.models import Document
 from bot.services import cases
 from bot.sop import Role
@@ -15,12 +16,18 @@ from handlers.views import panel, status_line, task_line
 def main_menu(req: Request, text: str | None = None) -> Response:
     u = req.user
     rows = [[btn(t("btn-tasks"), "tg"), btn(t("btn-status"), "st")]]
-    if u.role == Role.PEJABAT:
+    if u.role == Role.PEJABAT and u.away is None:
         rows.append([btn(t("btn-new-round"), "rn"), btn(t("btn-schedule"), "sc", 0)])
     if u.role == Role.ADMIN:
         rows.append([btn(t("btn-invite"), "iv", 0)])
-    rows.append([btn(t("btn-help"), "hp")])
-    return Response().add(text or t("menu-title", name=u.name, role=t(f"role-{u.role}")), rows)
+    rows.append([btn(t("btn-absences"), "ab"), btn(t("btn-help"), "hp")])
+    text = text or t("menu-title", name=u.name, role=t(f"role-{u.role}"))
+    if u.away is not None:
+        until = short_date(u.away.until) if u.away.until else t("absence-open-ended")
+        text = (
+            t("menu-away", until=until, stand_in=u.away.stand_in or t("absence-no-stand-in")) + text
+        )
+    return Response().add(text, rows)
 
 
 @command("menu", "start")
@@ -39,7 +46,9 @@ async def help_(req: Request) -> Response:
         async with req.ctx.db.read() as uow:
             found = await uow.opds.get(req.user.opd_id)
             opd = found.name if found else ""
-    return main_menu(req, t(f"help-{req.user.role}", opd=opd) + "\n\n" + t("help-notices"))
+    absences = t("help-absences-admin" if req.user.role == Role.ADMIN else "help-absences")
+    return main_menu(req, t(f"help-{req.user.role}", opd=opd) + "\n\n" + t("help-notices")
+                     + "\n\n" + absences)  # fmt: skip
 
 
 @command("batal", "cancel")

@@ -9,7 +9,7 @@ each with its button, paged when long."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from bot.channels.base import OutgoingFile, Reply, Response
@@ -18,11 +18,12 @@ from bot.formatting import day_date, deadline, instant, short_date
 from bot.models import User
 from bot.reminders import TASK_KINDS, Standing, intended_at, is_late, standing
 from bot.services import cases
+from bot.services.absences import cover_at
 from bot.services.context import Ctx
 from bot.services.handover import recipients
 from bot.services.sweep import end_of_day
 from bot.sop import CLOSED, Role
-from bot.texts import t
+from bot.texts import Marked, escape, t
 from bot.workflow import Refused, progress
 from handlers.base import Request, btn, button
 from handlers.codec import encode
@@ -54,6 +55,8 @@ async def render(
     elif kind in ("send_failed", "delivery_failed"):
         reply = Reply(text=t("notice-send-failed", name=payload["name"],
                              role=t(f"role-{payload['role']}")))  # fmt: skip
+    elif kind.startswith("absence_") or kind == "task_uncovered":
+        reply = await _about_absence(ctx, user, payload)
     elif kind == "setting_missing":
         # Setting names are for admins only; the others were told an admin knows.
         if user.role != Role.ADMIN:
@@ -62,9 +65,58 @@ async def render(
                              why=t(payload["why"]), example=payload["example"]))  # fmt: skip
     else:
         reply = await _about_case(ctx, user, payload)
+    if reply is not None and payload.get("for"):
+        reply.text = await _on_behalf(ctx, payload["for"]) + reply.text
     if reply is not None and late:
         reply.text = t("notice-late") + reply.text
     return reply
+
+
+async def _on_behalf(ctx: Ctx, ids: list[int]) -> str:
+    """The line that says a notice reaches a stand-in for an absent person ("a.n. X")."""
+    async with ctx.db.read() as uow:
+        names = [u.name for u in [await uow.users.get(int(i)) for i in ids] if u is not None]
+    return t("notice-on-behalf", names=", ".join(names) or "?")
+
+
+async def _about_absence(ctx: Ctx, user: User, payload: dict[str, Any]) -> Reply | None:
+    """Absences (Plh/Plt): recorded, over, and work nobody can take."""
+    kind = payload["kind"]
+    menu = [[btn(t("btn-tasks"), "tg"), btn(t("btn-absences"), "ab")]]
+    if kind == "task_uncovered":
+        v = await cases.view(ctx, payload["case_id"])
+        if v.case.step != payload["step"] or v.task is None or v.task.id != payload["task_id"]:
+            return None  # somebody took it since
+        return Reply(text=t("notice-task-uncovered", opd=v.opd.name, round=v.round.name,
+                            step=t(f"step-{v.case.step}"), role=t(f"role-{payload['role']}"),
+                            deadline=deadline(ctx.calendar.local(v.task.due_at))),
+                     buttons=[[btn(t("btn-open"), "op", v.case.id)]])  # fmt: skip
+    async with ctx.db.read() as uow:
+        absence = await uow.absences.get(payload["absence_id"])
+        if absence is None:
+            return None
+        person = await uow.users.get(absence.user_id)
+        stand_in = await uow.users.get(absence.stand_in_id) if absence.stand_in_id else None
+        open_tasks = len(await cases.tasks_of(uow, person)) if person else 0
+    if person is None:
+        return None
+    values = {"name": person.name, "role": t(f"role-{person.role}"),
+              "stand_in": stand_in.name if stand_in else t("absence-no-stand-in"),
+              "starts": short_date(absence.starts), "tasks": open_tasks,
+              "ends": short_date(absence.ends) if absence.ends else t("absence-open-ended")}  # fmt: skip
+    if kind in ("absence_uncovered", "absence_recorded") and absence.ended_at is not None:
+        return None  # ended (or withdrawn) before this left: no longer true
+    if kind == "absence_uncovered":
+        return Reply(text=t("notice-absence-uncovered", day=short_date(
+            date.fromisoformat(payload["day"])), **values), buttons=menu)  # fmt: skip
+    if kind == "absence_recorded":
+        key = "notice-absence-stand-in" if user.id == absence.stand_in_id else "notice-absence-you"
+        return Reply(text=t(key, **values), buttons=menu)
+    if kind == "absence_withdrawn":
+        return Reply(text=t("notice-absence-withdrawn", **values), buttons=menu)
+    # absence_over: told once, to both.
+    key = "notice-absence-back" if user.id == absence.user_id else "notice-absence-handed-back"
+    return Reply(text=t(key, **values), buttons=menu)
 
 
 def _unreachable(payload: dict[str, Any]) -> Reply:
@@ -113,9 +165,18 @@ async def _about_case(ctx: Ctx, user: User, payload: dict[str, Any]) -> Reply | 
     if v.case.step == 3:
         done, total = progress(v.entries)
         missing = t("notice-missing", missing=total - done, total=total) if done < total else ""
-    async with ctx.db.read() as uow:
-        assignees = ", ".join(u.name for u in await recipients(uow, v.case, v.case.step))
     now = ctx.now()
+    async with ctx.db.read() as uow:
+        # Who acts now: an absent officer's stand-in, "a.n." them (`bot.absences`).
+        cover = await cover_at(uow, now)
+        routed = cover.route(await recipients(uow, v.case, v.case.step))
+    # Sentences from `t` are escaped already: the list is marked as such, not escaped twice.
+    assignees = Marked(", ".join(
+        t("notice-assignee-on-behalf", name=r.user.name,
+          names=", ".join(cover.people[i].name for i in r.on_behalf if i in cover.people))
+        if r.on_behalf else escape(r.user.name)
+        for r in routed
+    ))  # fmt: skip
     where = standing(ctx.calendar, due, now)
     if kind == "reminder" and where.overdue:
         kind = "overdue"  # a reminder that leaves after the deadline says what is true then
@@ -186,6 +247,9 @@ async def render_bundle(
         else t("notice-bundle-head", count=total)
     )
     text = [t("notice-late") + head if late else head]
+    on_behalf = sorted({int(i) for r in task_rows for i in r["payload"].get("for", [])})
+    if on_behalf:
+        text.insert(0, (await _on_behalf(ctx, on_behalf)).rstrip("\n"))
     section = ""
     buttons = []
     for number, line in enumerate(shown, start=page * PAGE + 1):

@@ -12,13 +12,14 @@ from typing import Any
 from bot.channels.base import Event, FileSource, Response
 from bot.formatting import instant
 from bot.models import Case, User
-from bot.services import cases, people
+from bot.services import absences, cases, people
 from bot.services.context import Ctx, refuse
 from bot.texts import t
 from bot.untrusted import strip_invisible
 from bot.workflow import Refused
 from handlers import (
     admin,
+    away,
     common,
     entries,
     notices,
@@ -36,6 +37,7 @@ from handlers.views import panel
 log = logging.getLogger(__name__)
 _MODULES = (
     admin,
+    away,
     common,
     entries,
     notices,
@@ -54,7 +56,8 @@ async def route(ev: Event, ctx: Ctx, files: FileSource) -> Response | None:
         # In groups the bot only says where it works, and only when addressed with a command.
         return Response().add(t("group-private-only", bot=ctx.bot_username)) if ev.command else None
     async with ctx.db.read() as uow:
-        user = await uow.users.by_external(ev.channel, ev.external_id)
+        # Away today (Plh/Plt)? Every check of this update sees it (`User.away`).
+        user = await absences.person_seen(uow, ev.channel, ev.external_id, ctx.now())
         pending = await uow.dialogs.get(user.id) if user else None
     # They write again, so their chat takes messages again: what was held goes out.
     if (

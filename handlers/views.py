@@ -111,7 +111,7 @@ def panel(v: CaseView, user: User, publisher: str = "site") -> Reply:
         if len(pending) > 1:
             rows.append([btn(t("btn-url-all"), "ua", c.id, c.version)])
         rows.append([btn(t("btn-close-case"), "p5", c.id, c.version)])
-    elif c.step == CLOSED and user.role == Role.UTAMA and user.active:
+    elif c.step == CLOSED and user.role == Role.UTAMA and user.active and user.away is None:
         rows += [[btn(t("btn-withdraw", number=e.number), "wd", e.id)]
                  for e in v.entries if e.published_url and not e.withdrawn_at]  # fmt: skip
     rows.append([btn(t("btn-menu"), "mn")])

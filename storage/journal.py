@@ -29,12 +29,13 @@ class AuditRepository(Repository):
         outcome: str = "ok",
         note: str | None = None,
         message_id: str | None = None,
+        acting_for: int | None = None,
     ) -> None:
         await self._execute(
             "INSERT INTO audit (at, user_id, external_id, role, opd_id, case_id, step, action,"
-            " outcome, note, message_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " outcome, note, message_id, acting_for) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (at.isoformat(), user_id, external_id, role, opd_id, case_id, step, action, outcome,
-             note, message_id),
+             note, message_id, acting_for),
         )  # fmt: skip
 
     async def for_case(self, case_id: int) -> list[AuditRecord]:
@@ -98,6 +99,20 @@ class OutboxRepository(Repository):
                 ),
             )
             > 0
+        )
+
+    async def add_on_behalf(self, key: str, user_id: int) -> None:
+        """A pending notice now also reaches its person on behalf of `user_id` (an absent
+        colleague's copy of the same notice was forwarded to them)."""
+        row = await self._one(
+            "SELECT payload FROM outbox WHERE key = ? AND state = 'pending'", (key,)
+        )
+        if row is None:
+            return
+        payload = json.loads(row["payload"])
+        payload["for"] = sorted({*payload.get("for", []), user_id})
+        await self._execute(
+            "UPDATE outbox SET payload = ? WHERE key = ?", (json.dumps(payload), key)
         )
 
     async def enqueue_many(self, items: Iterable[Queued], now: datetime) -> int:

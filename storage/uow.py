@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import aiosqlite
 
+from storage.absences import AbsenceRepository
 from storage.calendar import CalendarRepository
 from storage.cases import (
     CaseRepository,
@@ -49,6 +50,7 @@ class UnitOfWork:
         self.updates = UpdateLogRepository(conn)
         self.messages = ChannelMessageRepository(conn)
         self.media = ChannelMediaRepository(conn)
+        self.absences = AbsenceRepository(conn)
 
     async def commit(self) -> None:
         if self.committed:

@@ -98,7 +98,8 @@ async def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
         rnd = await uow.rounds.get(case.round_id)
         records = await uow.audit.for_case(case.id)
         people: dict[int, User | None] = {}
-        for user_id in {r.user_id for r in records if r.user_id is not None}:
+        named = {r.user_id for r in records} | {r.acting_for for r in records}
+        for user_id in {u for u in named if u is not None}:
             people[user_id] = await uow.users.get(user_id)
     print(
         plain(
@@ -117,7 +118,7 @@ async def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
         rows.append(
             (
                 short_time(r.at, tz),
-                _who(r.user_id, r.role, people),
+                _who(r.user_id, r.role, people) + _on_behalf(r.acting_for, people),
                 plain("cli-step-short", step=r.step) if r.step is not None else "-",
                 r.action,
                 plain("cli-audit-refused" if r.outcome == "refused" else "cli-audit-ok")
@@ -129,6 +130,14 @@ async def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
     for line in format_table(columns("cli-audit-columns"), rows):
         print(line)
     return 0
+
+
+def _on_behalf(user_id: int | None, people: dict[int, User | None]) -> str:
+    """` a.n. Rina`: an act a stand-in did for an absent person (Plh/Plt)."""
+    if user_id is None:
+        return ""
+    user = people.get(user_id)
+    return plain("cli-audit-on-behalf", name=user.name if user else f"#{user_id}")
 
 
 def _who(user_id: int | None, role: str | None, people: dict[int, User | None]) -> str:

@@ -214,3 +214,28 @@ async def finish_and_send_documents(opd_officer: FakePerson) -> ChatMessage:
     returns the confirmation."""
     await opd_officer.press("✅ Selesai")
     return await send_documents(opd_officer)
+
+
+# ---------------------------------------------------------------------- absences (Plh / Plt)
+
+
+async def begin_absence(person: FakePerson, starts: str, ends: str) -> ChatMessage:
+    """From the main menu: record one's own absence from ``starts`` until ``ends`` (``1-3-2027``);
+    returns the question of the stand-in (its buttons name the people who may stand in)."""
+    await open_menu(person)
+    await person.press("🏖 Ketidakhadiran")
+    await person.wait_for_text("Ketidakhadiran Bapak/Ibu")
+    await person.press("➕ Catat ketidakhadiran saya")
+    await person.wait_for_text("Mulai tanggal berapa")
+    await person.send(starts)
+    await person.wait_for_text("Sampai tanggal berapa")
+    await person.send(ends)
+    return await person.wait_for_text("Siapa pengganti")
+
+
+async def record_absence(person: FakePerson, starts: str, ends: str, stand_in: str) -> ChatMessage:
+    """Record one's own absence with ``stand_in`` (a button label: their name, or "Tanpa
+    pengganti"); returns the confirmation."""
+    await begin_absence(person, starts, ends)
+    await person.press(stand_in)
+    return await person.wait_for_text("Ketidakhadiran dicatat")

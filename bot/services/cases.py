@@ -11,7 +11,7 @@ from bot.models import Case, Document, Entry, Opd, Round, Task, User
 from bot.services.context import Ctx, audit
 from bot.services.handover import start_step
 from bot.sop import CLOSED, STEPS, Role
-from bot.workflow import Refused, clean_text
+from bot.workflow import Refused, check_present, clean_text
 from storage.uow import UnitOfWork
 
 STATUS_KEEPS_CLOSED = timedelta(days=30)
@@ -82,6 +82,7 @@ async def view(ctx: Ctx, case_id: int) -> CaseView:
 async def create_round(ctx: Ctx, user: User, name: str, opd_ids: list[int]) -> list[CaseView]:
     if not user.active or user.role != Role.PEJABAT:
         raise Refused("refused-role")
+    check_present(user)
     name = clean_text(name, 120, "refused-round-name")
     if not opd_ids:
         raise Refused("refused-round-empty")
@@ -124,8 +125,8 @@ async def open_round(
 
 def acts_on(user: User, case: Case) -> bool:
     """Whether the case's current step waits for this person."""
-    if case.step == CLOSED or not user.active:
-        return False
+    if case.step == CLOSED or not user.active or user.away is not None:
+        return False  # an absent person may look; their stand-in acts
     actor = STEPS[case.step].actor
     return user.role == actor and (actor != Role.PENDUKUNG or user.opd_id == case.opd_id)
 
@@ -137,10 +138,14 @@ def sees(user: User, case: Case) -> bool:
 async def my_tasks(ctx: Ctx, user: User) -> list[CaseView]:
     """Open cases waiting for this person, most urgent (earliest deadline) first."""
     async with ctx.db.read() as uow:
-        opd_id = user.opd_id if user.role == Role.PENDUKUNG else None
-        cases = await uow.cases.all(opd_id=opd_id, open_only=True)
-        views = await views_of(uow, [c for c in cases if acts_on(user, c)])
+        views = await views_of(uow, await tasks_of(uow, user))
     return sorted(views, key=lambda v: v.task.due_at if v.task else datetime.max.astimezone())
+
+
+async def tasks_of(uow: UnitOfWork, user: User) -> list[Case]:
+    """The open cases whose current step waits for this person (none while they are away)."""
+    opd_id = user.opd_id if user.role == Role.PENDUKUNG else None
+    return [c for c in await uow.cases.all(opd_id=opd_id, open_only=True) if acts_on(user, c)]
 
 
 async def status(ctx: Ctx, user: User) -> list[tuple[Round, list[CaseView]]]:

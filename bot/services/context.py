@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bot.absences import Cover
 from bot.config import Settings
 from bot.models import User
 from bot.reminders import Policy
@@ -84,7 +85,14 @@ async def audit(
     note: str | None = None,
     message_id: str | None = None,
 ) -> None:
-    """Append one act to the audit trail, inside the caller's transaction."""
+    """Append one act to the audit trail, inside the caller's transaction. An act on a case by
+    a stand-in is recorded on behalf of the absent person ("Z a.n. X")."""
+    acting_for = None
+    if user is not None and case_id is not None and outcome == "ok":
+        absences = await uow.absences.unsettled()
+        if absences:
+            represented = Cover(absences, now.date()).represented(user.id)
+            acting_for = represented[0] if represented else None
     await uow.audit.append(
         at=now,
         action=action,
@@ -99,6 +107,7 @@ async def audit(
         outcome=outcome,
         note=note,
         message_id=message_id,
+        acting_for=acting_for,
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.models import Case, User
+from bot.services.absences import cover_at, uncovered_task
 from bot.services.context import Ctx, audit
 from bot.sop import CLOSED, STEPS, Role
 from bot.workflow import Refused, Transition
@@ -37,14 +38,23 @@ async def start_step(
     acted, who sees the answer in the chat already); returns the deadline."""
     due = ctx.calendar.due(now, STEPS[step].sla_days)
     task_id = await uow.tasks.open(case.id, step, now, due)
-    for person in await recipients(uow, case, step):
+    holders = await recipients(uow, case, step)
+    # Absent holders are skipped; their stand-in gets it on their behalf (`bot.absences`).
+    routed = (await cover_at(uow, now)).route(holders) if holders else []
+    if holders and not routed:
+        await uncovered_task(uow, ctx.calendar, now, case, step, task_id)
+    for r in routed:
+        person = r.user
         if person.id == exclude:
             continue
+        payload = {"kind": "handover", "case_id": case.id, "step": step, "task_id": task_id,
+                   "due": due.isoformat(), "note": note}  # fmt: skip
+        if r.on_behalf:
+            payload["for"] = list(r.on_behalf)
         await uow.outbox.enqueue(
             key=f"task:{task_id}:handover:0:{person.id}",
             user_id=person.id,
-            payload={"kind": "handover", "case_id": case.id, "step": step, "task_id": task_id,
-                     "due": due.isoformat(), "note": note},
+            payload=payload,
             now=now,
             # Nobody is pinged after hours: a hand-over at 20:00 reaches people at the next opening.
             not_before=ctx.calendar.office_instant(now),

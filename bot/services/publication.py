@@ -14,6 +14,7 @@ from bot.workflow import (
     MAX_NOTE,
     Refused,
     check_actor,
+    check_present,
     check_url,
     check_version,
     clean_text,
@@ -118,6 +119,7 @@ async def withdraw(ctx: Ctx, user: User, entry_id: int, reason: str) -> Entry:
         raise Refused("refused-inactive")
     if user.role != Role.UTAMA:
         raise Refused("refused-role")
+    check_present(user)
     reason = clean_text(reason, MAX_NOTE)
     now = ctx.now()
     async with ctx.db.transaction() as uow:

@@ -12,7 +12,7 @@ from bot.services.cases import open_round
 from bot.services.context import Ctx, audit
 from bot.sop import Role
 from bot.workdays import Calendar
-from bot.workflow import Refused
+from bot.workflow import Refused, check_present
 from storage.cases import ENTRY_FIELDS
 from storage.uow import UnitOfWork
 
@@ -38,6 +38,7 @@ def months_of(text: str) -> list[int]:
 async def set_schedule(ctx: Ctx, user: User, months: str = DEFAULT_MONTHS) -> None:
     if not user.active or user.role != Role.PEJABAT:
         raise Refused("refused-role")
+    check_present(user)
     now = ctx.now()
     async with ctx.db.transaction() as uow:
         await uow.schedules.set(months, DEFAULT_PATTERN, user.id, now)
@@ -48,6 +49,7 @@ async def set_schedule(ctx: Ctx, user: User, months: str = DEFAULT_MONTHS) -> No
 async def stop_schedule(ctx: Ctx, user: User) -> bool:
     if not user.active or user.role != Role.PEJABAT:
         raise Refused("refused-role")
+    check_present(user)
     now = ctx.now()
     async with ctx.db.transaction() as uow:
         stopped = await uow.schedules.stop()

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from bot.absences import Cover, Routed
 from bot.models import User
 from bot.reminders import (
     TASK_KINDS,
@@ -22,6 +23,7 @@ from bot.reminders import (
     plan_task,
     recompute_due,
 )
+from bot.services.absences import cover_at, settle_returns
 from bot.services.context import Ctx
 from bot.services.recurring import open_due_rounds
 from bot.sop import STEPS, Role
@@ -50,9 +52,11 @@ def open_task(row: dict[str, Any]) -> OpenTask:
 
 
 class People:
-    """Active people by role (and OPD), loaded once per unit of work."""
+    """Active people by role (and OPD), loaded once per unit of work, with the cover in force
+    (who is away and who stands in for them, `bot.absences`)."""
 
-    def __init__(self, users: Iterable[User]) -> None:
+    def __init__(self, users: Iterable[User], cover: Cover | None = None) -> None:
+        self.cover = cover or Cover((), date.min)
         self._by_role: dict[Role, list[User]] = {}
         self._by_opd: dict[tuple[Role, int | None], list[User]] = {}
         for u in users:
@@ -69,6 +73,25 @@ class People:
 
     def with_role(self, role: Role) -> list[User]:
         return self._by_role.get(role, [])
+
+    def present(self, role: Role) -> list[User]:
+        """The holders of `role` who are not away (the digest skips absent people)."""
+        return [u for u in self.with_role(role) if not self.cover.is_absent(u.id)]
+
+    def routed(self, roles: Iterable[tuple[Role, bool]], opd_id: int) -> list[Routed]:
+        """Who receives what is meant for `roles`: absent holders through their stand-in."""
+        found: dict[int, Routed] = {}
+        for role, same_opd in roles:
+            for r in self.cover.route(self.holding([(role, same_opd)], opd_id)):
+                had = found.get(r.user.id)
+                on_behalf = tuple(sorted({*r.on_behalf, *(had.on_behalf if had else ())}))
+                found[r.user.id] = Routed(r.user, on_behalf)
+        return [found[uid] for uid in sorted(found)]
+
+
+async def people_now(uow: UnitOfWork, now: datetime) -> People:
+    users = await uow.users.all()
+    return People(users, await cover_at(uow, now, users))
 
 
 async def sweep(ctx: Ctx, policy: Policy | None = None, now: datetime | None = None) -> int:
@@ -109,9 +132,11 @@ async def _calendar_current(uow: UnitOfWork, cal: Calendar) -> bool:
 
 
 async def _finish(uow: UnitOfWork, ctx: Ctx, policy: Policy, now: datetime) -> int:
-    """The once-per-pass work: today's digest, the recurring rounds, the pass's record."""
-    people = People(await uow.users.all())
-    queued = await _digest(uow, ctx.calendar, policy, people, now)
+    """The once-per-pass work: absences that are over (both people told once), today's digest,
+    the recurring rounds, the pass's record."""
+    people = await people_now(uow, now)
+    queued = await settle_returns(uow, ctx.calendar, now)
+    queued += await _digest(uow, ctx.calendar, policy, people, now)
     queued += len(await open_due_rounds(uow, ctx, now))
     await uow.meta.set("last_sweep", now.isoformat())
     return queued
@@ -125,7 +150,7 @@ async def _plan(
     Every notice is queued, also one that a later one makes pointless: which of a person's
     notices goes out is decided when they leave together (`reminders.supersede`), so that the
     rule holds whichever sweep queued them. Whether a notice is late is decided then too."""
-    people = People(await uow.users.all())
+    people = await people_now(uow, now)
     queue: list[Queued] = []
     planned: list[tuple[int, datetime | None, datetime | None]] = []
     for row in await uow.tasks.sweep_rows(task_ids):
@@ -139,8 +164,8 @@ async def _plan(
                        "at": p.at.isoformat(), "deliver_at": p.deliver_at.isoformat()}  # fmt: skip
             not_before = next_delivery(cal, max(p.deliver_at, now))
             queue += [
-                Queued(p.key(person.id), person.id, payload, not_before)
-                for person in people.holding(roles, row["opd_id"])
+                Queued(p.key(r.user.id), r.user.id, _for(payload, r), not_before)
+                for r in people.routed(roles, row["opd_id"])
             ]
         # The sweep looks at the task again at its next notice, or in a month at the latest
         # (overdue notices continue every working day).
@@ -167,10 +192,15 @@ async def _digest(
             Queued(f"digest:{day.isoformat()}:{person.id}", person.id, payload,
                    next_delivery(cal, max(opening, now)))
             for role in DIGEST_ROLES
-            for person in people.with_role(role)
+            for person in people.present(role)
         ],
         now,
     )  # fmt: skip
+
+
+def _for(payload: dict[str, Any], r: Routed) -> dict[str, Any]:
+    """The payload for one recipient: with the absent people it reaches them on behalf of."""
+    return payload | {"for": list(r.on_behalf)} if r.on_behalf else payload
 
 
 def end_of_day(cal: Calendar, day: date) -> datetime:
@@ -181,7 +211,7 @@ def end_of_day(cal: Calendar, day: date) -> datetime:
 async def recompute_deadlines(uow: UnitOfWork, cal: Calendar, now: datetime) -> int:
     """After a calendar change: move the deadlines of open tasks, re-plan their unsent notices and
     tell the assignees the new deadline once. Returns how many tasks moved."""
-    people = People(await uow.users.all())
+    people = await people_now(uow, now)
     moved = 0
     for row in await uow.tasks.sweep_rows():
         task = open_task(row)
@@ -193,12 +223,12 @@ async def recompute_deadlines(uow: UnitOfWork, cal: Calendar, now: datetime) -> 
         await uow.outbox.drop_pending_of_task(task.task_id, TASK_KINDS)
         await uow.tasks.set_planned([(task.task_id, None, None)])
         roles = audience_roles(task.step, "assignees")
-        for person in people.holding(roles, row["opd_id"]):
+        for r in people.routed(roles, row["opd_id"]):
             await uow.outbox.enqueue(
-                key=f"task:{task.task_id}:moved:{new_due.isoformat()}:{person.id}",
-                user_id=person.id, now=now, not_before=next_delivery(cal, now),
-                payload={"kind": "deadline_moved", "case_id": task.case_id, "step": task.step,
-                         "task_id": task.task_id, "due": new_due.isoformat(),
-                         "old_due": task.due_at.isoformat()},
+                key=f"task:{task.task_id}:moved:{new_due.isoformat()}:{r.user.id}",
+                user_id=r.user.id, now=now, not_before=next_delivery(cal, now),
+                payload=_for({"kind": "deadline_moved", "case_id": task.case_id,
+                              "step": task.step, "task_id": task.task_id,
+                              "due": new_due.isoformat(), "old_due": task.due_at.isoformat()}, r),
             )  # fmt: skip
     return moved

@@ -104,3 +104,30 @@ async def test_the_largest_pickers_fit(
     biggest = max(screens, key=lambda r: sum(len(row) for row in r.buttons))
     assert sum(len(row) for row in biggest.buttons) >= 60
     assert misfits(screens, caps) == []
+
+
+@CHANNELS
+async def test_the_absence_screens_fit(
+    harness: Harness, screens: list[Reply], caps: Capabilities
+) -> None:
+    h = harness
+    await h.add_opds("OPD00", "OPD01", "OPD02")
+    admin = await h.join(9951, "Admin Kominfo", Role.ADMIN)
+    for i in range(45):  # more than one screen of people; a dozen in OPD00 to stand in
+        await h.join(
+            9960 + i, f"Ibu Petugas Nomor {i:02d}", Role.PENDUKUNG, f"OPD0{min(i // 12, 2)}"
+        )
+    await flows.open_menu(admin)
+    await admin.press("🏖 Ketidakhadiran")
+    await admin.wait_for_text("Ketidakhadiran petugas")
+    await admin.press("➕ Catat ketidakhadiran petugas")
+    await admin.wait_for_text("Ketidakhadiran siapa")
+    await admin.press("Ibu Petugas Nomor 00")
+    await admin.wait_for_text("Mulai tanggal berapa")
+    await admin.send("1-3-2027")
+    await admin.wait_for_text("Sampai tanggal berapa")
+    await admin.press("♾ Tanpa tanggal selesai (Plt)")
+    await admin.wait_for_text("Siapa pengganti")
+    await admin.press("Ibu Petugas Nomor 01")
+    await admin.wait_for_text("Ketidakhadiran dicatat")
+    assert misfits(screens, caps) == []

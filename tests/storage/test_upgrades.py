@@ -109,6 +109,12 @@ SEEDS: dict[int, list[str]] = {
         f"INSERT INTO channel_messages VALUES ('whatsapp', 'wamid.A', 1, 'read', '{U}', NULL)",
         f"INSERT INTO channel_media VALUES ('whatsapp', '{SHA}', '1234567890', '{U}')",
     ],
+    16: [
+        "INSERT INTO absences (id, user_id, starts, ends, stand_in_id, created_by, created_at)"
+        f" VALUES (1, 3, '2027-03-01', '2027-03-05', NULL, 1, '{T}')",
+        "INSERT INTO audit (at, user_id, role, case_id, step, action, acting_for) VALUES"
+        f" ('{T}', 4, 'ppid_pendukung', 1, 3, 'step3:forwarded', 3)",
+    ],
 }
 
 MIGRATIONS = migration_files()
