@@ -226,7 +226,8 @@ def merged_transcript(
     lines = [(e.monotonic, telegram_line(e, bot_name)) for e in tg.events]
     lines += [(e.monotonic, whatsapp_line(e, bot_name)) for e in wa.entries]
     lines += [(s.monotonic, s.text) for s in scenes]
-    return "\n".join(text for _, text in sorted(lines, key=lambda line: line[0]))
+    ordered = [text for _, text in sorted(lines, key=lambda line: line[0])]
+    return "\n".join([plain("demo-legend"), "", *ordered])
 
 
 async def run_demo(data_dir: Path | None = None) -> str:

@@ -106,6 +106,10 @@ TEXTS: Final[dict[str, str]] = {
         "Demo selesai: satu putaran lengkap untuk dua OPD (satu di WhatsApp), tanpa internet dan"
         " tanpa token."
     ),
+    "demo-legend": (
+        "Percakapan demo di Telegram dan WhatsApp: baris bertanda (WhatsApp) terjadi di WhatsApp,"
+        " selebihnya di Telegram."
+    ),
     "demo-days-later": "··· {days} hari kemudian: {when} ···",
     # --- command line: backup, restore, health, upgrades ---------------------------------------
     "cli-db-too-new": (

@@ -4,6 +4,7 @@ Telegram except Dinas Perhubungan's PPID Pendukung, who is on WhatsApp."""
 from __future__ import annotations
 
 from bot.demo import run_demo
+from bot.texts import plain
 
 
 def order_of(transcript: str, *fragments: str) -> list[int]:
@@ -26,6 +27,7 @@ async def test_the_demo_walks_two_opds_to_publication_with_both_returns() -> Non
     assert "Traceback" not in transcript
 
     # Joko plays Dinas Perhubungan's step 3 on WhatsApp, and only there.
+    assert transcript.startswith(plain("demo-legend"))
     assert "Joko:" not in transcript and "→ Joko:" not in transcript
     steps = order_of(
         transcript,
