@@ -105,7 +105,15 @@ TEXTS: Final[dict[str, str]] = {
     "cli-unknown-round": "Putaran #{id} tidak ada. Lihat daftarnya: python -m bot status",
     "cli-bad-month": "'{value}' bukan bulan yang valid. Contoh: 2027-03.",
     "cli-report-written": "Laporan {month} ditulis ke {path}.",
-    "cli-demo-done": "Demo selesai: satu putaran lengkap untuk dua OPD, tanpa internet dan tanpa token.",
+    "cli-demo-done": (
+        "Demo selesai: satu putaran lengkap untuk dua OPD (satu di WhatsApp), tanpa internet dan"
+        " tanpa token."
+    ),
+    "demo-legend": (
+        "Percakapan demo di Telegram dan WhatsApp: baris bertanda (WhatsApp) terjadi di WhatsApp,"
+        " selebihnya di Telegram."
+    ),
+    "demo-days-later": "··· {days} hari kemudian: {when} ···",
     # --- command line: backup, restore, health, upgrades ---------------------------------------
     "cli-db-too-new": (
         "Basis data {path} sudah dipakai oleh versi PPID Bot yang lebih baru (migrasi {number};"

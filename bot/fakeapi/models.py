@@ -8,6 +8,7 @@ field names, dates in Unix seconds, optional fields left out instead of ``null``
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -373,3 +374,5 @@ class TranscriptEntry:
     file: FakeFile | None = None
     message_id: int = 0
     alert: bool = False
+    monotonic: float = field(default_factory=time.monotonic)
+    """``time.monotonic()`` when it happened: merge with another channel's transcript by it."""
