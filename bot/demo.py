@@ -8,7 +8,6 @@ reaches him as a template whose quick reply opens the full screen (WhatsApp's 24
 
 from __future__ import annotations
 
-import socket
 import tempfile
 import time
 from dataclasses import dataclass
@@ -18,13 +17,13 @@ from urllib.parse import parse_qs, urlsplit
 
 from bot.channels.telegram.application import build_application, running
 from bot.channels.whatsapp.channel import WhatsAppChannel
-from bot.channels.whatsapp.templates import TEMPLATES
 from bot.config import Settings
 from bot.fakeapi import flows
 from bot.fakeapi.people import FakePerson
 from bot.fakeapi.server import FakeTelegram
 from bot.fakeapi.transcript import render_entry as telegram_line
 from bot.fakeapi.whatsapp import FakeWhatsApp, FakeWhatsAppPerson
+from bot.fakeapi.whatsapp.harness import approve_bot_templates, free_port
 from bot.fakeapi.whatsapp.transcript import render_entry as whatsapp_line
 from bot.formatting import instant
 from bot.scheduler import Scheduler
@@ -205,20 +204,6 @@ class Script:
         await joko.wait_for_text("dikirim ke PPID Utama")
 
 
-def free_port() -> int:
-    """A loopback port nobody listens on, for the bot's WhatsApp webhook."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def whatsapp_fake_ready(wa: FakeWhatsApp) -> None:
-    """The business account has the bot's templates, approved (as after `whatsapp templates
-    --submit` and Meta's review)."""
-    for tpl in TEMPLATES:
-        wa.add_template(tpl.name, tpl.body(), quick_replies=(plain(tpl.button_key),))
-
-
 def merged_transcript(
     tg: FakeTelegram, wa: FakeWhatsApp, scenes: list[Scene], bot_name: str
 ) -> str:
@@ -240,7 +225,7 @@ async def run_demo(data_dir: Path | None = None) -> str:
             FakeTelegram(bot_username="ppid_demo_bot") as fake,
             FakeWhatsApp(clock=clock) as wa,
         ):
-            whatsapp_fake_ready(wa)
+            approve_bot_templates(wa)
             port = free_port()
             settings = Settings(
                 telegram_token=fake.token,  # type: ignore[arg-type]

@@ -5,7 +5,6 @@ window)."""
 
 from __future__ import annotations
 
-import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,23 +14,16 @@ import pytest
 
 from bot.channels.telegram.application import build_application
 from bot.channels.whatsapp.channel import WhatsAppChannel
-from bot.channels.whatsapp.templates import TEMPLATES
 from bot.config import Settings
 from bot.fakeapi.people import FakePerson
 from bot.fakeapi.server import FakeTelegram
 from bot.fakeapi.whatsapp import FakeWhatsApp, FakeWhatsAppPerson
+from bot.fakeapi.whatsapp.harness import approve_bot_templates, free_port
 from bot.models import User
 from bot.sop import Role
-from bot.texts import plain
 from tests.e2e.conftest import Clock, Harness, fake_settings, serving
 
 VERIFY_TOKEN = "verify-token-of-the-test"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def wa_settings(wa: FakeWhatsApp, port: int) -> dict[str, Any]:
@@ -47,13 +39,6 @@ def wa_settings(wa: FakeWhatsApp, port: int) -> dict[str, Any]:
         "webhook_listen": "127.0.0.1",
         "webhook_port": port,
     }
-
-
-def approve_templates(wa: FakeWhatsApp) -> None:
-    """The business account has the bot's templates, approved (as after `whatsapp templates
-    --submit` and Meta's review)."""
-    for tpl in TEMPLATES:
-        wa.add_template(tpl.name, tpl.body(), quick_replies=(plain(tpl.button_key),))
 
 
 @dataclass
@@ -104,7 +89,7 @@ async def mixed(
 ) -> AsyncIterator[Mixed]:
     async with FakeTelegram() as tg, FakeWhatsApp(clock=clock) as wa:
         if templates_approved:
-            approve_templates(wa)
+            approve_bot_templates(wa)
         port = free_port()
         settings: Settings = fake_settings(
             tg, tmp_path / "data", **wa_settings(wa, port), **settings_overrides

@@ -7,9 +7,9 @@ import asyncio
 from pathlib import Path
 
 from bot.fakeapi.whatsapp import FakeWhatsApp
+from bot.fakeapi.whatsapp.harness import free_port
 from bot.texts import plain
 from tests.e2e.processes import bot_process
-from tests.e2e.whatsapp.conftest import free_port
 from tests.e2e.whatsapp.test_whatsapp_alone import whatsapp_env
 
 EXIT_S = 60.0  # generous: CI may run on a busy machine; a passing run exits in about a second

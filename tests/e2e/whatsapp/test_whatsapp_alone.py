@@ -9,8 +9,9 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from bot.fakeapi.whatsapp import FakeWhatsApp
+from bot.fakeapi.whatsapp.harness import approve_bot_templates, free_port
 from tests.e2e.processes import bot_process, eventually
-from tests.e2e.whatsapp.conftest import VERIFY_TOKEN, approve_templates, free_port
+from tests.e2e.whatsapp.conftest import VERIFY_TOKEN
 
 
 def whatsapp_env(wa: FakeWhatsApp, data_dir: Path, home: Path, port: int) -> dict[str, str]:
@@ -46,7 +47,7 @@ async def test_the_bot_runs_on_whatsapp_alone_and_a_person_joins_from_the_wa_me_
     tmp_path: Path,
 ) -> None:
     async with FakeWhatsApp() as wa:
-        approve_templates(wa)
+        approve_bot_templates(wa)
         port = free_port()
         env = whatsapp_env(wa, tmp_path / "data", tmp_path, port)
         await cli(env, tmp_path, "opd", "import", "--builtin")
