@@ -374,7 +374,7 @@ TEXTS: Final[dict[str, str]] = {
     "already-member": "Bapak/Ibu sudah terdaftar sebagai {role}.",
     # --- rounds ---------------------------------------------------------------------------------
     "round-ask-name": "Nama putaran dokumentasi? Contoh: DIP Semester I 2027",
-    "round-pick-opds": "Putaran *{name}*. Pilih OPD yang ikut (ketuk untuk memilih), lalu Buat putaran. Terpilih: {count}.",
+    "round-pick-opds": "Putaran *{name}*. Pilih OPD yang ikut, lalu Buat putaran. Terpilih: {count}.",
     "btn-all-opds": "Pilih semua",
     "btn-create-round": "✅ Buat putaran",
     "round-created": "Putaran *{name}* dibuat untuk {count} OPD. Langkah 1 dimulai, {deadline}. Pilih OPD untuk menyusun draf:",
@@ -426,7 +426,7 @@ TEXTS: Final[dict[str, str]] = {
     "btn-approve-all": "✅ Setujui semua, teruskan ke Pejabat PID",
     "btn-return-entries": "↩️ Kembalikan entri tertentu",
     "btn-show-docs": "📄 Dokumen #{number}",
-    "pick-return-entries": "Pilih entri yang dikembalikan ke OPD (ketuk untuk memilih), lalu Lanjut. Terpilih: {count}.",
+    "pick-return-entries": "Pilih entri yang dikembalikan ke OPD, lalu Lanjut. Terpilih: {count}.",
     "btn-continue": "Lanjut ➡️",
     "ask-return-note": "Mohon tulis catatan untuk OPD tentang entri yang dikembalikan:",
     "docs-approved": "Dokumen {opd} disetujui dan diteruskan ke Pejabat PID untuk diterbitkan, {deadline}.",

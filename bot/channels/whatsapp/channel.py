@@ -185,7 +185,7 @@ class WhatsAppChannel:
         if absent:
             log.error(plain("wa-templates-missing", names=", ".join(absent)))
         else:
-            log.info(plain("wa-templates-ready", names="ok"))
+            log.info(plain("wa-templates-ready", names=", ".join(t.name for t in TEMPLATES)))
         return absent
 
 
