@@ -82,7 +82,7 @@ async def receive(
         name = accepted.name
         if incoming.photo:
             taken = await uow.documents.names(case_id, entry_id)
-            name = photo_name(entry.number if entry else None, now.date(), taken)
+            name = photo_name(entry.number if entry else None, now.date(), taken, accepted.ext)
         doc_id = await uow.documents.add(
             case_id=case_id, entry_id=entry_id, step=step, sha256=stored.sha256,
             size=stored.size, mime=accepted.mime, name=name,

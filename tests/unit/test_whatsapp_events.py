@@ -106,10 +106,11 @@ def test_a_document_is_a_file_with_its_name_type_and_caption() -> None:
         "777", "lkpd.pdf", "application/pdf", False)  # fmt: skip
 
 
-def test_a_photo_is_a_file_the_bot_names() -> None:
-    ev = one({"type": "image", "image": {"id": "778", "mime_type": "image/jpeg"}}).event
-    assert ev is not None and ev.file is not None and ev.file.photo
-    assert ev.caption is None
+def test_a_photo_is_a_file_the_bot_names_by_its_declared_type() -> None:
+    for mime in ("image/jpeg", "image/png"):
+        ev = one({"type": "image", "image": {"id": "778", "mime_type": mime}}).event
+        assert ev is not None and ev.file is not None and ev.file.photo
+        assert ev.file.name is None and ev.file.mime == mime and ev.caption is None
 
 
 def test_a_document_without_a_media_id_is_a_message_the_bot_cannot_read() -> None:
