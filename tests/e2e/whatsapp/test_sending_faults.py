@@ -127,3 +127,22 @@ async def test_a_number_that_cannot_receive_holds_the_notices_and_the_admins_are
     await sari.wait_for_text(HANDOVER)
     await deliver_everything(m)
     assert (await m.wa_user(sari)).unreachable_since is None
+
+
+async def test_an_answer_refused_by_a_5xx_or_a_throughput_limit_still_reaches_her(
+    mixed: Mixed,
+) -> None:
+    m, h = mixed, mixed.h
+    admin = await h.join(4431, "Pak Admin", Role.ADMIN)
+    sari = await m.join_wa("6281234563031", "Ibu Sari", Role.UTAMA)
+    m.wa.fail_next(1, status=500)
+    await sari.send("menu")
+    menu = await sari.next_message()
+    assert menu.buttons or menu.rows, menu.text
+    m.wa.fail_next(2, status=429)  # 130429
+    await sari.send("bantuan")
+    assert "PPID" in (await sari.next_message()).text
+    await m.wa.settled()
+    assert not [x for x in sari.messages if "kesalahan" in x.text]
+    assert not [x for x in admin.messages if "kesalahan" in x.text or "error" in x.text.lower()]
+    assert len(sari.messages) == 3  # joined, the menu, the help: nothing twice
