@@ -11,6 +11,7 @@ import pytest
 from bot.channels.commands import command_of
 from bot.channels.whatsapp.events import MAX_TEXT, Incoming, Malformed, read
 from bot.channels.whatsapp.sender import delivery_error
+from bot.texts import t
 
 BSUID = "ID.1234567890123456789"
 PHONE = "6281234567001"
@@ -250,7 +251,9 @@ def test_the_closed_window_asks_for_a_template() -> None:
 
 def test_a_number_that_cannot_receive_makes_the_person_unreachable() -> None:
     gone = delivery_error(131026, "Message undeliverable")
-    assert gone.kind == "permanent" and gone.reach == "unreachable-gone"
+    assert gone.kind == "permanent" and gone.reach == "unreachable-wa-gone"
+    locked = delivery_error(131031, "Business account locked")
+    assert locked.kind == "permanent" and "WhatsApp" in t(str(locked.reach))
     blocked = delivery_error(131050, "stopped marketing")
     assert blocked.kind == "permanent" and blocked.reach == "unreachable-blocked"
 

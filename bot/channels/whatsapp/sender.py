@@ -54,8 +54,9 @@ class MediaIds(Protocol):
 # Meta's error codes, by what they mean for a notice.
 WAIT = {130429: 2.0, 131056: 10.0, 4: 60.0, 80007: 60.0, 131048: 3600.0, 133016: 600.0}
 WINDOW = {131047}
-GONE = {131026: "unreachable-gone", 131030: "unreachable-refused", 131021: "unreachable-refused",
-        131031: "unreachable-refused", 131050: "unreachable-blocked"}  # fmt: skip
+GONE = {131026: "unreachable-wa-gone", 131030: "unreachable-wa-refused",
+        131021: "unreachable-wa-refused", 131031: "unreachable-wa-refused",
+        131050: "unreachable-blocked"}  # fmt: skip
 TRANSIENT = {
     1,
     2,

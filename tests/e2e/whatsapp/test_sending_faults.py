@@ -106,7 +106,7 @@ async def test_a_number_that_cannot_receive_holds_the_notices_and_the_admins_are
     await h.round_at_step3(andi, rina, "DINKES", ["Laporan Keuangan 2026"])
     await deliver_everything(m)
     told = await admin.wait_until(lambda x: "tidak dapat dikirim" in x.text)
-    assert "Ibu Sari" in told.text
+    assert "Ibu Sari" in told.text and "tidak dapat menerima pesan WhatsApp" in told.text
     user = await m.wa_user(sari)
     assert user.unreachable_since is not None
     failed = [x for x in m.wa.messages.values() if x.status == "failed"]
