@@ -9,8 +9,8 @@ to the restarted bot.
 What is guaranteed: the case changes once (one document stored, one hand-over), because the
 handling is re-checked against the database on redelivery; the webhook is confirmed only after
 the handling and its record. What is not: the answer the bot was sending when it died may reach
-her, and the redelivery is answered again (that the document was already received, that her
-press was already recorded), so she may read two answers to one message.
+her, and the redelivery is answered again (the document's confirmation once more, that her press
+was already recorded), so she may read two answers to one message.
 """
 
 from __future__ import annotations
@@ -174,6 +174,9 @@ async def test_sigkill_mid_webhook_and_the_redelivery_give_one_effect(tmp_path: 
                 await subscribed(wa, port, bot)
                 await wa.settled(timeout=30)
                 assert await documents() == 1
+                # Her message is answered as the first time (not "received before").
+                saved = [x for x in sari.messages if "lkpd.pdf" in x.text]
+                assert len(saved) == 2 and saved[0].text == saved[1].text, saved
 
                 # 3. The hand-over to the PPID Utama, its handling killed after the commit.
                 await sari.press("✅ Selesai")
