@@ -16,7 +16,7 @@ was already recorded), so she may read two answers to one message.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -133,7 +133,7 @@ async def test_sigkill_mid_webhook_and_the_redelivery_give_one_effect(tmp_path: 
                 assert case is not None
                 return case.step
 
-            def answering(before: int) -> Callable[[], object]:
+            def answering(before: int) -> Callable[[], Awaitable[bool | None]]:
                 """The bot is sending a message (after `before` calls), which hangs."""
 
                 async def check() -> bool | None:
