@@ -188,15 +188,18 @@ def sanitize_name(name: str | None, fallback: str = "dokumen") -> str:
     return text
 
 
-def photo_name(entry_number: int | None, day: date, taken: Collection[str]) -> str:
+def photo_name(
+    entry_number: int | None, day: date, taken: Collection[str], ext: str = "jpg"
+) -> str:
     """The name of a photo sent from the chat, which carries none of its own: from the entry
     (or `draf`) and the day, numbered so that no two documents of the entry share it, e.g.
-    `foto-3-20270301-2.jpg`. Every photo used to be `foto.jpg`, indistinguishable on the site."""
+    `foto-3-20270301-2.jpg`. Every photo used to be `foto.jpg`, indistinguishable on the site.
+    `ext` is the photo's accepted type (WhatsApp also sends PNG)."""
     stem = f"foto-{'draf' if entry_number is None else entry_number}-{day:%Y%m%d}"
     n = 1
-    while f"{stem}-{n}.jpg" in taken:
+    while any(name.rsplit(".", 1)[0] == f"{stem}-{n}" for name in taken):  # numbered per day
         n += 1
-    return f"{stem}-{n}.jpg"
+    return f"{stem}-{n}.{ext}"
 
 
 def extension_of(name: str | None) -> str:

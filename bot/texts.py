@@ -604,6 +604,8 @@ TEXTS: Final[dict[str, str]] = {
     "unreachable-blocked": "beliau memblokir bot",
     "unreachable-gone": "percakapan dengan beliau tidak ditemukan",
     "unreachable-refused": "Telegram menolak pesannya",
+    "unreachable-wa-gone": "nomor beliau tidak dapat menerima pesan WhatsApp",
+    "unreachable-wa-refused": "WhatsApp menolak pesannya",
     "btn-reach-retry": "🔁 Coba kirim lagi",
     "btn-reach-deactivate": "🚫 Nonaktifkan",
     "refused-reach-settled": "{name} sudah dapat dihubungi lagi atau sudah ditangani; tidak ada yang perlu dilakukan.",

@@ -18,7 +18,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any, Final
 
-from bot.bootstrap import open_core
+from bot.bootstrap import open_core, settings_clock
 from bot.channels.links import invitation_links
 from bot.channels.port import ChannelUnreachable
 from bot.cli import CliError
@@ -334,7 +334,7 @@ async def cmd_invite(args: argparse.Namespace, settings: Settings) -> int:
             if known is None:
                 raise CliError(plain("cli-unknown-opd", code=opd_code))
         username = await resolve_bot_username(settings)
-        now = datetime.now(settings.tz)
+        now = _now(settings)
         try:
             created = await invite(
                 core.db, role=role, opd_code=opd_code, name=name, created_by="cli", now=now,
@@ -391,9 +391,15 @@ async def cmd_user_list(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _now(settings: Settings) -> datetime:
+    """The bot's clock (PPID_CLOCK_START in the demo and tests), so that a link made here
+    expires on the clock of the bot that redeems it."""
+    return settings_clock(settings)().astimezone(settings.tz)
+
+
 async def cmd_user_move(args: argparse.Namespace, settings: Settings) -> int:
     """A link that moves a person to the channel that opens it (one channel at a time)."""
-    now = datetime.now(settings.tz)
+    now = _now(settings)
     async with open_core(settings) as core:
         username = await resolve_bot_username(settings)
         try:

@@ -73,7 +73,13 @@ async def receive(
         same = await uow.documents.find_same(case_id, entry_id, stored.sha256)
         entry = await uow.entries.get(entry_id) if entry_id is not None else None
         if same is not None:
-            return Received(same, True, entry.number if entry else None)
+            # The very message handled before (delivered again after a crash) is answered as
+            # the first time; the same file in a new message is a duplicate.
+            again = message_id is not None and any(
+                r.action == "document:add" and r.message_id == message_id and r.user_id == user.id
+                for r in await uow.audit.for_case(case_id)
+            )
+            return Received(same, not again, entry.number if entry else None)
         rejected = await uow.documents.find_rejected(case_id, entry_id, stored.sha256)
         if rejected is not None:
             # The very file the PPID Utama rejected (say, unredacted) cannot come back unchanged.
@@ -82,7 +88,7 @@ async def receive(
         name = accepted.name
         if incoming.photo:
             taken = await uow.documents.names(case_id, entry_id)
-            name = photo_name(entry.number if entry else None, now.date(), taken)
+            name = photo_name(entry.number if entry else None, now.date(), taken, accepted.ext)
         doc_id = await uow.documents.add(
             case_id=case_id, entry_id=entry_id, step=step, sha256=stored.sha256,
             size=stored.size, mime=accepted.mime, name=name,

@@ -335,3 +335,4 @@ def test_a_photo_is_named_from_its_entry_and_day_never_twice_the_same() -> None:
     assert photo_name(3, day, taken) == "foto-3-20270301-3.jpg"
     assert photo_name(None, day, set()) == "foto-draf-20270301-1.jpg"
     assert sanitize_name(photo_name(12, day, set())) == "foto-12-20270301-1.jpg"
+    assert photo_name(3, day, {"foto-3-20270301-1.png"}, "png") == "foto-3-20270301-2.png"

@@ -157,7 +157,8 @@ def _event(message: Mapping[str, Any], base: Event) -> Event | None:
         if not isinstance(media, str) or not media:
             return _replace(base, unsupported="other")
         photo = kind == "image"
-        name = part.get("filename") if not photo else "foto.jpg"
+        # A photo has no name; its declared type (JPEG or PNG) decides, and the bot names it.
+        name = part.get("filename") if not photo else None
         f = IncomingFile(file_id=media, name=str(name) if name else None,
                          mime=str(part.get("mime_type") or "") or None, size=None, photo=photo)  # fmt: skip
         caption = part.get("caption")

@@ -14,8 +14,9 @@ import asyncio
 import hashlib
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import httpx
 from pywa.types.callback import Button, Section, SectionList, SectionRow
@@ -34,6 +35,10 @@ log = logging.getLogger(__name__)
 NOTICES_PER_SECOND = 80.0  # Meta's default throughput of one number (error 130429 beyond)
 MAX_CAPTION = 1024
 MAX_TEMPLATE_VALUE = 300  # a template parameter: one line, short (Meta refuses newlines, tabs)
+ANSWER_TRIES = 3  # an answer refused for a passing reason, tried again while the person waits
+ANSWER_PAUSE_S = 2.0  # the longest pause between those tries
+
+T = TypeVar("T")
 
 
 class MediaIds(Protocol):
@@ -49,8 +54,9 @@ class MediaIds(Protocol):
 # Meta's error codes, by what they mean for a notice.
 WAIT = {130429: 2.0, 131056: 10.0, 4: 60.0, 80007: 60.0, 131048: 3600.0, 133016: 600.0}
 WINDOW = {131047}
-GONE = {131026: "unreachable-gone", 131030: "unreachable-refused", 131021: "unreachable-refused",
-        131031: "unreachable-refused", 131050: "unreachable-blocked"}  # fmt: skip
+GONE = {131026: "unreachable-wa-gone", 131030: "unreachable-wa-refused",
+        131021: "unreachable-wa-refused", 131031: "unreachable-wa-refused",
+        131050: "unreachable-blocked"}  # fmt: skip
 TRANSIENT = {
     1,
     2,
@@ -185,17 +191,36 @@ class WhatsAppSender:
         if notice:
             await self._pace.turn()
         actions = message.actions
-        if not actions:
-            sent = await self.client.send_message(chat_id, message.text)
-        elif not message.as_list:
+        buttons: list[Button] | SectionList | None = None
+        if actions and not message.as_list:
             buttons = [Button(title=b.label, callback_data=b.data) for b in actions]
-            sent = await self.client.send_message(chat_id, message.text, buttons=buttons)
-        else:
+        elif actions:
             rows = [SectionRow(title=b.label, callback_data=b.data) for b in actions]
             section = Section(title=to_plain(t("fit-list-title")), rows=rows)
-            choices = SectionList(button_title=to_plain(t("fit-list-button")), sections=[section])
-            sent = await self.client.send_message(chat_id, message.text, buttons=choices)
+            buttons = SectionList(button_title=to_plain(t("fit-list-button")), sections=[section])
+        sent = await self._call(
+            lambda: self.client.send_message(chat_id, message.text, buttons=buttons), notice
+        )
         return str(sent.id)
+
+    async def _call(self, send: Callable[[], Awaitable[T]], notice: bool) -> T:
+        """One request to the Graph API. An answer is tried again, briefly, when Meta refused it
+        for a reason that passes (a server fault, a throughput limit): the person is waiting for
+        it now, and a lost answer would be an error message instead. Only a refusal is tried
+        again, never a time-out (Meta may have taken that one). A notice's send is the
+        dispatcher's to retry, with its records."""
+        for attempt in range(1, ANSWER_TRIES + 1):
+            try:
+                return await send()
+            except WhatsAppError as exc:
+                error = _as_delivery_error(exc)
+                passing = error.kind in ("transient", "retry_after")
+                if notice or not passing or attempt == ANSWER_TRIES:
+                    raise
+                pause = error.retry_in.total_seconds() if error.retry_in else 0.5 * attempt
+                log.info("answer refused (%s), trying again", error.detail)
+                await asyncio.sleep(min(pause, ANSWER_PAUSE_S))
+        raise AssertionError("unreachable")  # pragma: no cover
 
     async def send_file(self, chat_id: str, f: OutgoingFile, notice: bool = False) -> list[str]:
         """A file by its media id: uploaded once, re-sent while Meta keeps it."""
@@ -209,26 +234,34 @@ class WhatsAppSender:
             await self._pace.turn()
         if media_id is not None:
             try:
-                return [await self._send_media(chat_id, f, media_id, caption)]
+                return [await self._send_media(chat_id, f, media_id, caption, notice)]
             except WhatsAppError as exc:
                 log.info("re-uploading %s: media id refused (%s)", f.name, exc.code)
                 await self.media.forget(digest)
         phone = self.client.phone_id
         assert phone is not None
-        uploaded = await self.client.api.upload_media(
-            phone_id=str(phone), media=content, mime_type=f.mime, filename=f.name
+        uploaded = await self._call(
+            lambda: self.client.api.upload_media(
+                phone_id=str(phone), media=content, mime_type=f.mime, filename=f.name
+            ),
+            notice,
         )
         media_id = str(uploaded["id"])
         await self.media.put(digest, media_id)
-        return [await self._send_media(chat_id, f, media_id, caption)]
+        return [await self._send_media(chat_id, f, media_id, caption, notice)]
 
     async def _send_media(
-        self, chat_id: str, f: OutgoingFile, media_id: str, caption: str | None
+        self, chat_id: str, f: OutgoingFile, media_id: str, caption: str | None, notice: bool
     ) -> str:
         if f.mime.startswith("image/"):
-            sent = await self.client.send_image(chat_id, media_id, caption=caption)
+            sent = await self._call(
+                lambda: self.client.send_image(chat_id, media_id, caption=caption), notice
+            )
         else:
-            sent = await self.client.send_document(
-                chat_id, media_id, filename=f.name, caption=caption, mime_type=f.mime
+            sent = await self._call(
+                lambda: self.client.send_document(
+                    chat_id, media_id, filename=f.name, caption=caption, mime_type=f.mime
+                ),
+                notice,
             )
         return str(sent.id)
