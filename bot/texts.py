@@ -600,7 +600,7 @@ TEXTS: Final[dict[str, str]] = {
     "btn-prev": "◀️ Sebelumnya",
     "btn-next": "Berikutnya ▶️",
     "notice-unreachable": "⚠️ Pesan untuk {name} ({role}) tidak dapat dikirim: {reason}.\nPemberitahuan untuk beliau ditahan sampai beliau menulis lagi ke bot; eskalasi tetap dikirim ke petugas lain. Mohon hubungi yang bersangkutan, lalu pilih di bawah ini.",
-    "notice-send-failed": "⚠️ Sebuah pemberitahuan untuk {name} ({role}) ditolak Telegram karena kesalahan teknis dan tidak terkirim. Rinciannya ada di log bot; mohon teruskan kepada pengelola sistem.",
+    "notice-send-failed": "⚠️ Sebuah pemberitahuan untuk {name} ({role}) ditolak aplikasi chat-nya karena kesalahan teknis dan tidak terkirim. Rinciannya ada di log bot; mohon teruskan kepada pengelola sistem.",
     "unreachable-blocked": "beliau memblokir bot",
     "unreachable-gone": "percakapan dengan beliau tidak ditemukan",
     "unreachable-refused": "Telegram menolak pesannya",

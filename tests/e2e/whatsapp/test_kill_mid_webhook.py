@@ -26,12 +26,13 @@ import pytest
 from bot.bootstrap import load_calendar, make_ctx
 from bot.config import Settings
 from bot.fakeapi.whatsapp import FakeWhatsApp, FakeWhatsAppPerson
+from bot.fakeapi.whatsapp.harness import approve_bot_templates, free_port
 from bot.services import cases, drafting, review
 from bot.sop import Role
 from storage.db import Database
 from storage.files import FileStore
 from tests.e2e.processes import BotProcess, bot_process, eventually
-from tests.e2e.whatsapp.conftest import VERIFY_TOKEN, approve_templates, free_port
+from tests.e2e.whatsapp.conftest import VERIFY_TOKEN
 
 pytestmark = pytest.mark.e2e
 
@@ -116,7 +117,7 @@ async def test_sigkill_mid_webhook_and_the_redelivery_give_one_effect(tmp_path: 
     db = await Database.open(settings.database_path)
     try:
         async with FakeWhatsApp(clock=running_clock()) as wa:
-            approve_templates(wa)
+            approve_bot_templates(wa)
             wa.webhook_timeout = 2 * HANG_S  # Meta waits; the kill ends the wait
             sari = wa.person("6281234562001", "Sari")
             case_id = await prepare(settings, db, sari)
