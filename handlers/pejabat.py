@@ -11,6 +11,7 @@ from bot.texts import t
 from bot.workflow import Refused, check_actor
 from handlers import spreadsheets
 from handlers.base import Request, ask, btn, button, dialog, forget
+from handlers.pdata import warning
 from handlers.views import panel
 
 
@@ -39,7 +40,8 @@ async def draft_file(req: Request) -> Response:
             return offer
     v = await cases.view(req.ctx, req.data["case"])
     key = "file-duplicate" if got.duplicate else "draft-file-saved"
-    resp = Response().add(t(key, name=got.document.name))
+    said = "" if got.duplicate else warning(got.check)
+    resp = Response().add(t(key, name=got.document.name) + ("\n\n" + said if said else ""))
     resp.replies.append(panel(v, req.user, req.ctx.settings.publisher))
     return resp
 

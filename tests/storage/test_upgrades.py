@@ -103,6 +103,10 @@ SEEDS: dict[int, list[str]] = {
     ],
     12: [f"INSERT INTO processed_updates VALUES ('whatsapp', 'wamid.HBgL', '{U}')"],
     13: ["UPDATE documents SET channel = 'telegram' WHERE id = 2"],
+    15: [
+        'UPDATE documents SET data_check = \'{"counts":{"nik":12},"places":{"nik":[3,5]},'
+        '"unit":"page"}\' WHERE id = 1'
+    ],
 }
 
 MIGRATIONS = migration_files()
