@@ -56,6 +56,10 @@ async def render(
             return None
         reply = Reply(text=t("notice-setting-missing", setting=payload["setting"],
                              why=t(payload["why"]), example=payload["example"]))  # fmt: skip
+    elif kind.startswith("exempt_"):
+        from handlers import exemptions  # it renders with this module's `left_text`
+
+        reply = await exemptions.notice(ctx, user, payload)
     else:
         reply = await _about_case(ctx, user, payload)
     if reply is not None and late:

@@ -22,6 +22,7 @@ from bot.reminders import (
     plan_task,
     recompute_due,
 )
+from bot.services import exemptions
 from bot.services.context import Ctx
 from bot.services.recurring import open_due_rounds
 from bot.sop import STEPS, Role
@@ -112,6 +113,7 @@ async def _finish(uow: UnitOfWork, ctx: Ctx, policy: Policy, now: datetime) -> i
     """The once-per-pass work: today's digest, the recurring rounds, the pass's record."""
     people = People(await uow.users.all())
     queued = await _digest(uow, ctx.calendar, policy, people, now)
+    queued += await exemptions.sweep(uow, ctx.calendar, policy, people, now)
     queued += len(await open_due_rounds(uow, ctx, now))
     await uow.meta.set("last_sweep", now.isoformat())
     return queued

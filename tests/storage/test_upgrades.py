@@ -107,6 +107,11 @@ SEEDS: dict[int, list[str]] = {
         'UPDATE documents SET data_check = \'{"counts":{"nik":12},"places":{"nik":[3,5]},'
         '"unit":"page"}\' WHERE id = 1'
     ],
+    17: [
+        "INSERT INTO exemption_decisions (entry_id, action, old_reference, old_until,"
+        " new_reference, new_until, decided_by, decided_at) VALUES (1, 'extend', 'UK-1',"
+        f" '2027-03-31', 'UK-2', '2028-03-31', 3, '{T}')"
+    ],
 }
 
 MIGRATIONS = migration_files()
