@@ -43,6 +43,8 @@ async def help_(req: Request) -> Response:
     text = t(f"help-{req.user.role}", opd=opd) + "\n\n" + t("help-notices")
     if req.user.role in (Role.PENDUKUNG, Role.PEJABAT, Role.UTAMA):
         text += "\n\n" + t("help-datacheck")
+    if req.user.role in (Role.PENDUKUNG, Role.UTAMA):
+        text += "\n\n" + t("help-exemptions")
     return main_menu(req, text)
 
 

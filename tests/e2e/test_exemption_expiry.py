@@ -148,6 +148,34 @@ async def test_an_undecided_exemption_is_escalated_then_opened_and_published(
     assert (totals.opened, totals.extended) == (1, 0)
 
 
+async def test_two_exemptions_ending_together_are_asked_about_in_one_message(
+    harness: Harness,
+) -> None:
+    h = harness
+    await h.add_opds("DINKES")
+    andi, rina, sari = await h.join_team(7830)
+    case_id = await h.round_at_step3(andi, rina, "DINKES", ["Data Rahasia", "Data Lain", "Profil"])
+    one, two, _ = (await cases.view(h.ctx, case_id)).entries
+    for entry in (one, two):
+        await opd_work.propose_exempt(h.ctx, await h.user(sari), entry.id, "UK-01/2027", UNTIL)
+    await sari.send_document("profil.pdf", samples.pdf(["Profil dinas"]), caption="#3")
+    await sari.wait_for_text("profil.pdf diterima untuk entri #3")
+    for step, person in ((3, sari), (4, rina), (5, andi)):
+        version = (await cases.view(h.ctx, case_id)).case.version
+        if step == 3:
+            await opd_work.send_to_utama(h.ctx, await h.user(person), case_id, version)
+        elif step == 4:
+            await review.approve_step4(h.ctx, await h.user(person), case_id, version)
+        else:
+            await publication.publish_to_site(h.ctx, await h.user(person), case_id, version)
+    before = len(rina.messages)
+
+    await h.travel(local(6, 16, 8))
+    both = await rina.wait_until(lambda m: "#1 Data Rahasia" in m.text and "#2 Data Lain" in m.text)
+    assert str(both.buttons).count("🔒 Perpanjang") == 2
+    assert [m for m in rina.messages[before:] if "Perlu keputusan" in m.text] == [both]
+
+
 async def test_an_exemption_end_date_in_the_past_is_refused_when_proposed(
     harness: Harness,
 ) -> None:
@@ -161,6 +189,8 @@ async def test_an_exemption_end_date_in_the_past_is_refused_when_proposed(
     await sari.wait_for_text("harus setelah hari ini")
     await sari.send("31-12-2030")
     await sari.wait_for_text("diusulkan dikecualikan sampai")
+    await sari.send("/bantuan")
+    await sari.wait_for_text("Sepuluh hari kerja sebelumnya")
 
 
 async def export_exempt(h: Harness, now: datetime) -> str:
