@@ -31,6 +31,9 @@ MAX_TEXT_CHARS: Final = 40_000_000  # about 10,000 dense pages; more is checked 
 MAX_PART_BYTES: Final = 200 * 1024 * 1024  # an XML part of a DOCX/XLSX larger than this: a bomb
 
 log = logging.getLogger(__name__)
+# pypdf logs every oddity of a damaged file as a warning, from the child, on the bot's stderr; the
+# outcome ("unreadable", textless pages) already says what matters.
+logging.getLogger("pypdf").setLevel(logging.CRITICAL)
 
 
 class _Budget:

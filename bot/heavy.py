@@ -66,10 +66,14 @@ def _child(
         outcome = ("error", exc)
     try:
         conn.send(outcome)
+    except OSError:  # the bot is gone (killed, or it gave up waiting): nobody to tell
+        pass
     except MemoryError:
-        conn.send(("memory", None))
+        with contextlib.suppress(OSError):
+            conn.send(("memory", None))
     except Exception as exc:  # an unpicklable result or exception
-        conn.send(("error", RuntimeError(f"{type(exc).__name__}: {exc}")))
+        with contextlib.suppress(OSError):
+            conn.send(("error", RuntimeError(f"{type(exc).__name__}: {exc}")))
     finally:
         conn.close()
 
