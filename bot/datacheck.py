@@ -168,25 +168,29 @@ def _table(rows: Iterable[Sequence[object]], budget: _Budget) -> tuple[str, bool
 
 
 def _xlsx(path: Path, budget: _Budget) -> DataCheck:
-    try:
-        with zipfile.ZipFile(path) as zf:
-            if any(i.file_size > MAX_PART_BYTES for i in zf.infolist()):
-                return DataCheck(unchecked="too_big", unit="sheet")
-        wb = load_workbook(path, read_only=True, data_only=True)
-    except Exception:  # a damaged workbook: unreadable, never a crash of the upload
-        return DataCheck(unchecked="unreadable", unit="sheet")
-    parts: list[tuple[int | None, str]] = []
-    partial = False
-    try:
-        for number, sheet in enumerate(wb.worksheets, start=1):
-            text, partial = _table(sheet.iter_rows(values_only=True), budget)
-            parts.append((number, text))
-            if partial:
-                break
-    except Exception:
-        return DataCheck(unchecked="unreadable", unit="sheet")
-    finally:
-        wb.close()
+    # The store names files by their hash, without an extension: openpyxl refuses a path whose
+    # name does not end in .xlsx, so it gets the open file instead.
+    with path.open("rb") as stream:
+        try:
+            with zipfile.ZipFile(stream) as zf:
+                if any(i.file_size > MAX_PART_BYTES for i in zf.infolist()):
+                    return DataCheck(unchecked="too_big", unit="sheet")
+            stream.seek(0)
+            wb = load_workbook(stream, read_only=True, data_only=True)
+        except Exception:  # a damaged workbook: unreadable, never a crash of the upload
+            return DataCheck(unchecked="unreadable", unit="sheet")
+        parts: list[tuple[int | None, str]] = []
+        partial = False
+        try:
+            for number, sheet in enumerate(wb.worksheets, start=1):
+                text, partial = _table(sheet.iter_rows(values_only=True), budget)
+                parts.append((number, text))
+                if partial:
+                    break
+        except Exception:
+            return DataCheck(unchecked="unreadable", unit="sheet")
+        finally:
+            wb.close()
     return _outcome(parts, "sheet", partial=partial)
 
 
