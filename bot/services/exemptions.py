@@ -4,8 +4,9 @@ to its OPD for documents, then through steps 4 and 5 like any other)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
-from typing import Any, Final
+from typing import Final, Protocol
 
 from bot import exemptions
 from bot.models import Case, Entry, User
@@ -25,6 +26,12 @@ OPEN_CATEGORIES: Final = (Category.BERKALA, Category.SERTA_MERTA, Category.SETIA
 LOOK_AHEAD: Final = timedelta(days=45)
 
 
+class Holders(Protocol):
+    """Active people by role (`bot.services.sweep.People`)."""
+
+    def holding(self, roles: Iterable[tuple[Role, bool]], opd_id: int) -> list[User]: ...
+
+
 def may_decide(user: User, opd_id: int) -> bool:
     """Every PPID Utama, and the PPID Pendukung of the entry's OPD."""
     return user.active and (
@@ -32,7 +39,9 @@ def may_decide(user: User, opd_id: int) -> bool:
     )
 
 
-async def sweep(uow: UnitOfWork, cal: Calendar, policy: Policy, people: Any, now: datetime) -> int:
+async def sweep(
+    uow: UnitOfWork, cal: Calendar, policy: Policy, people: Holders, now: datetime
+) -> int:
     """Queue the notices that fell due for exemptions ending soon or past (idempotent: each
     notice has one outbox key per exemption period and recipient)."""
     queue: list[Queued] = []
