@@ -29,6 +29,7 @@ CHECKED_EXTENSIONS: Final = frozenset({"pdf", "docx", "xlsx", "csv", "odt", "ods
 SOFT_SECONDS: Final = 20.0  # then stop between pages; bot.heavy kills the child at its hard limit
 MAX_TEXT_CHARS: Final = 40_000_000  # about 10,000 dense pages; more is checked only that far
 MAX_PART_BYTES: Final = 200 * 1024 * 1024  # an XML part of a DOCX/XLSX larger than this: a bomb
+EOF_WINDOW: Final = 64 * 1024  # where a PDF's %%EOF must be (the spec says the last 1024 bytes)
 
 log = logging.getLogger(__name__)
 # pypdf logs every oddity of a damaged file as a warning, from the child, on the bot's stderr; the
@@ -52,7 +53,17 @@ def _outcome(parts: Sequence[tuple[int | None, str]], unit: str | None, **kw: An
     return DataCheck(counts=finding.counts, places=finding.places, unit=unit, **kw)
 
 
+def _has_eof_marker(path: Path) -> bool:
+    """Whether the file ends like a PDF (`%%EOF` near its end). Without it pypdf rebuilds the
+    cross-reference table by scanning every byte: seconds for 20 MB of junk, for nothing."""
+    with path.open("rb") as stream:
+        stream.seek(max(0, path.stat().st_size - EOF_WINDOW))
+        return b"%%EOF" in stream.read()
+
+
 def _pdf(path: Path, budget: _Budget) -> DataCheck:
+    if not _has_eof_marker(path):
+        return DataCheck(unchecked="unreadable", unit="page")
     try:
         reader = PdfReader(path, strict=False)
         if reader.is_encrypted and not reader.decrypt(""):

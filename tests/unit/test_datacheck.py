@@ -50,6 +50,16 @@ def test_a_damaged_pdf_is_unreadable(tmp_path: Path) -> None:
     assert check.unchecked in ("unreadable", "no_text")
 
 
+def test_a_large_file_that_only_starts_like_a_pdf_is_unreadable_without_a_scan(
+    tmp_path: Path,
+) -> None:
+    data = b"%PDF-1.4\n" + bytes(8 * 1024 * 1024)
+    assert check_file(write(tmp_path, "junk.pdf", data), "pdf").unchecked == "unreadable"
+    # The marker is looked for near the end only: a real PDF with trailing bytes still reads.
+    padded = samples.pdf([f"NIK {NIK_A}"]) + b"\n" * 1000
+    assert check_file(write(tmp_path, "padded.pdf", padded), "pdf").counts == {"nik": 1}
+
+
 def test_the_budget_ends_a_long_pdf_between_pages_and_says_how_far(tmp_path: Path) -> None:
     pages = [f"Halaman {i} NIK {NIK_A}" for i in range(1, 41)]
     check = check_file(write(tmp_path, "panjang.pdf", samples.pdf(pages)), "pdf", chars=200)
