@@ -51,6 +51,10 @@ class RoundRepository(Repository):
             > 0
         )
 
+    async def reopen(self, round_id: int) -> None:
+        """A case of a closed round is at work again (an exemption opened to the public)."""
+        await self._execute("UPDATE rounds SET closed_at = NULL WHERE id = ?", (round_id,))
+
 
 class CaseRepository(Repository):
     async def add(self, round_id: int, opd_id: int, now: datetime) -> int:

@@ -131,6 +131,7 @@ async def open_entry(
                     note=f"#{entry.number} {entry.exempt_until} -> {category.value}")  # fmt: skip
         transition = Transition(to_step=3, outcome="reopened", note=note,
                                 reviews={entry.id: "returned"})  # fmt: skip
+        await uow.rounds.reopen(case.round_id)  # at work again: in /status, closed once published
         due = await hand_over(uow, ctx, v.case, user, transition, now)
         await uow.commit()
     ctx.kick()

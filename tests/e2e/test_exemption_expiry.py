@@ -71,6 +71,8 @@ async def test_an_exemption_is_extended_with_a_new_reference_and_a_later_date(
     assert "#1 Data Rahasia" in question.text and "UK-01/2027" in question.text
     assert "30 Juni 2027" in question.text
     sari_question = await sari.wait_until(asked)
+    await h.travel(local(6, 16, 8, 5))  # the next sweeps queue nothing again
+    assert [m for m in rina.messages if asked(m)] == [question]
 
     await rina.press("🔒 Perpanjang", question)
     await rina.wait_for_text("uji konsekuensi yang baru")
@@ -133,6 +135,8 @@ async def test_an_undecided_exemption_is_escalated_then_opened_and_published(
     opened = await sari.wait_for_text("dibuka sebagai Berkala")
     assert "Dinas Dinkes" in opened.text
     assert (await cases.view(h.ctx, case_id)).case.step == 3
+    await andi.send("/status")
+    await andi.wait_for_text("DINKES")
 
     await sari.send_document("data.pdf", samples.pdf(["Data yang kini terbuka"]), caption="#1")
     await sari.wait_for_text("data.pdf diterima untuk entri #1")
@@ -144,6 +148,7 @@ async def test_an_undecided_exemption_is_escalated_then_opened_and_published(
     opened_entry = next(e for e in v.entries if e.id == entry.id)
     assert v.case.step == CLOSED
     assert opened_entry.category == "berkala" and opened_entry.published_url
+    assert v.round.closed_at is not None  # closed again once published
     totals = await exports.exemption_totals(h.ctx, (2027, 7))
     assert (totals.opened, totals.extended) == (1, 0)
 
