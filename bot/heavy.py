@@ -26,7 +26,7 @@ T = TypeVar("T")
 MAX_AT_ONCE: Final = 2  # the machine's cores: more at once would only share them
 DEFAULT_TIMEOUT_S: Final = 60.0
 DEFAULT_MEMORY: Final = 1024 * 1024 * 1024  # bytes the child may add to its address space
-_PRELOAD: Final = ["bot.spreadsheets", "bot.reports", "bot.publishing.site"]
+_PRELOAD: Final = ["bot.spreadsheets", "bot.reports", "bot.publishing.site", "bot.datacheck"]
 
 _context = multiprocessing.get_context("forkserver")
 _context.set_forkserver_preload(_PRELOAD)
@@ -66,10 +66,14 @@ def _child(
         outcome = ("error", exc)
     try:
         conn.send(outcome)
+    except OSError:  # the bot is gone (killed, or it gave up waiting): nobody to tell
+        pass
     except MemoryError:
-        conn.send(("memory", None))
+        with contextlib.suppress(OSError):
+            conn.send(("memory", None))
     except Exception as exc:  # an unpicklable result or exception
-        conn.send(("error", RuntimeError(f"{type(exc).__name__}: {exc}")))
+        with contextlib.suppress(OSError):
+            conn.send(("error", RuntimeError(f"{type(exc).__name__}: {exc}")))
     finally:
         conn.close()
 

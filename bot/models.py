@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict
 
+from bot.personal_data import DataCheck
 from bot.sop import CLOSED, Category, Role
 
 
@@ -133,6 +134,12 @@ class Document(Record):
     removed_at: datetime | None = None
     removed_by: int | None = None
     removed_reason: str | None = None
+    data_check: str | None = None  # bot.personal_data.DataCheck as JSON; None: not checked
+
+    @property
+    def check(self) -> DataCheck | None:
+        """The data check made when the document arrived (None for older documents)."""
+        return DataCheck.from_json(self.data_check)
 
     def file_ref(self, channel: str) -> str | None:
         """The platform reference to re-send the file on `channel`; None: upload it."""

@@ -41,6 +41,7 @@ from bot.workdays import Calendar
 
 __all__ = [
     "BUNDLED_KINDS",
+    "EXEMPT_KINDS",
     "HORIZON",
     "MAX_OVERDUE",
     "TASK_KINDS",
@@ -79,7 +80,15 @@ HORIZON = timedelta(days=30)
 
 TASK_KINDS: tuple[Kind, ...] = ("reminder", "escalation", "overdue")
 
-BUNDLED_KINDS: frozenset[str] = frozenset({*TASK_KINDS, "digest", "deadline_moved"})
+EXEMPT_KINDS: tuple[str, ...] = (
+    "exempt_ask",
+    "exempt_reminder",
+    "exempt_escalation",
+    "exempt_overdue",
+)
+"""Notices about the decision on an exemption that expires (`bot.exemptions`)."""
+
+BUNDLED_KINDS: frozenset[str] = frozenset({*TASK_KINDS, *EXEMPT_KINDS, "digest", "deadline_moved"})
 """What falls due for one person at one moment goes out as one message: the notices about tasks,
 the daily digest and the deadlines a calendar change moved. A hand-over (a new task for you) and
 the other notices stay their own."""

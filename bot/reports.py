@@ -253,6 +253,24 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+@dataclass(frozen=True)
+class ExemptionTotals:
+    """Exemptions in a month: periods ending in it, and decisions taken in it."""
+
+    due: int
+    extended: int
+    opened: int
+
+
+def exemption_lines(totals: ExemptionTotals) -> list[str]:
+    """The report's line about exemptions that expire."""
+    decided = totals.extended + totals.opened
+    return [
+        f"Pengecualian yang berakhir bulan ini: {totals.due}; diputuskan bulan ini: {decided}"
+        f" (diperpanjang {totals.extended}, dibuka {totals.opened})"
+    ]
+
+
 def summary_lines(stats: Sequence[StepStats]) -> list[str]:
     """A short Indonesian summary for a chat message (at most 12 lines, each under 100 chars).
 
@@ -404,6 +422,7 @@ def monthly_xlsx(
     month: tuple[int, int],
     chart: bytes,
     generated_at: datetime,
+    exemptions: ExemptionTotals | None = None,
 ) -> bytes:
     """The monthly report as an xlsx workbook.
 
@@ -428,7 +447,8 @@ def monthly_xlsx(
     summary["A2"] = f"Dibuat {instant(local)}"
     summary["A2"].font = Font(italic=True, color="616161")
     row = 4
-    for line in summary_lines(stats):
+    extra = exemption_lines(exemptions) if exemptions is not None else []
+    for line in [*summary_lines(stats), *extra]:
         summary.cell(row=row, column=1, value=defuse_formula(line))
         row += 1
     summary.column_dimensions["A"].width = 100

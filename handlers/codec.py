@@ -50,6 +50,10 @@ ACTIONS: dict[str, int] = {
     "c4": 2,  # step 4: confirm the return (case, version)
     "k4": 2,  # step 4: keep or reject the documents of an entry being returned (case, entry)
     "jd": 2,  # step 4: reject one document (document, case version)
+    "xe": 2,  # expiring exemption: extend (entry, end date as an ordinal)
+    "xo": 2,  # expiring exemption: open, choose the category (entry, end date ordinal)
+    "xk": 3,  # expiring exemption: open as this category (entry, category index, end date ordinal)
+    "rp": 3,  # step 4: return an entry for personal data in one tap (case, entry, version)
     "dc": 1,  # send an entry's documents (entry)
     "u5": 1,  # step 5: record the publication URL of an entry (entry)
     "ua": 2,  # step 5: one URL for every remaining entry (case, version)
@@ -74,8 +78,9 @@ ACTIONS: dict[str, int] = {
 # is recorded with the refusal (`audit --case N`), and decides what the refusal may reveal.
 TARGETS: dict[str, str] = {
     **dict.fromkeys(("op", "ea", "dr", "s1", "a2", "r2", "dt", "k2", "s3", "a4", "r4", "t4",
-                     "c4", "ua", "p5", "im", "k4"), "case"),
-    **dict.fromkeys(("ee", "ef", "ex", "kc", "e3", "fu", "nh", "xp", "dc", "u5", "wd"), "entry"),
+                     "c4", "ua", "p5", "im", "k4", "rp"), "case"),
+    **dict.fromkeys(("ee", "ef", "ex", "kc", "e3", "fu", "nh", "xp", "dc", "u5", "wd",
+                     "xe", "xo", "xk"), "entry"),
     **dict.fromkeys(("xd", "jd"), "document"),
 }  # fmt: skip
 

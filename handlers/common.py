@@ -10,6 +10,7 @@ from bot.sop import Role
 from bot.texts import t
 from bot.workflow import Refused
 from handlers.base import Request, btn, button, command
+from handlers.pdata import warning
 from handlers.views import panel, status_line, task_line
 
 
@@ -46,9 +47,13 @@ async def help_(req: Request) -> Response:
         async with req.ctx.db.read() as uow:
             found = await uow.opds.get(req.user.opd_id)
             opd = found.name if found else ""
-    absences = t("help-absences-admin" if req.user.role == Role.ADMIN else "help-absences")
-    return main_menu(req, t(f"help-{req.user.role}", opd=opd) + "\n\n" + t("help-notices")
-                     + "\n\n" + absences)  # fmt: skip
+    text = t(f"help-{req.user.role}", opd=opd) + "\n\n" + t("help-notices")
+    if req.user.role in (Role.PENDUKUNG, Role.PEJABAT, Role.UTAMA):
+        text += "\n\n" + t("help-datacheck")
+    if req.user.role in (Role.PENDUKUNG, Role.UTAMA):
+        text += "\n\n" + t("help-exemptions")
+    text += "\n\n" + t("help-absences-admin" if req.user.role == Role.ADMIN else "help-absences")
+    return main_menu(req, text)
 
 
 @command("batal", "cancel")
@@ -164,7 +169,11 @@ async def entry_documents(req: Request) -> Response:
         raise Refused("refused-opd")
     if not docs:
         return Response().add(t("no-docs", number=entry.number))
-    reply = Reply(text=t("docs-of-entry", number=entry.number, title=entry.title, count=len(docs)))
+    text = t("docs-of-entry", number=entry.number, title=entry.title, count=len(docs))
+    for d in docs:
+        said = warning(d.check)
+        text += "\n\n" + t("pdata-doc", name=d.name, said=said) if said else ""
+    reply = Reply(text=text)
     reply.files = [document_file(req, d) for d in docs]
     reply.buttons = []
     if case.step == 4 and cases.acts_on(req.user, case) and entry.review == "pending":

@@ -16,7 +16,7 @@ from bot.channels.base import OutgoingFile, Reply, Response
 from bot.channels.port import Brief
 from bot.formatting import day_date, deadline, instant, short_date
 from bot.models import User
-from bot.reminders import TASK_KINDS, Standing, intended_at, is_late, standing
+from bot.reminders import EXEMPT_KINDS, TASK_KINDS, Standing, intended_at, is_late, standing
 from bot.services import cases
 from bot.services.absences import cover_at
 from bot.services.context import Ctx
@@ -63,6 +63,10 @@ async def render(
             return None
         reply = Reply(text=t("notice-setting-missing", setting=payload["setting"],
                              why=t(payload["why"]), example=payload["example"]))  # fmt: skip
+    elif kind in EXEMPT_KINDS:
+        from handlers import exemptions  # it renders with this module's `left_text`
+
+        reply = await exemptions.notice(ctx, user, payload)
     else:
         reply = await _about_case(ctx, user, payload)
     if reply is not None and payload.get("for"):
@@ -226,15 +230,25 @@ async def render_bundle(
     if user is None or not user.active:
         return None
     task_rows = [r for r in rows if r["payload"]["kind"] in LISTED_KINDS]
+    exempt_rows = [r for r in rows if r["payload"]["kind"] in EXEMPT_KINDS]
     digest = next((r for r in rows if r["payload"]["kind"] == "digest"), None)
     as_notice = page is None
-    if digest is None and len(task_rows) == 1 and as_notice:
-        return await render(ctx, user_id, task_rows[0]["payload"], late=late)
+    alone = task_rows or exempt_rows
+    if digest is None and len(alone) == 1 and not (task_rows and exempt_rows) and as_notice:
+        return await render(ctx, user_id, alone[0]["payload"], late=late)
     page = page or 0
     now = ctx.now()
     # A notice some of whose cases are late says so on those lines (all late: in the heading).
     mark_late = as_notice and not late
     shown, total = await _lines(ctx, task_rows, digest is not None, now, mark_late, page)
+    # Exemptions awaiting a decision come after the cases, on the first page, each with its
+    # buttons (they are few: a city decides a handful a month).
+    exempt = await _exemption_blocks(ctx, user, exempt_rows) if page == 0 else []
+    if total == 0 and exempt:
+        head = t("notice-bundle-head", count=len(exempt))
+        return Reply(text="\n\n".join([t("notice-late") + head if late else head,
+                                        *(r.text for r in exempt)]),
+                     buttons=[row for r in exempt for row in r.buttons])  # fmt: skip
     if total == 0:
         return None
     pages = -(-total // PAGE)
@@ -266,6 +280,9 @@ async def render_bundle(
                       due=f"{short_date(line.due.date())} {line.due:%H.%M}",
                       left=left_text(where, line.due), tags=tags))  # fmt: skip
         buttons.append([btn(f"{number}. {task['opd_name']}", "op", task["case_id"])])
+    for block in exempt:
+        text.append("\n" + block.text)
+        buttons += block.buttons
     if pages > 1:
         text.append(t("notice-bundle-page", page=page + 1, pages=pages, count=total))
     nav = []
@@ -276,6 +293,14 @@ async def render_bundle(
     buttons += [nav] if nav else []
     buttons.append([btn(t("btn-tasks"), "tg"), btn(t("btn-status"), "st")])
     return Reply(text="\n".join(text), buttons=buttons)
+
+
+async def _exemption_blocks(ctx: Ctx, user: User, rows: list[dict[str, Any]]) -> list[Reply]:
+    """The notices about exemptions in a bundle, each as it reads alone; none once decided."""
+    from handlers import exemptions
+
+    blocks = [await exemptions.notice(ctx, user, r["payload"]) for r in rows]
+    return [b for b in blocks if b is not None]
 
 
 async def _lines(

@@ -13,6 +13,7 @@ from bot.texts import t
 from bot.workflow import Refused, progress
 from handlers.base import Request, ask, btn, button, dialog, forget
 from handlers.entries import card
+from handlers.pdata import warning
 
 CAPTION = re.compile(r"^\s*#\s*(\d{1,6})\b")
 
@@ -92,6 +93,8 @@ async def _store(req: Request, case_id: int, entry_id: int) -> Response:
         return Response().add(t("file-duplicate", name=got.document.name))
     text = t("file-saved", name=got.document.name, number=got.entry_number,
              progress=await _progress(req, case_id))  # fmt: skip
+    said = warning(got.check)
+    text += "\n\n" + said if said else ""
     return Response().add(text, [[btn(t("btn-done"), "op", case_id)]])
 
 

@@ -11,6 +11,7 @@ from bot.texts import t
 from bot.workflow import Refused, check_actor
 from handlers import spreadsheets
 from handlers.base import Request, ask, btn, button, dialog, forget
+from handlers.pdata import warning
 from handlers.views import panel
 
 
@@ -31,15 +32,16 @@ async def draft_file(req: Request) -> Response:
     got = await uploads.receive(req.ctx, req.user, req.files, req.ev.file, case_id=req.data["case"],
                                 entry_id=None, message_id=req.ev.message_id)  # fmt: skip
     await forget(req)
+    said = "" if got.duplicate else warning(got.check)
+    saved = t("draft-file-saved", name=got.document.name) + ("\n\n" + said if said else "")
     if got.document.name.lower().endswith((".xlsx", ".csv")):
         offer = await spreadsheets.offer_import(req, req.data["case"], got.document.sha256,
                                                 got.document.name)  # fmt: skip
         if offer is not None:
-            offer.replies.insert(0, Reply(text=t("draft-file-saved", name=got.document.name)))
+            offer.replies.insert(0, Reply(text=saved))
             return offer
     v = await cases.view(req.ctx, req.data["case"])
-    key = "file-duplicate" if got.duplicate else "draft-file-saved"
-    resp = Response().add(t(key, name=got.document.name))
+    resp = Response().add(t("file-duplicate", name=got.document.name) if got.duplicate else saved)
     resp.replies.append(panel(v, req.user, req.ctx.settings.publisher))
     return resp
 

@@ -11,6 +11,7 @@ from bot.texts import t
 from bot.workflow import Refused, check_actor, check_version, under_review
 from handlers.base import Request, ask, btn, button, dialog, forget, numbers_of
 from handlers.codec import encode
+from handlers.pdata import combined, items
 from handlers.views import panel
 
 
@@ -212,4 +213,24 @@ async def reject_document_reason(req: Request) -> Response:
     v = await cases.view(req.ctx, doc.case_id)
     resp = Response().add(t("doc-rejected", name=doc.name, number=entry.number))
     resp.replies.append(panel(v, req.user, req.ctx.settings.publisher))
+    return resp
+
+
+@button("rp")
+async def return_personal_data(req: Request) -> Response:
+    """Return one entry whose documents seem to carry personal data, in one tap: its documents
+    are rejected with a note that says what was found (counts, never the numbers)."""
+    case_id, entry_id, version = req.args
+    v = await cases.view(req.ctx, case_id)
+    check_actor(req.user, v.case, step=4)
+    check_version(v.case, version)
+    entry = next((e for e in under_review(v.entries) if e.id == entry_id), None)
+    found = combined(v.docs_of(entry.id))[0] if entry is not None else None
+    if entry is None or found is None or not found.found:
+        raise Refused("refused-stale")
+    note = t("return-pdata-note", items=items(found, places=False))
+    rejected = len(v.docs_of(entry.id))
+    due = await review.return_step4(req.ctx, req.user, v.case.id, v.case.version, [entry.id], note)
+    resp = _done("entries-returned", v.opd.name, due, count=1)
+    resp.replies[0].text += t("entries-returned-rejected", count=rejected)
     return resp

@@ -7,7 +7,7 @@ from functools import partial
 
 from bot import heavy
 from bot.channels.base import OutgoingFile, Reply, Response
-from bot.reports import chart_png, summary_lines
+from bot.reports import chart_png, exemption_lines, summary_lines
 from bot.services import cases, exports
 from bot.sop import Role
 from bot.spreadsheets import SpreadsheetRefused, export_csv, export_xlsx, template_xlsx
@@ -62,7 +62,8 @@ async def report(req: Request) -> Response:
     if not stats:
         return Response().add(t("report-empty"))
     png = await heavy.run(partial(chart_png, stats, title=t("report-chart-title")))
-    reply = Reply(text="\n".join([t("report-head"), *map(escape, summary_lines(stats))]))
+    lines = [*summary_lines(stats), *exemption_lines(await exports.exemption_totals(req.ctx))]
+    reply = Reply(text="\n".join([t("report-head"), *map(escape, lines)]))
     reply.files = [OutgoingFile(name="laporan-sla.png", mime="image/png", data=png)]
     return Response(replies=[reply])
 

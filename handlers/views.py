@@ -12,6 +12,7 @@ from bot.sop import CLOSED, Role
 from bot.texts import t
 from bot.workflow import is_resolved, needs_work, progress, publishable, under_review
 from handlers.base import btn
+from handlers.pdata import combined, entry_note
 
 
 def due_text(v: CaseView) -> str:
@@ -27,6 +28,8 @@ def entry_state(e: Entry, v: CaseView) -> str:
     rejected = v.rejected_of(e.id)
     if rejected and v.case.step in (3, 4) and e.review != "approved":
         state += t("state-rejected-docs", count=len(rejected))
+    if v.case.step == 4 and e.review == "pending":
+        state += entry_note(v.docs_of(e.id))
     return state
 
 
@@ -101,6 +104,10 @@ def panel(v: CaseView, user: User, publisher: str = "site") -> Reply:
     elif mine and c.step == 4:
         rows += [[btn(t("btn-show-docs", number=e.number), "dc", e.id)]
                  for e in under_review(v.entries) if e.resolution == "documents"]  # fmt: skip
+        # The one-tap return of an entry whose documents seem to carry personal data.
+        rows += [[btn(t("btn-return-pdata", number=e.number), "rp", c.id, e.id, c.version)]
+                 for e in under_review(v.entries)
+                 if combined(v.docs_of(e.id))[0].found]  # fmt: skip
         rows += [[btn(t("btn-approve-all"), "a4", c.id, c.version)],
                  [btn(t("btn-return-entries"), "r4", c.id, c.version)]]  # fmt: skip
     elif mine and c.step == 5 and publisher == "site":

@@ -51,6 +51,10 @@ class RoundRepository(Repository):
             > 0
         )
 
+    async def reopen(self, round_id: int) -> None:
+        """A case of a closed round is at work again (an exemption opened to the public)."""
+        await self._execute("UPDATE rounds SET closed_at = NULL WHERE id = ?", (round_id,))
+
 
 class CaseRepository(Repository):
     async def add(self, round_id: int, opd_id: int, now: datetime) -> int:
@@ -335,13 +339,14 @@ class DocumentRepository(Repository):
         uploaded_by: int,
         now: datetime,
         channel: str = "telegram",
+        data_check: str | None = None,
     ) -> int:
         return await self._insert(
             "INSERT INTO documents (case_id, entry_id, step, sha256, size, mime, name,"
-            " channel_file_id, channel, uploaded_by, uploaded_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " channel_file_id, channel, uploaded_by, uploaded_at, data_check)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (case_id, entry_id, step, sha256, size, mime, name, channel_file_id, channel,
-             uploaded_by, iso(now)),
+             uploaded_by, iso(now), data_check),
         )  # fmt: skip
 
     async def find_same(self, case_id: int, entry_id: int | None, sha256: str) -> Document | None:

@@ -13,6 +13,7 @@ from storage.cases import (
     RoundRepository,
     TaskRepository,
 )
+from storage.exemptions import ExemptionRepository
 from storage.journal import (
     AuditRepository,
     ChannelMediaRepository,
@@ -42,6 +43,7 @@ class UnitOfWork:
         self.tasks = TaskRepository(conn)
         self.entries = EntryRepository(conn)
         self.documents = DocumentRepository(conn)
+        self.exemptions = ExemptionRepository(conn)
         self.audit = AuditRepository(conn)
         self.dialogs = DialogRepository(conn)
         self.outbox = OutboxRepository(conn)

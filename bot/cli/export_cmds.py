@@ -11,7 +11,7 @@ from bot.bootstrap import make_ctx, open_core
 from bot.cli import CliError, web_cmds
 from bot.config import Settings
 from bot.reports import chart_png, month_name, monthly_xlsx
-from bot.services.exports import Scope, dip_entries, month_of, sla, titles
+from bot.services.exports import Scope, dip_entries, exemption_totals, month_of, sla, titles
 from bot.spreadsheets import export_csv, export_xlsx, template_xlsx
 from bot.texts import plain
 
@@ -75,8 +75,11 @@ async def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
         ctx = make_ctx(settings=settings, db=core.db, calendar=core.calendar,
                        clock=lambda: datetime.now(UTC))  # fmt: skip
         stats = await sla(ctx, month)
+        totals = await exemption_totals(ctx, month)
         now = ctx.now()
     chart = chart_png(stats, title=f"Ketepatan waktu per OPD — {month_name(month)}")
-    _write(args.out, monthly_xlsx(stats, month=month, chart=chart, generated_at=now))
+    _write(
+        args.out, monthly_xlsx(stats, month=month, chart=chart, generated_at=now, exemptions=totals)
+    )
     print(plain("cli-report-written", month=month_name(month), path=args.out))
     return 0

@@ -64,14 +64,16 @@ async def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 async def cmd_export_exempt(args: argparse.Namespace, settings: Settings) -> int:
     async with open_core(settings) as core, core.db.transaction() as uow:
-        rows = await exempt_entries(uow)
+        # PPID_CLOCK_START (tests and demos) stands for the present, as it does for the bot.
+        now = settings.clock_start or datetime.now(UTC)
+        rows = await exempt_entries(uow, core.calendar, now)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["OPD", "Nama OPD", "Periode", "Nomor", "Judul", "Uji konsekuensi",
-                     "Berlaku sampai"])  # fmt: skip
+                     "Berlaku sampai", "Diputuskan mulai", "Status"])  # fmt: skip
     for r in rows:
         cells = (r.opd_code, r.opd_name, r.round_name, r.number, r.title, r.reference,
-                 r.valid_until)  # fmt: skip
+                 r.valid_until, r.decide_by, r.status)  # fmt: skip
         writer.writerow([defuse_formula(c) if isinstance(c, str) else c for c in cells])
     if args.out is None:
         sys.stdout.write(buffer.getvalue())

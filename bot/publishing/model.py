@@ -47,3 +47,5 @@ class ExemptEntry:
     title: str
     reference: str
     valid_until: str
+    decide_by: str = ""  # the day the deciders are asked (10 working days before valid_until)
+    status: str = ""  # berlaku | perlu keputusan | lewat, belum diputuskan

@@ -7,11 +7,11 @@ import asyncio
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 
 from bot import heavy
 from bot.models import User
-from bot.reports import StepStats, TaskRecord, sla_stats
+from bot.reports import ExemptionTotals, StepStats, TaskRecord, sla_stats
 from bot.services.cases import load
 from bot.services.context import Ctx, audit
 from bot.services.drafting import clean_field, defaults
@@ -67,6 +67,27 @@ async def sla(ctx: Ctx, month: tuple[int, int] | None = None) -> list[StepStats]
     async with ctx.db.transaction() as uow:
         records = await task_records(uow)
     return sla_stats(records, ctx.calendar, ctx.now(), month=month)
+
+
+async def exemption_totals(ctx: Ctx, month: tuple[int, int] | None = None) -> ExemptionTotals:
+    """Exemptions ending in the month (the current one when None) and decisions taken in it."""
+    year, number = month or (ctx.now().year, ctx.now().month)
+    first = date(year, number, 1)
+    after = date(year + number // 12, number % 12 + 1, 1)
+    tz = ctx.calendar.tz
+    async with ctx.db.read() as uow:
+        due = await uow.exemptions.due_between(first, after - timedelta(days=1))
+        start = datetime.combine(first, time(0), tzinfo=tz)
+        end = datetime.combine(after, time(0), tzinfo=tz)
+        decided = [
+            d for d in await uow.exemptions.decisions()
+            if start <= datetime.fromisoformat(d["decided_at"]) < end
+        ]  # fmt: skip
+    return ExemptionTotals(
+        due=due,
+        extended=sum(1 for d in decided if d["action"] == "extend"),
+        opened=sum(1 for d in decided if d["action"] == "open"),
+    )
 
 
 async def read_spreadsheet(data: bytes, filename: str) -> ImportResult:

@@ -5,14 +5,15 @@ ever become a `PublicEntry`; the site builder refuses exempt ones once more."""
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
-from bot import heavy
+from bot import exemptions, heavy
 from bot.publishing.model import ExemptEntry, PublicDocument, PublicEntry
 from bot.publishing.site import SiteBuilder
 from bot.services.context import Ctx
 from bot.sop import Category
+from bot.workdays import Calendar
 from storage.uow import UnitOfWork
 
 _rebuild_lock = asyncio.Lock()
@@ -47,15 +48,28 @@ async def public_entries(uow: UnitOfWork, ctx: Ctx) -> list[PublicEntry]:
     return result
 
 
-async def exempt_entries(uow: UnitOfWork) -> list[ExemptEntry]:
-    return [
-        ExemptEntry(
+async def exempt_entries(
+    uow: UnitOfWork, cal: Calendar | None = None, now: datetime | None = None
+) -> list[ExemptEntry]:
+    """The internal register; with a calendar and the time, each line says when its decision is
+    asked for and where it stands (`bot.exemptions`)."""
+    result = []
+    for r in await uow.entries.register_rows(exempt=True):
+        until = date.fromisoformat(r["exempt_until"]) if r["exempt_until"] else None
+        decide_by, status = "", ""
+        if until is not None and cal is not None and now is not None:
+            decide_by = exemptions.ask_date(until, cal).isoformat()
+            status = (
+                "lewat, belum diputuskan" if exemptions.is_overdue(until, cal, now)
+                else "perlu keputusan" if exemptions.is_asked(until, cal, now)
+                else "berlaku"
+            )  # fmt: skip
+        result.append(ExemptEntry(
             opd_code=r["opd_code"], opd_name=r["opd_name"], round_name=r["round_name"],
             number=r["number"], title=r["title"], reference=r["exempt_reference"] or "",
-            valid_until=r["exempt_until"] or "",
-        )
-        for r in await uow.entries.register_rows(exempt=True)
-    ]  # fmt: skip
+            valid_until=r["exempt_until"] or "", decide_by=decide_by, status=status,
+        ))  # fmt: skip
+    return result
 
 
 async def rebuild_site(ctx: Ctx) -> int:

@@ -23,6 +23,7 @@ from bot.reminders import (
     plan_task,
     recompute_due,
 )
+from bot.services import exemptions
 from bot.services.absences import cover_at, settle_returns
 from bot.services.context import Ctx
 from bot.services.recurring import open_due_rounds
@@ -137,6 +138,7 @@ async def _finish(uow: UnitOfWork, ctx: Ctx, policy: Policy, now: datetime) -> i
     people = await people_now(uow, now)
     queued = await settle_returns(uow, ctx.calendar, now)
     queued += await _digest(uow, ctx.calendar, policy, people, now)
+    queued += await exemptions.sweep(uow, ctx.calendar, policy, people, now)
     queued += len(await open_due_rounds(uow, ctx, now))
     await uow.meta.set("last_sweep", now.isoformat())
     return queued

@@ -1,18 +1,29 @@
 """Receiving a document: check what was declared, stream it to the content-addressed store,
-check what arrived, and record it against the draft (step 1) or an entry (step 3)."""
+check what arrived, look for personal data in its text, and record it against the draft (step 1)
+or an entry (step 3). Every channel's adapter calls this service, so every document is checked."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Final
 
+from bot import heavy
 from bot.channels.base import FileSource, FileUnavailable, IncomingFile
+from bot.datacheck import CHECKED_EXTENSIONS, check_file
 from bot.documents import FileRejected, check, photo_name
 from bot.models import Document, User
+from bot.personal_data import DataCheck
 from bot.services.cases import load
 from bot.services.context import Ctx, audit
 from bot.workflow import Refused, check_actor, check_entry_editable_in_step3
 from storage.files import ContentMismatch, FileTooBig
 from storage.uow import UnitOfWork
+
+# The data check's hard limits in the child process (bot.heavy): past them the child is killed
+# and the document is recorded as not checked. The check stops by itself a little earlier
+# (bot.datacheck.SOFT_SECONDS) and says how far it got.
+CHECK_TIMEOUT_S: Final = 30.0
+CHECK_MEMORY: Final = 768 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -20,6 +31,23 @@ class Received:
     document: Document
     duplicate: bool
     entry_number: int | None
+
+    @property
+    def check(self) -> DataCheck | None:
+        return self.document.check
+
+
+async def data_check(ctx: Ctx, sha256: str, ext: str) -> DataCheck:
+    """The personal-data check of a stored document, off the event loop, within its budget."""
+    if ext not in CHECKED_EXTENSIONS:
+        return DataCheck(unchecked="type")
+    path = ctx.files.path_for(sha256)
+    try:
+        return await heavy.run(check_file, path, ext, timeout=CHECK_TIMEOUT_S, memory=CHECK_MEMORY)
+    except heavy.WorkTooLong:
+        return DataCheck(unchecked="too_long")
+    except heavy.WorkTooBig:
+        return DataCheck(unchecked="too_big")
 
 
 async def _target(uow: UnitOfWork, user: User, case_id: int, entry_id: int | None) -> int:
@@ -66,6 +94,8 @@ async def receive(
         raise Refused("refused-file-download") from None
     except ContentMismatch:
         raise Refused("refused-file-mismatch", ext=accepted.ext) from None
+    # Checked before anyone may approve it, and before the transaction: it may take seconds.
+    found = await data_check(ctx, stored.sha256, accepted.ext)
     now = ctx.now()
     async with ctx.db.transaction() as uow:
         # The download took time: the case may have moved on meanwhile.
@@ -93,6 +123,7 @@ async def receive(
             case_id=case_id, entry_id=entry_id, step=step, sha256=stored.sha256,
             size=stored.size, mime=accepted.mime, name=name,
             channel_file_id=incoming.file_id, uploaded_by=user.id, now=now, channel=user.channel,
+            data_check=found.to_json(),
         )  # fmt: skip
         if entry is not None:
             await uow.entries.update(
@@ -104,7 +135,8 @@ async def receive(
         await uow.cases.bump(case_id, case.version)
         await audit(
             uow, now, "document:add", user, case_id=case_id, step=step, message_id=message_id,
-            note=f"{'#' + str(entry.number) if entry else 'draf'} {name} {stored.sha256}",
+            note=f"{'#' + str(entry.number) if entry else 'draf'} {name} {stored.sha256}"
+                 f" {found.summary()}",
         )  # fmt: skip
         document = next(d for d in await uow.documents.for_case(case_id) if d.id == doc_id)
         await uow.commit()
