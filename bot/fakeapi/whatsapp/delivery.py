@@ -1,8 +1,9 @@
 """Webhook delivery of the fake WhatsApp: Meta's subscription handshake, then at-least-once POSTs.
 
-Events are posted one at a time, oldest due first, each signed with the app secret. An answer other
-than 200, a connection error or a time-out puts the event back with an exponential backoff (real
-seconds, bounded), so later events may overtake it, as on the real platform.
+Events are posted one at a time (or up to ``concurrency`` at once, as Meta does for a busy number),
+oldest due first, each signed with the app secret. An answer other than 200, a connection error or a
+time-out puts the event back with an exponential backoff (real seconds, bounded), so later events
+may overtake it, as on the real platform.
 """
 
 from __future__ import annotations
@@ -30,6 +31,10 @@ class WebhookDelivery:
         """Seconds a POST may take before it counts as failed (and is retried)."""
         self.retry_backoff = (0.05, 2.0)
         """(first, longest) delay in real seconds between attempts of a refused event."""
+        self.concurrency = 1
+        """POSTs in flight at once: 1 keeps the tests' order; a benchmark of many people raises it
+        (Meta does not wait for one webhook's answer before posting the next)."""
+        self._in_flight: set[asyncio.Task[None]] = set()
         self._on_change = on_change
         self._pending: list[tuple[float, WebhookEvent]] = []
         self._wake: asyncio.Event | None = None
@@ -42,11 +47,12 @@ class WebhookDelivery:
         self._task = asyncio.create_task(self._run())
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        for task in [self._task, *self._in_flight]:
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._task = None
         if self._session is not None:
             await self._session.close()
             self._session = None
@@ -98,7 +104,7 @@ class WebhookDelivery:
         while True:
             now = loop.time()
             due = [item for item in self._pending if item[0] <= now]
-            if self.url is None or not due:
+            if self.url is None or not due or len(self._in_flight) >= self.concurrency:
                 waits = [at - now for at, _ in self._pending]
                 timeout = min(waits) if waits and self.url is not None else None
                 self._wake.clear()
@@ -107,17 +113,30 @@ class WebhookDelivery:
                 continue
             item = due[0]
             self._pending.remove(item)
-            event = item[1]
-            event.attempts += 1
-            try:
-                status = await self.post(event.body, signature(event.body, self.app_secret))
-            except (aiohttp.ClientError, TimeoutError, OSError, AssertionError):
-                status = 0
-            event.statuses_answered.append(status)
-            if status == 200:
-                event.delivered = True
-            else:
-                first, longest = self.retry_backoff
-                delay = min(longest, first * 2 ** (event.attempts - 1))
-                self._pending.append((loop.time() + delay, event))
-            self._on_change()
+            if self.concurrency <= 1:
+                await self._attempt(item[1])
+                continue
+            task = asyncio.create_task(self._attempt(item[1]))
+            self._in_flight.add(task)
+            task.add_done_callback(self._landed)
+
+    def _landed(self, task: asyncio.Task[None]) -> None:
+        self._in_flight.discard(task)
+        self._wake_up()
+
+    async def _attempt(self, event: WebhookEvent) -> None:
+        """One POST of ``event``; refused, it is owed again after a backoff."""
+        event.attempts += 1
+        try:
+            status = await self.post(event.body, signature(event.body, self.app_secret))
+        except (aiohttp.ClientError, TimeoutError, OSError, AssertionError):
+            status = 0
+        event.statuses_answered.append(status)
+        if status == 200:
+            event.delivered = True
+        else:
+            first, longest = self.retry_backoff
+            delay = min(longest, first * 2 ** (event.attempts - 1))
+            self._pending.append((asyncio.get_running_loop().time() + delay, event))
+            self._wake_up()
+        self._on_change()
