@@ -60,8 +60,11 @@ from benchmarks.common import (
     verdict,
 )
 from benchmarks.scenario import add_opds, add_users, open_ctx, round_at_step3, settle_outbox
+from bot.channels.base import Reply, Response
 from bot.channels.markup import to_plain
-from bot.channels.whatsapp.sender import NOTICES_PER_SECOND
+from bot.channels.port import DeliveryError
+from bot.channels.whatsapp.channel import WhatsAppError, client, graph_session
+from bot.channels.whatsapp.sender import NOTICES_PER_SECOND, WhatsAppSender
 from bot.channels.whatsapp.templates import TEMPLATES
 from bot.config import Settings
 from bot.fakeapi.server import FakeTelegram
@@ -83,6 +86,8 @@ OPDS = 20
 STAFF = (Role.UTAMA, Role.UTAMA, Role.PEJABAT, Role.ATASAN, Role.ATASAN)
 PER_OPD = 10
 OUTSIDE_SHARE = 0.3
+TAPPER = "6281399999999"  # an Atasan who taps while the bot broadcasts
+TAP_EVERY_S = 2.0  # a person reading each answer
 ACTION_TIMEOUT_S = 120.0
 START_TIMEOUT_S = 60.0
 
@@ -126,6 +131,8 @@ class BenchWhatsApp(FakeWhatsApp):
         self.reached: set[str] = set()
         """The people who got at least one message."""
         self.refused_429 = 0
+        self.refused_to: Counter[str] = Counter()
+        """Recipients (as the bot named them) of the messages refused with 130429."""
 
     def notify_change(self) -> None:
         self._notify()
@@ -144,6 +151,8 @@ class BenchWhatsApp(FakeWhatsApp):
         except GraphError as error:
             if error.code == 130429:
                 self.refused_429 += 1
+                if isinstance(payload, dict):
+                    self.refused_to[str(payload.get("to") or payload.get("recipient"))] += 1
             raise
         sent = result.get("messages")
         if sent:
@@ -324,14 +333,17 @@ def is_step3_handover(row: dict[str, Any]) -> bool:
     return bool(payload["kind"] == "handover" and payload["step"] == 3)
 
 
-async def prepare_notices(settings: Settings, people: list[FakeWhatsAppPerson]) -> None:
-    """1,000 WhatsApp PPID Pendukung of 100 OPDs, whose hand-over notices are pending."""
+async def prepare_notices(
+    settings: Settings, people: list[FakeWhatsAppPerson], tapper: FakeWhatsAppPerson
+) -> None:
+    """1,000 WhatsApp PPID Pendukung of 100 OPDs, whose hand-over notices are pending, and an
+    Atasan on WhatsApp (who gets none of them)."""
     opds = len(people) // PER_OPD
     async with open_ctx(settings, RunningClock(T0)) as ctx:
         opd_ids = await add_opds(ctx, opds)
         staff = await add_users(ctx, [(900_001, Role.PEJABAT, None), (900_002, Role.UTAMA, None)])
         officers = [(p, Role.PENDUKUNG, opd_ids[i // PER_OPD]) for i, p in enumerate(people)]
-        await add_wa_people(ctx, officers, None)
+        await add_wa_people(ctx, [*officers, (tapper, Role.ATASAN, None)], None)
         await round_at_step3(ctx, staff[0], staff[1], opd_ids)
         pending = await settle_outbox(ctx, keep=is_step3_handover)
     assert pending == len(people), f"{pending} notices pending, expected {len(people)}"
@@ -503,7 +515,8 @@ async def run_notices(quick: bool, tmp: Path) -> list[Figure]:
     say(f"[{NAME}] notices: preparing {count} hand-over notices for {count} WhatsApp people")
     async with BenchWhatsApp() as scratch:  # only for the people's business-scoped ids
         people = [scratch.person(n, f"Orang {n}") for n in numbers]
-        await prepare_notices(Settings(data_dir=master), people)
+        tapper = scratch.person(TAPPER, "Penanya")
+        await prepare_notices(Settings(data_dir=master), people, tapper)
     figures: list[Figure] = []
     for share in (0.0, OUTSIDE_SHARE):
         data = tmp / f"notices-{share}"
@@ -532,34 +545,43 @@ async def broadcast(numbers: list[str], data: Path, share: float, tmp: Path) -> 
         await see(settings, out, BOT_START - timedelta(hours=48))
         label = "all inside the window" if not outside else f"{outside} outside the window"
         say(f"[{NAME}] notices: the bot delivers {count}, {label}")
+        tapper = fake.person(TAPPER, "Penanya")
         spawned = time.monotonic()
         async with receiver("bot", fake, data, tmp) as proc:
             # progress, not a fixed wait: the fake says when a message reached another person
             await fake.wait_for(lambda: True if fake.reached else None, START_TIMEOUT_S)
             cpu = proc.cpu()
-            await fake.wait_for(lambda: True if len(fake.reached) >= count else None,
+            taps = asyncio.create_task(tap_during(fake, tapper))
+            await fake.wait_for(lambda: True if len(fake.reached - {TAPPER}) >= count else None,
                                 4 * count / NOTICES_PER_SECOND)  # fmt: skip
             cpu = proc.cpu() - cpu
+            answered, unanswered = await stop_tapping(taps)
             await fake.settled(timeout=ACTION_TIMEOUT_S)  # the statuses reached the bot
         sends = list(fake.sends)
-    times = [at for at, _, _ in sends]
-    per_person = Counter(to for _, to, _ in sends)
+        refused_taps = fake.refused_to[tapper.bsuid] + fake.refused_to[TAPPER]
+    notices = [(at, to, kind) for at, to, kind in sends if to != TAPPER]
+    times = [at for at, _, _ in notices]
+    per_person = Counter(to for _, to, _ in notices)
     lost = sum(1 for n in numbers if per_person[n] == 0)
     doubled = sum(max(0, per_person[n] - 1) for n in numbers)
-    templates = sum(1 for _, _, kind in sends if kind == "template")
+    templates = sum(1 for _, _, kind in notices if kind == "template")
     span = times[-1] - times[0] if len(times) > 1 else float("nan")
     rate = (len(times) - 1) / span
-    peak = peak_per_second(times)
+    peak = peak_per_second([at for at, _, _ in sends])
     floor = (count - 1) / NOTICES_PER_SECOND  # first to last: count - 1 gaps of 1/80 s
     b = f"{NAME}"
     what = f"{count} notices, {label}"
     return [
         Figure(b, f"{what}: delivered/s (first to last)", f"{rate:.1f}/s ({span:.1f} s)"),
-        Figure(b, f"{what}: most in any sliding second", str(peak), f"<= {NOTICES_PER_SECOND:.0f}",
-               verdict(peak <= NOTICES_PER_SECOND)),
+        Figure(b, f"{what}: most messages in any sliding second (replies too)", str(peak),
+               f"<= {NOTICES_PER_SECOND:.0f}", verdict(peak <= NOTICES_PER_SECOND)),
         Figure(b, f"{what}: completion / floor ({floor:.1f} s at 80/s)", f"{span / floor:.2f}x"),
-        Figure(b, f"{what}: 130429 answers (over 80/s)", str(fake.refused_429), "0",
-               verdict(fake.refused_429 == 0)),
+        Figure(b, f"{what}: 130429 answers (over 80/s), of them to taps",
+               f"{fake.refused_429}, {refused_taps}", "0", verdict(fake.refused_429 == 0)),
+        Figure(b, f"{what}: a tap every {TAP_EVERY_S:.0f} s -> its answer, p50 / p95 "
+               f"({len(answered)} taps)", ms3(answered) if answered else "-"),
+        Figure(b, f"{what}: taps answered otherwise or not at all", str(unanswered), "0",
+               verdict(unanswered == 0)),
         Figure(b, f"{what}: start -> first notice", f"{times[0] - spawned:.1f} s"),
         Figure(b, f"{what}: templates / lost / doubled", f"{templates} / {lost} / {doubled}",
                f"{outside} / 0 / 0", verdict(templates == outside and lost == 0 and doubled == 0)),
@@ -568,12 +590,113 @@ async def broadcast(numbers: list[str], data: Path, share: float, tmp: Path) -> 
     ]  # fmt: skip
 
 
+async def tap_during(fake: BenchWhatsApp, tapper: FakeWhatsAppPerson) -> list[tuple[float, bool]]:
+    """The Atasan sends `bantuan` every few seconds until cancelled: (seconds to the first reply,
+    whether the answer was the help) per tap."""
+    taps: list[tuple[float, bool]] = []
+    expected = "Sebagai Atasan"
+    try:
+        while True:
+            before = len(tapper.inbox)
+            seen, done = await act(fake, tapper, ("text", "bantuan"))
+            taps.append((seen, any(expected in m.text for m in tapper.inbox[before:])))
+            await asyncio.sleep(max(0.0, TAP_EVERY_S - done))
+    except asyncio.CancelledError:
+        return taps
+
+
+async def stop_tapping(task: asyncio.Task[list[tuple[float, bool]]]) -> tuple[list[float], int]:
+    """The answered taps' latencies, and how many taps got another answer or none."""
+    task.cancel()
+    taps = await task
+    return [seen for seen, ok in taps if ok], sum(1 for _, ok in taps if not ok)
+
+
+# ---------------------------------------------------------------------------- the pacing alone
+
+
+class NoMedia:
+    """A media id store that knows none (the notices here carry no file)."""
+
+    async def get(self, digest: str) -> str | None:
+        return None
+
+    async def put(self, digest: str, media_id: str) -> None:
+        return None
+
+    async def forget(self, digest: str) -> None:
+        return None
+
+
+async def run_pacing(quick: bool, tmp: Path) -> list[Figure]:
+    """The sender alone (no database, no bot): notices one after another as fast as its pace
+    lets them, and a person's answer every 0.25 s beside them (answers are not paced), against
+    the fake's 80/s. Shows the pace itself, apart from the bot's CPU on a shared machine."""
+    count = 200 if quick else 1000
+    async with BenchWhatsApp() as fake:
+        approve_templates(fake)
+        people = [fake.person(str(FIRST_NUMBER + 200_000 + i), f"Orang {i}") for i in range(count)]
+        tapper = fake.person(TAPPER, "Penanya")
+        for p in [*people, tapper]:
+            p.last_incoming = fake.now()
+        settings = Settings(data_dir=tmp / "pacing", whatsapp_token=fake.token,  # type: ignore[arg-type]
+                            whatsapp_phone_number_id=fake.phone_number_id,
+                            whatsapp_app_secret=fake.app_secret,  # type: ignore[arg-type]
+                            whatsapp_verify_token=VERIFY_TOKEN,  # type: ignore[arg-type]
+                            whatsapp_api_url=fake.api_url)  # fmt: skip
+        say(f"[{NAME}] pacing: the sender alone, {count} notices and an answer every 0.25 s")
+        async with graph_session(settings) as session:
+            sender = WhatsAppSender(client(settings, session), NoMedia())
+            notice = Reply(text="Tugas baru: Langkah 3, paling lambat Selasa pukul 16.00 WIB.")
+            refused_notices = refused_answers = answers = 0
+            done = asyncio.Event()
+
+            async def answering() -> None:
+                nonlocal refused_answers, answers
+                while not done.is_set():
+                    answers += 1
+                    try:
+                        await sender.answer(tapper.bsuid, Response().add("Sebagai Atasan ..."))
+                    except WhatsAppError:
+                        refused_answers += 1
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(done.wait(), 0.25)
+
+            beside = asyncio.create_task(answering())
+            for person in people:
+                try:
+                    await sender.send_part(person.bsuid, notice, 0)
+                except DeliveryError:
+                    refused_notices += 1
+            done.set()
+            await beside
+    notices = [at for at, to, _ in fake.sends if to != TAPPER]
+    span = notices[-1] - notices[0]
+    peak_notices = peak_per_second(notices)
+    peak_all = peak_per_second([at for at, _, _ in fake.sends])
+    b = NAME
+    return [
+        Figure(b, f"sender alone: {count} notices, delivered/s", f"{(len(notices) - 1) / span:.1f}/s"),
+        Figure(b, "sender alone: most notices in any sliding second", str(peak_notices),
+               f"<= {NOTICES_PER_SECOND:.0f}", verdict(peak_notices <= NOTICES_PER_SECOND)),
+        Figure(b, "sender alone: most messages in any sliding second (answers too)", str(peak_all),
+               f"<= {NOTICES_PER_SECOND:.0f}", verdict(peak_all <= NOTICES_PER_SECOND)),
+        Figure(b, f"sender alone: 130429 to notices / to answers (of {answers} answers)",
+               f"{refused_notices} / {refused_answers}", "0 / 0",
+               verdict(refused_notices == 0 and refused_answers == 0)),
+    ]  # fmt: skip
+
+
 # ---------------------------------------------------------------------------- both
 
 
 async def run(quick: bool) -> list[Figure]:
     with tempfile.TemporaryDirectory(prefix="ppid-bench-wa-") as tmp:
-        return [*await run_taps(quick, Path(tmp)), *await run_notices(quick, Path(tmp))]
+        return [
+            *await run_taps(quick, Path(tmp)),
+            *await run_notices(quick, Path(tmp)),
+            *await run_pacing(quick, Path(tmp)),
+        ]
 
 
 def only(part: Callable[[bool, Path], Any]) -> Callable[[bool], Any]:
@@ -588,7 +711,7 @@ def only(part: Callable[[bool, Path], Any]) -> Callable[[bool], Any]:
 if __name__ == "__main__":
     from benchmarks.common import main
 
-    parts = {"--taps": only(run_taps), "--notices": only(run_notices)}
+    parts = {"--taps": only(run_taps), "--notices": only(run_notices), "--pacing": only(run_pacing)}
     chosen = [a for a in sys.argv[1:] if a in parts]
     for a in chosen:
         sys.argv.remove(a)
