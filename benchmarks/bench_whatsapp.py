@@ -629,12 +629,21 @@ class NoMedia:
 
 
 async def run_pacing(quick: bool, tmp: Path) -> list[Figure]:
-    """The sender alone (no database, no bot): notices one after another as fast as its pace
-    lets them, and a person's answer every 0.25 s beside them (answers are not paced), against
-    the fake's 80/s. Shows the pace itself, apart from the bot's CPU on a shared machine."""
+    """The sender's pace alone: at Meta's 80/s, and scaled down to 20/s (the pace and the
+    fake's limit both), a rate this shared machine sustains, so that the pace itself is seen."""
     count = 200 if quick else 1000
+    return [
+        *await pacing(count, NOTICES_PER_SECOND, tmp),
+        *await pacing(count // 4, 20.0, tmp),
+    ]
+
+
+async def pacing(count: int, rate: float, tmp: Path) -> list[Figure]:
+    """The sender alone (no database, no bot): `count` notices one after another as fast as
+    its pace (`rate`) lets them, and a person's answer every 0.25 s beside them (answers are
+    not paced), against the fake refusing more than `rate` messages in a sliding second."""
     async with BenchWhatsApp() as fake:
-        approve_templates(fake)
+        fake.rate_limit_per_second = int(rate)
         people = [fake.person(str(FIRST_NUMBER + 200_000 + i), f"Orang {i}") for i in range(count)]
         tapper = fake.person(TAPPER, "Penanya")
         for p in [*people, tapper]:
@@ -644,9 +653,10 @@ async def run_pacing(quick: bool, tmp: Path) -> list[Figure]:
                             whatsapp_app_secret=fake.app_secret,  # type: ignore[arg-type]
                             whatsapp_verify_token=VERIFY_TOKEN,  # type: ignore[arg-type]
                             whatsapp_api_url=fake.api_url)  # fmt: skip
-        say(f"[{NAME}] pacing: the sender alone, {count} notices and an answer every 0.25 s")
+        say(f"[{NAME}] pacing: the sender alone at {rate:.0f}/s, {count} notices and an answer "
+            "every 0.25 s")  # fmt: skip
         async with graph_session(settings) as session:
-            sender = WhatsAppSender(client(settings, session), NoMedia())
+            sender = WhatsAppSender(client(settings, session), NoMedia(), rate=rate)
             notice = Reply(text="Tugas baru: Langkah 3, paling lambat Selasa pukul 16.00 WIB.")
             refused_notices = refused_answers = answers = 0
             done = asyncio.Event()
@@ -675,13 +685,14 @@ async def run_pacing(quick: bool, tmp: Path) -> list[Figure]:
     peak_notices = peak_per_second(notices)
     peak_all = peak_per_second([at for at, _, _ in fake.sends])
     b = NAME
+    what = f"sender alone at {rate:.0f}/s"
     return [
-        Figure(b, f"sender alone: {count} notices, delivered/s", f"{(len(notices) - 1) / span:.1f}/s"),
-        Figure(b, "sender alone: most notices in any sliding second", str(peak_notices),
-               f"<= {NOTICES_PER_SECOND:.0f}", verdict(peak_notices <= NOTICES_PER_SECOND)),
-        Figure(b, "sender alone: most messages in any sliding second (answers too)", str(peak_all),
-               f"<= {NOTICES_PER_SECOND:.0f}", verdict(peak_all <= NOTICES_PER_SECOND)),
-        Figure(b, f"sender alone: 130429 to notices / to answers (of {answers} answers)",
+        Figure(b, f"{what}: {count} notices, delivered/s", f"{(len(notices) - 1) / span:.1f}/s"),
+        Figure(b, f"{what}: most notices in any sliding second", str(peak_notices),
+               f"<= {rate:.0f}", verdict(peak_notices <= rate)),
+        Figure(b, f"{what}: most messages in any sliding second (answers too)", str(peak_all),
+               f"<= {rate:.0f}", verdict(peak_all <= rate)),
+        Figure(b, f"{what}: 130429 to notices / to answers (of {answers} answers)",
                f"{refused_notices} / {refused_answers}", "0 / 0",
                verdict(refused_notices == 0 and refused_answers == 0)),
     ]  # fmt: skip
