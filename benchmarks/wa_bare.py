@@ -35,11 +35,13 @@ class BareReceiver:
             handlers.MessageStatusHandler(self._ignore),
         )
 
-    async def _echo(self, client: WhatsApp, message: types.Message) -> None:
-        if message.text:
-            await client.send_message(to=message.from_user.wa_id, text=message.text)
+    async def _echo(self, client: Any, message: types.Message) -> None:
+        # The number when the webhook names one, else the business-scoped user id.
+        to = message.from_user.wa_id or message.from_user.bsuid
+        if message.text and to:
+            await client.send_message(to=to, text=message.text)
 
-    async def _ignore(self, _: WhatsApp, __: Any) -> None:
+    async def _ignore(self, _: Any, __: Any) -> None:
         return None
 
     async def challenge(self, request: web.Request) -> web.Response:
