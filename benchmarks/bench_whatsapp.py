@@ -22,10 +22,15 @@ process with the simulated people; the receiver under test is a child process wi
   PPID Pendukung, a round approved into step 3), delivered by the bot as shipped (WhatsApp alone,
   its own scheduler and dispatcher) while the fake enforces Meta's 80 messages/s (130429 beyond)
   and posts the statuses back. Once with everyone inside the 24-hour window, once with a share
-  outside it (their notices go as templates). Measured at the fake: delivered/s, the most messages
-  in any sliding second (must stay <= 80), 130429 answers, people who got nothing or twice.
+  outside it (their notices go as templates). Meanwhile an Atasan on WhatsApp sends `bantuan`
+  every 2 s. Measured at the fake: delivered/s, the most messages in any sliding second (must stay
+  <= 80; answers count too), 130429 answers, people who got nothing or twice, the taps' answers.
+* **pacing**: the sender alone (`WhatsAppSender`, no bot, no database), notices back to back and
+  an answer every 0.25 s, against the fake's limit: at 80/s, and scaled down to 20/s, a rate a
+  busy machine sustains, so that what the pace does shows apart from the machine's speed.
 
-``python -m benchmarks.bench_whatsapp [--quick] [--json-out F]`` (about 2 minutes; --quick 40 s).
+``python -m benchmarks.bench_whatsapp [--quick] [--taps | --notices | --pacing] [--json-out F]``
+(about 8 minutes on a busy 2-core machine; --quick about 1.5 minutes).
 """
 
 from __future__ import annotations
@@ -114,7 +119,7 @@ class BenchDelivery(WebhookDelivery):
 class BenchWhatsApp(FakeWhatsApp):
     """The fake Cloud API, recording when each message was accepted and to whom, and resolving
     one future per person instead of waking every waiting person at every change
-    (`FakeWhatsAppPerson.wait_for` is fine for a test of five people, quadratic for 200)."""
+    (the people's `wait_until` is fine for a test of five people, quadratic for 200)."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -228,6 +233,11 @@ class Receiver:
 
     def cpu(self) -> float:
         return cpu_seconds(self.proc.pid)
+
+    def errors(self) -> int:
+        """Lines the process logged at ERROR or above so far."""
+        text = self.log.read_text(encoding="utf-8", errors="replace")
+        return sum(1 for line in text.splitlines() if " ERROR " in line or " CRITICAL " in line)
 
 
 @contextlib.asynccontextmanager
@@ -366,6 +376,7 @@ class Drive:
     handled: list[float] = field(default_factory=list)
     receiver_cpu: float = 0.0
     fake_cpu: float = 0.0
+    errors: int = 0
 
     @property
     def rate(self) -> float:
@@ -418,6 +429,7 @@ async def drive(
     result = Drive(len(handled), len(fake.sends) - replies, elapsed, first, handled,
                    proc.cpu() - cpu, time.process_time() - fake_cpu)  # fmt: skip
     await fake.settled(timeout=ACTION_TIMEOUT_S)
+    result.errors = proc.errors()
     return result
 
 
@@ -491,6 +503,10 @@ def taps_figures(
                 Figure(b, f"{label} / floor, per second of receiver CPU", f"{cpu_ratio:.2f}")
             )
     figures.append(Figure(b, "protocol errors at the fake", str(stray), "0", verdict(stray == 0)))
+    errors = sum(d.errors for drives in runs.values() for d in drives)
+    figures.append(
+        Figure(b, "errors in the receivers' logs", str(errors), "0", verdict(errors == 0))
+    )
     return figures
 
 
@@ -558,6 +574,7 @@ async def broadcast(numbers: list[str], data: Path, share: float, tmp: Path) -> 
             cpu = proc.cpu() - cpu
             answered, unanswered = await stop_tapping(taps)
             await fake.settled(timeout=ACTION_TIMEOUT_S)  # the statuses reached the bot
+            errors = proc.errors()
         sends = list(fake.sends)
         refused_taps = fake.refused_to[tapper.bsuid] + fake.refused_to[TAPPER]
     notices = [(at, to, kind) for at, to, kind in sends if to != TAPPER]
@@ -584,6 +601,7 @@ async def broadcast(numbers: list[str], data: Path, share: float, tmp: Path) -> 
         Figure(b, f"{what}: taps answered otherwise or not at all", str(unanswered), "0",
                verdict(unanswered == 0)),
         Figure(b, f"{what}: start -> first notice", f"{times[0] - spawned:.1f} s"),
+        Figure(b, f"{what}: errors in the bot's log", str(errors), "0", verdict(errors == 0)),
         Figure(b, f"{what}: templates / lost / doubled", f"{templates} / {lost} / {doubled}",
                f"{outside} / 0 / 0", verdict(templates == outside and lost == 0 and doubled == 0)),
         Figure(b, f"{what}: bot CPU per notice (statuses included), busy",
