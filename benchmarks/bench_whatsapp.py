@@ -69,7 +69,7 @@ from bot.channels.base import Reply, Response
 from bot.channels.markup import to_plain
 from bot.channels.port import DeliveryError
 from bot.channels.whatsapp.channel import WhatsAppError, client, graph_session
-from bot.channels.whatsapp.sender import NOTICES_PER_SECOND, WhatsAppSender
+from bot.channels.whatsapp.sender import MESSAGES_PER_SECOND, WhatsAppSender
 from bot.channels.whatsapp.templates import TEMPLATES
 from bot.config import Settings
 from bot.fakeapi.server import FakeTelegram
@@ -570,7 +570,7 @@ async def broadcast(numbers: list[str], data: Path, share: float, tmp: Path) -> 
             cpu = proc.cpu()
             taps = asyncio.create_task(tap_during(fake, tapper))
             await fake.wait_for(lambda: True if len(fake.reached - {TAPPER}) >= count else None,
-                                4 * count / NOTICES_PER_SECOND)  # fmt: skip
+                                4 * count / MESSAGES_PER_SECOND)  # fmt: skip
             cpu = proc.cpu() - cpu
             answered, unanswered = await stop_tapping(taps)
             await fake.settled(timeout=ACTION_TIMEOUT_S)  # the statuses reached the bot
@@ -586,13 +586,13 @@ async def broadcast(numbers: list[str], data: Path, share: float, tmp: Path) -> 
     span = times[-1] - times[0] if len(times) > 1 else float("nan")
     rate = (len(times) - 1) / span
     peak = peak_per_second([at for at, _, _ in sends])
-    floor = (count - 1) / NOTICES_PER_SECOND  # first to last: count - 1 gaps of 1/80 s
+    floor = (count - 1) / MESSAGES_PER_SECOND  # first to last: count - 1 gaps of 1/80 s
     b = f"{NAME}"
     what = f"{count} notices, {label}"
     return [
         Figure(b, f"{what}: delivered/s (first to last)", f"{rate:.1f}/s ({span:.1f} s)"),
         Figure(b, f"{what}: most messages in any sliding second (replies too)", str(peak),
-               f"<= {NOTICES_PER_SECOND:.0f}", verdict(peak <= NOTICES_PER_SECOND)),
+               f"<= {MESSAGES_PER_SECOND:.0f}", verdict(peak <= MESSAGES_PER_SECOND)),
         Figure(b, f"{what}: completion / floor ({floor:.1f} s at 80/s)", f"{span / floor:.2f}x"),
         Figure(b, f"{what}: 130429 answers (over 80/s), of them to taps",
                f"{fake.refused_429}, {refused_taps}", "0", verdict(fake.refused_429 == 0)),
@@ -652,7 +652,7 @@ async def run_pacing(quick: bool, tmp: Path) -> list[Figure]:
     fake's limit both), a rate this shared machine sustains, so that the pace itself is seen."""
     count = 200 if quick else 1000
     return [
-        *await pacing(count, NOTICES_PER_SECOND, tmp),
+        *await pacing(count, MESSAGES_PER_SECOND, tmp),
         *await pacing(count // 4, 20.0, tmp),
     ]
 
