@@ -56,12 +56,14 @@ async def cancel(req: Request) -> Response:
 @button("tg")
 async def tasks(req: Request) -> Response:
     """My open tasks, most urgent first, each one tap from acting."""
-    views = await cases.my_tasks(req.ctx, req.user)
-    if not views:
+    listing = await cases.my_tasks(req.ctx, req.user, LINES_THAT_FIT)
+    if not listing.lines:
         return main_menu(req, t("no-tasks"))
     now = req.ctx.now()
-    text = fit([(t("tasks-title", count=len(views)), [task_line(v, now) for v in views])])
-    rows = [[btn(f"{t('btn-open')}: {v.opd.code}", "op", v.case.id)] for v in views[:20]]
+    lines = [task_line(line, now) for line in listing.lines]
+    text = fit([(t("tasks-title", count=listing.total), lines)], unread=listing.total - len(lines))
+    rows = [[btn(f"{t('btn-open')}: {line.opd_code}", "op", line.case_id)]
+            for line in listing.lines[:20]]  # fmt: skip
     rows.append([btn(t("btn-menu"), "mn")])
     return Response().add(text, rows)
 
@@ -69,32 +71,36 @@ async def tasks(req: Request) -> Response:
 @command("status")
 @button("st")
 async def status(req: Request) -> Response:
-    """Rounds and cases, late ones first."""
-    rounds = await cases.status(req.ctx, req.user)
-    if not rounds:
+    """Rounds and cases, late ones first (the order comes from the query)."""
+    listing = await cases.status(req.ctx, req.user, LINES_THAT_FIT)
+    if not listing.lines:
         return main_menu(req, t("status-empty"))
     now = req.ctx.now()
-    blocks: list[tuple[str, list[str]]] = []
-    buttons = []
-    for rnd, views in rounds:
-        ordered = sorted(views, key=lambda v: (not (v.task and v.task.due_at < now), v.opd.code))
-        blocks.append((t("status-round", name=rnd.name), [status_line(v, now) for v in ordered]))
-        buttons += [btn(v.opd.code, "op", v.case.id) for v in ordered]
+    by_round: dict[int, tuple[str, list[str]]] = {}
+    for line in listing.lines:
+        block = by_round.setdefault(line.round_id, (t("status-round", name=line.round_name), []))
+        block[1].append(status_line(line, now))
+    buttons = [btn(line.opd_code, "op", line.case_id) for line in listing.lines[:24]]
     # One tap opens a case (the latest rounds first), within a phone-sized keyboard.
-    rows = [buttons[i : i + 3] for i in range(0, min(len(buttons), 24), 3)]
+    rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
     rows.append([btn(t("btn-menu"), "mn")])
-    return Response().add(fit(blocks), rows)
+    text = fit(list(by_round.values()), unread=listing.total - len(listing.lines))
+    return Response().add(text, rows)
 
 
 MESSAGE_CHARS = 3800  # a screenful to read; the rest is counted (each channel splits further)
+# The most lines a list reads from the database: no line is shorter than ten characters, so more
+# could never be shown in one screenful; the rest is only counted, in SQL.
+LINES_THAT_FIT = MESSAGE_CHARS // 10
 
 
-def fit(blocks: list[tuple[str, list[str]]], limit: int = MESSAGE_CHARS) -> str:
+def fit(blocks: list[tuple[str, list[str]]], limit: int = MESSAGE_CHARS, unread: int = 0) -> str:
     """Headed lists as one text of at most `limit` characters, cut between lines, never inside
-    one (nor after a heading with nothing under it), with how many lines were left out."""
+    one (nor after a heading with nothing under it), with how many lines were left out
+    (`unread`: lines not even loaded, counted among them)."""
     out: list[str] = []
     used = 0
-    left = sum(len(lines) for _, lines in blocks)
+    left = sum(len(lines) for _, lines in blocks) + unread
     for head, lines in blocks:
         # A heading goes in only with room for its first line too.
         first = len(lines[0]) + 1 if lines else 0
@@ -108,6 +114,8 @@ def fit(blocks: list[tuple[str, list[str]]], limit: int = MESSAGE_CHARS) -> str:
             out.append(line)
             used += len(line) + 1
             left -= 1
+    if left:  # lines that were only counted (none when `unread` stays below what fits)
+        out.append(t("status-more", count=left))
     return "\n".join(out)
 
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
-from bot.models import Case, Document, Entry, Round, Task
+from bot.models import Case, CaseLine, Document, Entry, Round, Task
 from storage.base import Repository, as_dict, iso, marks
 
 Row = TypeVar("Row", Entry, Document)
@@ -40,6 +40,15 @@ class RoundRepository(Repository):
 
     async def all(self) -> list[Round]:
         return [Round(**as_dict(r)) for r in await self._all("SELECT * FROM rounds ORDER BY id")]
+
+    async def recent(self, since: datetime) -> list[Round]:
+        """Rounds still open or closed at `since` or later, in creation order."""
+        rows = await self._all(
+            "SELECT * FROM rounds WHERE closed_at IS NULL"
+            " OR julianday(closed_at) >= julianday(?) ORDER BY id",
+            (since.isoformat(),),
+        )
+        return [Round(**as_dict(r)) for r in rows]
 
     async def close_if_done(self, round_id: int, now: datetime) -> bool:
         return (
@@ -85,6 +94,46 @@ class CaseRepository(Repository):
             sql, params = sql + " AND opd_id = ?", [*params, opd_id]
         return [Case(**as_dict(r)) for r in await self._all(sql + " ORDER BY id", params)]
 
+    async def waiting(
+        self, steps: Iterable[int], opd_id: int | None, limit: int
+    ) -> tuple[list[CaseLine], int]:
+        """The first `limit` cases at one of `steps` (of one OPD, or all), earliest deadline
+        first, and how many there are in all: one query, however many cases wait."""
+        wanted = sorted(set(steps))
+        if not wanted:
+            return [], 0
+        sql = f"{_LINE} WHERE c.step IN ({marks(wanted)})"
+        params: list[Any] = list(wanted)
+        if opd_id is not None:
+            sql, params = sql + " AND c.opd_id = ?", [*params, opd_id]
+        sql += " ORDER BY t.due_at IS NULL, julianday(t.due_at), c.id LIMIT ?"
+        return _lines(await self._all(sql, [*params, limit]))
+
+    async def recent_lines(
+        self, since: datetime, now: datetime, opd_id: int | None, limit: int
+    ) -> tuple[list[CaseLine], int]:
+        """The first `limit` cases of the rounds open or closed since `since` (of one OPD, or
+        all): newest round first, late cases (at `now`) first within a round, then by OPD
+        code; and how many there are in all. One query, however many cases there are."""
+        sql = f"{_LINE} WHERE (r.closed_at IS NULL OR julianday(r.closed_at) >= julianday(?))"
+        params: list[Any] = [since.isoformat()]
+        if opd_id is not None:
+            sql, params = sql + " AND c.opd_id = ?", [*params, opd_id]
+        sql += (
+            " ORDER BY c.round_id DESC,"
+            " (t.due_at IS NOT NULL AND julianday(t.due_at) < julianday(?)) DESC, o.code, c.id"
+            " LIMIT ?"
+        )
+        return _lines(await self._all(sql, [*params, now.isoformat(), limit]))
+
+    async def lines_of_rounds(self, round_ids: Iterable[int]) -> list[CaseLine]:
+        """Every case of these rounds with its count of entries, by case id: one query per
+        500 rounds, however many cases they hold."""
+        rows = await self._all_in(
+            f"{_LINE_WITH_ENTRIES} WHERE c.round_id IN ({{ids}}) ORDER BY c.id", round_ids
+        )
+        return sorted(_lines(rows)[0], key=lambda line: line.case_id)
+
     async def bump(self, case_id: int, expected_version: int) -> bool:
         """Claim the case for one change; False when another change got there first."""
         return (
@@ -102,6 +151,28 @@ class CaseRepository(Repository):
             " WHERE id = ?",
             (step, note, closed, case_id),
         )
+
+
+_LINE_FIELDS = (
+    "c.id AS case_id, c.round_id, r.name AS round_name, c.opd_id, o.code AS opd_code,"
+    " o.name AS opd_name, c.step, t.due_at, COUNT(*) OVER () AS total"
+)
+_LINE_JOINS = (
+    " FROM cases c JOIN rounds r ON r.id = c.round_id JOIN opds o ON o.id = c.opd_id"
+    " LEFT JOIN tasks t ON t.case_id = c.id AND t.done_at IS NULL"
+)
+_LINE = f"SELECT {_LINE_FIELDS}{_LINE_JOINS}"
+# Each case's entries counted inside SQLite (by the case_id index), not loaded one by one.
+_LINE_WITH_ENTRIES = (
+    f"SELECT {_LINE_FIELDS}, (SELECT COUNT(*) FROM entries e WHERE e.case_id = c.id"
+    f" AND e.removed = 0) AS entries{_LINE_JOINS}"
+)
+
+
+def _lines(rows: list[Any]) -> tuple[list[CaseLine], int]:
+    """Rows of a `_LINE` query as lines, and the count of every row the query matched."""
+    lines = [CaseLine(**{k: v for k, v in as_dict(r).items() if k != "total"}) for r in rows]
+    return lines, int(rows[0]["total"]) if rows else 0
 
 
 class TaskRepository(Repository):
