@@ -18,10 +18,6 @@ def due_text(v: CaseView) -> str:
     return deadline(v.task.due_at) if v.task else ""
 
 
-def is_late(v: CaseView, now: datetime) -> bool:
-    return v.task is not None and v.task.due_at < now
-
-
 def entry_state(e: Entry, v: CaseView) -> str:
     state = _state(e, v)
     rejected = v.rejected_of(e.id)
@@ -118,17 +114,17 @@ def panel(v: CaseView, user: User, publisher: str = "site") -> Reply:
     return Reply(text=text, buttons=rows)
 
 
-def line_is_late(line: CaseLine, now: datetime) -> bool:
+def is_late(line: CaseLine, now: datetime) -> bool:
     return line.due_at is not None and line.due_at < now
 
 
 def task_line(line: CaseLine, now: datetime) -> str:
     due = deadline(line.due_at) if line.due_at else ""
     return t("task-line", opd=line.opd_name, round=line.round_name, step=t(f"step-{line.step}"),
-             deadline=due, late=t("late-mark") if line_is_late(line, now) else "")  # fmt: skip
+             deadline=due, late=t("late-mark") if is_late(line, now) else "")  # fmt: skip
 
 
 def status_line(line: CaseLine, now: datetime) -> str:
     due = t("status-due", due=short_date(line.due_at.date())) if line.due_at else ""
     return t("status-case", opd=line.opd_code, step=t(f"step-{line.step}").split(":")[0],
-             due=due, late=t("late-mark") if line_is_late(line, now) else "")  # fmt: skip
+             due=due, late=t("late-mark") if is_late(line, now) else "")  # fmt: skip

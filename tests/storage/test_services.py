@@ -260,6 +260,14 @@ async def test_status_puts_late_cases_first_and_counts_what_it_does_not_load(w: 
     assert [line.opd_code for line in tasks.lines] == ["OPD05", "DINKES"] and tasks.total == 8
 
 
+async def test_status_answers_while_a_unit_of_work_holds_the_database(w: World) -> None:
+    await cases.create_round(w.ctx, w.pejabat, "DIP Semester I 2027", [w.opd, w.other_opd])
+    async with w.ctx.db.transaction():
+        # The same task holds the lock: a status that needed it would never come back.
+        listing = await asyncio.wait_for(cases.status(w.ctx, w.utama, 100), timeout=30)
+    assert listing.total == 2
+
+
 async def test_a_ppid_pendukung_without_an_opd_sees_no_case(w: World) -> None:
     await cases.create_round(w.ctx, w.pejabat, "DIP Semester I 2027", [w.opd, w.other_opd])
     nobody = w.pendukung.model_copy(update={"opd_id": None})
@@ -291,6 +299,29 @@ async def test_a_sweep_over_more_tasks_than_one_unit_of_work_notifies_each_task_
     }
     assert {t["notified_until"] for t in tasks} == {later.now().isoformat()}
     assert await sweep_service.sweep(later) == 0
+
+
+async def test_the_sweep_counts_nothing_over_every_task_inside_a_unit_of_work(w: World) -> None:
+    await cases.create_round(w.ctx, w.pejabat, "DIP Semester I 2027", await add_opds(w, 10))
+    later = replace(w.ctx, clock=lambda: NOW + timedelta(days=3))  # overdue: a digest is due
+    seen: list[str] = []
+    await w.ctx.db.trace(seen.append)
+    await sweep_service.sweep(later)
+    await w.ctx.db.trace(None)
+    inside, units = False, []
+    for statement in seen:
+        if statement.startswith("BEGIN"):
+            inside, units = True, [*units, []]
+        elif statement in ("COMMIT", "ROLLBACK"):
+            inside = False
+        elif inside:
+            units[-1].append(statement)
+    held = [s for unit in units for s in unit]
+    assert any("digest_runs" in s for s in held)  # the digest was decided in a unit of work
+    # ... but whether any task is due for it, and which tasks to plan, were read beside them.
+    assert not [s for s in held if "julianday(due_at) <" in s or "next_notice_at <=" in s]
+    digests = [r for r in await notices(w) if r["payload"]["kind"] == "digest"]
+    assert {w.utama.id, w.pejabat.id} <= {r["user_id"] for r in digests}
 
 
 async def test_status_leaves_out_rounds_closed_more_than_thirty_days_ago(w: World) -> None:
