@@ -308,7 +308,7 @@ async def test_the_sweep_counts_nothing_over_every_task_inside_a_unit_of_work(w:
     await w.ctx.db.trace(seen.append)
     await sweep_service.sweep(later)
     await w.ctx.db.trace(None)
-    inside, units = False, []
+    inside, units = False, list[list[str]]()
     for statement in seen:
         if statement.startswith("BEGIN"):
             inside, units = True, [*units, []]
