@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from bot.channels.base import OutgoingFile, Reply, Response
 from bot.models import Document
 from bot.services import cases
@@ -56,12 +58,15 @@ async def cancel(req: Request) -> Response:
 @button("tg")
 async def tasks(req: Request) -> Response:
     """My open tasks, most urgent first, each one tap from acting."""
-    listing = await cases.my_tasks(req.ctx, req.user, LINES_THAT_FIT)
+    now = req.ctx.now()
+
+    def blocks(listing: cases.Listing) -> list[tuple[str, list[str]]]:
+        return [(t("tasks-title", count=listing.total),
+                 [task_line(line, now) for line in listing.lines])]  # fmt: skip
+
+    listing, text = await fitted(lambda n: cases.my_tasks(req.ctx, req.user, n), blocks, 50)
     if not listing.lines:
         return main_menu(req, t("no-tasks"))
-    now = req.ctx.now()
-    lines = [task_line(line, now) for line in listing.lines]
-    text = fit([(t("tasks-title", count=listing.total), lines)], unread=listing.total - len(lines))
     rows = [[btn(f"{t('btn-open')}: {line.opd_code}", "op", line.case_id)]
             for line in listing.lines[:20]]  # fmt: skip
     rows.append([btn(t("btn-menu"), "mn")])
@@ -72,51 +77,79 @@ async def tasks(req: Request) -> Response:
 @button("st")
 async def status(req: Request) -> Response:
     """Rounds and cases, late ones first (the order comes from the query)."""
-    listing = await cases.status(req.ctx, req.user, LINES_THAT_FIT)
+    now = req.ctx.now()
+
+    def blocks(listing: cases.Listing) -> list[tuple[str, list[str]]]:
+        by_round: dict[int, tuple[str, list[str]]] = {}
+        for line in listing.lines:
+            name = t("status-round", name=line.round_name)
+            by_round.setdefault(line.round_id, (name, []))[1].append(status_line(line, now))
+        return list(by_round.values())
+
+    listing, text = await fitted(lambda n: cases.status(req.ctx, req.user, n), blocks, 120)
     if not listing.lines:
         return main_menu(req, t("status-empty"))
-    now = req.ctx.now()
-    by_round: dict[int, tuple[str, list[str]]] = {}
-    for line in listing.lines:
-        block = by_round.setdefault(line.round_id, (t("status-round", name=line.round_name), []))
-        block[1].append(status_line(line, now))
     buttons = [btn(line.opd_code, "op", line.case_id) for line in listing.lines[:24]]
     # One tap opens a case (the latest rounds first), within a phone-sized keyboard.
     rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
     rows.append([btn(t("btn-menu"), "mn")])
-    text = fit(list(by_round.values()), unread=listing.total - len(listing.lines))
     return Response().add(text, rows)
 
 
 MESSAGE_CHARS = 3800  # a screenful to read; the rest is counted (each channel splits further)
-# The most lines a list reads from the database: no line is shorter than ten characters, so more
-# could never be shown in one screenful; the rest is only counted, in SQL.
+# The most lines a list ever reads: no line is shorter than ten characters, so more could never
+# be shown in one screenful.
 LINES_THAT_FIT = MESSAGE_CHARS // 10
+
+
+async def fitted(
+    load: Callable[[int], Awaitable[cases.Listing]],
+    blocks_of: Callable[[cases.Listing], list[tuple[str, list[str]]]],
+    first: int,
+) -> tuple[cases.Listing, str]:
+    """A list read only as far as one screenful shows it (the rest counted in SQL): `first`
+    lines, and once more with as many as lines of that length fill a screen when they all fit
+    and more exist (short lines)."""
+    limit = first
+    while True:
+        listing = await load(limit)
+        unread = listing.total - len(listing.lines)
+        text, shown, used = _fit(blocks_of(listing), MESSAGE_CHARS, unread)
+        if shown < len(listing.lines) or not unread or limit >= LINES_THAT_FIT:
+            return listing, text
+        per_line = max(used // max(shown, 1), 1)
+        limit = min(LINES_THAT_FIT, max(2 * limit, MESSAGE_CHARS // per_line + 8))
 
 
 def fit(blocks: list[tuple[str, list[str]]], limit: int = MESSAGE_CHARS, unread: int = 0) -> str:
     """Headed lists as one text of at most `limit` characters, cut between lines, never inside
     one (nor after a heading with nothing under it), with how many lines were left out
     (`unread`: lines not even loaded, counted among them)."""
+    return _fit(blocks, limit, unread)[0]
+
+
+def _fit(blocks: list[tuple[str, list[str]]], limit: int, unread: int) -> tuple[str, int, int]:
+    """`fit`'s text, how many lines it shows, and the characters they take."""
     out: list[str] = []
-    used = 0
+    used = shown = 0
     left = sum(len(lines) for _, lines in blocks) + unread
     for head, lines in blocks:
         # A heading goes in only with room for its first line too.
         first = len(lines[0]) + 1 if lines else 0
         if used + len(head) + 1 + first > limit:
-            return "\n".join([*out, t("status-more", count=left)])
+            return "\n".join([*out, t("status-more", count=left)]), shown, used
         out.append(head)
         used += len(head) + 1
         for line in lines:
             if used + len(line) + 1 > limit:
-                return "\n".join([*out, t("status-more", count=left)])
+                return "\n".join([*out, t("status-more", count=left)]), shown, used
             out.append(line)
             used += len(line) + 1
             left -= 1
-    if left:  # lines that were only counted (none when `unread` stays below what fits)
+            shown += 1
+    if left:  # lines that were only counted
         out.append(t("status-more", count=left))
-    return "\n".join(out)
+    return "\n".join(out), shown, used
 
 
 @button("op")
