@@ -27,7 +27,7 @@ import sqlite3
 import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +55,9 @@ def seed(path: Path, tasks: int) -> int:
     rng = random.Random(15)
     created = (MORNING - timedelta(days=60)).isoformat()
     evening = (MORNING - timedelta(hours=15, minutes=30)).isoformat()
-    later = (MORNING + timedelta(days=1)).isoformat()
+    # `next_notice_at` is kept in UTC (`TaskRepository.set_planned`).
+    this_morning = MORNING.astimezone(UTC).isoformat()
+    later = (MORNING + timedelta(days=1)).astimezone(UTC).isoformat()
     users = [
         ("Admin", "admin", None, "1"),
         ("Pejabat PID", "pejabat_pid", None, "2"),
@@ -79,7 +81,7 @@ def seed(path: Path, tasks: int) -> int:
         hours = rng.randint(1, 24 * 20)
         due = MORNING - timedelta(hours=hours) if late else MORNING + timedelta(hours=hours)
         started = due - timedelta(days=STEPS[step].sla_days + 1)
-        planned = MORNING.isoformat() if case_id % (tasks // PLANNED_THIS_MORNING) == 0 else later
+        planned = this_morning if case_id % (tasks // PLANNED_THIS_MORNING) == 0 else later
         cases.append((case_id, round_id, opd, step, created))
         rows.append((case_id, case_id, step, started.isoformat(), due.isoformat(), evening,
                      planned))  # fmt: skip
@@ -103,6 +105,8 @@ def seed(path: Path, tasks: int) -> int:
             " next_notice_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
+    # Into the database file now, not at the bot's first commit (which would be timed).
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
     return overdue
 

@@ -119,6 +119,8 @@ def seed(path: Path, opds: int) -> None:
             " 'Kepala Dinas', '2027, Pontianak', 'softcopy', '5 tahun')",
             entries,
         )
+    # Into the database file now, not at the bot's first commit.
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
 
 

@@ -117,7 +117,7 @@ async def _finish(
     uow: UnitOfWork, ctx: Ctx, policy: Policy, now: datetime, digest_due: bool
 ) -> int:
     """The once-per-pass work: today's digest, the recurring rounds, the pass's record."""
-    people = People(await uow.users.all())
+    people = People(await uow.users.active_for([]))  # the digest goes to staff only
     queued = await _digest(uow, ctx.calendar, policy, people, now, digest_due)
     queued += len(await open_due_rounds(uow, ctx, now))
     await uow.meta.set("last_sweep", now.isoformat())
@@ -132,10 +132,13 @@ async def _plan(
     Every notice is queued, also one that a later one makes pointless: which of a person's
     notices goes out is decided when they leave together (`reminders.supersede`), so that the
     rule holds whichever sweep queued them. Whether a notice is late is decided then too."""
-    people = People(await uow.users.all())
+    rows = await uow.tasks.sweep_rows(task_ids)
+    # Only the people these tasks may concern: a province has thousands of PPID Pendukung, and
+    # loading them all in every unit of work cost more than planning its hundred tasks.
+    people = People(await uow.users.active_for(r["opd_id"] for r in rows))
     queue: list[Queued] = []
     planned: list[tuple[int, datetime | None, datetime | None]] = []
-    for row in await uow.tasks.sweep_rows(task_ids):
+    for row in rows:
         task = open_task(row)
         since = datetime.fromisoformat(row["notified_until"]) if row["notified_until"] else None
         plan = plan_task(task, cal, policy, now, since)

@@ -4,3 +4,5 @@
 -- them (the deadline is compared as julianday, whatever offset it was written with).
 CREATE INDEX cases_opd ON cases (opd_id, step);
 CREATE INDEX tasks_open_due_day ON tasks (julianday(due_at), id) WHERE done_at IS NULL;
+-- `status --json` counts each case's current entries: on this index alone, not on the rows.
+CREATE INDEX entries_current ON entries (case_id) WHERE removed = 0;
