@@ -27,6 +27,7 @@ from benchmarks.common import (
 )
 
 BENCHMARKS = ("throughput", "broadcast", "sweep", "documents", "coldstart", "stall", "dipsite")
+BENCHMARKS += ("views", "morning")  # issue 15: the lists and the first sweep of the day at scale
 
 
 def run_one(name: str, quick: bool) -> tuple[list[Figure], float]:
