@@ -23,6 +23,10 @@ ENTRY_FIELDS = (
 )
 
 
+# The rounds still at work or closed since a moment (bound as the one parameter).
+RECENT_ROUNDS = "WHERE closed_at IS NULL OR julianday(closed_at) >= julianday(?)"
+
+
 class RoundRepository(Repository):
     async def add(self, name: str, created_by: int | None, now: datetime) -> int:
         return await self._insert(
@@ -43,11 +47,7 @@ class RoundRepository(Repository):
 
     async def recent(self, since: datetime) -> list[Round]:
         """Rounds still open or closed at `since` or later, in creation order."""
-        rows = await self._all(
-            "SELECT * FROM rounds WHERE closed_at IS NULL"
-            " OR julianday(closed_at) >= julianday(?) ORDER BY id",
-            (since.isoformat(),),
-        )
+        rows = await self._all(f"SELECT * FROM rounds {RECENT_ROUNDS} ORDER BY id", (iso(since),))
         return [Round(**as_dict(r)) for r in rows]
 
     async def close_if_done(self, round_id: int, now: datetime) -> bool:
@@ -117,14 +117,8 @@ class CaseRepository(Repository):
         """The first `limit` cases of the rounds open or closed since `since` (of one OPD, or
         all): newest round first, late cases (at `now`) first within a round, then by OPD
         code; and how many there are in all. Three queries, however many cases there are."""
-        rounds = [
-            r[0]
-            for r in await self._all(
-                "SELECT id FROM rounds WHERE closed_at IS NULL"
-                " OR julianday(closed_at) >= julianday(?)",
-                (since.isoformat(),),
-            )
-        ]
+        found = await self._all(f"SELECT id FROM rounds {RECENT_ROUNDS}", (iso(since),))
+        rounds = [r[0] for r in found]
         if not rounds:
             return [], 0
         where, params = f" WHERE c.round_id IN ({marks(rounds)})", list[Any](rounds)
