@@ -10,7 +10,7 @@ deadlines passed), one closed ten days ago (still on /status), and eight closed 
 Each view goes through the project's router (`handlers.router.route`, the function every chat
 update reaches) with the bot's real service context, as an update would, without HTTP:
 
-* **/status** of a PPID Utama: median wall time of 5 (3 at 2,000 OPDs), after one warm-up, and
+* **/status** of a PPID Utama: median wall time of 11, after one warm-up, and
   the peak of Python's allocations during one more (tracemalloc, every thread: aiosqlite's too).
   Goal: at 2,000 OPDs within 3x of 40.
 * **a tap while another person runs /status**: one PPID Pendukung presses "📋 Tugas saya" 40 times
@@ -160,7 +160,7 @@ async def measure(root: Path, opds: int) -> tuple[list[Figure], float, int]:
         assert response is not None and response.replies, "no answer to /status"
 
     await staff_status()  # warm-up (imports, caches, SQLite's pages)
-    runs = [await timed(staff_status) for _ in range(3 if opds >= 2000 else 5)]
+    runs = [await timed(staff_status) for _ in range(11)]
     tracemalloc.start()
     tracemalloc.reset_peak()
     await staff_status()
