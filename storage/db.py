@@ -164,9 +164,11 @@ class Database:
     async def read_aside(self) -> AsyncIterator[UnitOfWork]:
         """Reads on a second, read-only connection that neither waits for the units of work
         nor holds them up (in WAL mode SQLite's readers and its one writer go side by side):
-        for the lists and aggregates that grow with the organisation (/status, the digest's
-        counts, the sweep's list of due tasks), so that nobody's tap waits behind them. Each
-        statement sees what was committed when it ran. One such read at a time."""
+        for the reads that grow with the organisation (the sweep's list of due tasks, the
+        digest's count of every task due), so that nobody's tap waits behind them. Each
+        statement sees what was committed when it ran. One such read at a time, and each hop
+        goes to a thread of its own: short reads (a tap's view) are faster under the lock (the
+        throughput benchmark: /status there cost 160 ms instead of 10 under load)."""
         async with self._aside_lock:
             if self._aside is None:
                 conn = await aiosqlite.connect(self.path, isolation_level=None)

@@ -171,6 +171,6 @@ async def status(ctx: Ctx, user: User, limit: int) -> Listing:
     if user.role == Role.PENDUKUNG and opd_id is None:
         return Listing([], 0)  # `sees`: an OPD role without an OPD sees no case
     now = ctx.now()
-    async with ctx.db.read_aside() as uow:  # the count runs over every case of those rounds
+    async with ctx.db.read() as uow:
         lines, total = await uow.cases.recent_lines(now - STATUS_KEEPS_CLOSED, now, opd_id, limit)
     return Listing(lines, total)

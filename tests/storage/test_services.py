@@ -260,14 +260,6 @@ async def test_status_puts_late_cases_first_and_counts_what_it_does_not_load(w: 
     assert [line.opd_code for line in tasks.lines] == ["OPD05", "DINKES"] and tasks.total == 8
 
 
-async def test_status_answers_while_a_unit_of_work_holds_the_database(w: World) -> None:
-    await cases.create_round(w.ctx, w.pejabat, "DIP Semester I 2027", [w.opd, w.other_opd])
-    async with w.ctx.db.transaction():
-        # The same task holds the lock: a status that needed it would never come back.
-        listing = await asyncio.wait_for(cases.status(w.ctx, w.utama, 100), timeout=30)
-    assert listing.total == 2
-
-
 async def test_a_ppid_pendukung_without_an_opd_sees_no_case(w: World) -> None:
     await cases.create_round(w.ctx, w.pejabat, "DIP Semester I 2027", [w.opd, w.other_opd])
     nobody = w.pendukung.model_copy(update={"opd_id": None})
