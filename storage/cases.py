@@ -116,21 +116,28 @@ class CaseRepository(Repository):
     ) -> tuple[list[CaseLine], int]:
         """The first `limit` cases of the rounds open or closed since `since` (of one OPD, or
         all): newest round first, late cases (at `now`) first within a round, then by OPD
-        code; and how many there are in all. Three queries, however many cases there are."""
-        found = await self._all(f"SELECT id FROM rounds {RECENT_ROUNDS}", (iso(since),))
+        code; and how many there are in all. A round is read only while lines are missing (the
+        newest one nearly always fills a screen): the queries grow with the rounds shown, never
+        with the cases."""
+        found = await self._all(f"SELECT id FROM rounds {RECENT_ROUNDS} ORDER BY id DESC",
+                                (iso(since),))  # fmt: skip
         rounds = [r[0] for r in found]
+        mine, mine_params = ("", []) if opd_id is None else (" AND c.opd_id = ?", [opd_id])
+        lines: list[CaseLine] = []
+        for round_id in rounds:
+            if len(lines) >= limit:
+                break
+            rows = await self._all(
+                f"{_LINE} WHERE c.round_id = ?{mine} ORDER BY"
+                " (t.due_at IS NOT NULL AND julianday(t.due_at) < julianday(?)) DESC, o.code, c.id"
+                " LIMIT ?",
+                [round_id, *mine_params, now.isoformat(), limit - len(lines)],
+            )
+            lines += _lines(rows)
         if not rounds:
             return [], 0
-        where, params = f" WHERE c.round_id IN ({marks(rounds)})", list[Any](rounds)
-        if opd_id is not None:
-            where, params = where + " AND c.opd_id = ?", [*params, opd_id]
-        rows = await self._all(
-            f"{_LINE}{where} ORDER BY c.round_id DESC,"
-            " (t.due_at IS NOT NULL AND julianday(t.due_at) < julianday(?)) DESC, o.code, c.id"
-            " LIMIT ?",
-            [*params, now.isoformat(), limit],
-        )
-        return _lines(rows), await self._count(where, params)
+        where = f" WHERE c.round_id IN ({marks(rounds)}){mine}"
+        return lines, await self._count(where, [*rounds, *mine_params])
 
     async def _count(self, where: str, params: list[Any]) -> int:
         """How many cases `where` (on `cases c`) matches: counted on the indexes alone."""
