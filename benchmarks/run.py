@@ -31,6 +31,7 @@ BENCHMARKS = (
 )  # fmt: skip
 # A benchmark whose module is not named after it.
 MODULES = {"whatsapp": "bench_whatsapp"}
+BENCHMARKS += ("views", "morning")  # issue 15: the lists and the first sweep of the day at scale
 
 
 def run_one(name: str, quick: bool) -> tuple[list[Figure], float]:

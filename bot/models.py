@@ -93,6 +93,21 @@ class Task(Record):
     notified_until: datetime | None = None
 
 
+class CaseLine(Record):
+    """One case as a list shows it (/tugas, /status, `status --json`): what the line says and
+    nothing more, so that a list costs the same whatever the cases hold."""
+
+    case_id: int
+    round_id: int
+    round_name: str
+    opd_id: int
+    opd_code: str
+    opd_name: str
+    step: int
+    due_at: datetime | None  # the open task's deadline (None once closed)
+    entries: int = 0  # counted only where the list shows it
+
+
 class Entry(Record):
     id: int
     case_id: int

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from bot.channels.base import OutgoingFile, Reply, Response
 from bot.formatting import short_date
 from bot.models import Document
@@ -70,12 +72,17 @@ async def cancel(req: Request) -> Response:
 @button("tg")
 async def tasks(req: Request) -> Response:
     """My open tasks, most urgent first, each one tap from acting."""
-    views = await cases.my_tasks(req.ctx, req.user)
-    if not views:
-        return main_menu(req, t("no-tasks"))
     now = req.ctx.now()
-    text = fit([(t("tasks-title", count=len(views)), [task_line(v, now) for v in views])])
-    rows = [[btn(f"{t('btn-open')}: {v.opd.code}", "op", v.case.id)] for v in views[:20]]
+
+    def blocks(listing: cases.Listing) -> list[tuple[str, list[str]]]:
+        return [(t("tasks-title", count=listing.total),
+                 [task_line(line, now) for line in listing.lines])]  # fmt: skip
+
+    listing, text = await fitted(lambda n: cases.my_tasks(req.ctx, req.user, n), blocks, 50)
+    if not listing.lines:
+        return main_menu(req, t("no-tasks"))
+    rows = [[btn(f"{t('btn-open')}: {line.opd_code}", "op", line.case_id)]
+            for line in listing.lines[:20]]  # fmt: skip
     rows.append([btn(t("btn-menu"), "mn")])
     return Response().add(text, rows)
 
@@ -83,46 +90,80 @@ async def tasks(req: Request) -> Response:
 @command("status")
 @button("st")
 async def status(req: Request) -> Response:
-    """Rounds and cases, late ones first."""
-    rounds = await cases.status(req.ctx, req.user)
-    if not rounds:
-        return main_menu(req, t("status-empty"))
+    """Rounds and cases, late ones first (the order comes from the query)."""
     now = req.ctx.now()
-    blocks: list[tuple[str, list[str]]] = []
-    buttons = []
-    for rnd, views in rounds:
-        ordered = sorted(views, key=lambda v: (not (v.task and v.task.due_at < now), v.opd.code))
-        blocks.append((t("status-round", name=rnd.name), [status_line(v, now) for v in ordered]))
-        buttons += [btn(v.opd.code, "op", v.case.id) for v in ordered]
+
+    def blocks(listing: cases.Listing) -> list[tuple[str, list[str]]]:
+        by_round: dict[int, tuple[str, list[str]]] = {}
+        for line in listing.lines:
+            name = t("status-round", name=line.round_name)
+            by_round.setdefault(line.round_id, (name, []))[1].append(status_line(line, now))
+        return list(by_round.values())
+
+    listing, text = await fitted(lambda n: cases.status(req.ctx, req.user, n), blocks, 120)
+    if not listing.lines:
+        return main_menu(req, t("status-empty"))
+    buttons = [btn(line.opd_code, "op", line.case_id) for line in listing.lines[:24]]
     # One tap opens a case (the latest rounds first), within a phone-sized keyboard.
-    rows = [buttons[i : i + 3] for i in range(0, min(len(buttons), 24), 3)]
+    rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
     rows.append([btn(t("btn-menu"), "mn")])
-    return Response().add(fit(blocks), rows)
+    return Response().add(text, rows)
 
 
 MESSAGE_CHARS = 3800  # a screenful to read; the rest is counted (each channel splits further)
+# The most lines a list ever reads: no line is shorter than ten characters, so more could never
+# be shown in one screenful.
+LINES_THAT_FIT = MESSAGE_CHARS // 10
 
 
-def fit(blocks: list[tuple[str, list[str]]], limit: int = MESSAGE_CHARS) -> str:
+async def fitted(
+    load: Callable[[int], Awaitable[cases.Listing]],
+    blocks_of: Callable[[cases.Listing], list[tuple[str, list[str]]]],
+    first: int,
+) -> tuple[cases.Listing, str]:
+    """A list read only as far as one screenful shows it (the rest counted in SQL): `first`
+    lines, and once more with as many as lines of that length fill a screen when they all fit
+    and more exist (short lines)."""
+    limit = first
+    while True:
+        listing = await load(limit)
+        unread = listing.total - len(listing.lines)
+        text, shown, used = _fit(blocks_of(listing), MESSAGE_CHARS, unread)
+        if shown < len(listing.lines) or not unread or limit >= LINES_THAT_FIT:
+            return listing, text
+        per_line = max(used // max(shown, 1), 1)
+        limit = min(LINES_THAT_FIT, max(2 * limit, MESSAGE_CHARS // per_line + 8))
+
+
+def fit(blocks: list[tuple[str, list[str]]], limit: int = MESSAGE_CHARS, unread: int = 0) -> str:
     """Headed lists as one text of at most `limit` characters, cut between lines, never inside
-    one (nor after a heading with nothing under it), with how many lines were left out."""
+    one (nor after a heading with nothing under it), with how many lines were left out
+    (`unread`: lines not even loaded, counted among them)."""
+    return _fit(blocks, limit, unread)[0]
+
+
+def _fit(blocks: list[tuple[str, list[str]]], limit: int, unread: int) -> tuple[str, int, int]:
+    """`fit`'s text, how many lines it shows, and the characters they take."""
     out: list[str] = []
-    used = 0
-    left = sum(len(lines) for _, lines in blocks)
+    used = shown = 0
+    left = sum(len(lines) for _, lines in blocks) + unread
     for head, lines in blocks:
         # A heading goes in only with room for its first line too.
         first = len(lines[0]) + 1 if lines else 0
         if used + len(head) + 1 + first > limit:
-            return "\n".join([*out, t("status-more", count=left)])
+            return "\n".join([*out, t("status-more", count=left)]), shown, used
         out.append(head)
         used += len(head) + 1
         for line in lines:
             if used + len(line) + 1 > limit:
-                return "\n".join([*out, t("status-more", count=left)])
+                return "\n".join([*out, t("status-more", count=left)]), shown, used
             out.append(line)
             used += len(line) + 1
             left -= 1
-    return "\n".join(out)
+            shown += 1
+    if left:  # lines that were only counted
+        out.append(t("status-more", count=left))
+    return "\n".join(out), shown, used
 
 
 @button("op")

@@ -322,7 +322,8 @@ async def _lines(
         ):
             marks.add("late")
     until = end_of_day(ctx.calendar, now.date())
-    async with ctx.db.read() as uow:
+    # Beside the units of work: the digest's count runs over every open task due by tonight.
+    async with ctx.db.read_aside() as uow:
         own = await uow.tasks.briefs(kinds)
         listed = [b for b in own.values() if b["done_at"] is None and b["case_step"] == b["step"]]
         # With a digest, every open task due by tonight is listed from SQL; the notices' own

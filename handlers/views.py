@@ -6,7 +6,7 @@ from datetime import datetime
 
 from bot.channels.base import Button, Reply
 from bot.formatting import deadline, short_date
-from bot.models import Entry, User
+from bot.models import CaseLine, Entry, User
 from bot.services.cases import CaseView, acts_on
 from bot.sop import CLOSED, Role
 from bot.texts import t
@@ -17,10 +17,6 @@ from handlers.pdata import combined, entry_note
 
 def due_text(v: CaseView) -> str:
     return deadline(v.task.due_at) if v.task else ""
-
-
-def is_late(v: CaseView, now: datetime) -> bool:
-    return v.task is not None and v.task.due_at < now
 
 
 def entry_state(e: Entry, v: CaseView) -> str:
@@ -125,12 +121,17 @@ def panel(v: CaseView, user: User, publisher: str = "site") -> Reply:
     return Reply(text=text, buttons=rows)
 
 
-def task_line(v: CaseView, now: datetime) -> str:
-    return t("task-line", opd=v.opd.name, round=v.round.name, step=t(f"step-{v.case.step}"),
-             deadline=due_text(v), late=t("late-mark") if is_late(v, now) else "")  # fmt: skip
+def is_late(line: CaseLine, now: datetime) -> bool:
+    return line.due_at is not None and line.due_at < now
 
 
-def status_line(v: CaseView, now: datetime) -> str:
-    due = t("status-due", due=short_date(v.task.due_at.date())) if v.task else ""
-    return t("status-case", opd=v.opd.code, step=t(f"step-{v.case.step}").split(":")[0],
-             due=due, late=t("late-mark") if is_late(v, now) else "")  # fmt: skip
+def task_line(line: CaseLine, now: datetime) -> str:
+    due = deadline(line.due_at) if line.due_at else ""
+    return t("task-line", opd=line.opd_name, round=line.round_name, step=t(f"step-{line.step}"),
+             deadline=due, late=t("late-mark") if is_late(line, now) else "")  # fmt: skip
+
+
+def status_line(line: CaseLine, now: datetime) -> str:
+    due = t("status-due", due=short_date(line.due_at.date())) if line.due_at else ""
+    return t("status-case", opd=line.opd_code, step=t(f"step-{line.step}").split(":")[0],
+             due=due, late=t("late-mark") if is_late(line, now) else "")  # fmt: skip

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
-from bot.models import Case, Document, Entry, Round, Task
+from bot.models import Case, CaseLine, Document, Entry, Round, Task
 from storage.base import Repository, as_dict, iso, marks
 
 Row = TypeVar("Row", Entry, Document)
@@ -21,6 +21,10 @@ ENTRY_FIELDS = (
     "forms",
     "retention",
 )
+
+
+# The rounds still at work or closed since a moment (bound as the one parameter).
+RECENT_ROUNDS = "WHERE closed_at IS NULL OR julianday(closed_at) >= julianday(?)"
 
 
 class RoundRepository(Repository):
@@ -40,6 +44,11 @@ class RoundRepository(Repository):
 
     async def all(self) -> list[Round]:
         return [Round(**as_dict(r)) for r in await self._all("SELECT * FROM rounds ORDER BY id")]
+
+    async def recent(self, since: datetime) -> list[Round]:
+        """Rounds still open or closed at `since` or later, in creation order."""
+        rows = await self._all(f"SELECT * FROM rounds {RECENT_ROUNDS} ORDER BY id", (iso(since),))
+        return [Round(**as_dict(r)) for r in rows]
 
     async def close_if_done(self, round_id: int, now: datetime) -> bool:
         return (
@@ -89,6 +98,64 @@ class CaseRepository(Repository):
             sql, params = sql + " AND opd_id = ?", [*params, opd_id]
         return [Case(**as_dict(r)) for r in await self._all(sql + " ORDER BY id", params)]
 
+    async def waiting(
+        self, steps: Iterable[int], opd_id: int | None, limit: int
+    ) -> tuple[list[CaseLine], int]:
+        """The first `limit` cases at one of `steps` (of one OPD, or all), earliest deadline
+        first, and how many there are in all: two queries, however many cases wait."""
+        wanted = sorted(set(steps))
+        if not wanted:
+            return [], 0
+        where, params = f" WHERE c.step IN ({marks(wanted)})", list[Any](wanted)
+        if opd_id is not None:
+            where, params = where + " AND c.opd_id = ?", [*params, opd_id]
+        rows = await self._all(
+            f"{_LINE}{where} ORDER BY t.due_at IS NULL, julianday(t.due_at), c.id LIMIT ?",
+            [*params, limit],
+        )
+        return _lines(rows), await self._count(where, params)
+
+    async def recent_lines(
+        self, since: datetime, now: datetime, opd_id: int | None, limit: int
+    ) -> tuple[list[CaseLine], int]:
+        """The first `limit` cases of the rounds open or closed since `since` (of one OPD, or
+        all): newest round first, late cases (at `now`) first within a round, then by OPD
+        code; and how many there are in all. A round is read only while lines are missing (the
+        newest one nearly always fills a screen): the queries grow with the rounds shown, never
+        with the cases."""
+        found = await self._all(f"SELECT id FROM rounds {RECENT_ROUNDS} ORDER BY id DESC",
+                                (iso(since),))  # fmt: skip
+        rounds = [r[0] for r in found]
+        mine, mine_params = ("", []) if opd_id is None else (" AND c.opd_id = ?", [opd_id])
+        lines: list[CaseLine] = []
+        for round_id in rounds:
+            if len(lines) >= limit:
+                break
+            rows = await self._all(
+                f"{_LINE} WHERE c.round_id = ?{mine} ORDER BY"
+                " (t.due_at IS NOT NULL AND julianday(t.due_at) < julianday(?)) DESC, o.code, c.id"
+                " LIMIT ?",
+                [round_id, *mine_params, now.isoformat(), limit - len(lines)],
+            )
+            lines += _lines(rows)
+        if not rounds:
+            return [], 0
+        where = f" WHERE c.round_id IN ({marks(rounds)}){mine}"
+        return lines, await self._count(where, [*rounds, *mine_params])
+
+    async def _count(self, where: str, params: list[Any]) -> int:
+        """How many cases `where` (on `cases c`) matches: counted on the indexes alone."""
+        row = await self._one(f"SELECT COUNT(*) FROM cases c{where}", params)
+        return int(row[0]) if row else 0
+
+    async def lines_of_rounds(self, round_ids: Iterable[int]) -> list[CaseLine]:
+        """Every case of these rounds with its count of entries, by case id: one query per
+        500 rounds, however many cases they hold."""
+        rows = await self._all_in(
+            f"{_LINE_WITH_ENTRIES} WHERE c.round_id IN ({{ids}}) ORDER BY c.id", round_ids
+        )
+        return sorted(_lines(rows), key=lambda line: line.case_id)
+
     async def bump(self, case_id: int, expected_version: int) -> bool:
         """Claim the case for one change; False when another change got there first."""
         return (
@@ -106,6 +173,27 @@ class CaseRepository(Repository):
             " WHERE id = ?",
             (step, note, closed, case_id),
         )
+
+
+_LINE_FIELDS = (
+    "c.id AS case_id, c.round_id, r.name AS round_name, c.opd_id, o.code AS opd_code,"
+    " o.name AS opd_name, c.step, t.due_at"
+)
+_LINE_JOINS = (
+    " FROM cases c JOIN rounds r ON r.id = c.round_id JOIN opds o ON o.id = c.opd_id"
+    " LEFT JOIN tasks t ON t.case_id = c.id AND t.done_at IS NULL"
+)
+_LINE = f"SELECT {_LINE_FIELDS}{_LINE_JOINS}"
+# Each case's entries counted inside SQLite (by the case_id index), not loaded one by one.
+_LINE_WITH_ENTRIES = (
+    f"SELECT {_LINE_FIELDS}, (SELECT COUNT(*) FROM entries e WHERE e.case_id = c.id"
+    f" AND e.removed = 0) AS entries{_LINE_JOINS}"
+)
+
+
+def _lines(rows: list[Any]) -> list[CaseLine]:
+    """Rows of a `_LINE` query as lines."""
+    return [CaseLine(**as_dict(r)) for r in rows]
 
 
 class TaskRepository(Repository):

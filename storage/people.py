@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.models import Invitation, Opd, User
 from bot.sop import Role
-from storage.base import Repository, as_dict, iso
+from storage.base import Repository, as_dict, iso, marks
 
 
 class OpdRepository(Repository):
@@ -83,6 +83,17 @@ class UserRepository(Repository):
                 "SELECT * FROM users WHERE role = ? AND opd_id = ? AND active = 1 ORDER BY id",
                 (role.value, opd_id),
             )
+        return [User(**as_dict(r)) for r in rows]
+
+    async def active_for(self, opd_ids: Iterable[int]) -> list[User]:
+        """The active people a notice about these OPDs' cases may go to: everyone without an
+        OPD role, and the PPID Pendukung of these OPDs (not those of every OPD)."""
+        ids = sorted(set(opd_ids))
+        rows = await self._all(
+            "SELECT * FROM users WHERE active = 1 AND (role != ?"
+            f" OR opd_id IN ({marks(ids)})) ORDER BY id",
+            (Role.PENDUKUNG.value, *ids),
+        )
         return [User(**as_dict(r)) for r in rows]
 
     async def reactivate(

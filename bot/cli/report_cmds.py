@@ -1,6 +1,7 @@
 """Commands that report: `audit --case ID` (a case's history) and `status [--json]`.
 
-Both only read. `status --json` is meant for scripts and dashboards; its shape is stable:
+Both only read. `status` shows the rounds at work and those closed in the last 30 days (`--all`:
+every round). `status --json` is meant for scripts and dashboards; its shape is stable:
 `{"generated_at", "rounds": [{"id", "name", "created_at", "closed_at", "cases": [...]}]}` with
 every instant in ISO 8601 with its UTC offset, in the office time zone.
 """
@@ -18,9 +19,9 @@ from bot.cli import CliError
 from bot.cli.people_cmds import columns, format_table, positive_int
 from bot.config import Settings
 from bot.formatting import zone_name
-from bot.models import Case, User
-from bot.services.handover import recipients
-from bot.sop import CLOSED, STEPS
+from bot.models import CaseLine, User
+from bot.services.cases import STATUS_KEEPS_CLOSED
+from bot.sop import CLOSED, STEPS, Role
 from bot.texts import TEXTS, plain
 from storage.uow import UnitOfWork
 
@@ -72,6 +73,11 @@ def register(sub: Any) -> None:
     audit.set_defaults(func=cmd_audit)
     status = sub.add_parser("status", help="putaran, berkas, langkah, petugas dan batas waktu")
     status.add_argument("--json", action="store_true", help="keluaran JSON untuk skrip")
+    status.add_argument(
+        "--all",
+        action="store_true",
+        help="semua putaran; tanpa ini: yang berjalan dan yang selesai 30 hari terakhir",
+    )
     status.set_defaults(func=cmd_status)
 
 
@@ -156,53 +162,67 @@ def _who(user_id: int | None, role: str | None, people: dict[int, User | None]) 
 # --- status --------------------------------------------------------------------------------
 
 
-async def _case_status(uow: UnitOfWork, case: Case, now: datetime, tz: ZoneInfo) -> CaseStatus:
-    opd = await uow.opds.get(case.opd_id)
-    entries = await uow.entries.for_case(case.id)
-    if case.step == CLOSED:
+def _case_status(line: CaseLine, people: dict[tuple[Role, int | None], list[User]],
+                 now: datetime, tz: ZoneInfo) -> CaseStatus:  # fmt: skip
+    opd = OpdRef(code=line.opd_code, name=line.opd_name)
+    if line.step == CLOSED:
         return CaseStatus(
-            id=case.id,
-            opd=OpdRef(code=opd.code if opd else "?", name=opd.name if opd else "?"),
-            step=case.step,
+            id=line.case_id,
+            opd=opd,
+            step=line.step,
             step_actor=None,
             state=plain("cli-state-done"),
             assignees=[],
             due_at=None,
             overdue=False,
-            entries=len(entries),
+            entries=line.entries,
         )
-    task = await uow.tasks.current(case.id)
-    overdue = task is not None and now > task.due_at
-    people = await recipients(uow, case, case.step)
+    overdue = line.due_at is not None and now > line.due_at
+    # `handover.recipients`, from the people loaded once: the active holders of the step's
+    # role (of the case's OPD for an OPD role).
+    role = STEPS[line.step].actor
+    holders = people.get((role, line.opd_id if role == Role.PENDUKUNG else None), [])
     return CaseStatus(
-        id=case.id,
-        opd=OpdRef(code=opd.code if opd else "?", name=opd.name if opd else "?"),
-        step=case.step,
-        step_actor=STEPS[case.step].actor.value,
-        state=plain("cli-state-late") if overdue else plain("cli-step-short", step=case.step),
-        assignees=[PersonRef(id=p.id, name=p.name) for p in people],
-        due_at=task.due_at.astimezone(tz).isoformat() if task else None,
+        id=line.case_id,
+        opd=opd,
+        step=line.step,
+        step_actor=role.value,
+        state=plain("cli-state-late") if overdue else plain("cli-step-short", step=line.step),
+        assignees=[PersonRef(id=p.id, name=p.name) for p in holders],
+        due_at=line.due_at.astimezone(tz).isoformat() if line.due_at else None,
         overdue=overdue,
-        entries=len(entries),
+        entries=line.entries,
     )
 
 
-async def build_status(uow: UnitOfWork, now: datetime, tz: ZoneInfo) -> StatusReport:
-    """Every round with its cases, in creation order."""
-    rounds: list[RoundStatus] = []
-    for rnd in await uow.rounds.all():
-        cases = [
-            await _case_status(uow, case, now, tz) for case in await uow.cases.all(round_id=rnd.id)
-        ]
-        rounds.append(
-            RoundStatus(
-                id=rnd.id,
-                name=rnd.name,
-                created_at=rnd.created_at.astimezone(tz).isoformat(),
-                closed_at=rnd.closed_at.astimezone(tz).isoformat() if rnd.closed_at else None,
-                cases=cases,
-            )
+async def build_status(
+    uow: UnitOfWork, now: datetime, tz: ZoneInfo, *, every_round: bool = False
+) -> StatusReport:
+    """The rounds open or closed in the last `STATUS_KEEPS_CLOSED` (`every_round`: all of
+    them) with their cases, in creation order. Three queries (rounds, cases, people) however
+    many cases there are: a province's years of rounds used to cost five queries per case."""
+    if every_round:
+        chosen = await uow.rounds.all()
+    else:
+        chosen = await uow.rounds.recent(now - STATUS_KEEPS_CLOSED)
+    by_round: dict[int, list[CaseLine]] = {}
+    for line in await uow.cases.lines_of_rounds(r.id for r in chosen):
+        by_round.setdefault(line.round_id, []).append(line)
+    people: dict[tuple[Role, int | None], list[User]] = {}
+    for user in sorted(await uow.users.all(), key=lambda u: u.id):
+        if user.active:
+            opd_id = user.opd_id if user.role == Role.PENDUKUNG else None
+            people.setdefault((user.role, opd_id), []).append(user)
+    rounds = [
+        RoundStatus(
+            id=rnd.id,
+            name=rnd.name,
+            created_at=rnd.created_at.astimezone(tz).isoformat(),
+            closed_at=rnd.closed_at.astimezone(tz).isoformat() if rnd.closed_at else None,
+            cases=[_case_status(line, people, now, tz) for line in by_round.get(rnd.id, [])],
         )
+        for rnd in chosen
+    ]
     return StatusReport(generated_at=now.isoformat(), rounds=rounds)
 
 
@@ -261,8 +281,8 @@ def render_status(report: StatusReport, tz: ZoneInfo) -> list[str]:
 
 async def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     now = datetime.now(settings.tz)
-    async with open_core(settings) as core, core.db.transaction() as uow:
-        report = await build_status(uow, now, settings.tz)
+    async with open_core(settings) as core, core.db.read() as uow:
+        report = await build_status(uow, now, settings.tz, every_round=args.all)
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
     else:

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from bot.models import Case, Document, Entry, Opd, Round, Task, User
+from bot.models import Case, CaseLine, Document, Entry, Opd, Round, Task, User
 from bot.services.context import Ctx, audit
 from bot.services.handover import start_step
 from bot.sop import CLOSED, STEPS, Role
@@ -135,29 +135,51 @@ def sees(user: User, case: Case) -> bool:
     return user.role != Role.PENDUKUNG or user.opd_id == case.opd_id
 
 
-async def my_tasks(ctx: Ctx, user: User) -> list[CaseView]:
-    """Open cases waiting for this person, most urgent (earliest deadline) first."""
-    async with ctx.db.read() as uow:
-        views = await views_of(uow, await tasks_of(uow, user))
-    return sorted(views, key=lambda v: v.task.due_at if v.task else datetime.max.astimezone())
-
-
 async def tasks_of(uow: UnitOfWork, user: User) -> list[Case]:
     """The open cases whose current step waits for this person (none while they are away)."""
     opd_id = user.opd_id if user.role == Role.PENDUKUNG else None
     return [c for c in await uow.cases.all(opd_id=opd_id, open_only=True) if acts_on(user, c)]
 
 
-async def status(ctx: Ctx, user: User) -> list[tuple[Round, list[CaseView]]]:
-    """Rounds with their cases, as far as this person may see them; newest round first. Rounds
-    closed more than `STATUS_KEEPS_CLOSED` ago are left out: they are in the public register,
-    and years of them would bury the rounds at work."""
-    since = ctx.now() - STATUS_KEEPS_CLOSED
+@dataclass(frozen=True)
+class Listing:
+    """The first lines of a list and how many it has in all (the rest is only counted)."""
+
+    lines: list[CaseLine]
+    total: int
+
+
+def waiting_steps(user: User) -> list[int]:
+    """The steps whose task waits for someone of this person's role (`acts_on`, as SQL
+    filters it: the OPD is matched in the query)."""
+    if not user.active or user.away is not None:
+        return []  # an absent person may look; their stand-in acts
+    if user.role == Role.PENDUKUNG and user.opd_id is None:
+        return []
+    return [step for step, spec in STEPS.items() if spec.actor == user.role]
+
+
+async def my_tasks(ctx: Ctx, user: User, limit: int) -> Listing:
+    """Open cases waiting for this person, most urgent (earliest deadline) first: the first
+    `limit`, and how many wait in all. One query, whatever the size of the organisation."""
+    opd_id = user.opd_id if user.role == Role.PENDUKUNG else None
+    steps = waiting_steps(user)
+    if not steps:
+        return Listing([], 0)
     async with ctx.db.read() as uow:
-        rounds = [r for r in await uow.rounds.all() if r.closed_at is None or r.closed_at >= since]
-        cases = await uow.cases.of_rounds(r.id for r in rounds)
-        views = await views_of(uow, [c for c in cases if sees(user, c)])
-    by_round: dict[int, list[CaseView]] = {}
-    for v in views:
-        by_round.setdefault(v.round.id, []).append(v)
-    return [(vs[0].round, vs) for _, vs in sorted(by_round.items(), reverse=True)]
+        lines, total = await uow.cases.waiting(steps, opd_id, limit)
+    return Listing(lines, total)
+
+
+async def status(ctx: Ctx, user: User, limit: int) -> Listing:
+    """Cases of the rounds this person may see, newest round first, late cases first within a
+    round, then by OPD code: the first `limit`, and how many there are in all. Rounds closed
+    more than `STATUS_KEEPS_CLOSED` ago are left out: they are in the public register, and
+    years of them would bury the rounds at work. A PPID Pendukung's cases are chosen in SQL."""
+    opd_id = user.opd_id if user.role == Role.PENDUKUNG else None
+    if user.role == Role.PENDUKUNG and opd_id is None:
+        return Listing([], 0)  # `sees`: an OPD role without an OPD sees no case
+    now = ctx.now()
+    async with ctx.db.read() as uow:
+        lines, total = await uow.cases.recent_lines(now - STATUS_KEEPS_CLOSED, now, opd_id, limit)
+    return Listing(lines, total)

@@ -90,8 +90,13 @@ class People:
         return [found[uid] for uid in sorted(found)]
 
 
-async def people_now(uow: UnitOfWork, now: datetime) -> People:
-    users = await uow.users.all()
+async def people_now(
+    uow: UnitOfWork, now: datetime, opd_ids: Iterable[int] | None = None
+) -> People:
+    """The active people, with the cover in force: everyone, or (`opd_ids`) those a notice
+    about these OPDs' cases may go to (the staff and these OPDs' PPID Pendukung; a stand-in is
+    of the same role and OPD, so the cover finds them among them)."""
+    users = await (uow.users.all() if opd_ids is None else uow.users.active_for(opd_ids))
     return People(users, await cover_at(uow, now, users))
 
 
@@ -106,8 +111,13 @@ async def sweep(ctx: Ctx, policy: Policy | None = None, now: datetime | None = N
     policy = policy or ctx.policy
     now = now or ctx.now()
     queued = 0
-    async with ctx.db.read() as uow:
-        due = await uow.tasks.due_for_sweep(now)
+    # What to look at is read beside the units of work, not inside one: at a million open
+    # tasks the list of due ones (and whether anything is due for the digest) takes long
+    # enough to keep everyone's taps waiting (issue 15).
+    day = digest_day(ctx.calendar, now)
+    async with ctx.db.read_aside() as aside:
+        due = await aside.tasks.due_for_sweep(now)
+        digest_due = day is not None and await aside.tasks.any_due_by(end_of_day(ctx.calendar, day))
     units: list[list[int] | None] = [due[at : at + CHUNK] for at in range(0, len(due), CHUNK)]
     for unit in [*units, None]:  # None: the closing unit (digest, recurring rounds)
         async with ctx.db.transaction() as uow:
@@ -118,7 +128,7 @@ async def sweep(ctx: Ctx, policy: Policy | None = None, now: datetime | None = N
                 log.info("the calendar changed during the sweep; the next sweep carries on")
                 break
             if unit is None:
-                queued += await _finish(uow, ctx, policy, now)
+                queued += await _finish(uow, ctx, policy, now, digest_due)
             else:
                 queued += await _plan(uow, ctx.calendar, policy, now, unit)
             await uow.commit()
@@ -132,12 +142,14 @@ async def _calendar_current(uow: UnitOfWork, cal: Calendar) -> bool:
     return {o.day: o for o in await uow.calendar.overrides()} == dict(cal.overrides)
 
 
-async def _finish(uow: UnitOfWork, ctx: Ctx, policy: Policy, now: datetime) -> int:
+async def _finish(
+    uow: UnitOfWork, ctx: Ctx, policy: Policy, now: datetime, digest_due: bool
+) -> int:
     """The once-per-pass work: absences that are over (both people told once), today's digest,
-    the recurring rounds, the pass's record."""
+    the exemptions that end soon, the recurring rounds, the pass's record."""
     people = await people_now(uow, now)
     queued = await settle_returns(uow, ctx.calendar, now)
-    queued += await _digest(uow, ctx.calendar, policy, people, now)
+    queued += await _digest(uow, ctx.calendar, policy, people, now, digest_due)
     queued += await exemptions.sweep(uow, ctx.calendar, policy, people, now)
     queued += len(await open_due_rounds(uow, ctx, now))
     await uow.meta.set("last_sweep", now.isoformat())
@@ -152,10 +164,13 @@ async def _plan(
     Every notice is queued, also one that a later one makes pointless: which of a person's
     notices goes out is decided when they leave together (`reminders.supersede`), so that the
     rule holds whichever sweep queued them. Whether a notice is late is decided then too."""
-    people = await people_now(uow, now)
+    rows = await uow.tasks.sweep_rows(task_ids)
+    # Only the people these tasks may concern: a province has thousands of PPID Pendukung, and
+    # loading them all in every unit of work cost more than planning its hundred tasks.
+    people = await people_now(uow, now, [r["opd_id"] for r in rows])
     queue: list[Queued] = []
     planned: list[tuple[int, datetime | None, datetime | None]] = []
-    for row in await uow.tasks.sweep_rows(task_ids):
+    for row in rows:
         task = open_task(row)
         since = datetime.fromisoformat(row["notified_until"]) if row["notified_until"] else None
         plan = plan_task(task, cal, policy, now, since)
@@ -178,14 +193,15 @@ async def _plan(
 
 
 async def _digest(
-    uow: UnitOfWork, cal: Calendar, policy: Policy, people: People, now: datetime
+    uow: UnitOfWork, cal: Calendar, policy: Policy, people: People, now: datetime, due: bool
 ) -> int:
-    """Decide today's digest once, at opening: one per person, none when nothing is due. It
-    leaves with the person's other notices of that moment, as one message."""
+    """Decide today's digest once, at opening: one per person, none when nothing is due (`due`,
+    read before the unit of work). It leaves with the person's other notices of that moment,
+    as one message; what it lists is counted when it leaves."""
     day = digest_day(cal, now)
     if day is None or not await uow.outbox.digest_decided(day.isoformat(), now):
         return 0
-    if not await uow.tasks.any_due_by(end_of_day(cal, day)):
+    if not due:
         return 0
     opening = digest_deliver_at(cal, day)
     payload = {"kind": "digest", "day": day.isoformat(), "deliver_at": opening.isoformat()}

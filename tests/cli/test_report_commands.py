@@ -12,6 +12,7 @@ import pytest
 
 from bot.bootstrap import make_ctx, open_core
 from bot.cli import main
+from bot.cli.report_cmds import build_status
 from bot.config import Settings
 from bot.services.cases import create_round
 from bot.sop import Category, Role
@@ -243,3 +244,55 @@ def test_status_names_no_one_when_nobody_holds_the_role_of_the_step(
     main(["status", "--json"])
     cases = json.loads(capsys.readouterr().out)["rounds"][0]["cases"]
     assert next(c for c in cases if c["opd"]["code"] == "DLH")["assignees"] == []
+
+
+def test_status_leaves_out_rounds_closed_long_ago_unless_asked_for_all(
+    capsys: pytest.CaptureFixture[str], world: World, settings: Settings
+) -> None:
+    async def a_round_closed_in_2025() -> int:
+        old = datetime(2025, 6, 2, 10, 0, tzinfo=WIB)
+        async with open_core(settings) as core, core.db.transaction() as uow:
+            round_id = await uow.rounds.add("DIP 2025", world.people["Rina"], old)
+            dlh = await uow.opds.by_code("DLH")
+            assert dlh is not None
+            case_id = await uow.cases.add(round_id, dlh.id, old)
+            await uow.cases.move(case_id, 6, None, old)
+            assert await uow.rounds.close_if_done(round_id, old)
+            await uow.commit()
+        return round_id
+
+    old_round = asyncio.run(a_round_closed_in_2025())
+    assert main(["status", "--json"]) == 0
+    assert [r["id"] for r in json.loads(capsys.readouterr().out)["rounds"]] == [world.round_id]
+    assert main(["status", "--json", "--all"]) == 0
+    rounds = json.loads(capsys.readouterr().out)["rounds"]
+    assert [r["id"] for r in rounds] == [world.round_id, old_round]
+    assert [c["state"] for c in rounds[1]["cases"]] == ["selesai"]
+    assert main(["status", "--all"]) == 0
+    assert "DIP 2025" in capsys.readouterr().out
+
+
+def test_status_costs_the_same_queries_for_three_cases_or_sixty(
+    world: World, settings: Settings
+) -> None:
+    async def statements(opds: int) -> int:
+        async with open_core(settings) as core:
+            if opds:
+                async with core.db.transaction() as uow:
+                    for n in range(opds):
+                        await uow.opds.upsert(f"OPD{n:02}", f"Dinas Nomor {n}")
+                    round_id = await uow.rounds.add("DIP II", world.people["Rina"], CREATED)
+                    for opd in await uow.opds.all():
+                        case_id = await uow.cases.add(round_id, opd.id, CREATED)
+                        await uow.tasks.open(case_id, 1, CREATED, FAR_AWAY)
+                        await uow.entries.add(case_id, ENTRY)
+                    await uow.commit()
+            seen: list[str] = []
+            async with core.db.read() as uow:
+                await core.db.trace(seen.append)
+                report = await build_status(uow, datetime.now(WIB), WIB)
+                await core.db.trace(None)
+            assert sum(len(r["cases"]) for r in report["rounds"]) == 3 + (opds + 3 if opds else 0)
+            return len(seen)
+
+    assert asyncio.run(statements(0)) == asyncio.run(statements(60)) == 3

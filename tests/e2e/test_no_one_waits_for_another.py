@@ -4,6 +4,11 @@ is confirmed to Telegram only once it and every update before it are done (bot/p
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
+from typing import Any
+
+import pytest
+from telegram import Update
 
 from bot.fakeapi.server import FakeTelegram
 from tests.e2e.conftest import Harness
@@ -70,3 +75,32 @@ async def test_one_persons_messages_are_answered_in_the_order_they_were_sent(
     first = await budi.next_message(timeout=20)
     second = await budi.next_message(timeout=20)
     assert STRANGER in first.text and "undangan" in second.text and STRANGER not in second.text
+
+
+async def test_an_update_in_hand_is_decoded_once_however_often_polling_sees_it_again(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = harness.fake
+    budi = fake.person(2001, "Budi")
+    decoded: Counter[int] = Counter()
+    de_json = Update.de_json
+
+    def counting(data: dict[str, Any], bot: Any = None) -> Update:
+        decoded[data["update_id"]] += 1
+        return de_json(data, bot)
+
+    monkeypatch.setattr(Update, "de_json", counting)
+    release = asyncio.Event()
+    held = fake.inject("sendMessage", chat_id=budi.id, until=release)
+    await budi.send("/start")
+    polls = len(fake.calls_of("getUpdates"))
+
+    async def polled_while_busy() -> bool | None:
+        # Each busy poll returns Budi's unconfirmed update again.
+        return True if held.hits and len(fake.calls_of("getUpdates")) >= polls + 5 else None
+
+    await eventually(polled_while_busy, "polling to see the update in hand again", timeout=30)
+    release.set()
+    assert STRANGER in (await budi.next_message(timeout=20)).text
+    # Before: decoded again at every poll (a fifth of the bot's CPU per update under load).
+    assert list(decoded.values()) == [1]

@@ -112,3 +112,19 @@ def test_sql_splitting_keeps_trigger_bodies_whole() -> None:
     statements = split_sql(script)
     assert len(statements) == 2
     assert statements[1].startswith("CREATE TRIGGER") and statements[1].endswith("END;")
+
+
+async def test_a_read_aside_neither_waits_for_a_unit_of_work_nor_writes(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "db.sqlite3")
+    try:
+        async with db.transaction() as uow:  # holds the database, as a long unit of work would
+            await uow.opds.upsert("DINKES", "Dinas Kesehatan")
+            async with db.read_aside() as aside:  # before: every read waited for the lock
+                assert await aside.opds.all() == []  # what is committed, nothing else
+            await uow.commit()
+        async with db.read_aside() as aside:
+            assert [o.code for o in await aside.opds.all()] == ["DINKES"]
+            with pytest.raises(aiosqlite.OperationalError, match="readonly"):
+                await aside.opds.upsert("DISDIK", "Dinas Pendidikan")
+    finally:
+        await db.close()

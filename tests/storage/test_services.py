@@ -213,16 +213,17 @@ async def add_opds(w: World, count: int) -> list[int]:
 async def test_status_and_tasks_cost_the_same_queries_for_two_cases_or_forty(w: World) -> None:
     await cases.create_round(w.ctx, w.pejabat, "DIP Semester I 2027", [w.opd, w.other_opd])
     few = [
-        await statements_of(w, lambda: cases.status(w.ctx, w.utama)),
-        await statements_of(w, lambda: cases.my_tasks(w.ctx, w.pejabat)),
+        await statements_of(w, lambda: cases.status(w.ctx, w.utama, 10)),
+        await statements_of(w, lambda: cases.my_tasks(w.ctx, w.pejabat, 10)),
     ]
     await cases.create_round(w.ctx, w.pejabat, "DIP Semester II 2027", await add_opds(w, 38))
     many = [
-        await statements_of(w, lambda: cases.status(w.ctx, w.utama)),
-        await statements_of(w, lambda: cases.my_tasks(w.ctx, w.pejabat)),
+        await statements_of(w, lambda: cases.status(w.ctx, w.utama, 10)),
+        await statements_of(w, lambda: cases.my_tasks(w.ctx, w.pejabat, 10)),
     ]
-    assert many == few
-    assert len(await cases.my_tasks(w.ctx, w.pejabat)) == 42
+    # Rounds, the newest round's first lines (they fill the ten asked for), the count.
+    assert many == few == [3, 2]
+    assert (await cases.my_tasks(w.ctx, w.pejabat, 100)).total == 42
 
 
 async def test_status_lists_the_newest_round_first_with_only_the_cases_one_may_see(
@@ -230,17 +231,41 @@ async def test_status_lists_the_newest_round_first_with_only_the_cases_one_may_s
 ) -> None:
     await cases.create_round(w.ctx, w.pejabat, "DIP Semester I 2027", [w.opd, w.other_opd])
     await cases.create_round(w.ctx, w.pejabat, "DIP Semester II 2027", [w.other_opd])
-    rounds = await cases.status(w.ctx, w.utama)
-    assert [(r.name, [v.opd.code for v in vs]) for r, vs in rounds] == [
-        ("DIP Semester II 2027", ["DISDIK"]),
-        ("DIP Semester I 2027", ["DINKES", "DISDIK"]),
+    listing = await cases.status(w.ctx, w.utama, 100)
+    assert [(line.round_name, line.opd_code) for line in listing.lines] == [
+        ("DIP Semester II 2027", "DISDIK"),
+        ("DIP Semester I 2027", "DINKES"),
+        ("DIP Semester I 2027", "DISDIK"),
     ]
-    own = await cases.status(w.ctx, w.pendukung)
-    assert [(r.name, [v.opd.code for v in vs]) for r, vs in own] == [
-        ("DIP Semester I 2027", ["DINKES"])
+    own = await cases.status(w.ctx, w.pendukung, 100)
+    assert [(line.round_name, line.opd_code) for line in own.lines] == [
+        ("DIP Semester I 2027", "DINKES")
     ]
-    [(_, [v])] = own
-    assert v.task is not None and v.task.step == 1 and v.entries == [] and v.documents == []
+    [line] = own.lines
+    assert line.step == 1 and line.due_at is not None and own.total == 1
+
+
+async def test_status_puts_late_cases_first_and_counts_what_it_does_not_load(w: World) -> None:
+    await cases.create_round(w.ctx, w.pejabat, "DIP Semester I 2027", await add_opds(w, 6))
+    async with w.ctx.db.transaction() as uow:  # OPD05's deadline passed, the others' not
+        opd5 = next(o for o in await uow.opds.all() if o.code == "OPD05")
+        [late] = await uow.cases.all(opd_id=opd5.id)
+        task = await uow.tasks.current(late.id)
+        assert task is not None
+        await uow.tasks.set_due(task.id, NOW - timedelta(hours=1))
+        await uow.commit()
+    listing = await cases.status(w.ctx, w.utama, 3)
+    assert [line.opd_code for line in listing.lines] == ["OPD05", "DINKES", "DISDIK"]
+    assert listing.total == 8
+    tasks = await cases.my_tasks(w.ctx, w.pejabat, 2)
+    assert [line.opd_code for line in tasks.lines] == ["OPD05", "DINKES"] and tasks.total == 8
+
+
+async def test_a_ppid_pendukung_without_an_opd_sees_no_case(w: World) -> None:
+    await cases.create_round(w.ctx, w.pejabat, "DIP Semester I 2027", [w.opd, w.other_opd])
+    nobody = w.pendukung.model_copy(update={"opd_id": None})
+    assert (await cases.status(w.ctx, nobody, 100)).total == 0
+    assert (await cases.my_tasks(w.ctx, nobody, 100)).total == 0
 
 
 # --- the sweep -----------------------------------------------------------------------------------
@@ -269,6 +294,29 @@ async def test_a_sweep_over_more_tasks_than_one_unit_of_work_notifies_each_task_
     assert await sweep_service.sweep(later) == 0
 
 
+async def test_the_sweep_counts_nothing_over_every_task_inside_a_unit_of_work(w: World) -> None:
+    await cases.create_round(w.ctx, w.pejabat, "DIP Semester I 2027", await add_opds(w, 10))
+    later = replace(w.ctx, clock=lambda: NOW + timedelta(days=3))  # overdue: a digest is due
+    seen: list[str] = []
+    await w.ctx.db.trace(seen.append)
+    await sweep_service.sweep(later)
+    await w.ctx.db.trace(None)
+    inside, units = False, list[list[str]]()
+    for statement in seen:
+        if statement.startswith("BEGIN"):
+            inside, units = True, [*units, []]
+        elif statement in ("COMMIT", "ROLLBACK"):
+            inside = False
+        elif inside:
+            units[-1].append(statement)
+    held = [s for unit in units for s in unit]
+    assert any("digest_runs" in s for s in held)  # the digest was decided in a unit of work
+    # ... but whether any task is due for it, and which tasks to plan, were read beside them.
+    assert not [s for s in held if "julianday(due_at) <" in s or "next_notice_at <=" in s]
+    digests = [r for r in await notices(w) if r["payload"]["kind"] == "digest"]
+    assert {w.utama.id, w.pejabat.id} <= {r["user_id"] for r in digests}
+
+
 async def test_status_leaves_out_rounds_closed_more_than_thirty_days_ago(w: World) -> None:
     [old] = await cases.create_round(w.ctx, w.pejabat, "DIP 2025", [w.opd])
     [recent] = await cases.create_round(w.ctx, w.pejabat, "DIP 2026", [w.opd])
@@ -278,8 +326,8 @@ async def test_status_leaves_out_rounds_closed_more_than_thirty_days_ago(w: Worl
             await uow.cases.move(v.case.id, CLOSED, None, closed)
             assert await uow.rounds.close_if_done(v.round.id, closed)
         await uow.commit()
-    rounds = await cases.status(w.ctx, w.utama)
-    assert [r.name for r, _ in rounds] == ["DIP Semester I 2027", "DIP 2026"]
+    listing = await cases.status(w.ctx, w.utama, 100)
+    assert [line.round_name for line in listing.lines] == ["DIP Semester I 2027", "DIP 2026"]
 
 
 async def test_a_sweep_stops_when_the_holidays_change_between_its_units_of_work(

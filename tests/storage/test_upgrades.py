@@ -124,6 +124,8 @@ SEEDS: dict[int, list[str]] = {
         " new_reference, new_until, decided_by, decided_at) VALUES (1, 'extend', 'UK-1',"
         f" '2027-03-31', 'UK-2', '2028-03-31', 3, '{T}')"
     ],
+    # Indexes only: a deadline moved after the upgrade goes through the new expression index.
+    18: ["UPDATE tasks SET due_at = '2027-03-16T16:00:00+07:00' WHERE id = 3"],
 }
 
 MIGRATIONS = migration_files()

@@ -15,7 +15,7 @@ import contextlib
 import logging
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from telegram import Bot, Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TimedOut
@@ -57,6 +57,22 @@ def telegram_intake(
     """The intake of Telegram's updates: handled by the Application (which runs the router and
     hands any exception to the error handler), keyed by update_id, one lane per person."""
     return Intake(CHANNEL, db, clock, app.process_update, update_key, lane_of)
+
+
+# python-telegram-bot's read timeout of its getUpdates request, to which a long poll adds its own
+# timeout (as `Bot.get_updates` does).
+GET_UPDATES_READ_S = 5.0
+
+
+async def fetch_updates(bot: Bot, offset: int | None, wait_s: int) -> list[dict[str, Any]]:
+    """getUpdates (a long poll of `wait_s` seconds) as JSON, not decoded. While updates are in hand every poll returns all the
+    unconfirmed ones again, and `Bot.get_updates` decoded each of them every time: a fifth of
+    the bot's CPU per update in the throughput benchmark (benchmarks/README.md, issue 15). The
+    request goes the same way as `get_updates` sends it (its connection pool, the bot's rate
+    limiter, its errors: a rejected token is still `InvalidToken`)."""
+    data = {"timeout": wait_s, "offset": offset, "allowed_updates": ALLOWED_UPDATES}
+    result = await bot._post("getUpdates", data, read_timeout=GET_UPDATES_READ_S + wait_s)
+    return cast("list[dict[str, Any]]", result)
 
 
 def _failed(task: asyncio.Task[bool]) -> bool:
@@ -130,15 +146,12 @@ class ReliablePoller:
                     webhook_deleted = True
                 failed = self._advance()
                 busy = bool(self._fetched)
-                updates = await bot.get_updates(
-                    offset=self._offset,
-                    timeout=0 if busy else self._timeout,
-                    allowed_updates=ALLOWED_UPDATES,
-                )
+                raw = await fetch_updates(bot, self._offset, 0 if busy else self._timeout)
+                # Decoded only when new: the updates in hand come back in every busy poll.
                 fresh = [
-                    u
-                    for u in updates
-                    if u.update_id not in self._fetched or _failed(self._fetched[u.update_id])
+                    Update.de_json(u, bot)
+                    for u in raw
+                    if u["update_id"] not in self._fetched or _failed(self._fetched[u["update_id"]])
                 ]
                 seen = await self._intake.handled_among(fresh) if fresh else set()
                 for update in fresh:
