@@ -17,6 +17,7 @@ from bot.channels.port import DeliveryError
 from bot.reminders import next_delivery
 from bot.services.admin_notices import delivery_failed, person_unreachable
 from bot.services.context import Ctx
+from storage.journal import STATUS_RANK
 
 log = logging.getLogger(__name__)
 SEEN_SLACK = timedelta(minutes=5)  # a busy chat does not write a row per message
@@ -39,6 +40,12 @@ async def status(
 ) -> bool:  # fmt: skip
     """Record a message's status; False when the message is not one of the bot's notices or
     the status came after a later one (statuses arrive late, twice and out of order)."""
+    # Most statuses are of answers to people, never a notice's: a read says so without taking
+    # the write lock (two statuses come back for every message the bot sends).
+    async with ctx.db.read() as uow:
+        known = await uow.messages.status_of(channel, message_id)
+    if known is None or STATUS_RANK[known] >= STATUS_RANK[state]:
+        return False
     now = ctx.now()
     error = failure.detail if failure is not None else None
     async with ctx.db.transaction() as uow:

@@ -21,7 +21,7 @@ from bot.channels.telegram.adapter import delivery_error
 from bot.config import Settings
 from bot.dispatcher import Dispatcher
 from bot.models import User
-from bot.services import calendar_admin, cases, people
+from bot.services import calendar_admin, cases, delivery, people
 from bot.services.context import Ctx
 from bot.services.sweep import sweep
 from bot.sop import Role
@@ -465,3 +465,22 @@ async def test_a_holiday_added_from_the_command_line_holds_the_next_delivery_pas
     await scheduler.dispatch()
     assert not w.ctx.calendar.is_workday(wib("2027-03-02T00:00").date())
     assert w.out.sent == []
+
+
+async def test_statuses_only_move_forward_whatever_order_they_arrive_in(w: World) -> None:
+    async with w.ctx.db.transaction() as uow:
+        await uow.outbox.enqueue(key="k:1", user_id=w.users["sari"].id,
+                                 payload={"kind": "bot_error", "at": "-", "error": "x",
+                                          "where": "-"},
+                                 now=w.clock[0], not_before=w.clock[0])  # fmt: skip
+        (row,) = await uow.outbox.listing(("pending",))
+        await uow.messages.record("whatsapp", ["wamid.1"], [row["id"]])
+        await uow.commit()
+    at = w.clock[0]
+    assert await delivery.status(w.ctx, "whatsapp", "wamid.1", "read", at)
+    assert not await delivery.status(w.ctx, "whatsapp", "wamid.1", "delivered", at)  # late
+    assert not await delivery.status(w.ctx, "whatsapp", "wamid.1", "sent", at)  # later still
+    assert not await delivery.status(w.ctx, "whatsapp", "wamid.1", "read", at)  # twice
+    assert not await delivery.status(w.ctx, "whatsapp", "wamid.other", "read", at)  # not a notice
+    async with w.ctx.db.read() as uow:
+        assert await uow.messages.status_of("whatsapp", "wamid.1") == "read"
