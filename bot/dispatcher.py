@@ -35,9 +35,11 @@ from bot.reminders import (
     next_delivery,
     supersede,
 )
+from bot.services import delivery
 from bot.services.absences import cover_at
 from bot.services.admin_notices import delivery_failed, person_unreachable
 from bot.services.context import Ctx
+from storage.journal import EarlyFailure
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = timedelta(minutes=30)
@@ -247,7 +249,10 @@ class Dispatcher:
             return False
         seen = row.get("last_seen_at")
         last = datetime.fromisoformat(seen) if seen else None
-        return bool(row.get("brief")) or not sender.capabilities.may_write(last, self.ctx.now())
+        caps = sender.capabilities
+        if caps.reply_window is None:
+            return False  # a brief left from another channel (the person moved) means nothing here
+        return bool(row.get("brief")) or not caps.may_write(last, self.ctx.now())
 
     async def _deliver_brief(
         self, row: dict[str, Any], rows: list[dict[str, Any]], bundle: bool = False
@@ -301,7 +306,10 @@ class Dispatcher:
                     async with ctx.db.transaction() as uow:
                         await uow.outbox.mark_part(row["id"], index + 1)
                         await uow.messages.record(row["channel"], sent, ids)
+                        early = await uow.messages.take_early_failures(row["channel"], sent)
                         await uow.commit()
+                    await delivery.apply_early(ctx, row["channel"], early)
+                    self._queued = self._queued or bool(early)
         except DeliveryError as exc:
             return self._outcome(exc, row)
         return _Outcome(messages=tuple(messages))
@@ -323,11 +331,14 @@ class Dispatcher:
         messages: Sequence[str] = (),
     ) -> int:  # fmt: skip
         ctx = self.ctx
+        early: list[tuple[str, datetime, EarlyFailure]] = []
         async with ctx.db.transaction() as uow:
             now = ctx.now()
             if outcome.error is None:
                 await uow.outbox.mark_sent_many(ids, now, bundle_id=ids[0] if bundle else None)
-                await uow.messages.record(row["channel"], [*outcome.messages, *messages], ids)
+                carried = [*outcome.messages, *messages]
+                await uow.messages.record(row["channel"], carried, ids)
+                early = await uow.messages.take_early_failures(row["channel"], carried)
             elif outcome.brief:
                 await uow.outbox.mark_brief_many(ids, outcome.error)
                 self._queued = True  # it goes again in this pass
@@ -345,6 +356,10 @@ class Dispatcher:
                     told = await delivery_failed(uow, ctx.calendar, now, row["user_id"])
                 self._queued = self._queued or told > 0
             await uow.commit()
+        # A failure Meta reported before the record was written is decided now (and what it
+        # queues again goes in this pass).
+        await delivery.apply_early(ctx, row["channel"], early)
+        self._queued = self._queued or bool(early)
         return 1 if outcome.error is None else 0
 
 

@@ -83,6 +83,10 @@ async def route(ev: Event, ctx: Ctx, files: FileSource) -> Response | None:
             return _answer(
                 ev, t("start-not-invited" if ev.command == "start" else "help-not-invited")
             )
+        if pending and pending[0] in DIALOGS and _typed_word(ev):
+            # A bare word that names a command ("Laporan", "Status") typed while the bot asks
+            # a question is the answer to it; only "batal" (and the slash forms) stay commands.
+            ev = dataclasses.replace(ev, command=None, args="")
         if ev.unsupported is not None:
             what = t(f"unsupported-{ev.unsupported}")
             return Response().add(t("unsupported-message", what=what))
@@ -124,6 +128,16 @@ async def route(ev: Event, ctx: Ctx, files: FileSource) -> Response | None:
                      external_id=ev.external_id, case_id=case.id if case else None,
                      message_id=ev.message_id)  # fmt: skip
         return response
+
+
+def _typed_word(ev: Event) -> bool:
+    """Whether the event is a command typed as a bare word (where a chat app has no menu)."""
+    return (
+        ev.command is not None
+        and ev.command != "batal"
+        and ev.text is not None
+        and not ev.text.lstrip().startswith("/")
+    )
 
 
 def _visible(ev: Event) -> Event:

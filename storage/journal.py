@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.models import AuditRecord
@@ -254,7 +254,7 @@ class OutboxRepository(Repository):
         (the person's window had closed after all)."""
         await self._execute_ids(
             "UPDATE outbox SET state = 'pending', brief = 1, next_try_at = NULL, last_error = ?,"
-            " in_flight_since = NULL, parts_sent = 0 WHERE id IN ({ids})",
+            " in_flight_since = NULL, parts_sent = 0 WHERE state = 'sent' AND id IN ({ids})",
             (error[:500],),
             row_ids,
         )
@@ -264,7 +264,8 @@ class OutboxRepository(Repository):
         reported that they failed for a reason that may pass."""
         await self._execute_ids(
             "UPDATE outbox SET state = 'pending', attempts = attempts + 1, next_try_at = ?,"
-            " last_error = ?, in_flight_since = NULL, parts_sent = 0 WHERE id IN ({ids})",
+            " last_error = ?, in_flight_since = NULL, parts_sent = 0"
+            " WHERE state = 'sent' AND id IN ({ids})",
             (utc(next_try), error[:500]),
             row_ids,
         )
@@ -273,7 +274,7 @@ class OutboxRepository(Repository):
         """A person can be reached again: queue their failed rows again, and mark their held
         hand-overs to leave with their other notices as one summary (`held`)."""
         return await self._execute(
-            "UPDATE outbox SET state = 'pending', next_try_at = NULL, last_error = NULL,"
+            "UPDATE outbox SET state = 'pending', next_try_at = NULL, last_error = NULL, brief = 0,"
             " payload = CASE WHEN json_extract(payload, '$.kind') = 'handover'"
             " THEN json_set(payload, '$.held', json('true')) ELSE payload END"
             " WHERE user_id = ? AND state IN ('pending', 'failed')",
@@ -350,6 +351,16 @@ STATUS_RANK = {"accepted": 0, "sent": 1, "delivered": 2, "read": 3, "failed": 4}
 
 
 @dataclass(frozen=True)
+class EarlyFailure:
+    """A platform's failure of a message, as the channel read it (the port's delivery error)."""
+
+    kind: str
+    detail: str
+    reach: str | None = None
+    retry_s: float | None = None
+
+
+@dataclass(frozen=True)
 class StatusChange:
     """A platform's status that moved a message on: the notices it carried, and their person."""
 
@@ -388,6 +399,44 @@ class ChannelMessageRepository(Repository):
         ids = [int(r[0]) for r in rows]
         owner = await self._one("SELECT user_id FROM outbox WHERE id = ?", (ids[0],))
         return StatusChange(ids, int(owner[0]) if owner else 0, status)
+
+    async def keep_early_failure(
+        self, channel: str, message_id: str, at: datetime, failure: EarlyFailure
+    ) -> None:
+        """A failure of a message not recorded yet (its status overtook the send's answer);
+        those older than a day are forgotten (the failures of answers, never recorded)."""
+        await self._execute(
+            "DELETE FROM channel_early_failures WHERE at < ?", (utc(at - timedelta(days=1)),)
+        )
+        await self._execute(
+            "INSERT INTO channel_early_failures VALUES (?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT DO NOTHING",
+            (channel, message_id, utc(at), failure.kind, failure.detail, failure.reach,
+             failure.retry_s),
+        )  # fmt: skip
+
+    async def take_early_failures(
+        self, channel: str, message_ids: Sequence[str]
+    ) -> list[tuple[str, datetime, EarlyFailure]]:
+        """The failures kept for these messages (now recorded), removed from the waiting list."""
+        if not message_ids:
+            return []
+        rows = await self._all(
+            f"DELETE FROM channel_early_failures WHERE channel = ?"
+            f" AND message_id IN ({marks(message_ids)})"
+            " RETURNING message_id, at, kind, detail, reach, retry_s",
+            (channel, *message_ids),
+        )
+        return [(str(r[0]), datetime.fromisoformat(r[1]),
+                 EarlyFailure(str(r[2]), str(r[3]), r[4], r[5])) for r in rows]  # fmt: skip
+
+    async def close_all_of(self, outbox_ids: Sequence[int]) -> None:
+        """A notice was decided on a failure: the other messages that carried it change nothing
+        any more (a second failed status of the same attempt must not send it again)."""
+        await self._execute_ids(
+            "UPDATE channel_messages SET status = 'failed' WHERE outbox_id IN ({ids})", (),
+            outbox_ids,
+        )  # fmt: skip
 
     async def status_of(self, channel: str, message_id: str) -> str | None:
         row = await self._one(

@@ -132,6 +132,19 @@ class UserRepository(Repository):
             (channel, external_id, chat_id, utc(now), user_id),
         )
 
+    async def rekey(self, user_id: int, channel: str, old: str, new: str) -> bool:
+        """The person's id on `channel` changes from `old` to `new` (where they are written to
+        as well); False when it changed already or `new` is someone's."""
+        return (
+            await self._execute(
+                "UPDATE users SET external_id = ?, chat_id = ? WHERE id = ? AND channel = ?"
+                " AND external_id = ? AND NOT EXISTS (SELECT 1 FROM users"
+                " WHERE channel = ? AND external_id = ?)",
+                (new, new, user_id, channel, old, channel, new),
+            )
+            > 0
+        )
+
     async def release_account(self, user_id: int) -> None:
         """A deactivated person's chat account is taken by someone else: forget it."""
         await self._execute(

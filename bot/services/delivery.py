@@ -16,8 +16,8 @@ from datetime import datetime, timedelta
 from bot.channels.port import DeliveryError
 from bot.reminders import next_delivery
 from bot.services.admin_notices import delivery_failed, person_unreachable
-from bot.services.context import Ctx
-from storage.journal import STATUS_RANK
+from bot.services.context import Ctx, audit
+from storage.journal import STATUS_RANK, EarlyFailure
 
 log = logging.getLogger(__name__)
 SEEN_SLACK = timedelta(minutes=5)  # a busy chat does not write a row per message
@@ -34,6 +34,23 @@ async def seen(
         await uow.commit()
 
 
+async def rekey(ctx: Ctx, channel: str, old: str, new: str) -> bool:
+    """A person known on `channel` by `old` (their number) is now named `new` (the id the
+    platform guarantees); True when they were re-keyed (once, audited)."""
+    async with ctx.db.read() as uow:
+        if await uow.users.by_external(channel, new) is not None:
+            return False  # the usual case: one read
+        person = await uow.users.by_external(channel, old)
+    if person is None:
+        return False
+    async with ctx.db.transaction() as uow:
+        if not await uow.users.rekey(person.id, channel, old, new):
+            return False
+        await audit(uow, ctx.now(), "rekey", person, note=f"{channel}: by user id")
+        await uow.commit()
+    return True
+
+
 async def status(
     ctx: Ctx, channel: str, message_id: str, state: str, at: datetime,
     failure: DeliveryError | None = None,
@@ -44,6 +61,12 @@ async def status(
     # the write lock (two statuses come back for every message the bot sends).
     async with ctx.db.read() as uow:
         known = await uow.messages.status_of(channel, message_id)
+    if known is None and failure is not None:
+        # The failure may have overtaken the record of the send: kept until it is written.
+        async with ctx.db.transaction() as uow:
+            await uow.messages.keep_early_failure(channel, message_id, at, early(failure))
+            await uow.commit()
+        return False
     if known is None or STATUS_RANK[known] >= STATUS_RANK[state]:
         return False
     now = ctx.now()
@@ -55,6 +78,8 @@ async def status(
         queued = 0
         if failure is not None:
             ids = change.outbox_ids
+            # Decided now: another message of the same notice failing too changes nothing.
+            await uow.messages.close_all_of(ids)
             if failure.kind == "window_closed":
                 await uow.outbox.mark_brief_many(ids, failure.detail)
                 queued = 1
@@ -76,6 +101,21 @@ async def status(
     if queued:
         ctx.kick()
     return True
+
+
+def early(failure: DeliveryError) -> EarlyFailure:
+    retry = failure.retry_in.total_seconds() if failure.retry_in is not None else None
+    return EarlyFailure(failure.kind, failure.detail, failure.reach, retry)
+
+
+async def apply_early(
+    ctx: Ctx, channel: str, found: list[tuple[str, datetime, EarlyFailure]]
+) -> None:
+    """Decide the failures that had overtaken the record of their messages (now written)."""
+    for message_id, at, f in found:
+        retry = timedelta(seconds=f.retry_s) if f.retry_s is not None else None
+        failure = DeliveryError(f.kind, f.detail, retry_in=retry, reach=f.reach)  # type: ignore[arg-type]
+        await status(ctx, channel, message_id, "failed", at, failure)
 
 
 class StoredMediaIds:

@@ -24,6 +24,19 @@ CREATE TABLE channel_messages (
 );
 CREATE INDEX channel_messages_outbox ON channel_messages (outbox_id);
 
+-- A failure the platform reported before the bot had recorded which notice the message carried
+-- (the status webhook can overtake the answer to the send): kept until the record is written.
+CREATE TABLE channel_early_failures (
+    channel     TEXT NOT NULL,
+    message_id  TEXT NOT NULL,
+    at          TEXT NOT NULL,
+    kind        TEXT NOT NULL,
+    detail      TEXT NOT NULL,
+    reach       TEXT,
+    retry_s     REAL,
+    PRIMARY KEY (channel, message_id)
+);
+
 -- A file uploaded once to a platform, re-sent by its media id while the id is valid.
 CREATE TABLE channel_media (
     channel     TEXT NOT NULL,

@@ -227,8 +227,6 @@ GOOD_MESSAGE = {"from": PHONE, "id": "wamid.M", "timestamp": str(WHEN), "type": 
         body({"contacts": [contact()], "messages": [{**GOOD_MESSAGE, "id": ""}]}),
         body({"contacts": [contact()], "messages": [{**GOOD_MESSAGE, "timestamp": "soon"}]}),
         body({"contacts": [contact()], "messages": [{**GOOD_MESSAGE, "timestamp": "9" * 40}]}),
-        body({"statuses": [{"id": "wamid.S", "status": "exploded", "timestamp": str(WHEN)}]}),
-        body({"statuses": [{"status": "read", "timestamp": str(WHEN)}]}),
     ],
 )
 def test_a_body_that_is_not_a_webhook_is_malformed(bad: dict[str, Any]) -> None:
@@ -302,3 +300,17 @@ def test_a_command_word_alone_or_with_its_slash_is_a_command(
 )
 def test_a_sentence_or_another_word_is_not_a_command(typed: str) -> None:
     assert command_of(typed) is None
+
+
+def test_a_status_the_bot_does_not_know_is_skipped_alone_beside_a_message() -> None:
+    odd = [{"id": "wamid.S", "status": "played", "timestamp": str(WHEN)},
+           {"status": "read", "timestamp": str(WHEN)},
+           {"id": "wamid.T", "status": "read", "timestamp": "yesterday"},
+           {"id": "wamid.U", "status": "read", "timestamp": str(WHEN)}]  # fmt: skip
+    message = {"from": "6281234567001", "id": "wamid.M", "timestamp": str(WHEN), "type": "text",
+               "text": {"body": "menu"}}  # fmt: skip
+    contact = {"wa_id": "6281234567001", "user_id": "ID.1", "profile": {"name": "Sari"}}
+    incoming, statuses = read(body({"contacts": [contact], "messages": [message],
+                                    "statuses": odd}))  # fmt: skip
+    assert [m.event_id for m in incoming] == ["wamid.M"]
+    assert [s.message_id for s in statuses] == ["wamid.U"]

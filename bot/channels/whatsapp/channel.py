@@ -68,7 +68,9 @@ class WhatsAppChannel:
         self.settings = settings
         self.session = graph_session(settings)
         self.client = client(settings, self.session)
-        self.files = WhatsAppFileSource(self.session)
+        self.files = WhatsAppFileSource(
+            self.session, allow_http=settings.whatsapp_api_url.startswith("http://")
+        )
         self._ctx: Ctx | None = None
         self._sender: WhatsAppSender | None = None
         self._webhook: WhatsAppWebhook | None = None
@@ -131,12 +133,18 @@ class WhatsAppChannel:
         it again and again)."""
         ctx = self._ctx
         assert ctx is not None
+        person = message.person
         try:
             response: Response | None = None
-            if message.event is not None:
-                response = await route(message.event, ctx, self.files)
-            await delivery.seen(ctx, CHANNEL, message.person.key, message.at,
-                                message.person.phone)  # fmt: skip
+            if person.phone and person.phone != person.key:
+                # Someone who joined when Meta named people by number is now named by their
+                # business-scoped user id: the same person, re-keyed once.
+                await delivery.rekey(ctx, CHANNEL, person.phone, person.key)
+            try:
+                if message.event is not None:
+                    response = await route(message.event, ctx, self.files)
+            finally:  # they wrote: the window opens, whatever the answer
+                await delivery.seen(ctx, CHANNEL, person.key, message.at, person.phone)
             if response is not None:
                 await self.sender.answer(message.person.key, response)
         except Exception as exc:

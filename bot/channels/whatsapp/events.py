@@ -10,6 +10,7 @@ reply one of type `button`; both carry the data the bot gave the button.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
@@ -19,6 +20,7 @@ from typing import Any
 from bot.channels.base import Event, IncomingFile
 from bot.channels.commands import command_of
 
+log = logging.getLogger(__name__)
 CHANNEL = "whatsapp"
 MAX_TEXT = 4096
 # The sentence a wa.me invitation link types ("... Kode undangan: TOKEN"), or `/start TOKEN`.
@@ -76,7 +78,12 @@ def read(body: Mapping[str, Any]) -> tuple[list[Incoming], list[Status]]:
             if person is not None:
                 incoming.append(_incoming(message, person))
         for status in _list(value, "statuses"):
-            statuses.append(_status(status))
+            # A status the bot does not know ("played", a new one, a bad timestamp) is skipped
+            # alone: refusing the POST would refuse the people's messages beside it for a week.
+            try:
+                statuses.append(_status(status))
+            except Malformed as exc:
+                log.info("WhatsApp status skipped: %s", exc)
     return incoming, statuses
 
 

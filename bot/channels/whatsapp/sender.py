@@ -54,8 +54,11 @@ class MediaIds(Protocol):
 
 
 # Meta's error codes, by what they mean for a notice.
-WAIT = {130429: 2.0, 131056: 10.0, 4: 60.0, 80007: 60.0, 131048: 3600.0, 133016: 600.0}
+WAIT = {130429: 2.0, 131056: 10.0, 4: 60.0, 80007: 60.0, 131048: 3600.0, 133016: 600.0,
+        # A template not (yet) approved, paused or disabled: an admin or Meta's review fixes it.
+        132001: 3600.0, 132005: 3600.0, 132007: 3600.0, 132015: 3600.0, 132016: 3600.0}  # fmt: skip
 WINDOW = {131047}
+MEDIA_GONE = {100, 131009, 131052, 131053}  # the media id is unknown or expired: upload again
 GONE = {131026: "unreachable-wa-gone", 131030: "unreachable-wa-refused",
         131021: "unreachable-wa-refused", 131031: "unreachable-wa-refused",
         131050: "unreachable-blocked"}  # fmt: skip
@@ -253,6 +256,8 @@ class WhatsAppSender:
             try:
                 return [await self._send_media(chat_id, f, media_id, caption, notice)]
             except WhatsAppError as exc:
+                if exc.code not in MEDIA_GONE:
+                    raise  # a refusal of the message, not of the file: uploading would not help
                 log.info("re-uploading %s: media id refused (%s)", f.name, exc.code)
                 await self.media.forget(digest)
         phone = self.client.phone_id

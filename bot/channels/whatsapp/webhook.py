@@ -106,7 +106,9 @@ class WhatsAppWebhook:
         # A person's messages in the order they came (one lane each), different people's at once.
         tasks = [self._intake.submit(m) for m in messages]
         for task in tasks:
-            if task is None or not await task:
+            # A post whose sender hung up (or a server shutting down) still finishes the work
+            # begun: it must be answered and recorded as a whole.
+            if task is None or not await asyncio.shield(task):
                 return web.Response(status=503)  # shutting down: Meta posts it again later
         return web.Response()
 

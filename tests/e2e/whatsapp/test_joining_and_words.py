@@ -60,3 +60,18 @@ async def test_voice_notes_stickers_and_locations_get_a_short_answer_and_reactio
     await sari.send("menu")
     after = await sari.next_message()
     assert "lokasi" not in after.text and "stiker" not in after.text  # nothing for the reaction
+
+
+async def test_a_word_that_names_a_command_answers_the_question_asked(mixed: Mixed) -> None:
+    m = mixed
+    await m.h.add_opds("DINKES")
+    andi = await m.join_wa("6281234567005", "Bapak Andi", Role.PEJABAT)
+    await andi.send("menu")
+    await andi.wait_until(lambda x: "➕ Mulai putaran baru" in x.buttons + x.rows)
+    await andi.press("➕ Mulai putaran baru")
+    await andi.wait_for_text("Nama putaran")
+    await andi.send("Laporan")  # the round's name, not the monthly report
+    picker = await andi.wait_for_text("Pilih OPD")
+    assert "Putaran *Laporan*" in picker.text
+    await andi.send("batal")  # still cancels
+    assert "dibatalkan" in (await andi.next_message()).text.lower()

@@ -1,0 +1,131 @@
+"""What WhatsApp reports after the fact, kept right whatever its timing: a failure that overtakes
+the record of its message, two failures of one notice, a person re-keyed from their number to
+the id Meta guarantees."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.bootstrap import make_ctx
+from bot.channels.base import Reply
+from bot.channels.port import WHATSAPP, Brief, Capabilities, DeliveryError
+from bot.config import Settings
+from bot.dispatcher import Dispatcher
+from bot.models import User
+from bot.services import delivery
+from bot.services.context import Ctx
+from bot.sop import Role
+from bot.workdays import Calendar
+from handlers import notices
+from storage.db import Database
+from storage.files import FileStore
+
+WIB = ZoneInfo("Asia/Pontianak")
+NOW = datetime(2027, 3, 1, 9, 0, tzinfo=WIB)
+WINDOW = DeliveryError("window_closed", "whatsapp 131047: Re-engagement message")
+
+
+@dataclass
+class Meta:
+    """A WhatsApp sender that records what it sends; `overtake` posts a failure of the message
+    it is sending before the send returns (the status webhook beats the answer)."""
+
+    ctx: Ctx | None = None
+    parts: list[str] = field(default_factory=list)
+    briefs: list[Brief] = field(default_factory=list)
+    overtake: DeliveryError | None = None
+    capabilities: Capabilities = WHATSAPP
+
+    async def send_part(self, chat_id: str | int, reply: Reply, index: int) -> list[str]:
+        mid = f"wamid.{len(self.parts) + 1}"
+        self.parts.append(mid)
+        if self.overtake is not None and self.ctx is not None:
+            await delivery.status(self.ctx, "whatsapp", mid, "failed", NOW, self.overtake)
+            self.overtake = None
+        return [mid]
+
+    async def send_brief(self, chat_id: str | int, brief: Brief) -> list[str]:
+        self.briefs.append(brief)
+        return [f"wamid.brief{len(self.briefs)}"]
+
+
+@dataclass
+class World:
+    ctx: Ctx
+    meta: Meta
+    dispatcher: Dispatcher
+    admin: User
+
+
+@pytest.fixture
+async def w(tmp_path: Path) -> AsyncIterator[World]:
+    db = await Database.open(tmp_path / "db.sqlite3")
+    ctx = make_ctx(settings=Settings(data_dir=tmp_path / "data"), db=db, calendar=Calendar(),
+                   files=FileStore(tmp_path / "files"), clock=lambda: NOW)  # fmt: skip
+    async with db.transaction() as uow:
+        uid = await uow.users.add(name="Pak Admin", role=Role.ADMIN, opd_id=None,
+                                  channel="whatsapp", external_id="ID.1", chat_id="ID.1",
+                                  now=NOW)  # fmt: skip
+        await uow.users.seen("whatsapp", "ID.1", NOW, delivery.SEEN_SLACK)
+        admin = await uow.users.get(uid)
+        await uow.commit()
+    assert admin is not None
+    meta = Meta(ctx)
+    yield World(ctx, meta, Dispatcher(ctx, {"whatsapp": meta}, notices), admin)
+    await db.close()
+
+
+async def queue(w: World, key: str) -> None:
+    async with w.ctx.db.transaction() as uow:
+        payload = {"kind": "bot_error", "at": "09.00", "error": "X", "where": "-"}
+        await uow.outbox.enqueue(key=key, user_id=w.admin.id, payload=payload, now=NOW,
+                                 not_before=NOW)  # fmt: skip
+        await uow.commit()
+
+
+async def test_a_failure_that_overtakes_the_record_of_its_message_still_sends_the_template(
+    w: World,
+) -> None:
+    await queue(w, "k:1")
+    w.meta.overtake = WINDOW
+    await w.dispatcher.run_once()
+    # The free text was refused before its id was recorded; it went again, as its template.
+    assert w.meta.parts == ["wamid.1"] and len(w.meta.briefs) == 1
+    async with w.ctx.db.read() as uow:
+        (row,) = await uow.outbox.listing(("sent",))
+    assert row["brief"] == 1
+
+
+async def test_two_failures_of_one_notice_send_it_again_once(w: World) -> None:
+    await queue(w, "k:2")
+    await w.dispatcher.run_once()
+    async with w.ctx.db.transaction() as uow:  # it went out as two messages (a long one)
+        (row,) = await uow.outbox.listing(("sent",))
+        await uow.messages.record("whatsapp", ["wamid.extra"], [row["id"]])
+        await uow.commit()
+    assert await delivery.status(w.ctx, "whatsapp", "wamid.1", "failed", NOW, WINDOW)
+    await w.dispatcher.run_once()
+    assert len(w.meta.briefs) == 1
+    # The second message's failure comes late: the notice was decided already.
+    assert not await delivery.status(w.ctx, "whatsapp", "wamid.extra", "failed", NOW, WINDOW)
+    await w.dispatcher.run_once()
+    assert len(w.meta.briefs) == 1
+
+
+async def test_a_person_known_by_number_is_rekeyed_once_to_the_user_id(w: World) -> None:
+    async with w.ctx.db.transaction() as uow:
+        uid = await uow.users.add(name="Ibu Sari", role=Role.UTAMA, opd_id=None,
+                                  channel="whatsapp", external_id="6281234567001",
+                                  chat_id="6281234567001", now=NOW)  # fmt: skip
+        await uow.commit()
+    assert await delivery.rekey(w.ctx, "whatsapp", "6281234567001", "ID.777")
+    assert not await delivery.rekey(w.ctx, "whatsapp", "6281234567001", "ID.777")
+    async with w.ctx.db.read() as uow:
+        sari = await uow.users.get(uid)
+    assert sari is not None and sari.external_id == "ID.777" and sari.chat_id == "ID.777"
