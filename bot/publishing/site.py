@@ -19,9 +19,15 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import json
 import logging
-from collections.abc import Sequence
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import suppress
+from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Final
 from zoneinfo import ZoneInfo
@@ -29,10 +35,10 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from bot.publishing.exports import dip_csv, dip_json
-from bot.publishing.files import fsync_dir, place_document, write_bytes
-from bot.publishing.generations import CURRENT, publish_generation
+from bot.publishing.files import flush_filesystem, place_document, write_new
+from bot.publishing.generations import CURRENT, live_generation, publish_generation
 from bot.publishing.model import PublicEntry
-from bot.publishing.pages import PageContext, site_pages
+from bot.publishing.pages import PageContext, page_specs
 from bot.publishing.server import SECURITY_HEADERS, create_app, serve
 from bot.publishing.views import (
     CATEGORY_LABELS,
@@ -44,7 +50,9 @@ from bot.publishing.views import (
 
 __all__ = [
     "CATEGORY_LABELS",
+    "MANIFEST",
     "SECURITY_HEADERS",
+    "BuildReport",
     "SiteBuilder",
     "create_app",
     "format_size",
@@ -59,6 +67,11 @@ _STATIC_DIR: Final = _PACKAGE_DIR / "static"
 _STATIC_FILES: Final = ("site.css", "site.js", "favicon.svg")
 _COMPRESSED: Final = frozenset({"html", "css", "js", "json", "csv", "txt", "svg"})
 """The files that get a pre-compressed `.gz` twin (documents are served as they are)."""
+MANIFEST: Final = ".build.json"
+"""In each generation: what each of its files was made of (see `_GenerationWriter`). Hidden, so
+never served (`safe_component`)."""
+_FORMAT: Final = 1
+"""The builder's own version: raise it when the same inputs give other bytes."""
 
 
 def gzipped(data: bytes) -> bytes:
@@ -99,8 +112,10 @@ class SiteBuilder:
     def _absolute(self, path: str) -> str:
         return f"{self.base_url}/{path}" if self.base_url else path
 
-    def build(self, entries: Sequence[PublicEntry], *, updated_at: datetime) -> Path:
-        """Writes a complete new generation, makes it `current`, and returns its directory.
+    def build(
+        self, entries: Sequence[PublicEntry], *, updated_at: datetime, full: bool = False
+    ) -> Path:
+        """Writes a new generation, makes it `current`, and returns its directory.
 
         Raises ValueError, before touching the disk, if an entry is exempt (`dikecualikan`) or of
         an unknown category, if two entries share an id, or if a document's hash is malformed.
@@ -108,47 +123,235 @@ class SiteBuilder:
         if updated_at.tzinfo is None:
             raise ValueError("updated_at must be timezone-aware")
         groups = register_views(entries, self.tz)
+        return self.update(lambda: entries, updated_at=updated_at, full=full, views=groups).generation
+
+    def update(
+        self,
+        load: Callable[[], Sequence[PublicEntry]],
+        *,
+        updated_at: datetime,
+        full: bool = False,
+        views: tuple[GroupView, ...] | None = None,
+    ) -> BuildReport:
+        """Brings the site up to date with the register `load` returns, and makes it `current`.
+
+        `load` runs under the web root's lock, so builds from several processes publish their
+        registers in the order they read them (an older read never replaces a newer site).
+        Incremental unless `full`: a page whose inputs did not change since the live
+        generation is hard-linked from it instead of rendered; without a live generation (the
+        first build, a site deleted by hand) everything is rendered.
+        """
+        if updated_at.tzinfo is None:
+            raise ValueError("updated_at must be timezone-aware")
         updated = updated_at.astimezone(self.tz)
-        generation = publish_generation(
-            self.root, lambda target: self._write_generation(target, groups, updated)
+        counts: dict[str, int] = {}
+
+        def write(target: Path) -> None:
+            groups = views if views is not None else register_views(load(), self.tz)
+            counts.update(self._write_generation(target, groups, updated, full=full))
+
+        generation = publish_generation(self.root, write)
+        report = BuildReport(
+            generation=generation,
+            entries=counts.get("entries", 0),
+            rendered=counts.get("rendered", 0),
+            reused=counts.get("reused", 0),
         )
-        log.info("DIP site built: %s (%d entries)", generation.name, len(entries))
-        return generation
+        log.info(
+            "DIP site built: %s (%d entries, %d files written, %d reused)",
+            generation.name, report.entries, report.rendered, report.reused,
+        )  # fmt: skip
+        return report
+
+    def _salt(self, assets: dict[str, bytes]) -> str:
+        """What every page depends on besides its own inputs: the format of the builder, the
+        templates, the static files and the settings of the site. A change of any of them
+        (an upgrade of the bot) makes the next build a full one."""
+        digest = hashlib.sha256(f"{_FORMAT}|{self.city}|{self.base_url}|{self.tz.key}".encode())
+        for template in sorted(_TEMPLATES_DIR.rglob("*")):
+            if template.is_file():
+                digest.update(template.name.encode() + b"\0" + template.read_bytes())
+        for name, data in sorted(assets.items()):
+            digest.update(name.encode() + b"\0" + data)
+        return digest.hexdigest()
 
     def _write_generation(
-        self, target: Path, groups: tuple[GroupView, ...], updated: datetime
-    ) -> None:
+        self, target: Path, groups: tuple[GroupView, ...], updated: datetime, *, full: bool
+    ) -> dict[str, int]:
         assets = {name: (_STATIC_DIR / name).read_bytes() for name in _STATIC_FILES}
         version = hashlib.sha256(b"".join(assets.values())).hexdigest()[:12]
-        for name, data in assets.items():
-            _write_with_twin(target / "static" / name, data)
+        salt = self._salt(assets)
+        live = None if full else live_generation(self.root)
+        with _GenerationWriter(target, live, salt) as out:
+            for name, data in assets.items():
+                out.put(f"static/{name}", f"static:{name}", partial(_same, data))
+            entries = [entry for group in groups for entry in group.entries]
+            context = PageContext(
+                city=self.city,
+                updated=updated,
+                asset_version=version,
+                home=f"{self.base_url}/" if self.base_url else "/",
+            )
+            for spec in page_specs(self._env, groups, context):
+                out.put(spec.path, spec.key, partial(_encoded, spec.render))
+            out.put("robots.txt", "robots", partial(_same, b"User-agent: *\nAllow: /\n"))
+            out.put("dip.json", None, lambda: dip_json(entries, updated, self._absolute).encode())
+            out.put("dip.csv", None, lambda: dip_csv(entries, self._absolute))
+            for entry in entries:
+                for doc in entry.documents:
+                    out.place(doc.source, f"berkas/{doc.sha256}/{doc.name}")
+        return {"entries": len(entries), "rendered": out.rendered, "reused": out.reused}
 
-        entries = [entry for group in groups for entry in group.entries]
-        context = PageContext(
-            city=self.city,
-            updated=updated,
-            asset_version=version,
-            home=f"{self.base_url}/" if self.base_url else "/",
-        )
-        for path, text in site_pages(self._env, groups, context):
-            _write_with_twin(target / path, text.encode("utf-8"))
-        _write_with_twin(target / "robots.txt", b"User-agent: *\nAllow: /\n")
-        _write_with_twin(
-            target / "dip.json", dip_json(entries, updated, self._absolute).encode("utf-8")
-        )
-        _write_with_twin(target / "dip.csv", dip_csv(entries, self._absolute))
-        for entry in entries:
-            for doc in entry.documents:
-                place_document(doc.source, target / "berkas" / doc.sha256 / doc.name)
-        for directory in {p.parent for p in target.rglob("*") if p.is_file()}:
-            fsync_dir(directory)
+
+@dataclass(frozen=True)
+class BuildReport:
+    """What a build did: its generation, how many entries the site shows, and how many files
+    (pages and data, not counting `.gz` twins and documents) were written anew or reused."""
+
+    generation: Path
+    entries: int
+    rendered: int
+    reused: int
 
 
-def _write_with_twin(path: Path, data: bytes) -> None:
-    """Writes a file of the site and, for text, its pre-compressed `.gz` twin beside it."""
-    write_bytes(path, data)
-    if path.suffix.lstrip(".") in _COMPRESSED:
-        write_bytes(path.with_name(path.name + ".gz"), gzipped(data))
+class _GenerationWriter:
+    """Writes the files of a new generation, reusing those of the live one whose inputs did not
+    change (a hard link: no rendering, no gzip, no copy), and records what each file was made
+    of in the generation's manifest for the next build.
+
+    Files are written without a flush each: one flush of the file system at the end (`close`)
+    makes the whole generation durable before it can become `current`. The `.gz` twins are
+    compressed on two threads (zlib lets go of the interpreter while it compresses), beside
+    the rendering.
+    """
+
+    def __init__(self, target: Path, live: Path | None, salt: str) -> None:
+        self.target = target
+        self.live = live
+        self.salt = salt
+        self.previous = _read_manifest(live, salt) if live is not None else {}
+        self.made: dict[str, str] = {}
+        self.rendered = 0
+        self.reused = 0
+        self._dirs: set[Path] = set()
+        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="gzip")
+        self._pending: list[Future[None]] = []
+
+    def __enter__(self) -> _GenerationWriter:
+        return self
+
+    def __exit__(self, kind: object, error: object, trace: object) -> None:
+        try:
+            for job in self._pending:
+                if error is None:
+                    job.result()  # a failed twin (a full disk) fails the build
+                else:
+                    job.cancel()
+        finally:
+            self._pool.shutdown(wait=True)
+        if error is None:
+            manifest = {"format": _FORMAT, "salt": self.salt, "files": self.made}
+            write_new(self.target / MANIFEST, json.dumps(manifest, sort_keys=True).encode())
+            flush_filesystem(self.target)
+
+    def put(self, path: str, key: str | None, produce: Callable[[], bytes]) -> None:
+        """The file at `path` (and its `.gz` twin for text): from the live generation when its
+        `key` is the one recorded there, else `produce()`d; a file without a key is produced
+        every time, and still linked when its bytes came out the same."""
+        destination = self._directory_of(path)
+        if key is not None and self.previous.get(path) == key and self._link(path, destination):
+            self.made[path] = key
+            self.reused += 1
+            return
+        data = produce()
+        if key is None and self._same_as_live(path, data) and self._link(path, destination):
+            self.reused += 1
+            return
+        write_new(destination, data)
+        if _compressed(path):
+            self._pending.append(self._pool.submit(_write_twin, destination, data))
+        if key is not None:
+            self.made[path] = key
+        self.rendered += 1
+
+    def place(self, source: Path, path: str) -> None:
+        """A document from the content-addressed store: a hard link, or a copy (`place_document`)
+        where linking is impossible. Tried first, checked after: a syscall per document."""
+        destination = self._directory_of(path)
+        try:
+            os.link(source, destination)
+        except FileExistsError:  # the same document in two entries
+            return
+        except OSError:
+            place_document(source, destination, durable=False)
+
+    def _directory_of(self, path: str) -> Path:
+        destination = self.target / path
+        parent = destination.parent
+        if parent not in self._dirs:
+            parent.mkdir(parents=True, exist_ok=True)
+            self._dirs.add(parent)
+        return destination
+
+    def _link(self, path: str, destination: Path) -> bool:
+        """Hard-links the live generation's file (and its twin); False when that is impossible
+        (a generation cut down by hand, a file system without hard links): it is made anew."""
+        assert self.live is not None
+        source = self.live / path
+        names = [(source, destination)]
+        if _compressed(path):
+            names.append((_twin(source), _twin(destination)))
+        try:
+            for old, new in names:
+                os.link(old, new)
+        except OSError:
+            for _, new in names:
+                with suppress(FileNotFoundError):
+                    new.unlink()
+            return False
+        return True
+
+    def _same_as_live(self, path: str, data: bytes) -> bool:
+        if self.live is None:
+            return False
+        try:
+            return (self.live / path).read_bytes() == data
+        except OSError:
+            return False
+
+
+def _read_manifest(live: Path, salt: str) -> dict[str, str]:
+    """What each file of the live generation was made of; empty (everything is rendered) when
+    there is no manifest, it is unreadable, or it was made by other templates or settings."""
+    try:
+        manifest = json.loads((live / MANIFEST).read_bytes())
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(manifest, dict) or manifest.get("salt") != salt:
+        return {}
+    if manifest.get("format") != _FORMAT or not isinstance(manifest.get("files"), dict):
+        return {}
+    return {str(k): str(v) for k, v in manifest["files"].items()}
+
+
+def _same(data: bytes) -> bytes:
+    return data
+
+
+def _encoded(render: Callable[[], str]) -> bytes:
+    return render().encode("utf-8")
+
+
+def _compressed(path: str) -> bool:
+    return path.rsplit(".", 1)[-1] in _COMPRESSED
+
+
+def _twin(path: Path) -> Path:
+    return path.with_name(path.name + ".gz")
+
+
+def _write_twin(path: Path, data: bytes) -> None:
+    write_new(_twin(path), gzipped(data))
 
 
 def environment() -> Environment:
