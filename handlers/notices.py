@@ -41,6 +41,8 @@ async def render(
         return await render_bundle(ctx, user_id, [{"payload": payload}], late=late)
     if kind == "backup_failed":  # to the admins (bot.upkeep)
         return Reply(text=t("notice-backup-failed", at=payload["at"], error=payload["error"]))
+    if kind == "site_failed":  # to the admins (bot.services.register)
+        return Reply(text=t("notice-site-failed", at=payload["at"], error=payload["error"]))
     if kind == "bot_error":
         return Reply(text=t("notice-bot-error", at=payload["at"], kind=payload["error"],
                             where=payload["where"]))  # fmt: skip
