@@ -11,6 +11,7 @@ then `connected` is False and callers do the work themselves (the command line, 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -66,10 +67,8 @@ class SiteUpdates:
         task, self._task = self._task, None
         if task is not None and not task.done():
             task.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await task
-            except asyncio.CancelledError:
-                pass
 
     def _condition(self) -> asyncio.Condition:
         if self._finished is None:
