@@ -171,9 +171,7 @@ def page_specs(
                 partial(entry_template.render, common, prefix="../", page="entry", entry=entry),
             )
         )
-    page_404 = partial(
-        env.get_template("404.html").render, common, prefix=context.home, page="404"
-    )
+    page_404 = partial(env.get_template("404.html").render, common, prefix=context.home, page="404")
     specs.append(PageSpec("404.html", "404", page_404))
     return specs
 

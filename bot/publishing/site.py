@@ -36,7 +36,12 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from bot.publishing.exports import dip_csv, dip_json
 from bot.publishing.files import flush_filesystem, place_document, write_new
-from bot.publishing.generations import CURRENT, live_generation, publish_generation
+from bot.publishing.generations import (
+    CURRENT,
+    DOCUMENTS,
+    live_generation,
+    publish_generation,
+)
 from bot.publishing.model import PublicEntry
 from bot.publishing.pages import PageContext, page_specs
 from bot.publishing.server import SECURITY_HEADERS, create_app, serve
@@ -70,7 +75,7 @@ _COMPRESSED: Final = frozenset({"html", "css", "js", "json", "csv", "txt", "svg"
 MANIFEST: Final = ".build.json"
 """In each generation: what each of its files was made of (see `_GenerationWriter`). Hidden, so
 never served (`safe_component`)."""
-_FORMAT: Final = 1
+_FORMAT: Final = 2
 """The builder's own version: raise it when the same inputs give other bytes."""
 
 
@@ -123,7 +128,9 @@ class SiteBuilder:
         if updated_at.tzinfo is None:
             raise ValueError("updated_at must be timezone-aware")
         groups = register_views(entries, self.tz)
-        return self.update(lambda: entries, updated_at=updated_at, full=full, views=groups).generation
+        return self.update(
+            lambda: entries, updated_at=updated_at, full=full, views=groups
+        ).generation
 
     def update(
         self,
@@ -145,12 +152,13 @@ class SiteBuilder:
             raise ValueError("updated_at must be timezone-aware")
         updated = updated_at.astimezone(self.tz)
         counts: dict[str, int] = {}
+        documents = _Documents(self.root / DOCUMENTS)
 
         def write(target: Path) -> None:
             groups = views if views is not None else register_views(load(), self.tz)
-            counts.update(self._write_generation(target, groups, updated, full=full))
+            counts.update(self._write_generation(target, groups, updated, documents, full=full))
 
-        generation = publish_generation(self.root, write)
+        generation = publish_generation(self.root, write, after_swap=documents.remove_unwanted)
         report = BuildReport(
             generation=generation,
             entries=counts.get("entries", 0),
@@ -176,7 +184,13 @@ class SiteBuilder:
         return digest.hexdigest()
 
     def _write_generation(
-        self, target: Path, groups: tuple[GroupView, ...], updated: datetime, *, full: bool
+        self,
+        target: Path,
+        groups: tuple[GroupView, ...],
+        updated: datetime,
+        documents: _Documents,
+        *,
+        full: bool,
     ) -> dict[str, int]:
         assets = {name: (_STATIC_DIR / name).read_bytes() for name in _STATIC_FILES}
         version = hashlib.sha256(b"".join(assets.values())).hexdigest()[:12]
@@ -197,9 +211,10 @@ class SiteBuilder:
             out.put("robots.txt", "robots", partial(_same, b"User-agent: *\nAllow: /\n"))
             out.put("dip.json", None, lambda: dip_json(entries, updated, self._absolute).encode())
             out.put("dip.csv", None, lambda: dip_csv(entries, self._absolute))
-            for entry in entries:
-                for doc in entry.documents:
-                    out.place(doc.source, f"berkas/{doc.sha256}/{doc.name}")
+            wanted = {f"{d.sha256}/{d.name}": d.source for e in entries for d in e.documents}
+            documents.add(wanted, None if full else out.previous_documents)
+            out.documents = sorted(wanted)
+            (target / DOCUMENTS).symlink_to(f"../{DOCUMENTS}")  # relative: the root may move
         return {"entries": len(entries), "rendered": out.rendered, "reused": out.reused}
 
 
@@ -229,8 +244,11 @@ class _GenerationWriter:
         self.target = target
         self.live = live
         self.salt = salt
-        self.previous = _read_manifest(live, salt) if live is not None else {}
+        self.previous, self.previous_documents = (
+            _read_manifest(live, salt) if live is not None else ({}, None)
+        )
         self.made: dict[str, str] = {}
+        self.documents: list[str] = []  # the documents it shows: `<sha256>/<name>`
         self.rendered = 0
         self.reused = 0
         self._dirs: set[Path] = set()
@@ -250,7 +268,12 @@ class _GenerationWriter:
         finally:
             self._pool.shutdown(wait=True)
         if error is None:
-            manifest = {"format": _FORMAT, "salt": self.salt, "files": self.made}
+            manifest = {
+                "format": _FORMAT,
+                "salt": self.salt,
+                "files": self.made,
+                "documents": self.documents,
+            }
             write_new(self.target / MANIFEST, json.dumps(manifest, sort_keys=True).encode())
             flush_filesystem(self.target)
 
@@ -273,17 +296,6 @@ class _GenerationWriter:
         if key is not None:
             self.made[path] = key
         self.rendered += 1
-
-    def place(self, source: Path, path: str) -> None:
-        """A document from the content-addressed store: a hard link, or a copy (`place_document`)
-        where linking is impossible. Tried first, checked after: a syscall per document."""
-        destination = self._directory_of(path)
-        try:
-            os.link(source, destination)
-        except FileExistsError:  # the same document in two entries
-            return
-        except OSError:
-            place_document(source, destination, durable=False)
 
     def _directory_of(self, path: str) -> Path:
         destination = self.target / path
@@ -320,18 +332,67 @@ class _GenerationWriter:
             return False
 
 
-def _read_manifest(live: Path, salt: str) -> dict[str, str]:
-    """What each file of the live generation was made of; empty (everything is rendered) when
-    there is no manifest, it is unreadable, or it was made by other templates or settings."""
+class _Documents:
+    """The site's documents, `root/berkas/<sha256>/<name>`, shared by the generations (each has
+    `berkas` as a symlink to it): a publication adds its documents, not a folder and a link per
+    document of the whole register. Changed under the site's lock only: what a build needs is
+    added before its generation goes live, what it no longer shows (a withdrawn entry's) is
+    removed once it is live, from the previous generation too."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._wanted: set[str] = set()
+        self._unwanted: list[str] | None = []  # None: find them by listing the folder
+
+    def add(self, wanted: dict[str, Path], previous: list[str] | None) -> None:
+        """Every wanted document in the folder (hard-linked from the content-addressed store,
+        or copied): tried first, checked after, a syscall per document already there."""
+        self.folder.mkdir(exist_ok=True)
+        for name, source in wanted.items():
+            target = self.folder / name
+            try:
+                os.link(source, target)
+            except FileExistsError:
+                continue
+            except OSError:
+                target.parent.mkdir(exist_ok=True)
+                place_document(source, target, durable=False)
+        self._wanted = set(wanted)
+        self._unwanted = None if previous is None else sorted(set(previous) - self._wanted)
+
+    def remove_unwanted(self) -> None:
+        unwanted = self._unwanted if self._unwanted is not None else self._listed_unwanted()
+        for name in unwanted:
+            with suppress(FileNotFoundError):
+                (self.folder / name).unlink()
+            with suppress(OSError):  # still holds another name of the same document
+                (self.folder / name).parent.rmdir()
+
+    def _listed_unwanted(self) -> list[str]:
+        found = []
+        with suppress(FileNotFoundError), os.scandir(self.folder) as folders:
+            for folder in folders:
+                with os.scandir(folder.path) as files:
+                    found += [f"{folder.name}/{f.name}" for f in files]
+        return [name for name in found if name not in self._wanted]
+
+
+def _read_manifest(live: Path, salt: str) -> tuple[dict[str, str], list[str] | None]:
+    """What each file of the live generation was made of, and the documents it shows; empty
+    (everything is rendered, the documents listed) when there is no manifest, it is
+    unreadable, or it was made by other templates or settings."""
     try:
         manifest = json.loads((live / MANIFEST).read_bytes())
     except (OSError, ValueError):
-        return {}
+        return {}, None
     if not isinstance(manifest, dict) or manifest.get("salt") != salt:
-        return {}
-    if manifest.get("format") != _FORMAT or not isinstance(manifest.get("files"), dict):
-        return {}
-    return {str(k): str(v) for k, v in manifest["files"].items()}
+        return {}, None
+    files, documents = manifest.get("files"), manifest.get("documents")
+    if manifest.get("format") != _FORMAT or not isinstance(files, dict):
+        return {}, None
+    if not isinstance(documents, list):
+        documents = None
+    return {str(k): str(v) for k, v in files.items()}, documents
 
 
 def _same(data: bytes) -> bytes:

@@ -24,6 +24,10 @@ from storage.uow import UnitOfWork
 
 _rebuild_lock = asyncio.Lock()
 SITE_BUILD_TIMEOUT_S = 600.0  # thousands of documents copied and synced
+SITE_BUILD_MEMORY = 4 * 1024 * 1024 * 1024
+"""The build's address space on top of the child's: the register is the bot's own data, not a
+hostile file, and grows with the city (25,000 entries take about 1 GiB, with the threads that
+compress the `.gz` twins)."""
 
 
 def site_of(ctx: Ctx) -> SiteBuilder:
@@ -97,6 +101,7 @@ async def rebuild_site(ctx: Ctx, *, full: bool = False) -> SiteBuilt:
         return await heavy.run(
             _build_site, settings.web_dir, settings.public_base_url, ctx.db.path,
             ctx.files.root, ctx.now(), full, timeout=SITE_BUILD_TIMEOUT_S,
+            memory=SITE_BUILD_MEMORY,
         )  # fmt: skip
 
 

@@ -39,7 +39,13 @@ def sha(data: bytes) -> str:
 def site_files(h: Harness) -> dict[str, bytes]:
     """Every file of the live site, by its path under `current`."""
     live = (h.settings.web_dir / "current").resolve()
-    return {str(p.relative_to(live)): p.read_bytes() for p in live.rglob("*") if p.is_file()}
+    found = {}
+    # Following `berkas`: the documents' folder the generations share.
+    for folder, _, names in os.walk(live, followlinks=True):
+        for name in names:
+            path = Path(folder) / name
+            found[str(path.relative_to(live))] = path.read_bytes()
+    return found
 
 
 def published_documents(h: Harness) -> list[tuple[str, str]]:

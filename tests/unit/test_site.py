@@ -425,7 +425,7 @@ def test_documents_are_hard_linked_when_possible_and_copied_otherwise(
         raise OSError(18, "Invalid cross-device link")
 
     monkeypatch.setattr(os, "link", no_link)
-    copied = build(tmp_path, [entry(1, documents=(doc,))])
+    copied = SiteBuilder(tmp_path / "other").build([entry(1, documents=(doc,))], updated_at=UPDATED)
     placed = copied / "berkas" / doc.sha256 / "laporan.pdf"
     assert placed.stat().st_ino != doc.source.stat().st_ino
     assert placed.read_bytes() == PDF
@@ -472,7 +472,7 @@ def test_a_failed_build_never_becomes_current_and_leaves_no_debris(tmp_path: Pat
     assert (root / "current").resolve() == good.resolve()
     assert files_of(root / "current") == good_files
     assert generations(root) == [good]
-    assert sorted(p.name for p in root.iterdir()) == [".lock", "current", good.name]
+    assert sorted(p.name for p in root.iterdir()) == [".lock", "berkas", "current", good.name]
 
 
 def test_leftovers_of_a_crashed_build_are_cleaned_by_the_next_one(tmp_path: Path) -> None:

@@ -5,11 +5,13 @@ and builds from two processes at once leave a complete site."""
 from __future__ import annotations
 
 import errno
+import json
 import shutil
 import threading
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 
@@ -102,7 +104,29 @@ def test_other_templates_or_settings_make_the_next_build_a_full_one(tmp_path: Pa
     )
 
 
-@pytest.mark.parametrize("cut", ["web root", "live generation", "pages", "manifest"])
+def documents_of(generation: Path) -> list[Path]:
+    """Every document the generation's dip.json links, as a path in the generation."""
+    data = json.loads((generation / "dip.json").read_text(encoding="utf-8"))
+    return [generation / unquote(d["tautan"]) for e in data["informasi"] for d in e["berkas"]]
+
+
+def test_a_withdrawn_entrys_document_leaves_the_shared_folder_once_the_site_is_live(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "web"
+    builder = SiteBuilder(root)
+    entries = register(tmp_path)
+    first = builder.build(entries, updated_at=UPDATED)
+    gone = documents_of(first)[0]
+    assert gone.is_file()
+    later = builder.build(entries[1:], updated_at=UPDATED + timedelta(hours=1))
+    assert not gone.exists()  # in no generation: withdrawn means gone, also for late readers
+    assert not (root / "berkas" / gone.parent.name).exists()
+    assert all(path.is_file() for path in documents_of(later))
+    assert len(list((root / "berkas").iterdir())) == len(entries) - 1
+
+
+@pytest.mark.parametrize("cut", ["web root", "live generation", "pages", "manifest", "documents"])
 def test_a_site_deleted_by_hand_is_rebuilt_whole_not_a_crash(tmp_path: Path, cut: str) -> None:
     root = tmp_path / "web"
     builder = SiteBuilder(root)
@@ -115,11 +139,14 @@ def test_a_site_deleted_by_hand_is_rebuilt_whole_not_a_crash(tmp_path: Path, cut
     elif cut == "pages":
         shutil.rmtree(live / "informasi")
         (live / "opd" / "opd1.html.gz").unlink()
-    else:
+    elif cut == "manifest":
         (live / MANIFEST).unlink()
+    else:
+        shutil.rmtree(root / "berkas")
     report = builder.update(lambda: entries, updated_at=UPDATED)
     assert (root / "current").resolve() == report.generation
     assert files_of(report.generation) == full_site(tmp_path, entries, "full")
+    assert all(path.is_file() for path in documents_of(report.generation))
 
 
 def test_a_full_disk_during_a_build_leaves_the_live_site_as_it_was(
@@ -148,7 +175,7 @@ def test_a_full_disk_during_a_build_leaves_the_live_site_as_it_was(
     assert (root / "current").resolve() == live
     assert files_of(root / "current") == before
     assert generations(root) == [live]
-    assert sorted(p.name for p in root.iterdir()) == [".lock", "current", live.name]
+    assert sorted(p.name for p in root.iterdir()) == [".lock", "berkas", "current", live.name]
     # Space again: the next build publishes the change.
     monkeypatch.setattr(site_module, "write_new", real_write)
     report = builder.update(lambda: changed, updated_at=UPDATED + timedelta(hours=2))
