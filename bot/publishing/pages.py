@@ -57,6 +57,7 @@ SEARCH_BLOCK: Final = 100
 """Entries per block of result cards."""
 
 _NOT_WORD: Final = re.compile("[^0-9a-z\u00c0-\u1fff\u2c00-\ud7ff\uf900-\ufeff]+")
+_NO_ACCENTS: Final = dict.fromkeys(range(0x300, 0x370))  # combining marks, deleted
 _KEY_CHARS: Final = frozenset("0123456789abcdefghijklmnopqrstuvwxyz")
 _SNIPPET: Final = 160
 
@@ -183,8 +184,7 @@ def _given(text: str) -> Callable[[], str]:
 def fold(text: str) -> str:
     """What the search compares, the same as site.js's `fold`: lower case, accents off, every run
     of characters that is not a letter or a digit (dashes, hyphens, punctuation) one space."""
-    plain = unicodedata.normalize("NFD", text.lower())
-    plain = "".join(char for char in plain if not 0x300 <= ord(char) <= 0x36F)
+    plain = unicodedata.normalize("NFD", text.lower()).translate(_NO_ACCENTS)
     return " ".join(_NOT_WORD.split(plain)).strip()
 
 
