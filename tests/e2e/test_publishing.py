@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
+from bot import heavy
 from bot.fakeapi import flows
 from bot.fakeapi.people import FakePerson
-from bot.services import register
 from bot.sop import Role
 from tests.e2e.conftest import Harness
 
@@ -52,7 +52,7 @@ def site_build(monkeypatch: pytest.MonkeyPatch, before: Callable[[], Any]) -> li
             await waited
         return await asyncio.to_thread(fn, *args)
 
-    monkeypatch.setattr(register.heavy, "run", run)
+    monkeypatch.setattr(heavy, "run", run)
     return ran
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from bot import heavy
 from bot.services import publication, register
 from bot.services.site_updates import SiteUpdates
 from bot.workflow import Refused
@@ -70,7 +71,7 @@ def failing_build(monkeypatch: pytest.MonkeyPatch, fail: Callable[[], bool]) -> 
     """The site's child process replaced by a call in this process that runs out of disk while
     `fail()`; returns the names of the builds that ran."""
     ran: list[str] = []
-    real = register.heavy.run
+    real = heavy.run
 
     async def run(fn: Callable[..., Any], *args: Any, **kw: Any) -> Any:
         ran.append(fn.__name__)
@@ -78,7 +79,7 @@ def failing_build(monkeypatch: pytest.MonkeyPatch, fail: Callable[[], bool]) -> 
             raise OSError(errno.ENOSPC, "No space left on device", "/srv/ppid-bot/data/web")
         return await real(fn, *args, **kw)
 
-    monkeypatch.setattr(register.heavy, "run", run)
+    monkeypatch.setattr(heavy, "run", run)
     return ran
 
 

@@ -17,6 +17,7 @@ import pytest
 
 from bot import documents
 from bot.documents import sanitize_name
+from bot.publishing import files
 from bot.publishing import site as site_module
 from bot.publishing.model import PublicEntry
 from bot.publishing.site import MANIFEST, SiteBuilder
@@ -160,7 +161,7 @@ def test_a_full_disk_during_a_build_leaves_the_live_site_as_it_was(
     live = builder.build(entries, updated_at=UPDATED)
     before = files_of(root / "current")
     written = 0
-    real_write = site_module.write_new
+    real_write = files.write_new
 
     def filling(path: Path, data: bytes) -> None:
         nonlocal written
