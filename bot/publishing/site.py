@@ -34,7 +34,7 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from bot.publishing.exports import dip_csv, dip_json
+from bot.publishing.exports import dip_csv, dip_json, dip_json_parts
 from bot.publishing.files import flush_filesystem, place_document, write_new
 from bot.publishing.generations import (
     CURRENT,
@@ -47,6 +47,7 @@ from bot.publishing.pages import PageContext, page_specs
 from bot.publishing.server import SECURITY_HEADERS, create_app, serve
 from bot.publishing.views import (
     CATEGORY_LABELS,
+    EntryView,
     GroupView,
     entry_path,
     format_size,
@@ -209,13 +210,28 @@ class SiteBuilder:
             for spec in page_specs(self._env, groups, context):
                 out.put(spec.path, spec.key, partial(_encoded, spec.render))
             out.put("robots.txt", "robots", partial(_same, b"User-agent: *\nAllow: /\n"))
-            out.put("dip.json", None, lambda: dip_json(entries, updated, self._absolute).encode())
+            out.put("dip.json", None, partial(self._dip_json, entries, updated, out))
             out.put("dip.csv", None, lambda: dip_csv(entries, self._absolute))
             wanted = {f"{d.sha256}/{d.name}": d.source for e in entries for d in e.documents}
             documents.add(wanted, None if full else out.previous_documents)
             out.documents = sorted(wanted)
             (target / DOCUMENTS).symlink_to(f"../{DOCUMENTS}")  # relative: the root may move
         return {"entries": len(entries), "rendered": out.rendered, "reused": out.reused}
+
+    def _dip_json(
+        self, entries: list[EntryView], updated: datetime, out: _GenerationWriter
+    ) -> bytes:
+        """`dip.json`, with the text of every entry whose page did not change (its digest
+        covers every field of it) taken from the live one."""
+        known: dict[int, str] = {}
+        if out.live is not None and out.previous:
+            try:
+                known = dip_json_parts((out.live / "dip.json").read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError):
+                known = {}
+            unchanged = {e.id for e in entries if out.previous.get(e.path) == out.made.get(e.path)}
+            known = {key: text for key, text in known.items() if key in unchanged}
+        return dip_json(entries, updated, self._absolute, known).encode("utf-8")
 
 
 @dataclass(frozen=True)

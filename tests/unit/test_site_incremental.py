@@ -19,6 +19,7 @@ from bot import documents
 from bot.documents import sanitize_name
 from bot.publishing import files
 from bot.publishing import site as site_module
+from bot.publishing.exports import dip_json_parts
 from bot.publishing.model import PublicEntry
 from bot.publishing.site import MANIFEST, SiteBuilder
 from tests.unit.test_site import UPDATED, document, entry, files_of, generations
@@ -227,3 +228,17 @@ def test_every_ascii_character_of_a_document_name_is_cleaned_as_before() -> None
         rule = char if documents._keep(char) else (" " if char.isspace() else "")
         assert char.translate(documents._ASCII_CLEAN) == rule, code
     assert sanitize_name("Laporan\t<2026>:\x00final .pdf") == "Laporan 2026final .pdf"
+
+
+def test_dip_json_reuses_unchanged_entries_and_reads_as_the_same_json(tmp_path: Path) -> None:
+    builder = SiteBuilder(tmp_path / "web", base_url="https://ppid.example.go.id/dip")
+    entries = register(tmp_path)
+    first = builder.build(entries, updated_at=UPDATED)
+    changed = [replace(entries[0], title='Judul "baru",\n    {'), *entries[1:]]
+    later = builder.build(changed, updated_at=UPDATED + timedelta(hours=1))
+    text = (later / "dip.json").read_text(encoding="utf-8")
+    data = json.loads(text)
+    assert json.dumps(data, ensure_ascii=False, indent=2) + "\n" == text
+    assert data["informasi"][0]["judul"] == 'Judul "baru",\n    {'
+    assert len(dip_json_parts(text)) == len(entries)
+    assert len(dip_json_parts((first / "dip.json").read_text(encoding="utf-8"))) == len(entries)
