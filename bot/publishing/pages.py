@@ -211,9 +211,13 @@ def search_files(groups: tuple[GroupView, ...]) -> Iterator[tuple[str, str]]:
     entries = [entry for group in groups for entry in group.entries]
     categories = list(CATEGORY_LABELS)
     shards: dict[str, dict[str, list[int]]] = {}
+    words_of: dict[str, list[int]] = {}  # every word's positions, found once per word
     for position, entry in enumerate(entries):
-        for word in sorted(set(fold(_searchable(entry)).split())):
-            shards.setdefault(shard_key(word), {}).setdefault(word, []).append(position)
+        for word in set(fold(_searchable(entry)).split()):
+            found = words_of.get(word)
+            if found is None:
+                words_of[word] = found = shards.setdefault(shard_key(word), {}).setdefault(word, [])
+            found.append(position)
     meta = {
         "opd": [[g.code, g.name, g.path, len(g.entries)] for g in groups],
         "kategori": [[code, label, category_path(code)] for code, label in CATEGORY_LABELS.items()],

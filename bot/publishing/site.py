@@ -267,7 +267,9 @@ class _GenerationWriter:
         self.documents: list[str] = []  # the documents it shows: `<sha256>/<name>`
         self.rendered = 0
         self.reused = 0
-        self._dirs: set[Path] = set()
+        self._dirs: set[str] = set()
+        self._target = str(target)
+        self._live = str(live)
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="gzip")
         self._pending: list[Future[None]] = []
 
@@ -297,7 +299,7 @@ class _GenerationWriter:
         """The file at `path` (and its `.gz` twin for text): from the live generation when its
         `key` is the one recorded there, else `produce()`d; a file without a key is produced
         every time, and still linked when its bytes came out the same."""
-        destination = self._directory_of(path)
+        destination = self._destination(path)
         if key is not None and self.previous.get(path) == key and self._link(path, destination):
             self.made[path] = key
             self.reused += 1
@@ -306,36 +308,37 @@ class _GenerationWriter:
         if key is None and self._same_as_live(path, data) and self._link(path, destination):
             self.reused += 1
             return
-        write_new(destination, data)
+        write_new(Path(destination), data)
         if _compressed(path):
-            self._pending.append(self._pool.submit(_write_twin, destination, data))
+            self._pending.append(self._pool.submit(_write_twin, Path(destination), data))
         if key is not None:
             self.made[path] = key
         self.rendered += 1
 
-    def _directory_of(self, path: str) -> Path:
-        destination = self.target / path
-        parent = destination.parent
-        if parent not in self._dirs:
-            parent.mkdir(parents=True, exist_ok=True)
-            self._dirs.add(parent)
-        return destination
+    def _destination(self, path: str) -> str:
+        """Where `path` goes in the new generation, its folder made (plain strings: tens of
+        thousands of pages, each one a few system calls and no more)."""
+        folder, _, _ = path.rpartition("/")
+        if folder not in self._dirs:
+            (self.target / folder).mkdir(parents=True, exist_ok=True)
+            self._dirs.add(folder)
+        return f"{self._target}/{path}"
 
-    def _link(self, path: str, destination: Path) -> bool:
+    def _link(self, path: str, destination: str) -> bool:
         """Hard-links the live generation's file (and its twin); False when that is impossible
         (a generation cut down by hand, a file system without hard links): it is made anew."""
         assert self.live is not None
-        source = self.live / path
+        source = f"{self._live}/{path}"
         names = [(source, destination)]
         if _compressed(path):
-            names.append((_twin(source), _twin(destination)))
+            names.append((source + ".gz", destination + ".gz"))
         try:
             for old, new in names:
                 os.link(old, new)
         except OSError:
             for _, new in names:
                 with suppress(FileNotFoundError):
-                    new.unlink()
+                    Path(new).unlink()
             return False
         return True
 
@@ -362,9 +365,14 @@ class _Documents:
 
     def add(self, wanted: dict[str, Path], previous: list[str] | None) -> None:
         """Every wanted document in the folder (hard-linked from the content-addressed store,
-        or copied): tried first, checked after, a syscall per document already there."""
+        or copied). What the live generation's build placed is trusted to be there while its
+        document's folder is (one listing of the folder, not a system call per document)."""
         self.folder.mkdir(exist_ok=True)
+        known = set(previous or ())  # placed by the live generation's build
+        present = set(os.listdir(self.folder)) if known else set()  # noqa: PTH208 - names only
         for name, source in wanted.items():
+            if name in known and name.partition("/")[0] in present:
+                continue
             target = self.folder / name
             try:
                 os.link(source, target)

@@ -10,7 +10,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from bot import heavy
 from bot.publishing.model import ExemptEntry, PublicDocument, PublicEntry
@@ -19,7 +18,7 @@ from bot.services.admin_notices import notify_admins
 from bot.services.context import Ctx
 from bot.sop import Category
 from storage.files import FileStore
-from storage.register import RegisterRows, read_public_register
+from storage.register import RegisterRows, Row, read_public_register
 from storage.uow import UnitOfWork
 
 _rebuild_lock = asyncio.Lock()
@@ -36,7 +35,7 @@ def site_of(ctx: Ctx) -> SiteBuilder:
 
 async def public_entries(uow: UnitOfWork, ctx: Ctx) -> list[PublicEntry]:
     """The public register, in two queries whatever its size."""
-    documents: dict[int, list[dict[str, Any]]] = {}
+    documents: dict[int, list[Row]] = {}
     for d in await uow.entries.register_documents():
         documents.setdefault(d["entry_id"], []).append(d)
     rows = RegisterRows(entries=await uow.entries.register_rows(), documents=documents)
