@@ -26,7 +26,10 @@ from benchmarks.common import (
     read_json,
 )
 
-BENCHMARKS = ("throughput", "broadcast", "sweep", "documents", "coldstart", "stall", "dipsite")
+BENCHMARKS = (
+    *("throughput", "broadcast", "sweep", "documents", "coldstart", "stall", "dipsite"),
+    "bench_publish",
+)
 
 
 def run_one(name: str, quick: bool) -> tuple[list[Figure], float]:

@@ -103,12 +103,16 @@ def site_pages(
 
 
 def page_specs(
-    env: Environment, groups: tuple[GroupView, ...], context: PageContext
+    env: Environment,
+    groups: tuple[GroupView, ...],
+    context: PageContext,
+    digests: Mapping[int, str] | None = None,
 ) -> list[PageSpec]:
     """Every page of the site and the search index, unrendered, in a stable order (the order
-    of `site_pages`)."""
+    of `site_pages`). `digests`: each entry's `entry_digest`, when the caller has them."""
     entries = [entry for group in groups for entry in group.entries]
-    digests = {entry.id: entry_digest(entry) for entry in entries}
+    if digests is None:
+        digests = {entry.id: entry_digest(entry) for entry in entries}
     common = {
         "city": context.city,
         "asset_version": context.asset_version,
