@@ -192,6 +192,12 @@ def fold(text: str) -> str:
     return " ".join(_NOT_WORD.split(plain)).strip()
 
 
+def _words(text: str) -> set[str]:
+    """The words of `fold(text)`, without joining them into one string first."""
+    plain = unicodedata.normalize("NFD", text.lower()).translate(_NO_ACCENTS)
+    return set(_NOT_WORD.split(plain)) - {""}
+
+
 def shard_key(word: str) -> str:
     """The part of the word index a folded word lives in: its first two characters, spelled
     safely for a file name (the same as site.js's `key`)."""
@@ -217,7 +223,7 @@ def search_files(groups: tuple[GroupView, ...]) -> Iterator[tuple[str, str]]:
     shards: dict[str, dict[str, list[int]]] = {}
     words_of: dict[str, list[int]] = {}  # every word's positions, found once per word
     for position, entry in enumerate(entries):
-        for word in set(fold(_searchable(entry)).split()):
+        for word in _words(_searchable(entry)):
             found = words_of.get(word)
             if found is None:
                 words_of[word] = found = shards.setdefault(shard_key(word), {}).setdefault(word, [])

@@ -17,10 +17,11 @@ import pytest
 
 from bot import documents
 from bot.documents import sanitize_name
-from bot.publishing import files
+from bot.publishing import files, pages
 from bot.publishing import site as site_module
 from bot.publishing.exports import dip_json_parts
 from bot.publishing.model import PublicEntry
+from bot.publishing.pages import fold
 from bot.publishing.site import MANIFEST, SiteBuilder
 from tests.unit.test_site import UPDATED, document, entry, files_of, generations
 
@@ -242,3 +243,9 @@ def test_dip_json_reuses_unchanged_entries_and_reads_as_the_same_json(tmp_path: 
     assert data["informasi"][0]["judul"] == 'Judul "baru",\n    {'
     assert len(dip_json_parts(text)) == len(entries)
     assert len(dip_json_parts((first / "dip.json").read_text(encoding="utf-8"))) == len(entries)
+
+
+def test_the_search_index_finds_the_words_fold_gives() -> None:
+    # The search index splits the words without joining them first: the same words as `fold`.
+    for text in ["  Ëlèctrïc -- Café 2025–2029  ", "", "---", "Laporan, 2026!", "ÅNGSTRÖM x"]:
+        assert pages._words(text) == set(fold(text).split())
