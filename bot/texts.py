@@ -65,6 +65,7 @@ TEXTS: Final[dict[str, str]] = {
     "cli-outbox-not-failed": "Notifikasi #{id} tidak ada atau tidak berstatus gagal; tidak ada yang diubah.",
     "cli-outbox-retried": "Notifikasi #{id} diantrekan ulang; bot akan mengirimnya pada jam kerja berikutnya.",
     "cli-web-built": "Situs DIP dibangun ulang: {count} informasi publik, di {path}.",
+    "cli-web-unchanged": "Situs DIP sudah sesuai dengan basis data: {count} informasi publik, di {path}; tidak ada yang ditulis ulang. (Bangun ulang semuanya: web build --full)",
     "cli-web-updated": "Situs DIP diperbarui: {count} informasi publik, {rendered} halaman dan data ditulis ulang, {reused} dipakai ulang, di {path}. (Bangun ulang semuanya: web build --full)",
     "cli-web-serving": "Pratinjau situs DIP: {url} (hentikan dengan Ctrl+C).",
     "cli-bad-port": "Port harus antara 1 dan 65535 (diberikan: {value}).",

@@ -43,7 +43,9 @@ async def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
                        clock=lambda: datetime.now(UTC))  # fmt: skip
         built = await rebuild_site(ctx, full=getattr(args, "full", False))
     path = settings.web_dir / "current"
-    if getattr(args, "full", False) or not built.reused:
+    if built.unchanged:
+        print(plain("cli-web-unchanged", count=built.entries, path=path))
+    elif getattr(args, "full", False) or not built.reused:
         print(plain("cli-web-built", count=built.entries, path=path))
     else:
         print(plain("cli-web-updated", count=built.entries, rendered=built.rendered,

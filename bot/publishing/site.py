@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -76,7 +76,7 @@ _COMPRESSED: Final = frozenset({"html", "css", "js", "json", "csv", "txt", "svg"
 MANIFEST: Final = ".build.json"
 """In each generation: what each of its files was made of (see `_GenerationWriter`). Hidden, so
 never served (`safe_component`)."""
-_FORMAT: Final = 2
+_FORMAT: Final = 3
 """The builder's own version: raise it when the same inputs give other bytes."""
 
 
@@ -147,7 +147,9 @@ class SiteBuilder:
         registers in the order they read them (an older read never replaces a newer site).
         Incremental unless `full`: a page whose inputs did not change since the live
         generation is hard-linked from it instead of rendered; without a live generation (the
-        first build, a site deleted by hand) everything is rendered.
+        first build, a site deleted by hand) everything is rendered. When the register and the
+        templates are those of the live generation and its files are all there, nothing is
+        written at all (`BuildReport.unchanged`; the site keeps the time of its last change).
         """
         if updated_at.tzinfo is None:
             raise ValueError("updated_at must be timezone-aware")
@@ -156,10 +158,25 @@ class SiteBuilder:
         documents = _Documents(self.root / DOCUMENTS)
 
         def write(target: Path) -> None:
-            groups = views if views is not None else register_views(load(), self.tz)
-            counts.update(self._write_generation(target, groups, updated, documents, full=full))
+            entries = load()
+            assets = {name: (_STATIC_DIR / name).read_bytes() for name in _STATIC_FILES}
+            salt = self._salt(assets)
+            register = _register_digest(entries)
+            live = None if full else live_generation(self.root)
+            if live is not None and _unchanged(live, salt, register, documents.folder):
+                raise _Unchanged(live)
+            groups = views if views is not None else register_views(entries, self.tz)
+            counts.update(
+                self._write_generation(
+                    target, groups, updated, documents, assets, salt, register, live
+                )
+            )
 
-        generation = publish_generation(self.root, write, after_swap=documents.remove_unwanted)
+        try:
+            generation = publish_generation(self.root, write, after_swap=documents.remove_unwanted)
+        except _Unchanged as same:
+            log.info("DIP site unchanged: %s", same.generation.name)
+            return BuildReport(same.generation, same.entries, 0, 0, unchanged=True)
         report = BuildReport(
             generation=generation,
             entries=counts.get("entries", 0),
@@ -190,14 +207,13 @@ class SiteBuilder:
         groups: tuple[GroupView, ...],
         updated: datetime,
         documents: _Documents,
-        *,
-        full: bool,
+        assets: dict[str, bytes],
+        salt: str,
+        register: str,
+        live: Path | None,
     ) -> dict[str, int]:
-        assets = {name: (_STATIC_DIR / name).read_bytes() for name in _STATIC_FILES}
         version = hashlib.sha256(b"".join(assets.values())).hexdigest()[:12]
-        salt = self._salt(assets)
-        live = None if full else live_generation(self.root)
-        with _GenerationWriter(target, live, salt) as out:
+        with _GenerationWriter(target, live, salt, register) as out:
             for name, data in assets.items():
                 out.put(f"static/{name}", f"static:{name}", partial(_same, data))
             entries = [entry for group in groups for entry in group.entries]
@@ -215,8 +231,9 @@ class SiteBuilder:
                 out.put(spec.path, spec.key, partial(_encoded, spec.render))
             out.put("robots.txt", "robots", partial(_same, b"User-agent: *\nAllow: /\n"))
             wanted = {f"{d.sha256}/{d.name}": d.source for e in entries for d in e.documents}
-            documents.add(wanted, None if full else out.previous_documents)
+            documents.add(wanted, None if live is None else out.previous_documents)
             out.documents = sorted(wanted)
+            out.entries = len(entries)
             (target / DOCUMENTS).symlink_to(f"../{DOCUMENTS}")  # relative: the root may move
         return {"entries": len(entries), "rendered": out.rendered, "reused": out.reused}
 
@@ -249,6 +266,62 @@ class BuildReport:
     entries: int
     rendered: int
     reused: int
+    unchanged: bool = False  # the live generation was up to date: nothing was written
+
+
+class _Unchanged(Exception):
+    """Raised inside a build when the live generation is up to date (the attempt is dropped)."""
+
+    def __init__(self, generation: Path) -> None:
+        super().__init__(generation.name)
+        self.generation = generation
+        self.entries = int(_manifest(generation).get("entries", 0))
+
+
+def _register_digest(entries: Sequence[PublicEntry]) -> str:
+    """The register as read, digested: every field and document of every entry, in order."""
+    digest = hashlib.sha256()
+    for entry in entries:
+        digest.update(repr(entry).encode("utf-8"))
+    return digest.hexdigest()
+
+
+def _manifest(live: Path) -> dict[str, Any]:
+    try:
+        manifest = json.loads((live / MANIFEST).read_bytes())
+    except (OSError, ValueError):
+        return {}
+    return manifest if isinstance(manifest, dict) else {}
+
+
+def _unchanged(live: Path, salt: str, register: str, documents: Path) -> bool:
+    """Whether the live generation shows this very register with these templates, and every
+    file it was built with is still there (one listing per folder, not a call per file)."""
+    manifest = _manifest(live)
+    if (manifest.get("format"), manifest.get("salt"), manifest.get("register")) != (
+        _FORMAT,
+        salt,
+        register,
+    ):
+        return False
+    paths, placed = manifest.get("paths"), manifest.get("documents")
+    if not isinstance(paths, list) or not isinstance(placed, list):
+        return False
+    by_folder: dict[str, set[str]] = {}
+    for path in paths:
+        folder, _, name = str(path).rpartition("/")
+        names = by_folder.setdefault(folder, set())
+        names.add(name)
+        if _compressed(name):
+            names.add(name + ".gz")
+    folders = {str(name).partition("/")[0] for name in placed}
+    try:
+        for folder, names in by_folder.items():
+            if not names <= set(os.listdir(live / folder)):  # noqa: PTH208 - names only
+                return False
+        return folders <= set(os.listdir(documents))  # noqa: PTH208 - names only
+    except OSError:
+        return False
 
 
 class _GenerationWriter:
@@ -262,10 +335,13 @@ class _GenerationWriter:
     the rendering.
     """
 
-    def __init__(self, target: Path, live: Path | None, salt: str) -> None:
+    def __init__(self, target: Path, live: Path | None, salt: str, register: str) -> None:
         self.target = target
         self.live = live
         self.salt = salt
+        self.register = register
+        self.paths: list[str] = []  # every file it wrote or linked (not the twins)
+        self.entries = 0
         self.previous, self.previous_documents = (
             _read_manifest(live, salt) if live is not None else ({}, None)
         )
@@ -295,7 +371,10 @@ class _GenerationWriter:
             manifest = {
                 "format": _FORMAT,
                 "salt": self.salt,
+                "register": self.register,
+                "entries": self.entries,
                 "files": self.made,
+                "paths": self.paths,
                 "documents": self.documents,
             }
             write_new(self.target / MANIFEST, json.dumps(manifest, sort_keys=True).encode())
@@ -306,6 +385,7 @@ class _GenerationWriter:
         `key` is the one recorded there, else `produce()`d; a file without a key is produced
         every time, and still linked when its bytes came out the same."""
         destination = self._destination(path)
+        self.paths.append(path)
         if key is not None and self.previous.get(path) == key and self._link(path, destination):
             self.made[path] = key
             self.reused += 1
@@ -411,11 +491,8 @@ def _read_manifest(live: Path, salt: str) -> tuple[dict[str, str], list[str] | N
     """What each file of the live generation was made of, and the documents it shows; empty
     (everything is rendered, the documents listed) when there is no manifest, it is
     unreadable, or it was made by other templates or settings."""
-    try:
-        manifest = json.loads((live / MANIFEST).read_bytes())
-    except (OSError, ValueError):
-        return {}, None
-    if not isinstance(manifest, dict) or manifest.get("salt") != salt:
+    manifest = _manifest(live)
+    if manifest.get("salt") != salt:
         return {}, None
     files, documents = manifest.get("files"), manifest.get("documents")
     if manifest.get("format") != _FORMAT or not isinstance(files, dict):

@@ -85,6 +85,7 @@ class SiteBuilt:
     entries: int
     rendered: int
     reused: int
+    unchanged: bool  # the live site was up to date: nothing was written
 
 
 async def rebuild_site(ctx: Ctx, *, full: bool = False) -> SiteBuilt:
@@ -162,4 +163,7 @@ def _build_site(
         return entries_of(read_public_register(database), store.path_for)
 
     report = SiteBuilder(root, base_url=base_url).update(load, updated_at=updated_at, full=full)
-    return SiteBuilt(entries=report.entries, rendered=report.rendered, reused=report.reused)
+    return SiteBuilt(
+        entries=report.entries, rendered=report.rendered, reused=report.reused,
+        unchanged=report.unchanged,
+    )  # fmt: skip

@@ -481,7 +481,7 @@ def test_leftovers_of_a_crashed_build_are_cleaned_by_the_next_one(tmp_path: Path
     (root / ".building-deadbeef" / "informasi").mkdir(parents=True)
     (root / "gen-20000101T000000000000Z-deadbeef").mkdir()
     (root / ".current-deadbeef").symlink_to("nowhere")
-    latest = build(tmp_path)
+    latest = build(tmp_path, [entry(1, title="Versi baru")])  # a build that publishes
     names = sorted(p.name for p in root.iterdir())
     assert ".building-deadbeef" not in names
     assert ".current-deadbeef" not in names
@@ -1052,7 +1052,7 @@ def test_only_the_index_and_the_open_data_change_when_nothing_but_the_time_does(
     # What the incremental publishing needs: a page's bytes depend on its content only.
     first = files_of(build(tmp_path))
     later = SiteBuilder(tmp_path / "web").build(
-        sample(tmp_path), updated_at=UPDATED + timedelta(days=3)
+        sample(tmp_path), updated_at=UPDATED + timedelta(days=3), full=True
     )
     changed = {path for path, data in files_of(later).items() if first.get(path) != data}
     assert changed == {"index.html", "index.html.gz", "dip.json", "dip.json.gz"}

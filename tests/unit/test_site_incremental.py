@@ -73,15 +73,33 @@ def test_an_incremental_build_gives_the_same_bytes_as_a_full_build(tmp_path: Pat
     assert files_of(report.generation) == full_site(tmp_path, after, "full")
 
 
-def test_with_nothing_changed_only_the_index_and_dip_json_are_written(tmp_path: Path) -> None:
+def test_with_nothing_changed_nothing_is_written(tmp_path: Path) -> None:
     builder = SiteBuilder(tmp_path / "web")
     entries = register(tmp_path)
     first = builder.build(entries, updated_at=UPDATED)
     report = builder.update(lambda: entries, updated_at=UPDATED + timedelta(hours=1))
-    assert report.rendered == 2  # index.html and dip.json carry the time of the build
-    page = Path("informasi") / "1.html"
-    assert inode(report.generation / page) == inode(first / page)  # linked, not written
-    assert inode(report.generation / "dip.csv.gz") == inode(first / "dip.csv.gz")
+    assert report.unchanged and report.generation == first and report.entries == len(entries)
+    assert (tmp_path / "web" / "current").resolve() == first
+    assert generations(tmp_path / "web") == [first]
+
+
+def test_with_one_entry_changed_only_its_pages_the_index_and_open_data_are_written(
+    tmp_path: Path,
+) -> None:
+    builder = SiteBuilder(tmp_path / "web")
+    entries = register(tmp_path)
+    first = builder.build(entries, updated_at=UPDATED)
+    changed = [*entries[:-1], replace(entries[-1], summary="Ringkasan yang diperbaiki.")]
+    report = builder.update(lambda: changed, updated_at=UPDATED + timedelta(hours=1))
+    # Its page, its OPD's and category's listings, the index, dip.json, dip.csv and the parts
+    # of the search index its words are in; every other page is the live one's, linked.
+    assert not report.unchanged and report.rendered < report.reused / 3
+    last = Path("informasi") / f"{entries[-1].id}.html"
+    assert inode(report.generation / last) != inode(first / last)
+    for e in entries[:-1]:
+        page = Path("informasi") / f"{e.id}.html"
+        assert inode(report.generation / page) == inode(first / page)
+    assert inode(report.generation / "opd" / "opd0.html") == inode(first / "opd" / "opd0.html")
     assert inode(report.generation / "index.html") != inode(first / "index.html")
 
 
