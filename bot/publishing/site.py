@@ -8,6 +8,12 @@ small JS file) into a new generation directory and makes it the live site atomic
 the same page always gives the same bytes) for `web serve` and nginx's `gzip_static`. A failed
 build never becomes `current`.
 
+Builds are incremental (`SiteBuilder.update`): each generation records in a hidden manifest
+what each of its pages was made of, and the next build renders only the pages whose inputs
+changed, hard-linking the others from the live generation; nothing at all when the register
+is the one the live generation shows. The documents live in one folder shared by the
+generations (`berkas`, see `_Documents`).
+
 The parts live beside this module: `views` (what the templates see, and the refusal of exempt
 information), `pages` (the pages as pure functions of the register), `exports` (`dip.json`,
 `dip.csv`), `files` (durable writes), `generations` (the `current` symlink) and `server`
