@@ -28,6 +28,7 @@ from benchmarks.common import (
 
 BENCHMARKS = (
     "throughput", "broadcast", "sweep", "documents", "coldstart", "stall", "dipsite", "whatsapp",
+    "bench_publish",
 )  # fmt: skip
 # A benchmark whose module is not named after it.
 MODULES = {"whatsapp": "bench_whatsapp"}

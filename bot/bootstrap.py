@@ -18,6 +18,7 @@ from bot.dispatcher import Dispatcher
 from bot.scheduler import Scheduler
 from bot.services.calendar_admin import load_calendar as load_calendar
 from bot.services.context import Calendars, Ctx
+from bot.services.register import connect_site
 from bot.workdays import Calendar
 from handlers import notices
 from storage.db import Database
@@ -122,6 +123,7 @@ async def start_runtime(
     ctx = make_ctx(settings=settings, db=db, calendar=await load_calendar(settings, db),
                    clock=clock, files=files, bot_username=bot_username,
                    invite_links=links)  # fmt: skip
+    connect_site(ctx)  # publications update the site in the background
     every = {**(senders or {}), **{c.name: c.attach(ctx) for c in channels}}
     return Runtime(ctx, Scheduler(ctx, Dispatcher(ctx, every, notices)))
 

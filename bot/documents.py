@@ -148,6 +148,12 @@ def _keep(char: str) -> bool:
     return char not in _FORBIDDEN_CHARS and not unicodedata.category(char).startswith("C")
 
 
+_ASCII_CLEAN: Final = {
+    code: (" " if chr(code).isspace() else None) for code in range(128) if not _keep(chr(code))
+}
+"""`sanitize_name`'s filter of characters for ASCII: removed, or a space for whitespace."""
+
+
 def _split_ext(name: str) -> tuple[str, str]:
     stem, dot_ext = posixpath.splitext(name)
     return stem, dot_ext[1:]
@@ -165,7 +171,10 @@ def sanitize_name(name: str | None, fallback: str = "dokumen") -> str:
     if not name:
         return fallback
     text = unicodedata.normalize("NFC", _base_name(name))
-    text = "".join(char if _keep(char) else ("" if not char.isspace() else " ") for char in text)
+    if text.isascii():  # most names: the same rule as a table, at C speed (a register of 25,000)
+        text = text.translate(_ASCII_CLEAN)
+    else:
+        text = "".join(char if _keep(char) else (" " if char.isspace() else "") for char in text)
     text = " ".join(text.split())
     stripped = text.lstrip(". ")
     if stripped != text and "." not in stripped and stripped.lower() in ACCEPTED_EXTENSIONS:

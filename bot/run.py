@@ -68,4 +68,5 @@ async def run_served(
                 await channel.close()
             await runner.cleanup()
     finally:
+        await ctx.site.close()  # an update cut short is caught up at the next start
         await ctx.db.close()

@@ -94,6 +94,8 @@ TEXTS: Final[dict[str, str]] = {
     "cli-outbox-not-failed": "Notifikasi #{id} tidak ada atau tidak berstatus gagal; tidak ada yang diubah.",
     "cli-outbox-retried": "Notifikasi #{id} diantrekan ulang; bot akan mengirimnya pada jam kerja berikutnya.",
     "cli-web-built": "Situs DIP dibangun ulang: {count} informasi publik, di {path}.",
+    "cli-web-unchanged": "Situs DIP sudah sesuai dengan basis data: {count} informasi publik, di {path}; tidak ada yang ditulis ulang. (Bangun ulang semuanya: web build --full)",
+    "cli-web-updated": "Situs DIP diperbarui: {count} informasi publik, {rendered} halaman dan data ditulis ulang, {reused} dipakai ulang, di {path}. (Bangun ulang semuanya: web build --full)",
     "cli-web-serving": "Pratinjau situs DIP: {url} (hentikan dengan Ctrl+C).",
     "cli-bad-port": "Port harus antara 1 dan 65535 (diberikan: {value}).",
     "cli-port-busy": "Port {port} tidak dapat dipakai ({error}); pilih port lain dengan --port.",
@@ -522,8 +524,9 @@ TEXTS: Final[dict[str, str]] = {
     "btn-withdraw": "🚫 Tarik #{number} dari web",
     "ask-withdraw": "Mohon tulis alasan penarikan entri #{number} {title} dari situs:",
     "withdrawn": "Entri #{number} ditarik dari situs PPID. Alasan tercatat.",
+    "withdrawn-site-failed": "Entri #{number} sudah ditarik dari daftar dan alasannya tercatat, tetapi situs PPID belum berhasil diperbarui. Admin PPID sudah diberi tahu.",
     "state-withdrawn": " — 🚫 ditarik",
-    "site-published": "Berkas {opd} terbit di web PPID: {published} entri terbit, {not_held} tidak dikuasai, {exempt} dikecualikan (tidak dipublikasikan).\n{links}",
+    "site-published": "Berkas {opd} sedang diterbitkan di web PPID: {published} entri terbit, {not_held} tidak dikuasai, {exempt} dikecualikan (tidak dipublikasikan). Situs diperbarui dalam beberapa saat.\n{links}",
     "site-no-public-url": "(Tautan belum dapat dikirim: alamat publik situs belum diatur. Admin PPID sudah diberi tahu.)",
     "refused-not-published": "Entri ini tidak sedang terbit di situs; tidak ada yang ditarik.",
     "btn-url-all": "🌐 Satu alamat untuk semua",
@@ -570,6 +573,12 @@ TEXTS: Final[dict[str, str]] = {
         "⚠️ Cadangan harian PPID Bot gagal ({at}): {error}\nMohon periksa folder cadangan"
         " (PPID_BACKUP_DIR) dan ruang disk server. Cadangan dicoba lagi besok pada jam yang"
         " sama; bisa juga sekarang: python -m bot backup --out BERKAS.tar.gz"
+    ),
+    "notice-site-failed": (
+        "⚠️ Situs DIP gagal diperbarui ({at}): {error}\nSitus publik tetap menampilkan versi"
+        " sebelumnya. Mohon periksa ruang disk server dan folder data bot; setelah diperbaiki,"
+        " situs diperbarui pada penerbitan berikutnya, atau sekarang: python -m bot web build."
+        " Kegagalan berikutnya tidak dilaporkan lagi sampai situs berhasil diperbarui."
     ),
     "notice-bot-error": (
         "⚠️ Terjadi kesalahan tak terduga di PPID Bot ({at}): {kind} di {where}. Rinciannya ada"

@@ -46,6 +46,8 @@ async def render(
         return Reply(text=t("notice-backup-failed", at=payload["at"], error=payload["error"]))
     if kind == "templates_missing":  # to the admins (bot.channels.whatsapp)
         return Reply(text=t("wa-templates-missing", names=", ".join(payload["names"])))
+    if kind == "site_failed":  # to the admins (bot.services.register)
+        return Reply(text=t("notice-site-failed", at=payload["at"], error=payload["error"]))
     if kind == "bot_error":
         return Reply(text=t("notice-bot-error", at=payload["at"], kind=payload["error"],
                             where=payload["where"]))  # fmt: skip

@@ -127,8 +127,9 @@ async def withdraw(req: Request) -> Response:
 
 @dialog("withdraw_reason")
 async def withdraw_reason(req: Request) -> Response:
-    """Withdraw it; the site is rebuilt at once."""
+    """Withdraw it; the answer comes once the site no longer shows it."""
     publisher = publisher_for(req.ctx.settings.publisher)
-    entry = await publisher.withdraw(req.ctx, req.user, req.data["entry"], req.ev.text or "")
+    done = await publisher.withdraw(req.ctx, req.user, req.data["entry"], req.ev.text or "")
     await forget(req)
-    return Response().add(t("withdrawn", number=entry.number), [[btn(t("btn-status"), "st")]])
+    text = t("withdrawn" if done.off_site else "withdrawn-site-failed", number=done.entry.number)
+    return Response().add(text, [[btn(t("btn-status"), "st")]])

@@ -138,7 +138,8 @@ class FileStore:
         """The content address of a digest; `InvalidDigest` for anything but 64 hex digits."""
         if not isinstance(sha256, str) or _DIGEST.fullmatch(sha256) is None:
             raise InvalidDigest(f"not a SHA-256 hex digest: {sha256!r}")
-        return self._root / sha256[:2] / sha256[2:4] / sha256
+        # One path parsed, not three joined: the site's build asks for every published document.
+        return Path(f"{self._root}/{sha256[:2]}/{sha256[2:4]}/{sha256}")
 
     def exists(self, sha256: str) -> bool:
         return self.path_for(sha256).is_file()

@@ -23,7 +23,8 @@ from bot.untrusted import defuse_formula
 def register(sub: Any) -> None:
     webp = sub.add_parser("web", help="situs DIP bawaan")
     wsub = webp.add_subparsers(dest="web_command", metavar="AKSI", required=True)
-    build = wsub.add_parser("build", help="bangun ulang situs dari basis data")
+    build = wsub.add_parser("build", help="perbarui situs dari basis data (hanya yang berubah)")
+    build.add_argument("--full", action="store_true", help="bangun ulang semua halaman")
     build.set_defaults(func=cmd_build)
     srv = wsub.add_parser("serve", help="pratinjau situs di 127.0.0.1")
     srv.add_argument("--port", type=int, default=8080)
@@ -40,8 +41,15 @@ async def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
     async with open_core(settings) as core:
         ctx = make_ctx(settings=settings, db=core.db, calendar=core.calendar,
                        clock=lambda: datetime.now(UTC))  # fmt: skip
-        count = await rebuild_site(ctx)
-    print(plain("cli-web-built", count=count, path=settings.web_dir / "current"))
+        built = await rebuild_site(ctx, full=getattr(args, "full", False))
+    path = settings.web_dir / "current"
+    if built.unchanged:
+        print(plain("cli-web-unchanged", count=built.entries, path=path))
+    elif getattr(args, "full", False) or not built.reused:
+        print(plain("cli-web-built", count=built.entries, path=path))
+    else:
+        print(plain("cli-web-updated", count=built.entries, rendered=built.rendered,
+                    reused=built.reused, path=path))  # fmt: skip
     return 0
 
 

@@ -103,7 +103,7 @@ async def publish_on_site(pejabat: FakePerson, step5: ChatMessage | None = None)
     """Step 5: publish the case on the built-in PPID site from `step5` (else the newest message
     with the button); returns the report of what was published."""
     await pejabat.press(PUBLISH_ON_SITE, step5)
-    return await pejabat.wait_for_text("terbit di web PPID")
+    return await pejabat.wait_for_text("sedang diterbitkan di web PPID")
 
 
 # ---------------------------------------------------------------------- steps 2 and 4: PPID Utama

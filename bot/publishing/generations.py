@@ -3,7 +3,8 @@
 `publish_generation` has a writer fill a new staging directory, renames it to
 `root/gen-<timestamp>-<rand>` and swaps the `root/current` symlink to it with one rename(2), so
 a reader sees either the old site or the new one, never half of one. The previous generation is
-kept (a reader in the middle of a request still finds its files); older ones are deleted.
+kept (a reader in the middle of a request still finds its files); older ones are deleted, after
+the lock is released.
 Publications serialise on a lock file, so two builds at the same time are safe, and a failed
 build never becomes `current`.
 
@@ -26,21 +27,29 @@ from typing import Final
 
 from bot.publishing.files import fsync_dir
 
-__all__ = ["CURRENT", "live_generation", "publish_generation"]
+__all__ = ["CURRENT", "DOCUMENTS", "live_generation", "publish_generation"]
 
 log = logging.getLogger(__name__)
 
 CURRENT: Final = "current"
 """The name of the symlink to the live generation, inside the web root."""
+DOCUMENTS: Final = "berkas"
+"""The documents' folder inside the web root, shared by the generations: each generation's
+`berkas` is a symlink to it (the builder keeps it to what the live generation shows)."""
 
 _GENERATION_PREFIX: Final = "gen-"
 _STAGING_PREFIX: Final = ".building-"
 _LINK_PREFIX: Final = ".current-"
+_TRASH_PREFIX: Final = ".old-"
 _LOCK: Final = ".lock"
 
 
-def publish_generation(root: Path, write: Callable[[Path], None]) -> Path:
+def publish_generation(
+    root: Path, write: Callable[[Path], None], after_swap: Callable[[], None] | None = None
+) -> Path:
     """Runs `write` on a fresh directory, makes the result `current`, and returns its directory.
+    `after_swap` runs once it is live, still under the lock (its failure is logged: the new
+    site is live whatever it does).
 
     Blocking (file I/O and fsync). If `write` or the swap fails, nothing of the attempt is left
     and the live site is unchanged.
@@ -64,7 +73,16 @@ def publish_generation(root: Path, write: Callable[[Path], None]) -> Path:
             if generation is not None and _current_name(root) != generation.name:
                 shutil.rmtree(generation, ignore_errors=True)
             raise
-        _prune(root, keep={generation.name, previous})
+        if after_swap is not None:
+            try:
+                after_swap()
+            except Exception:
+                log.warning("cleaning up after publishing %s failed", generation, exc_info=True)
+        doomed = _prune(root, keep={generation.name, previous})
+    # Deleting thousands of files takes seconds: after the lock, so that the next build (a
+    # publication waiting for this one) need not wait for it.
+    for directory in doomed:
+        shutil.rmtree(directory, ignore_errors=True)
     return generation
 
 
@@ -122,8 +140,11 @@ def _swap(root: Path, generation: str, token: str) -> None:
     fsync_dir(root)
 
 
-def _prune(root: Path, keep: set[str | None]) -> None:
-    """Removes generations other than the current and the previous one, and build debris."""
+def _prune(root: Path, keep: set[str | None]) -> list[Path]:
+    """Takes generations other than the current and the previous one, and build debris, out of
+    the way (a rename, instant) and returns them for the caller to delete after the lock; what
+    a crash left in the way is deleted now."""
+    doomed: list[Path] = []
     for child in root.iterdir():
         name = child.name
         try:
@@ -131,9 +152,12 @@ def _prune(root: Path, keep: set[str | None]) -> None:
                 child.unlink()
             elif child.is_symlink() or not child.is_dir():
                 continue
-            elif name.startswith(_STAGING_PREFIX) or (
-                name.startswith(_GENERATION_PREFIX) and name not in keep
-            ):
+            elif name.startswith((_STAGING_PREFIX, _TRASH_PREFIX)):
                 shutil.rmtree(child)
+            elif name.startswith(_GENERATION_PREFIX) and name not in keep:
+                trash = root / f"{_TRASH_PREFIX}{name}"
+                child.rename(trash)
+                doomed.append(trash)
         except OSError:
             log.warning("could not remove old site generation %s", child, exc_info=True)
+    return doomed

@@ -18,9 +18,10 @@ import hashlib
 import json
 import re
 import unicodedata
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Final
 
 from jinja2 import Environment
@@ -31,12 +32,22 @@ from bot.publishing.views import (
     CATEGORY_NOTES,
     EntryView,
     GroupView,
+    ListPage,
     category_counts,
     category_path,
     list_pages,
 )
 
-__all__ = ["SEARCH_INDEX", "PageContext", "fold", "search_files", "site_pages"]
+__all__ = [
+    "SEARCH_INDEX",
+    "PageContext",
+    "PageSpec",
+    "entry_digest",
+    "fold",
+    "page_specs",
+    "search_files",
+    "site_pages",
+]
 
 SEARCH_INDEX: Final = "cari.json"
 """The search index's directory (`cari.json`), relative to the site root."""
@@ -46,6 +57,7 @@ SEARCH_BLOCK: Final = 100
 """Entries per block of result cards."""
 
 _NOT_WORD: Final = re.compile("[^0-9a-z\u00c0-\u1fff\u2c00-\ud7ff\uf900-\ufeff]+")
+_NO_ACCENTS: Final = dict.fromkeys(range(0x300, 0x370))  # combining marks, deleted
 _KEY_CHARS: Final = frozenset("0123456789abcdefghijklmnopqrstuvwxyz")
 _SNIPPET: Final = 160
 
@@ -64,11 +76,43 @@ class PageContext:
     home: str  # the site's home address for the 404 page ("/" or the absolute base URL)
 
 
+@dataclass(frozen=True)
+class PageSpec:
+    """One page of the site, not yet rendered: what a builder needs to decide whether to render
+    it at all. `key` digests everything the page is made of besides the templates and the
+    `PageContext` (which the builder digests once for the whole site): the same key, the same
+    bytes. None: the page is rendered every time (the index, which carries the build's time, and
+    the search index, which numbers every entry)."""
+
+    path: str
+    key: str | None
+    render: Callable[[], str]
+
+
+def entry_digest(entry: EntryView) -> str:
+    """What an entry's page is made of, digested: every field it shows (and its documents)."""
+    return hashlib.sha256(repr(entry).encode("utf-8")).hexdigest()
+
+
 def site_pages(
     env: Environment, groups: tuple[GroupView, ...], context: PageContext
 ) -> Iterator[tuple[str, str]]:
     """Every page of the site and the search index, as (path, text), in a stable order."""
+    for spec in page_specs(env, groups, context):
+        yield spec.path, spec.render()
+
+
+def page_specs(
+    env: Environment,
+    groups: tuple[GroupView, ...],
+    context: PageContext,
+    digests: Mapping[int, str] | None = None,
+) -> list[PageSpec]:
+    """Every page of the site and the search index, unrendered, in a stable order (the order
+    of `site_pages`). `digests`: each entry's `entry_digest`, when the caller has them."""
     entries = [entry for group in groups for entry in group.entries]
+    if digests is None:
+        digests = {entry.id: entry_digest(entry) for entry in entries}
     common = {
         "city": context.city,
         "asset_version": context.asset_version,
@@ -76,10 +120,10 @@ def site_pages(
         "updated_text": "",
     }
     search = dict(search_files(groups))
-    yield from search.items()
-    yield (
-        "index.html",
-        env.get_template("index.html").render(
+    specs = [PageSpec(path, None, _given(text)) for path, text in search.items()]
+
+    def index() -> str:
+        return env.get_template("index.html").render(
             common,
             prefix="",
             page="index",
@@ -90,51 +134,68 @@ def site_pages(
             updated_iso=context.updated.isoformat(),
             updated_text=instant(context.updated),
             index_version=_short_hash("".join(search.values())),
-        ),
-    )
+        )
+
+    specs.append(PageSpec("index.html", None, index))
     listing = env.get_template("list.html")
+
+    def listing_spec(page: ListPage, caption: str, note: str, with_opd: bool) -> PageSpec:
+        def render() -> str:
+            return listing.render(
+                common,
+                prefix="../",
+                page="list",
+                listing=page,
+                caption=caption,
+                note=note,
+                with_opd=with_opd,
+            )
+
+        shape = (page.path, page.heading, page.first_number, page.number, page.pages, page.total)
+        made_of = repr((shape, caption, note, with_opd)) + "".join(
+            digests[entry.id] for entry in page.entries
+        )
+        return PageSpec(page.path, _short_hash(made_of, 32), render)
+
     for group in groups:
         for page in list_pages(group.path, group.name, group.entries):
-            yield (
-                page.path,
-                listing.render(
-                    common,
-                    prefix="../",
-                    page="list",
-                    listing=page,
-                    caption=f"Daftar Informasi Publik {group.name} ({page.total} informasi)",
-                    note="",
-                    with_opd=False,
-                ),
-            )
+            caption = f"Daftar Informasi Publik {group.name} ({page.total} informasi)"
+            specs.append(listing_spec(page, caption, "", False))
     for code, label in CATEGORY_LABELS.items():
         members = [entry for entry in entries if entry.category == code]
         heading = _CATEGORY_HEADINGS[code]
         for page in list_pages(category_path(code), heading, members):
-            yield (
-                page.path,
-                listing.render(
-                    common,
-                    prefix="../",
-                    page="list",
-                    listing=page,
-                    caption=f"Daftar informasi {label.lower()} ({page.total} informasi)",
-                    note=CATEGORY_NOTES[code],
-                    with_opd=True,
-                ),
-            )
+            caption = f"Daftar informasi {label.lower()} ({page.total} informasi)"
+            specs.append(listing_spec(page, caption, CATEGORY_NOTES[code], True))
     entry_template = env.get_template("entry.html")
     for entry in entries:
-        yield entry.path, entry_template.render(common, prefix="../", page="entry", entry=entry)
-    yield "404.html", env.get_template("404.html").render(common, prefix=context.home, page="404")
+        specs.append(
+            PageSpec(
+                entry.path,
+                digests[entry.id],
+                partial(entry_template.render, common, prefix="../", page="entry", entry=entry),
+            )
+        )
+    page_404 = partial(env.get_template("404.html").render, common, prefix=context.home, page="404")
+    specs.append(PageSpec("404.html", "404", page_404))
+    return specs
+
+
+def _given(text: str) -> Callable[[], str]:
+    return lambda: text
 
 
 def fold(text: str) -> str:
     """What the search compares, the same as site.js's `fold`: lower case, accents off, every run
     of characters that is not a letter or a digit (dashes, hyphens, punctuation) one space."""
-    plain = unicodedata.normalize("NFD", text.lower())
-    plain = "".join(char for char in plain if not 0x300 <= ord(char) <= 0x36F)
+    plain = unicodedata.normalize("NFD", text.lower()).translate(_NO_ACCENTS)
     return " ".join(_NOT_WORD.split(plain)).strip()
+
+
+def _words(text: str) -> set[str]:
+    """The words of `fold(text)`, without joining them into one string first."""
+    plain = unicodedata.normalize("NFD", text.lower()).translate(_NO_ACCENTS)
+    return set(_NOT_WORD.split(plain)) - {""}
 
 
 def shard_key(word: str) -> str:
@@ -160,9 +221,13 @@ def search_files(groups: tuple[GroupView, ...]) -> Iterator[tuple[str, str]]:
     entries = [entry for group in groups for entry in group.entries]
     categories = list(CATEGORY_LABELS)
     shards: dict[str, dict[str, list[int]]] = {}
+    words_of: dict[str, list[int]] = {}  # every word's positions, found once per word
     for position, entry in enumerate(entries):
-        for word in sorted(set(fold(_searchable(entry)).split())):
-            shards.setdefault(shard_key(word), {}).setdefault(word, []).append(position)
+        for word in _words(_searchable(entry)):
+            found = words_of.get(word)
+            if found is None:
+                words_of[word] = found = shards.setdefault(shard_key(word), {}).setdefault(word, [])
+            found.append(position)
     meta = {
         "opd": [[g.code, g.name, g.path, len(g.entries)] for g in groups],
         "kategori": [[code, label, category_path(code)] for code, label in CATEGORY_LABELS.items()],
@@ -208,5 +273,5 @@ def _compact(data: object) -> str:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
-def _short_hash(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+def _short_hash(text: str, length: int = 12) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:length]

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from bot.models import Entry, User
+from bot.models import User
 from bot.services import publication
 from bot.services.context import Ctx
-from bot.services.publication import Totals
+from bot.services.publication import Totals, Withdrawn
 
 
 class Publisher(Protocol):
@@ -18,18 +18,19 @@ class Publisher(Protocol):
 
     async def publish(self, ctx: Ctx, user: User, case_id: int, version: int) -> Totals: ...
 
-    async def withdraw(self, ctx: Ctx, user: User, entry_id: int, reason: str) -> Entry: ...
+    async def withdraw(self, ctx: Ctx, user: User, entry_id: int, reason: str) -> Withdrawn: ...
 
 
 class SitePublisher:
-    """Pages on the built-in site; the site is rebuilt after every change."""
+    """Pages on the built-in site; the site is updated after every change (in the background
+    after a publication, before the answer after a withdrawal)."""
 
     name = "site"
 
     async def publish(self, ctx: Ctx, user: User, case_id: int, version: int) -> Totals:
         return await publication.publish_to_site(ctx, user, case_id, version)
 
-    async def withdraw(self, ctx: Ctx, user: User, entry_id: int, reason: str) -> Entry:
+    async def withdraw(self, ctx: Ctx, user: User, entry_id: int, reason: str) -> Withdrawn:
         return await publication.withdraw(ctx, user, entry_id, reason)
 
 
@@ -41,7 +42,7 @@ class ManualPublisher:
     async def publish(self, ctx: Ctx, user: User, case_id: int, version: int) -> Totals:
         return await publication.close(ctx, user, case_id, version)
 
-    async def withdraw(self, ctx: Ctx, user: User, entry_id: int, reason: str) -> Entry:
+    async def withdraw(self, ctx: Ctx, user: User, entry_id: int, reason: str) -> Withdrawn:
         # The register records the withdrawal; the external site is edited by hand.
         return await publication.withdraw(ctx, user, entry_id, reason)
 

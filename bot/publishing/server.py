@@ -2,7 +2,7 @@
 
 It serves `root/current`, resolving the symlink per request so a rebuild shows at once. Only
 regular files inside the live generation are served (no listing, no `..`, no encoded traversal,
-no symlink out of the tree), documents are sent as attachments, and every response carries the
+no symlink out of the tree but `berkas`, the documents' folder the generations share), documents are sent as attachments, and every response carries the
 security headers. A page, a stylesheet or a data file is sent as its pre-compressed `.gz` twin
 (written by the builder) with `Content-Encoding: gzip` when the client accepts gzip. Files are opened before anything is sent, so pruning an old generation in the
 middle of a download cannot cut it short.
@@ -25,7 +25,7 @@ from aiohttp import web
 
 from bot.documents import extension_of, mime_for
 from bot.publishing.files import safe_component
-from bot.publishing.generations import live_generation
+from bot.publishing.generations import DOCUMENTS, live_generation
 
 __all__ = ["SECURITY_HEADERS", "create_app", "serve"]
 
@@ -129,7 +129,10 @@ def _locate(root: Path, segments: tuple[str, ...]) -> _Found | None:
         real = generation.joinpath(*segments).resolve(strict=True)
     except (OSError, RuntimeError):
         return None
-    if not real.is_relative_to(generation) or real == generation:
+    if not (real.is_relative_to(generation) and real != generation) and not (
+        # The documents live in one folder beside the generations (`berkas` links to it).
+        segments[0] == DOCUMENTS and real.is_relative_to(generation.parent / DOCUMENTS)
+    ):
         return None
     try:
         fd = os.open(real, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)

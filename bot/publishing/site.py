@@ -8,6 +8,12 @@ small JS file) into a new generation directory and makes it the live site atomic
 the same page always gives the same bytes) for `web serve` and nginx's `gzip_static`. A failed
 build never becomes `current`.
 
+Builds are incremental (`SiteBuilder.update`): each generation records in a hidden manifest
+what each of its pages was made of, and the next build renders only the pages whose inputs
+changed, hard-linking the others from the live generation; nothing at all when the register
+is the one the live generation shows. The documents live in one folder shared by the
+generations (`berkas`, see `_Documents`).
+
 The parts live beside this module: `views` (what the templates see, and the refusal of exempt
 information), `pages` (the pages as pure functions of the register), `exports` (`dip.json`,
 `dip.csv`), `files` (durable writes), `generations` (the `current` symlink) and `server`
@@ -19,23 +25,35 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import json
 import logging
-from collections.abc import Sequence
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import suppress
+from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from bot.publishing.exports import dip_csv, dip_json
-from bot.publishing.files import fsync_dir, place_document, write_bytes
-from bot.publishing.generations import CURRENT, publish_generation
+from bot.publishing.exports import dip_csv, dip_json, dip_json_parts
+from bot.publishing.files import flush_filesystem, place_document, write_new
+from bot.publishing.generations import (
+    CURRENT,
+    DOCUMENTS,
+    live_generation,
+    publish_generation,
+)
 from bot.publishing.model import PublicEntry
-from bot.publishing.pages import PageContext, site_pages
+from bot.publishing.pages import PageContext, entry_digest, page_specs
 from bot.publishing.server import SECURITY_HEADERS, create_app, serve
 from bot.publishing.views import (
     CATEGORY_LABELS,
+    EntryView,
     GroupView,
     entry_path,
     format_size,
@@ -44,7 +62,9 @@ from bot.publishing.views import (
 
 __all__ = [
     "CATEGORY_LABELS",
+    "MANIFEST",
     "SECURITY_HEADERS",
+    "BuildReport",
     "SiteBuilder",
     "create_app",
     "format_size",
@@ -59,6 +79,11 @@ _STATIC_DIR: Final = _PACKAGE_DIR / "static"
 _STATIC_FILES: Final = ("site.css", "site.js", "favicon.svg")
 _COMPRESSED: Final = frozenset({"html", "css", "js", "json", "csv", "txt", "svg"})
 """The files that get a pre-compressed `.gz` twin (documents are served as they are)."""
+MANIFEST: Final = ".build.json"
+"""In each generation: what each of its files was made of (see `_GenerationWriter`). Hidden, so
+never served (`safe_component`)."""
+_FORMAT: Final = 3
+"""The builder's own version: raise it when the same inputs give other bytes."""
 
 
 def gzipped(data: bytes) -> bytes:
@@ -99,8 +124,10 @@ class SiteBuilder:
     def _absolute(self, path: str) -> str:
         return f"{self.base_url}/{path}" if self.base_url else path
 
-    def build(self, entries: Sequence[PublicEntry], *, updated_at: datetime) -> Path:
-        """Writes a complete new generation, makes it `current`, and returns its directory.
+    def build(
+        self, entries: Sequence[PublicEntry], *, updated_at: datetime, full: bool = False
+    ) -> Path:
+        """Writes a new generation, makes it `current`, and returns its directory.
 
         Raises ValueError, before touching the disk, if an entry is exempt (`dikecualikan`) or of
         an unknown category, if two entries share an id, or if a document's hash is malformed.
@@ -108,47 +135,397 @@ class SiteBuilder:
         if updated_at.tzinfo is None:
             raise ValueError("updated_at must be timezone-aware")
         groups = register_views(entries, self.tz)
+        return self.update(
+            lambda: entries, updated_at=updated_at, full=full, views=groups
+        ).generation
+
+    def update(
+        self,
+        load: Callable[[], Sequence[PublicEntry]],
+        *,
+        updated_at: datetime,
+        full: bool = False,
+        views: tuple[GroupView, ...] | None = None,
+    ) -> BuildReport:
+        """Brings the site up to date with the register `load` returns, and makes it `current`.
+
+        `load` runs under the web root's lock, so builds from several processes publish their
+        registers in the order they read them (an older read never replaces a newer site).
+        Incremental unless `full`: a page whose inputs did not change since the live
+        generation is hard-linked from it instead of rendered; without a live generation (the
+        first build, a site deleted by hand) everything is rendered. When the register and the
+        templates are those of the live generation and its files are all there, nothing is
+        written at all (`BuildReport.unchanged`; the site keeps the time of its last change).
+        """
+        if updated_at.tzinfo is None:
+            raise ValueError("updated_at must be timezone-aware")
         updated = updated_at.astimezone(self.tz)
-        generation = publish_generation(
-            self.root, lambda target: self._write_generation(target, groups, updated)
+        counts: dict[str, int] = {}
+        documents = _Documents(self.root / DOCUMENTS)
+
+        def write(target: Path) -> None:
+            entries = load()
+            assets = {name: (_STATIC_DIR / name).read_bytes() for name in _STATIC_FILES}
+            salt = self._salt(assets)
+            register = _register_digest(entries)
+            live = None if full else live_generation(self.root)
+            if live is not None and _unchanged(live, salt, register, documents.folder):
+                raise _Unchanged(live)
+            groups = views if views is not None else register_views(entries, self.tz)
+            counts.update(
+                self._write_generation(
+                    target, groups, updated, documents, assets, salt, register, live
+                )
+            )
+
+        try:
+            generation = publish_generation(self.root, write, after_swap=documents.remove_unwanted)
+        except _Unchanged as same:
+            log.info("DIP site unchanged: %s", same.generation.name)
+            return BuildReport(same.generation, same.entries, 0, 0, unchanged=True)
+        report = BuildReport(
+            generation=generation,
+            entries=counts.get("entries", 0),
+            rendered=counts.get("rendered", 0),
+            reused=counts.get("reused", 0),
         )
-        log.info("DIP site built: %s (%d entries)", generation.name, len(entries))
-        return generation
+        log.info(
+            "DIP site built: %s (%d entries, %d files written, %d reused)",
+            generation.name, report.entries, report.rendered, report.reused,
+        )  # fmt: skip
+        return report
+
+    def _salt(self, assets: dict[str, bytes]) -> str:
+        """What every page depends on besides its own inputs: the format of the builder, the
+        templates, the static files and the settings of the site. A change of any of them
+        (an upgrade of the bot) makes the next build a full one."""
+        digest = hashlib.sha256(f"{_FORMAT}|{self.city}|{self.base_url}|{self.tz.key}".encode())
+        for template in sorted(_TEMPLATES_DIR.rglob("*")):
+            if template.is_file():
+                digest.update(template.name.encode() + b"\0" + template.read_bytes())
+        for name, data in sorted(assets.items()):
+            digest.update(name.encode() + b"\0" + data)
+        return digest.hexdigest()
 
     def _write_generation(
-        self, target: Path, groups: tuple[GroupView, ...], updated: datetime
-    ) -> None:
-        assets = {name: (_STATIC_DIR / name).read_bytes() for name in _STATIC_FILES}
+        self,
+        target: Path,
+        groups: tuple[GroupView, ...],
+        updated: datetime,
+        documents: _Documents,
+        assets: dict[str, bytes],
+        salt: str,
+        register: str,
+        live: Path | None,
+    ) -> dict[str, int]:
         version = hashlib.sha256(b"".join(assets.values())).hexdigest()[:12]
-        for name, data in assets.items():
-            _write_with_twin(target / "static" / name, data)
+        with _GenerationWriter(target, live, salt, register) as out:
+            for name, data in assets.items():
+                out.put(f"static/{name}", f"static:{name}", partial(_same, data))
+            entries = [entry for group in groups for entry in group.entries]
+            digests = {entry.id: entry_digest(entry) for entry in entries}
+            # The open data first: their twins, the largest files, compress while pages render.
+            out.put("dip.json", None, partial(self._dip_json, entries, updated, out, digests))
+            out.put("dip.csv", None, lambda: dip_csv(entries, self._absolute))
+            context = PageContext(
+                city=self.city,
+                updated=updated,
+                asset_version=version,
+                home=f"{self.base_url}/" if self.base_url else "/",
+            )
+            for spec in page_specs(self._env, groups, context, digests):
+                out.put(spec.path, spec.key, partial(_encoded, spec.render))
+            out.put("robots.txt", "robots", partial(_same, b"User-agent: *\nAllow: /\n"))
+            wanted = {f"{d.sha256}/{d.name}": d.source for e in entries for d in e.documents}
+            documents.add(wanted, None if live is None else out.previous_documents)
+            out.documents = sorted(wanted)
+            out.entries = len(entries)
+            (target / DOCUMENTS).symlink_to(f"../{DOCUMENTS}")  # relative: the root may move
+        return {"entries": len(entries), "rendered": out.rendered, "reused": out.reused}
 
-        entries = [entry for group in groups for entry in group.entries]
-        context = PageContext(
-            city=self.city,
-            updated=updated,
-            asset_version=version,
-            home=f"{self.base_url}/" if self.base_url else "/",
+    def _dip_json(
+        self,
+        entries: list[EntryView],
+        updated: datetime,
+        out: _GenerationWriter,
+        digests: dict[int, str],
+    ) -> bytes:
+        """`dip.json`, with the text of every entry whose page did not change (its digest
+        covers every field of it) taken from the live one."""
+        known: dict[int, str] = {}
+        if out.live is not None and out.previous:
+            try:
+                known = dip_json_parts((out.live / "dip.json").read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError):
+                known = {}
+            unchanged = {e.id for e in entries if out.previous.get(e.path) == digests[e.id]}
+            known = {key: text for key, text in known.items() if key in unchanged}
+        return dip_json(entries, updated, self._absolute, known).encode("utf-8")
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    """What a build did: its generation, how many entries the site shows, and how many files
+    (pages and data, not counting `.gz` twins and documents) were written anew or reused."""
+
+    generation: Path
+    entries: int
+    rendered: int
+    reused: int
+    unchanged: bool = False  # the live generation was up to date: nothing was written
+
+
+class _Unchanged(Exception):
+    """Raised inside a build when the live generation is up to date (the attempt is dropped)."""
+
+    def __init__(self, generation: Path) -> None:
+        super().__init__(generation.name)
+        self.generation = generation
+        self.entries = int(_manifest(generation).get("entries", 0))
+
+
+def _register_digest(entries: Sequence[PublicEntry]) -> str:
+    """The register as read, digested: every field and document of every entry, in order."""
+    digest = hashlib.sha256()
+    for entry in entries:
+        digest.update(repr(entry).encode("utf-8"))
+    return digest.hexdigest()
+
+
+def _manifest(live: Path) -> dict[str, Any]:
+    try:
+        manifest = json.loads((live / MANIFEST).read_bytes())
+    except (OSError, ValueError):
+        return {}
+    return manifest if isinstance(manifest, dict) else {}
+
+
+def _unchanged(live: Path, salt: str, register: str, documents: Path) -> bool:
+    """Whether the live generation shows this very register with these templates, and every
+    file it was built with is still there (one listing per folder, not a call per file)."""
+    manifest = _manifest(live)
+    if (manifest.get("format"), manifest.get("salt"), manifest.get("register")) != (
+        _FORMAT,
+        salt,
+        register,
+    ):
+        return False
+    paths, placed = manifest.get("paths"), manifest.get("documents")
+    if not isinstance(paths, list) or not isinstance(placed, list):
+        return False
+    by_folder: dict[str, set[str]] = {}
+    for path in paths:
+        folder, _, name = str(path).rpartition("/")
+        names = by_folder.setdefault(folder, set())
+        names.add(name)
+        if _compressed(name):
+            names.add(name + ".gz")
+    folders = {str(name).partition("/")[0] for name in placed}
+    try:
+        for folder, names in by_folder.items():
+            if not names <= set(os.listdir(live / folder)):  # noqa: PTH208 - names only
+                return False
+        return folders <= set(os.listdir(documents))  # noqa: PTH208 - names only
+    except OSError:
+        return False
+
+
+class _GenerationWriter:
+    """Writes the files of a new generation, reusing those of the live one whose inputs did not
+    change (a hard link: no rendering, no gzip, no copy), and records what each file was made
+    of in the generation's manifest for the next build.
+
+    Files are written without a flush each: one flush of the file system at the end (`close`)
+    makes the whole generation durable before it can become `current`. The `.gz` twins are
+    compressed on two threads (zlib lets go of the interpreter while it compresses), beside
+    the rendering.
+    """
+
+    def __init__(self, target: Path, live: Path | None, salt: str, register: str) -> None:
+        self.target = target
+        self.live = live
+        self.salt = salt
+        self.register = register
+        self.paths: list[str] = []  # every file it wrote or linked (not the twins)
+        self.entries = 0
+        self.previous, self.previous_documents = (
+            _read_manifest(live, salt) if live is not None else ({}, None)
         )
-        for path, text in site_pages(self._env, groups, context):
-            _write_with_twin(target / path, text.encode("utf-8"))
-        _write_with_twin(target / "robots.txt", b"User-agent: *\nAllow: /\n")
-        _write_with_twin(
-            target / "dip.json", dip_json(entries, updated, self._absolute).encode("utf-8")
-        )
-        _write_with_twin(target / "dip.csv", dip_csv(entries, self._absolute))
-        for entry in entries:
-            for doc in entry.documents:
-                place_document(doc.source, target / "berkas" / doc.sha256 / doc.name)
-        for directory in {p.parent for p in target.rglob("*") if p.is_file()}:
-            fsync_dir(directory)
+        self.made: dict[str, str] = {}
+        self.documents: list[str] = []  # the documents it shows: `<sha256>/<name>`
+        self.rendered = 0
+        self.reused = 0
+        self._dirs: set[str] = set()
+        self._target = str(target)
+        self._live = str(live)
+        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="gzip")
+        self._pending: list[Future[None]] = []
+
+    def __enter__(self) -> _GenerationWriter:
+        return self
+
+    def __exit__(self, kind: object, error: object, trace: object) -> None:
+        try:
+            for job in self._pending:
+                if error is None:
+                    job.result()  # a failed twin (a full disk) fails the build
+                else:
+                    job.cancel()
+        finally:
+            self._pool.shutdown(wait=True)
+        if error is None:
+            manifest = {
+                "format": _FORMAT,
+                "salt": self.salt,
+                "register": self.register,
+                "entries": self.entries,
+                "files": self.made,
+                "paths": self.paths,
+                "documents": self.documents,
+            }
+            write_new(self.target / MANIFEST, json.dumps(manifest, sort_keys=True).encode())
+            flush_filesystem(self.target)
+
+    def put(self, path: str, key: str | None, produce: Callable[[], bytes]) -> None:
+        """The file at `path` (and its `.gz` twin for text): from the live generation when its
+        `key` is the one recorded there, else `produce()`d; a file without a key is produced
+        every time, and still linked when its bytes came out the same."""
+        destination = self._destination(path)
+        self.paths.append(path)
+        if key is not None and self.previous.get(path) == key and self._link(path, destination):
+            self.made[path] = key
+            self.reused += 1
+            return
+        data = produce()
+        if key is None and self._same_as_live(path, data) and self._link(path, destination):
+            self.reused += 1
+            return
+        write_new(Path(destination), data)
+        if _compressed(path):
+            self._pending.append(self._pool.submit(_write_twin, Path(destination), data))
+        if key is not None:
+            self.made[path] = key
+        self.rendered += 1
+
+    def _destination(self, path: str) -> str:
+        """Where `path` goes in the new generation, its folder made (plain strings: tens of
+        thousands of pages, each one a few system calls and no more)."""
+        folder, _, _ = path.rpartition("/")
+        if folder not in self._dirs:
+            (self.target / folder).mkdir(parents=True, exist_ok=True)
+            self._dirs.add(folder)
+        return f"{self._target}/{path}"
+
+    def _link(self, path: str, destination: str) -> bool:
+        """Hard-links the live generation's file (and its twin); False when that is impossible
+        (a generation cut down by hand, a file system without hard links): it is made anew."""
+        assert self.live is not None
+        source = f"{self._live}/{path}"
+        names = [(source, destination)]
+        if _compressed(path):
+            names.append((source + ".gz", destination + ".gz"))
+        try:
+            for old, new in names:
+                os.link(old, new)
+        except OSError:
+            for _, new in names:
+                with suppress(FileNotFoundError):
+                    Path(new).unlink()
+            return False
+        return True
+
+    def _same_as_live(self, path: str, data: bytes) -> bool:
+        if self.live is None:
+            return False
+        try:
+            return (self.live / path).read_bytes() == data
+        except OSError:
+            return False
 
 
-def _write_with_twin(path: Path, data: bytes) -> None:
-    """Writes a file of the site and, for text, its pre-compressed `.gz` twin beside it."""
-    write_bytes(path, data)
-    if path.suffix.lstrip(".") in _COMPRESSED:
-        write_bytes(path.with_name(path.name + ".gz"), gzipped(data))
+class _Documents:
+    """The site's documents, `root/berkas/<sha256>/<name>`, shared by the generations (each has
+    `berkas` as a symlink to it): a publication adds its documents, not a folder and a link per
+    document of the whole register. Changed under the site's lock only: what a build needs is
+    added before its generation goes live, what it no longer shows (a withdrawn entry's) is
+    removed once it is live, from the previous generation too."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._wanted: set[str] = set()
+        self._unwanted: list[str] | None = []  # None: find them by listing the folder
+
+    def add(self, wanted: dict[str, Path], previous: list[str] | None) -> None:
+        """Every wanted document in the folder (hard-linked from the content-addressed store,
+        or copied). What the live generation's build placed is trusted to be there while its
+        document's folder is (one listing of the folder, not a system call per document)."""
+        self.folder.mkdir(exist_ok=True)
+        known = set(previous or ())  # placed by the live generation's build
+        present = set(os.listdir(self.folder)) if known else set()  # noqa: PTH208 - names only
+        for name, source in wanted.items():
+            if name in known and name.partition("/")[0] in present:
+                continue
+            target = self.folder / name
+            try:
+                os.link(source, target)
+            except FileExistsError:
+                continue
+            except OSError:
+                target.parent.mkdir(exist_ok=True)
+                place_document(source, target, durable=False)
+        self._wanted = set(wanted)
+        self._unwanted = None if previous is None else sorted(set(previous) - self._wanted)
+
+    def remove_unwanted(self) -> None:
+        unwanted = self._unwanted if self._unwanted is not None else self._listed_unwanted()
+        for name in unwanted:
+            with suppress(FileNotFoundError):
+                (self.folder / name).unlink()
+            with suppress(OSError):  # still holds another name of the same document
+                (self.folder / name).parent.rmdir()
+
+    def _listed_unwanted(self) -> list[str]:
+        found = []
+        with suppress(FileNotFoundError), os.scandir(self.folder) as folders:
+            for folder in folders:
+                with os.scandir(folder.path) as files:
+                    found += [f"{folder.name}/{f.name}" for f in files]
+        return [name for name in found if name not in self._wanted]
+
+
+def _read_manifest(live: Path, salt: str) -> tuple[dict[str, str], list[str] | None]:
+    """What each file of the live generation was made of, and the documents it shows; empty
+    (everything is rendered, the documents listed) when there is no manifest, it is
+    unreadable, or it was made by other templates or settings."""
+    manifest = _manifest(live)
+    if manifest.get("salt") != salt:
+        return {}, None
+    files, documents = manifest.get("files"), manifest.get("documents")
+    if manifest.get("format") != _FORMAT or not isinstance(files, dict):
+        return {}, None
+    if not isinstance(documents, list):
+        documents = None
+    return {str(k): str(v) for k, v in files.items()}, documents
+
+
+def _same(data: bytes) -> bytes:
+    return data
+
+
+def _encoded(render: Callable[[], str]) -> bytes:
+    return render().encode("utf-8")
+
+
+def _compressed(path: str) -> bool:
+    return path.rsplit(".", 1)[-1] in _COMPRESSED
+
+
+def _twin(path: Path) -> Path:
+    return path.with_name(path.name + ".gz")
+
+
+def _write_twin(path: Path, data: bytes) -> None:
+    write_new(_twin(path), gzipped(data))
 
 
 def environment() -> Environment:

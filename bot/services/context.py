@@ -10,6 +10,7 @@ from bot.absences import Cover
 from bot.config import Settings
 from bot.models import User
 from bot.reminders import Policy
+from bot.services.site_updates import SiteUpdates
 from bot.workdays import Calendar
 from storage.db import Database
 from storage.files import FileStore
@@ -49,7 +50,8 @@ class Nudge:
 @dataclass(frozen=True)
 class Ctx:
     """What every use case is handed; built once by the composition root (`bot.bootstrap`),
-    never changed after: the calendar in force and the dispatcher's nudge are holders."""
+    never changed after: the calendar in force, the dispatcher's nudge and the site's background
+    updates are holders."""
 
     settings: Settings
     db: Database
@@ -58,6 +60,7 @@ class Ctx:
     clock: Callable[[], datetime]
     bot_username: str = "ppid_bot"
     kick: Nudge = field(default_factory=Nudge)  # wakes the outbox dispatcher
+    site: SiteUpdates = field(default_factory=SiteUpdates)  # the public site, in the background
     policy: Policy = field(default_factory=Policy)
     invite_links: Callable[[str], list[str]] = field(default=lambda token: [])
     """The links of an invitation token, one per configured channel (the channels make them)."""

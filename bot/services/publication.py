@@ -8,7 +8,7 @@ from bot.models import Entry, User
 from bot.services.cases import CaseView, load
 from bot.services.context import Ctx, audit
 from bot.services.handover import claim, hand_over
-from bot.services.register import rebuild_site, site_of
+from bot.services.register import site_of, update_site
 from bot.sop import Role
 from bot.workflow import (
     MAX_NOTE,
@@ -73,9 +73,10 @@ async def close(ctx: Ctx, user: User, case_id: int, version: int) -> Totals:
 
 
 async def publish_to_site(ctx: Ctx, user: User, case_id: int, version: int) -> Totals:
-    """Built-in site: give every publishable entry its page, close the case, rebuild the site."""
+    """Built-in site: give every publishable entry its page, close the case, and have the site
+    updated (in the background for the running bot: the press is answered at once)."""
     totals_ = await _publish(ctx, user, case_id, version, site=True)
-    await rebuild_site(ctx)
+    await update_site(ctx)
     return totals_
 
 
@@ -113,8 +114,18 @@ async def _publish(ctx: Ctx, user: User, case_id: int, version: int, *, site: bo
     return result
 
 
-async def withdraw(ctx: Ctx, user: User, entry_id: int, reason: str) -> Entry:
-    """The PPID Utama takes a published entry off the site, with a reason (audited)."""
+@dataclass(frozen=True)
+class Withdrawn:
+    """A withdrawn entry, and whether the site no longer shows it (False: the update of the
+    site failed, the admins were told, and the next update takes it off)."""
+
+    entry: Entry
+    off_site: bool
+
+
+async def withdraw(ctx: Ctx, user: User, entry_id: int, reason: str) -> Withdrawn:
+    """The PPID Utama takes a published entry off the site, with a reason (audited); returns
+    once the site no longer shows it."""
     if not user.active:
         raise Refused("refused-inactive")
     if user.role != Role.UTAMA:
@@ -129,6 +140,7 @@ async def withdraw(ctx: Ctx, user: User, entry_id: int, reason: str) -> Entry:
         await audit(uow, now, "entry:withdraw", user, case_id=entry.case_id, step=None,
                     note=f"#{entry.number} {reason}")  # fmt: skip
         await uow.commit()
+    off_site = True
     if ctx.settings.publisher == "site":
-        await rebuild_site(ctx)
-    return entry
+        off_site = await update_site(ctx, wait=True)
+    return Withdrawn(entry, off_site)

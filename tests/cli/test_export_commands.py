@@ -57,3 +57,17 @@ def test_web_build_writes_an_empty_site_and_exempt_export_has_a_header(
     assert (tmp_path / "data" / "web" / "current" / "index.html").exists()
     assert main(["export", "exempt"]) == 0
     assert capsys.readouterr().out.startswith("OPD,Nama OPD")
+
+
+def test_web_build_again_writes_nothing_and_full_rebuilds_every_page(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["web", "build"]) == 0
+    first = (tmp_path / "data" / "web" / "current").resolve()
+    capsys.readouterr()
+    assert main(["web", "build"]) == 0
+    assert "sudah sesuai dengan basis data" in capsys.readouterr().out
+    assert (tmp_path / "data" / "web" / "current").resolve() == first
+    assert main(["web", "build", "--full"]) == 0
+    assert "dibangun ulang" in capsys.readouterr().out
+    assert (tmp_path / "data" / "web" / "current").resolve() != first

@@ -60,6 +60,11 @@ class Harness:
         self.clock.now = to
         await self.scheduler.tick()
 
+    async def site_settled(self) -> None:
+        """Waits for the background updates of the site asked for so far, and checks they
+        succeeded (a publication answers before the site is updated)."""
+        assert await self.ctx.site.idle(), "the site update failed"
+
     @property
     def ctx(self) -> Ctx:
         """The bot's service context: database, files, calendar and clock."""

@@ -21,9 +21,10 @@ async def test_the_demo_walks_two_opds_to_publication_with_both_returns() -> Non
     assert "entri dikembalikan ke Dinas Kesehatan" in transcript
     assert "Sari: 📎 lkpd-2026.pdf" in transcript
     assert (
-        "Berkas Dinas Kesehatan terbit di web PPID: 2 entri terbit, 1 tidak dikuasai" in transcript
+        "Berkas Dinas Kesehatan sedang diterbitkan di web PPID: 2 entri terbit, 1 tidak dikuasai"
+        in transcript
     )
-    assert "Berkas Dinas Perhubungan terbit di web PPID: 1 entri terbit" in transcript
+    assert "Berkas Dinas Perhubungan sedang diterbitkan di web PPID: 1 entri terbit" in transcript
     assert "Traceback" not in transcript
 
     # Joko plays Dinas Perhubungan's step 3 on WhatsApp, and only there.

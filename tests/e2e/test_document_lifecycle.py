@@ -39,7 +39,13 @@ def sha(data: bytes) -> str:
 def site_files(h: Harness) -> dict[str, bytes]:
     """Every file of the live site, by its path under `current`."""
     live = (h.settings.web_dir / "current").resolve()
-    return {str(p.relative_to(live)): p.read_bytes() for p in live.rglob("*") if p.is_file()}
+    found = {}
+    # Following `berkas`: the documents' folder the generations share.
+    for folder, _, names in os.walk(live, followlinks=True):
+        for name in names:
+            path = Path(folder) / name
+            found[str(path.relative_to(live))] = path.read_bytes()
+    return found
 
 
 def published_documents(h: Harness) -> list[tuple[str, str]]:
@@ -88,6 +94,7 @@ async def publish(
         await rina.wait_for_text("disetujui dan diteruskan ke Pejabat PID")
     step5 = await andi.wait_until(lambda m: "Langkah 5" in m.text)
     await flows.publish_on_site(andi, step5)
+    await h.site_settled()
 
 
 async def test_a_document_rejected_at_step_4_is_never_published_and_stays_on_record(
@@ -242,6 +249,7 @@ async def test_a_withdrawn_entrys_files_leave_the_live_site_at_once(harness: Har
     case_id = await h.round_at_step5(andi, rina, sari, "DINKES", ["Laporan", "Data Warga"])
     v = await cases.view(h.ctx, case_id)
     await publication.publish_to_site(h.ctx, await h.user(andi), case_id, v.case.version)
+    await h.site_settled()
     [doc] = v.docs_of(v.entries[1].id)
     path = f"berkas/{doc.sha256}/{doc.name}"
     assert path in site_files(h)

@@ -191,11 +191,12 @@ async def published_round(h: Harness) -> dict[str, str]:
     links: dict[str, str] = {}
     for opd, line in (("Dinkes", "2 entri terbit"), ("Dishub", "1 entri terbit, 0 tidak")):
         done = await flows.publish_on_site(andi, step5[opd])
-        assert f"Berkas Dinas {opd} terbit di web PPID: {line}" in done.text
+        assert f"Berkas Dinas {opd} sedang diterbitkan di web PPID: {line}" in done.text
         for e in (await cases.view(ctx, case_of[opd.upper()])).entries:
             link = f"{h.settings.public_base_url}/informasi/{e.id}.html"
             assert (f"#{e.number} {link}" in done.text) == (e.title != KIR), done.text
             links[e.title] = link
+    await h.site_settled()
     return links
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+from pathlib import Path
 
 from bot.fakeapi import flows
 from bot.sop import Role
@@ -89,10 +91,11 @@ async def test_a_whole_round_for_two_opds_reaches_publication(harness: Harness) 
     # Step 5: the Pejabat publishes on the built-in PPID site; everyone involved is told.
     await pejabat.wait_until(lambda m: "Langkah 5" in m.text)
     done = await flows.publish_on_site(pejabat)
-    assert "terbit di web PPID: 2 entri terbit" in done.text
+    assert "sedang diterbitkan di web PPID: 2 entri terbit" in done.text
     # No public address configured in this test: said without a setting name (admins only).
     assert "PPID_" not in done.text and "alamat publik situs belum diatur" in done.text
     await dinkes.wait_for_text("sudah diterbitkan")
+    await h.site_settled()
     register = json.loads((h.settings.web_dir / "current" / "dip.json").read_text(encoding="utf-8"))
     assert sorted(e["judul"] for e in register["informasi"]) == [
         "Laporan Keuangan 2026", "Renstra 2025-2029"
@@ -125,9 +128,12 @@ async def test_a_whole_round_for_two_opds_reaches_publication(harness: Harness) 
     assert "usul" not in step5.text
     done = await flows.publish_on_site(pejabat)
     assert "0 entri terbit, 1 tidak dikuasai, 1 dikecualikan" in done.text
+    await h.site_settled()
     site = (h.settings.web_dir / "current").resolve()
     assert "Hasil Uji Kir" not in "".join(
-        p.read_text(encoding="utf-8", errors="ignore") for p in site.rglob("*") if p.is_file()
+        (Path(folder) / name).read_text(encoding="utf-8", errors="ignore")
+        for folder, _, names in os.walk(site, followlinks=True)  # `berkas` is a symlink
+        for name in names
     )
 
     # What each person sees in /status: an OPD only its own case, the PPID Utama all of them.

@@ -34,6 +34,7 @@ async def test_a_withdrawn_entry_leaves_the_site_at_once_and_is_audited(harness:
     case_id, andi, rina, _ = await published_case(h, "DINKES", 9800, ["Laporan", "Renstra"])
     v = await cases.view(h.ctx, case_id)
     await publication.publish_to_site(h.ctx, await h.user(andi), case_id, v.case.version)
+    await h.site_settled()
     assert register_titles(h) == ["Laporan", "Renstra"]
     await rina.send("/status")
     await rina.wait_until(lambda m: "DINKES" in str(m.buttons))
@@ -68,4 +69,5 @@ async def test_two_publications_at_the_same_moment_both_reach_the_site(harness: 
         publication.publish_to_site(h.ctx, await h.user(andi), first, v1.case.version),
         publication.publish_to_site(h.ctx, await h.user(andi2), second, v2.case.version),
     )
+    await h.site_settled()
     assert register_titles(h) == ["Laporan DINKES", "Laporan DISHUB"]

@@ -25,7 +25,7 @@ from aiohttp.test_utils import BaseTestServer, TestClient, TestServer
 from bot.publishing import site as site_module
 from bot.publishing.model import PublicDocument, PublicEntry
 from bot.publishing.pages import PageContext, site_pages
-from bot.publishing.site import SiteBuilder, create_app, format_size
+from bot.publishing.site import MANIFEST, SiteBuilder, create_app, format_size
 from bot.publishing.views import register_views
 
 WIB = timezone(timedelta(hours=7))
@@ -95,10 +95,11 @@ def build(
 
 
 def files_of(directory: Path) -> dict[str, bytes]:
+    """The files of the site in a generation (not its hidden build manifest, never served)."""
     return {
         str(path.relative_to(directory)): path.read_bytes()
         for path in sorted(directory.rglob("*"))
-        if path.is_file()
+        if path.is_file() and path.name != MANIFEST
     }
 
 
@@ -424,7 +425,7 @@ def test_documents_are_hard_linked_when_possible_and_copied_otherwise(
         raise OSError(18, "Invalid cross-device link")
 
     monkeypatch.setattr(os, "link", no_link)
-    copied = build(tmp_path, [entry(1, documents=(doc,))])
+    copied = SiteBuilder(tmp_path / "other").build([entry(1, documents=(doc,))], updated_at=UPDATED)
     placed = copied / "berkas" / doc.sha256 / "laporan.pdf"
     assert placed.stat().st_ino != doc.source.stat().st_ino
     assert placed.read_bytes() == PDF
@@ -471,7 +472,7 @@ def test_a_failed_build_never_becomes_current_and_leaves_no_debris(tmp_path: Pat
     assert (root / "current").resolve() == good.resolve()
     assert files_of(root / "current") == good_files
     assert generations(root) == [good]
-    assert sorted(p.name for p in root.iterdir()) == [".lock", "current", good.name]
+    assert sorted(p.name for p in root.iterdir()) == [".lock", "berkas", "current", good.name]
 
 
 def test_leftovers_of_a_crashed_build_are_cleaned_by_the_next_one(tmp_path: Path) -> None:
@@ -480,7 +481,7 @@ def test_leftovers_of_a_crashed_build_are_cleaned_by_the_next_one(tmp_path: Path
     (root / ".building-deadbeef" / "informasi").mkdir(parents=True)
     (root / "gen-20000101T000000000000Z-deadbeef").mkdir()
     (root / ".current-deadbeef").symlink_to("nowhere")
-    latest = build(tmp_path)
+    latest = build(tmp_path, [entry(1, title="Versi baru")])  # a build that publishes
     names = sorted(p.name for p in root.iterdir())
     assert ".building-deadbeef" not in names
     assert ".current-deadbeef" not in names
@@ -964,7 +965,9 @@ def test_every_text_file_has_a_deterministic_gzip_twin_and_documents_have_none(
 ) -> None:
     first = build(tmp_path)
     second = build(tmp_path)
-    texts = [p for p in first.rglob("*") if p.is_file() and p.suffix != ".gz"]
+    texts = [
+        p for p in first.rglob("*") if p.is_file() and p.suffix != ".gz" and p.name != MANIFEST
+    ]
     for path in texts:
         twin = path.with_name(path.name + ".gz")
         if "berkas" in path.parts:
@@ -1049,7 +1052,7 @@ def test_only_the_index_and_the_open_data_change_when_nothing_but_the_time_does(
     # What the incremental publishing needs: a page's bytes depend on its content only.
     first = files_of(build(tmp_path))
     later = SiteBuilder(tmp_path / "web").build(
-        sample(tmp_path), updated_at=UPDATED + timedelta(days=3)
+        sample(tmp_path), updated_at=UPDATED + timedelta(days=3), full=True
     )
     changed = {path for path, data in files_of(later).items() if first.get(path) != data}
     assert changed == {"index.html", "index.html.gz", "dip.json", "dip.json.gz"}

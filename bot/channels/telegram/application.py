@@ -94,6 +94,7 @@ def build_application(
 
     async def post_shutdown(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         if "ctx" in state:
+            await state["ctx"].site.close()  # an update cut short is caught up at the next start
             await state["ctx"].db.close()
 
     async def on_update(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
