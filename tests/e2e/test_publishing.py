@@ -44,8 +44,11 @@ def site_build(monkeypatch: pytest.MonkeyPatch, before: Callable[[], Any]) -> li
     """The site's child process replaced by the same work in a thread of this process, after
     `before()` (awaited when it is a coroutine: a held build; raising: a failed one)."""
     ran: list[str] = []
+    real = heavy.run
 
     async def run(fn: Callable[..., Any], *args: Any, **kw: Any) -> Any:
+        if fn.__name__ == "check_file":  # the personal-data check of an upload: not the site's
+            return await real(fn, *args, **kw)
         ran.append(fn.__name__)
         waited = before()
         if asyncio.iscoroutine(waited):
