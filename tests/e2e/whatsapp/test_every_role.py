@@ -90,7 +90,7 @@ async def test_a_whole_round_with_everyone_on_whatsapp(mixed: Mixed) -> None:
     # Step 5: Andi publishes on the site; Sari is told.
     await andi.wait_for_text("Langkah 5")
     await press_when_shown(andi, "Terbitkan ke web")
-    done = await andi.wait_for_text("terbit di web PPID")
+    done = await andi.wait_for_text("diterbitkan di web PPID")
     assert "1 entri terbit" in done.text
     await sari.wait_for_text("sudah diterbitkan")
     # Nobody's screen was edited; every message fit WhatsApp (the fake refuses what does not).
