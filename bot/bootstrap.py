@@ -57,6 +57,8 @@ def make_ctx(
     files: FileStore | None = None,
     bot_username: str = "ppid_bot",
     invite_links: Callable[[str], list[str]] | None = None,
+    channels: tuple[str, ...] = (),
+    links_on: Callable[[str, str], list[str]] | None = None,
 ) -> Ctx:
     """The context of the use cases: built here only, never changed after (the calendar in force
     and the dispatcher's nudge are holders that the scheduler updates)."""
@@ -64,7 +66,8 @@ def make_ctx(
         settings=settings, db=db, calendars=Calendars(calendar),
         files=files or FileStore(settings.documents_dir), clock=clock,
         bot_username=bot_username, policy=settings.policy,
-        invite_links=invite_links or (lambda token: []),
+        invite_links=invite_links or (lambda token: []), channels=channels,
+        links_on=links_on or (lambda token, channel: []),
     )  # fmt: skip
 
 
@@ -116,13 +119,20 @@ async def start_runtime(
     files = FileStore(settings.documents_dir)
     files.cleanup_temp()
     own = invite_links or (lambda token: [])
+    names = (*(senders or {}), *(c.name for c in channels))
+
+    def links_on(token: str, channel: str) -> list[str]:
+        """The links of one channel (`invite_links` belong to the senders' channel)."""
+        if senders and channel in senders:
+            return own(token)
+        return [link for c in channels if c.name == channel for link in c.links(token)]
 
     def links(token: str) -> list[str]:
-        return [*own(token), *(link for c in channels for link in c.links(token))]
+        return [link for name in names for link in links_on(token, name)]
 
     ctx = make_ctx(settings=settings, db=db, calendar=await load_calendar(settings, db),
                    clock=clock, files=files, bot_username=bot_username,
-                   invite_links=links)  # fmt: skip
+                   invite_links=links, channels=names, links_on=links_on)  # fmt: skip
     connect_site(ctx)  # publications update the site in the background
     every = {**(senders or {}), **{c.name: c.attach(ctx) for c in channels}}
     return Runtime(ctx, Scheduler(ctx, Dispatcher(ctx, every, notices)))

@@ -557,6 +557,16 @@ TEXTS: Final[dict[str, str]] = {
     "cmd-templat": "Templat spreadsheet DIP",
     "cmd-ekspor": "Ekspor Daftar Informasi Publik",
     "cmd-laporan": "Laporan ketepatan waktu",
+    "cmd-pindah": "Pindah ke aplikasi chat lain (Telegram/WhatsApp)",
+    "app-telegram": "Telegram",
+    "app-whatsapp": "WhatsApp",
+    "move-none": "Bot ini hanya berjalan di satu aplikasi chat; belum ada tempat untuk pindah.",
+    "move-link": (
+        "Untuk pindah ke {apps}, buka tautan berikut di HP Bapak/Ibu lalu kirim pesan yang"
+        " muncul. Peran, tugas dan riwayat Bapak/Ibu ikut pindah; bot lalu hanya menulis di sana."
+        " Tautan sekali pakai, berlaku sampai {until}.\n{links}"
+    ),
+    "help-move": "Ingin memakai aplikasi chat lain (Telegram atau WhatsApp)? Ketik /pindah.",
     # --- notices (to other people) --------------------------------------------------------------
     "notice-handover": "📥 Tugas baru: *{opd}* — {round}\n{step}\n{deadline}",
     "notice-on-behalf": "👤 a.n. {names} (Bapak/Ibu sebagai pengganti)\n",

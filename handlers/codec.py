@@ -19,6 +19,7 @@ ACTIONS: dict[str, int] = {
     "tg": 0,  # my tasks
     "st": 0,  # status
     "hp": 0,  # help
+    "mv": 0,  # move to the other chat app
     "cx": 0,  # cancel pending input
     "op": 1,  # open case panel (case)
     "rn": 0,  # new round

@@ -55,6 +55,8 @@ async def help_(req: Request) -> Response:
     if req.user.role in (Role.PENDUKUNG, Role.UTAMA):
         text += "\n\n" + t("help-exemptions")
     text += "\n\n" + t("help-absences-admin" if req.user.role == Role.ADMIN else "help-absences")
+    if len(req.ctx.channels) > 1:
+        text += "\n\n" + t("help-move")
     return main_menu(req, text)
 
 

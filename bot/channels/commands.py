@@ -3,7 +3,9 @@ word (`tugas`, `Menu`) where a chat app has no command menu (WhatsApp)."""
 
 from __future__ import annotations
 
-COMMANDS = ("tugas", "status", "bantuan", "batal", "menu", "templat", "ekspor", "laporan")
+COMMANDS = (
+    "tugas", "status", "bantuan", "batal", "menu", "templat", "ekspor", "laporan", "pindah",
+)  # fmt: skip
 """The commands a person may type, in the order of Telegram's command menu."""
 
 ALIASES = {"help": "bantuan", "cancel": "batal", "mulai": "start"}

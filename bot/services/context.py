@@ -64,6 +64,10 @@ class Ctx:
     policy: Policy = field(default_factory=Policy)
     invite_links: Callable[[str], list[str]] = field(default=lambda token: [])
     """The links of an invitation token, one per configured channel (the channels make them)."""
+    channels: tuple[str, ...] = ()
+    """The chat apps this bot runs on (a person may move to another of them)."""
+    links_on: Callable[[str, str], list[str]] = field(default=lambda token, channel: [])
+    """The links of an invitation token on one channel (`links_on(token, "whatsapp")`)."""
 
     @property
     def calendar(self) -> Calendar:

@@ -50,6 +50,7 @@ VARIANTS: dict[str, set[str]] = {
         "setting_missing",
         "other",
     },
+    "app-": {"telegram", "whatsapp"},
     "unsupported-": {"audio", "video", "sticker", "location", "contacts", "edited", "other"},
 }
 

@@ -90,7 +90,9 @@ def build_application(
         state.update(ctx=runtime.ctx, files=TelegramFileSource(app.bot), sender=sender,
                      scheduler=runtime.scheduler, also=also)  # fmt: skip
         app.bot_data.update(state)
-        await app.bot.set_my_commands([BotCommand(c, t(f"cmd-{c}")) for c in COMMANDS])
+        # /pindah (move to the other chat app) only where there is another one.
+        shown = [c for c in COMMANDS if c != "pindah" or also]
+        await app.bot.set_my_commands([BotCommand(c, t(f"cmd-{c}")) for c in shown])
 
     async def post_shutdown(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         if "ctx" in state:

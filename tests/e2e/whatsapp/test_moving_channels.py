@@ -13,6 +13,7 @@ import pytest
 
 from bot.cli import main
 from bot.sop import Role
+from tests.e2e.conftest import Harness
 from tests.e2e.whatsapp.conftest import VERIFY_TOKEN, Mixed
 
 
@@ -114,3 +115,41 @@ async def test_an_invitation_from_the_command_line_joins_on_whatsapp(
     rina = mixed.wa.person("6281234561021", "Rina")
     await rina.send(sentence)
     await rina.wait_for_text("Selamat bergabung, Ibu Rina")
+
+
+async def test_a_person_moves_to_whatsapp_by_themselves_with_pindah(mixed: Mixed) -> None:
+    m, h = mixed, mixed.h
+    await h.add_opds("DINKES")
+    andi = await h.join(4701, "Bapak Andi", Role.PEJABAT)
+    rina = await h.join(4702, "Ibu Rina", Role.UTAMA)
+    sari_tg = await h.join(4703, "Ibu Sari", Role.PENDUKUNG, "DINKES")
+    await h.round_at_step3(andi, rina, "DINKES", ["Laporan Keuangan 2026"])
+    await sari_tg.wait_for_text("Langkah 3")
+
+    await sari_tg.send("/pindah")
+    offer = await sari_tg.wait_for_text("Untuk pindah ke WhatsApp")
+    (link,) = re.findall(r"https://\S+", offer.text)
+    assert link.startswith(f"https://wa.me/{m.wa.number}?text=")  # only the other app's link
+    sentence = parse_qs(urlparse(link).query)["text"][0]
+
+    sari = m.wa.person("6281234567090", "Sari")
+    await sari.send(sentence)
+    await sari.wait_for_text("Selamat bergabung")
+    user = await m.wa_user(sari)
+    assert user.channel == "whatsapp" and user.role == Role.PENDUKUNG
+    await sari.send("tugas")
+    assert "Buka: DINKES" in (await sari.next_message()).buttons  # her task came with her
+    # Telegram no longer knows her; on WhatsApp, /pindah offers Telegram back.
+    await sari_tg.send("/menu")
+    assert "undangan" in (await sari_tg.next_message()).text
+    await sari.send("pindah")
+    back = await sari.wait_for_text("Untuk pindah ke Telegram")
+    assert "https://t.me/" in back.text
+
+
+async def test_pindah_on_a_bot_with_one_chat_app_says_there_is_nowhere_to_go(
+    harness: Harness,
+) -> None:
+    andi = await harness.join(4711, "Bapak Andi", Role.PEJABAT)
+    await andi.send("/pindah")
+    assert "hanya berjalan di satu aplikasi chat" in (await andi.next_message()).text
