@@ -255,6 +255,9 @@ class CountingSender:
 
     capabilities = TELEGRAM
 
+    def parts(self, reply: Reply) -> int:
+        return len(reply.files) + 1
+
     async def send_part(self, chat_id: str | int, reply: Reply, index: int) -> list[str]:
         self.per_chat[str(chat_id)] += 1
         self.longest = max(self.longest, len(reply.text))

@@ -296,13 +296,14 @@ class Dispatcher:
             return _Outcome(f"channel {row['channel']} not configured", backoff(row["attempts"]))
         messages: list[str] = []
         try:
-            for index in range(min(parts_sent, len(reply.files)), len(reply.files) + 1):
+            last = sender.parts(reply) - 1
+            for index in range(min(parts_sent, last), last + 1):
                 async with ctx.db.transaction() as uow:
                     await uow.outbox.mark_in_flight_many(ids, ctx.now())
                     await uow.commit()
                 sent = await sender.send_part(row["chat_id"], reply, index)
                 messages += sent
-                if index < len(reply.files):
+                if index < last:
                     async with ctx.db.transaction() as uow:
                         await uow.outbox.mark_part(row["id"], index + 1)
                         await uow.messages.record(row["channel"], sent, ids)

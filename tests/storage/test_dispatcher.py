@@ -48,6 +48,9 @@ class Recorder:
     refuse: set[str] = field(default_factory=set)  # chats that blocked the bot
     capabilities: Capabilities = TELEGRAM
 
+    def parts(self, reply: Reply) -> int:
+        return len(reply.files) + 1
+
     async def send_part(self, chat_id: str | int, reply: Reply, index: int) -> list[str]:
         """As the Telegram adapter: Telegram's refusals mapped to the port's `DeliveryError`."""
         chat = str(chat_id)

@@ -13,8 +13,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.bootstrap import make_ctx
-from bot.channels.base import Reply
+from bot.channels.base import Button, Reply
 from bot.channels.port import WHATSAPP, Brief, Capabilities, DeliveryError
+from bot.channels.telegram.adapter import TelegramSender
+from bot.channels.whatsapp.sender import WhatsAppSender
 from bot.config import Settings
 from bot.dispatcher import Dispatcher
 from bot.models import User
@@ -37,14 +39,17 @@ class Meta:
     it is sending before the send returns (the status webhook beats the answer)."""
 
     ctx: Ctx | None = None
-    parts: list[str] = field(default_factory=list)
+    sent: list[str] = field(default_factory=list)
     briefs: list[Brief] = field(default_factory=list)
     overtake: DeliveryError | None = None
     capabilities: Capabilities = WHATSAPP
 
+    def parts(self, reply: Reply) -> int:
+        return len(reply.files) + 1
+
     async def send_part(self, chat_id: str | int, reply: Reply, index: int) -> list[str]:
-        mid = f"wamid.{len(self.parts) + 1}"
-        self.parts.append(mid)
+        mid = f"wamid.{len(self.sent) + 1}"
+        self.sent.append(mid)
         if self.overtake is not None and self.ctx is not None:
             await delivery.status(self.ctx, "whatsapp", mid, "failed", NOW, self.overtake)
             self.overtake = None
@@ -96,7 +101,7 @@ async def test_a_failure_that_overtakes_the_record_of_its_message_still_sends_th
     w.meta.overtake = WINDOW
     await w.dispatcher.run_once()
     # The free text was refused before its id was recorded; it went again, as its template.
-    assert w.meta.parts == ["wamid.1"] and len(w.meta.briefs) == 1
+    assert w.meta.sent == ["wamid.1"] and len(w.meta.briefs) == 1
     async with w.ctx.db.read() as uow:
         (row,) = await uow.outbox.listing(("sent",))
     assert row["brief"] == 1
@@ -129,3 +134,13 @@ async def test_a_person_known_by_number_is_rekeyed_once_to_the_user_id(w: World)
     async with w.ctx.db.read() as uow:
         sari = await uow.users.get(uid)
     assert sari is not None and sari.external_id == "ID.777" and sari.chat_id == "ID.777"
+
+
+async def test_a_notice_of_two_whatsapp_messages_is_two_parts_and_one_on_telegram() -> None:
+    """Each WhatsApp message of a notice is a part of its own (a retry after a refusal of the
+    second does not send the first again); Telegram sends a long text together."""
+    reply = Reply("Dua belas pilihan", [[Button(f"Pilihan {n}", f"1:op:{n}")] for n in range(12)])
+    whatsapp = WhatsAppSender.__new__(WhatsAppSender)  # parts() needs no client
+    telegram = TelegramSender.__new__(TelegramSender)
+    assert whatsapp.parts(reply) == 2 and telegram.parts(reply) == 1
+    assert whatsapp.parts(Reply("Pendek")) == 1

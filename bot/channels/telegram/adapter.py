@@ -154,6 +154,11 @@ class TelegramSender:
             sent.append(str(done.message_id))
         return sent
 
+    def parts(self, reply: Reply) -> int:
+        """Each file, then the text with its buttons as one part (a long text is several
+        messages sent together: notices are short)."""
+        return len(reply.files) + 1
+
     async def send_part(self, chat_id: str | int, reply: Reply, index: int) -> list[str]:
         """One part of a notice (see `_send_part`); Telegram's refusals as `DeliveryError`."""
         try:

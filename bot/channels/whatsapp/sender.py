@@ -164,12 +164,20 @@ class WhatsAppSender:
 
     # ------------------------------------------------------------------ notices (the port)
 
+    def parts(self, reply: Reply) -> int:
+        """Each file, then each message of the fitted text: on WhatsApp a notice is often two
+        or three (a list of 10 cases and its further choices), and a retry after a refusal of
+        the second must not send the first again."""
+        return len(reply.files) + len(fit(reply, WHATSAPP))
+
     async def send_part(self, chat_id: str | int, reply: Reply, index: int) -> list[str]:
-        """Part `index` of a notice: one of its files, or (the last part) its text and actions."""
+        """Part `index` of a notice: one of its files, or one message of its fitted text."""
         try:
             if index < len(reply.files):
                 return await self.send_file(str(chat_id), reply.files[index], notice=True)
-            return [await self._message(str(chat_id), m, notice=True) for m in fit(reply, WHATSAPP)]
+            messages = fit(reply, WHATSAPP)
+            at = min(index - len(reply.files), len(messages) - 1)
+            return [await self._message(str(chat_id), messages[at], notice=True)]
         except (WhatsAppError, httpx.HTTPError) as exc:
             raise _as_delivery_error(exc) from exc
 
