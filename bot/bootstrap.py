@@ -56,7 +56,6 @@ def make_ctx(
     clock: Callable[[], datetime],
     files: FileStore | None = None,
     bot_username: str = "ppid_bot",
-    invite_links: Callable[[str], list[str]] | None = None,
     channels: tuple[str, ...] = (),
     links_on: Callable[[str, str], list[str]] | None = None,
 ) -> Ctx:
@@ -66,8 +65,7 @@ def make_ctx(
         settings=settings, db=db, calendars=Calendars(calendar),
         files=files or FileStore(settings.documents_dir), clock=clock,
         bot_username=bot_username, policy=settings.policy,
-        invite_links=invite_links or (lambda token: []), channels=channels,
-        links_on=links_on or (lambda token, channel: []),
+        channels=channels, links_on=links_on or (lambda token, channel: []),
     )  # fmt: skip
 
 
@@ -127,12 +125,9 @@ async def start_runtime(
             return own(token)
         return [link for c in channels if c.name == channel for link in c.links(token)]
 
-    def links(token: str) -> list[str]:
-        return [link for name in names for link in links_on(token, name)]
-
     ctx = make_ctx(settings=settings, db=db, calendar=await load_calendar(settings, db),
                    clock=clock, files=files, bot_username=bot_username,
-                   invite_links=links, channels=names, links_on=links_on)  # fmt: skip
+                   channels=names, links_on=links_on)  # fmt: skip
     connect_site(ctx)  # publications update the site in the background
     every = {**(senders or {}), **{c.name: c.attach(ctx) for c in channels}}
     return Runtime(ctx, Scheduler(ctx, Dispatcher(ctx, every, notices)))

@@ -288,7 +288,7 @@ TEXTS: Final[dict[str, str]] = {
     "unsupported-sticker": "stiker",
     "unsupported-location": "lokasi",
     "unsupported-contacts": "kontak",
-    "unsupported-edited": "pesan yang diubah; mohon kirim ulang sebagai pesan baru",
+    "unsupported-edited": "pesan yang diubah (mohon kirim ulang sebagai pesan baru)",
     "unsupported-other": "jenis pesan ini",
     "group-private-only": "Mohon maaf, PPID Bot hanya melayani di chat pribadi. Silakan chat langsung: @{bot}",
     # --- menus and help --------------------------------------------------------------------------

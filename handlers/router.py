@@ -91,7 +91,8 @@ async def route(ev: Event, ctx: Ctx, files: FileSource) -> Response | None:
             ev = dataclasses.replace(ev, command=None, args="")
         if ev.unsupported is not None:
             what = t(f"unsupported-{ev.unsupported}")
-            return Response().add(t("unsupported-message", what=what))
+            return Response().add(t("unsupported-message", what=what),
+                                  [[btn(t("btn-menu"), "mn")]])  # fmt: skip
         req = Request(ev=ev, user=user, ctx=ctx, files=files)
         if pending:
             req.data = pending[1] | {"_kind": pending[0]}

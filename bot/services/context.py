@@ -62,8 +62,6 @@ class Ctx:
     kick: Nudge = field(default_factory=Nudge)  # wakes the outbox dispatcher
     site: SiteUpdates = field(default_factory=SiteUpdates)  # the public site, in the background
     policy: Policy = field(default_factory=Policy)
-    invite_links: Callable[[str], list[str]] = field(default=lambda token: [])
-    """The links of an invitation token, one per configured channel (the channels make them)."""
     channels: tuple[str, ...] = ()
     """The chat apps this bot runs on (a person may move to another of them)."""
     links_on: Callable[[str, str], list[str]] = field(default=lambda token, channel: [])
@@ -76,6 +74,11 @@ class Ctx:
 
     def now(self) -> datetime:
         return self.calendar.local(self.clock())
+
+    def invite_links(self, token: str) -> list[str]:
+        """The links of an invitation token, one per configured channel (the channels make
+        them)."""
+        return [link for channel in self.channels for link in self.links_on(token, channel)]
 
 
 async def audit(

@@ -13,22 +13,19 @@ import asyncio
 import hmac
 import json
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from aiohttp import web
 from telegram import Bot, Update
 
-from bot.channels.server import Routes
+from bot.channels.server import MAX_BODY, SHUTDOWN_GRACE_S, Handler, Routes
 from bot.channels.telegram.polling import ALLOWED_UPDATES, TelegramIntake
 from bot.untrusted import nesting_within
 
 log = logging.getLogger(__name__)
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-MAX_BODY = 1024 * 1024  # updates are a few kilobytes; files arrive by file_id, not in the body
 MAX_POSTS_AT_ONCE = 40  # each post is answered once its own update is done
-SHUTDOWN_GRACE_S = 10.0  # an update in hand may finish; an unfinished one is posted again
 READ_DEADLINE_S = 10.0  # a body trickling in slower than this holds a connection for nothing
 MAX_DEPTH = 32  # an update nests about 6 levels; 200,000 would exhaust the JSON parser's stack
 

@@ -171,17 +171,7 @@ class WhatsAppChannel:
         if not waba:
             log.warning(plain("wa-templates-unchecked"))
             return None
-        known: list[dict[str, Any]] = []
-        after: str | None = None
-        while True:
-            page = await self.client.api.get_templates(
-                waba_id=waba, fields=("name", "status", "language"),
-                pagination={"limit": 100, **({"after": after} if after else {})},
-            )  # fmt: skip
-            known += page.get("data", [])
-            after = page.get("paging", {}).get("cursors", {}).get("after")
-            if not after or not page.get("paging", {}).get("next"):
-                break
+        known = await known_templates(self.client, waba)
         absent = missing(known)
         if absent and self._ctx is not None:
             ctx = self._ctx
@@ -197,6 +187,22 @@ class WhatsAppChannel:
         return absent
 
 
+async def known_templates(wa: WhatsApp, waba: str) -> list[dict[str, Any]]:
+    """Every template of the business account (name, status, language), page after page."""
+    known: list[dict[str, Any]] = []
+    after: str | None = None
+    while True:
+        page = await wa.api.get_templates(
+            waba_id=waba, fields=("name", "status", "language"),
+            pagination={"limit": 100, **({"after": after} if after else {})},
+        )  # fmt: skip
+        known += page.get("data", [])
+        paging = page.get("paging", {})
+        after = paging.get("cursors", {}).get("after")
+        if not after or not paging.get("next"):
+            return known
+
+
 async def submit_templates(settings: Settings) -> list[tuple[str, str]]:
     """Create, through the Graph API, the templates the business account does not have yet;
     each template's name and its status (Meta's, or what went wrong)."""
@@ -204,10 +210,8 @@ async def submit_templates(settings: Settings) -> list[tuple[str, str]]:
     assert waba is not None
     async with graph_session(settings) as session:
         wa = client(settings, session)
-        page = await wa.api.get_templates(waba_id=waba, fields=("name", "status", "language"),
-                                          pagination={"limit": 250})  # fmt: skip
-        known = {str(k.get("name")): str(k.get("status")) for k in page.get("data", [])
-                 if k.get("language") == LANGUAGE}  # fmt: skip
+        known = {str(k.get("name")): str(k.get("status"))
+                 for k in await known_templates(wa, waba) if k.get("language") == LANGUAGE}  # fmt: skip
         results = []
         for template in TEMPLATES:
             if template.name in known:

@@ -156,39 +156,39 @@ def _event(message: Mapping[str, Any], base: Event) -> Event | None:
     if kind == "interactive":
         reply = part.get("button_reply") or part.get("list_reply")
         data = reply.get("id") if isinstance(reply, dict) else None
-        return _replace(base, button=str(data or ""))
+        return replace(base, button=str(data or ""))
     if kind == "button":  # a template's quick reply: its payload is the button's data
-        return _replace(base, button=str(part.get("payload") or ""))
+        return replace(base, button=str(part.get("payload") or ""))
     if kind in ("document", "image"):
         media = part.get("id")
         if not isinstance(media, str) or not media:
-            return _replace(base, unsupported="other")
+            return replace(base, unsupported="other")
         photo = kind == "image"
         # A photo has no name; its declared type (JPEG or PNG) decides, and the bot names it.
         name = part.get("filename") if not photo else None
         f = IncomingFile(file_id=media, name=str(name) if name else None,
                          mime=str(part.get("mime_type") or "") or None, size=None, photo=photo)  # fmt: skip
         caption = part.get("caption")
-        return _replace(base, file=f, caption=str(caption) if caption else None)
+        return replace(base, file=f, caption=str(caption) if caption else None)
     if kind == "reaction":
         return None  # a 👍 on a message asks nothing; answering it would be noise
     if kind in ("edit", "edited") or message.get("edited"):
-        return _replace(base, unsupported="edited")
+        return replace(base, unsupported="edited")
     if isinstance(kind, str) and kind in UNSUPPORTED:
-        return _replace(base, unsupported=UNSUPPORTED[kind])
-    return _replace(base, unsupported="other")
+        return replace(base, unsupported=UNSUPPORTED[kind])
+    return replace(base, unsupported="other")
 
 
 def _text(base: Event, text: str) -> Event:
     """A typed text: an invitation's sentence, a command word (`menu`, `/tugas`), or words."""
     found = INVITATION.search(text.strip())
     if found:
-        return _replace(base, text=text, command="start", invitation=found.group(1))
+        return replace(base, text=text, command="start", invitation=found.group(1))
     command = command_of(text)
     if command is not None:
         name, args = command
-        return _replace(base, text=text, command=name, args=args)
-    return _replace(base, text=text or None)
+        return replace(base, text=text, command=name, args=args)
+    return replace(base, text=text or None)
 
 
 def _status(status: Mapping[str, Any]) -> Status:
@@ -202,7 +202,3 @@ def _status(status: Mapping[str, Any]) -> Status:
     return Status(mid, str(state), _when(status.get("timestamp")),
                   int(code) if isinstance(code, int | str) and str(code).isdigit() else None,
                   str(error.get("title") or error.get("message") or ""))  # fmt: skip
-
-
-def _replace(base: Event, **changes: Any) -> Event:
-    return replace(base, **changes)

@@ -20,13 +20,13 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+from bot.channels.server import MAX_BODY
 from bot.channels.whatsapp.events import Incoming, Malformed, Status, read
 from bot.intake import Intake
 from bot.untrusted import nesting_within
 
 log = logging.getLogger(__name__)
 PATH = "/whatsapp"
-MAX_BODY = 1024 * 1024  # a webhook is a few kilobytes; media arrive by id
 READ_DEADLINE_S = 10.0
 MAX_DEPTH = 32
 SIGNATURE_HEADER = "X-Hub-Signature-256"

@@ -28,17 +28,8 @@ VERIFY_TOKEN = "verify-token-of-the-test"
 
 def wa_settings(wa: FakeWhatsApp, port: int) -> dict[str, Any]:
     """The WhatsApp settings of a bot that talks to the fake Cloud API `wa`."""
-    return {
-        "whatsapp_token": wa.token,
-        "whatsapp_phone_number_id": wa.phone_number_id,
-        "whatsapp_app_secret": wa.app_secret,
-        "whatsapp_verify_token": VERIFY_TOKEN,
-        "whatsapp_number": wa.number,
-        "whatsapp_api_url": wa.api_url,
-        "whatsapp_business_account_id": wa.waba_id,
-        "webhook_listen": "127.0.0.1",
-        "webhook_port": port,
-    }
+    own = {k.removeprefix("PPID_").lower(): v for k, v in wa.environment(VERIFY_TOKEN).items()}
+    return {**own, "webhook_listen": "127.0.0.1", "webhook_port": port}
 
 
 @dataclass

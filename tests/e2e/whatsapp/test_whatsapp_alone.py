@@ -22,13 +22,7 @@ def whatsapp_env(wa: FakeWhatsApp, data_dir: Path, home: Path, port: int) -> dic
         "PYTHONUNBUFFERED": "1",
         "PYTHONPATH": str(Path(__file__).resolve().parents[3]),
         "PPID_DATA_DIR": str(data_dir),
-        "PPID_WHATSAPP_TOKEN": wa.token,
-        "PPID_WHATSAPP_PHONE_NUMBER_ID": wa.phone_number_id,
-        "PPID_WHATSAPP_APP_SECRET": wa.app_secret,
-        "PPID_WHATSAPP_VERIFY_TOKEN": VERIFY_TOKEN,
-        "PPID_WHATSAPP_NUMBER": wa.number,
-        "PPID_WHATSAPP_API_URL": wa.api_url,
-        "PPID_WHATSAPP_BUSINESS_ACCOUNT_ID": wa.waba_id,
+        **wa.environment(VERIFY_TOKEN),
         "PPID_WEBHOOK_PORT": str(port),
     }
 
