@@ -41,7 +41,7 @@ class Core:
 
 @asynccontextmanager
 async def open_core(settings: Settings) -> AsyncIterator[Core]:
-    db = await Database.open(settings.database_path)
+    db = await Database.open(settings.database_target)
     try:
         yield Core(settings=settings, db=db, calendar=await load_calendar(settings, db))
     finally:
@@ -113,7 +113,7 @@ async def start_runtime(
     """Open the database and build the core for the configured channels: `senders` made
     already (Telegram's), `channels` attached here; each invitation gets every channel's link.
     The caller then runs the scheduler's jobs and feeds each channel's intake."""
-    db = await Database.open(settings.database_path)
+    db = await Database.open(settings.database_target)
     files = FileStore(settings.documents_dir)
     files.cleanup_temp()
     own = invite_links or (lambda token: [])

@@ -25,8 +25,10 @@ WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{16,256}")
 # Never written to a backup or shown unmasked, whether set or not.
 SECRET_FIELDS = frozenset(
     {"telegram_token", "webhook_secret", "whatsapp_token", "whatsapp_app_secret",
-     "whatsapp_verify_token"}
+     "whatsapp_verify_token", "database_url"}
 )  # fmt: skip
+
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
 DEFAULT_OFFICE_HOURS = "mon-thu 07:30-16:00; fri 07:30-16:30"
 
@@ -100,6 +102,11 @@ class Settings(BaseSettings):
         description="Nama pengguna bot tanpa @, untuk tautan undangan (jika kosong: ditanyakan ke Telegram).",
     )
     data_dir: Path = Field(default=Path("./data"), description="Basis data, dokumen, situs web.")
+    database_url: SecretStr | None = Field(
+        default=None,
+        description="Basis data: kosong = berkas SQLite di PPID_DATA_DIR; berkas SQLite lain"
+        " (sqlite:///jalur/ppid.sqlite3); atau PostgreSQL (postgresql://user:sandi@host/db).",
+    )
     timezone: str = Field(default="Asia/Pontianak", description="Zona waktu IANA kantor.")
     office_hours: str = Field(default=DEFAULT_OFFICE_HOURS, description="Jam kerja per hari.")
     special_hours: str = Field(
@@ -253,6 +260,18 @@ class Settings(BaseSettings):
             )
         return value or None
 
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: SecretStr | None) -> SecretStr | None:
+        url = value.get_secret_value().strip() if value else ""
+        if not url:
+            return None
+        if not url.startswith((*POSTGRES_SCHEMES, "sqlite:///")):
+            raise ValueError(
+                "harus postgresql://pengguna:sandi@host:5432/nama atau sqlite:///jalur/berkas"
+            )
+        return SecretStr(url)
+
     @field_validator("whatsapp_app_secret", "whatsapp_verify_token")
     @classmethod
     def _whatsapp_webhook_secrets(
@@ -361,7 +380,24 @@ class Settings(BaseSettings):
 
     @property
     def database_path(self) -> Path:
+        """The SQLite file (when the database is SQLite)."""
+        url = self.database_url.get_secret_value() if self.database_url else ""
+        if url.startswith("sqlite:///"):
+            return Path(url.removeprefix("sqlite://"))
         return self.data_dir / "ppid.sqlite3"
+
+    @property
+    def on_postgresql(self) -> bool:
+        url = self.database_url.get_secret_value() if self.database_url else ""
+        return url.startswith(POSTGRES_SCHEMES)
+
+    @property
+    def database_target(self) -> Path | str:
+        """What `Database.open` opens: the SQLite file, or the PostgreSQL URL."""
+        if self.on_postgresql:
+            assert self.database_url is not None
+            return self.database_url.get_secret_value()
+        return self.database_path
 
     @property
     def backup_at(self) -> time | None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.absences import Absence
 from bot.models import User
-from storage.base import Repository, as_dict
+from storage.base import Repository, as_dict, instant
 
 _ABSENCE = ("id", "user_id", "starts", "ends", "stand_in_id", "created_by", "created_at",
             "ended_at")  # fmt: skip
@@ -41,7 +41,7 @@ class AbsenceRepository(Repository):
             "INSERT INTO absences (user_id, starts, ends, stand_in_id, created_by, created_at)"
             " VALUES (?, ?, ?, ?, ?, ?)",
             (user_id, starts.isoformat(), ends.isoformat() if ends else None, stand_in_id,
-             created_by, now.isoformat()),
+             created_by, instant(now)),
         )  # fmt: skip
 
     async def person(self, channel: str, external_id: str) -> tuple[User | None, list[Absence]]:
@@ -77,7 +77,7 @@ class AbsenceRepository(Repository):
         return (
             await self._execute(
                 "UPDATE absences SET ended_at = ? WHERE id = ? AND ended_at IS NULL",
-                (now.isoformat(), absence_id),
+                (instant(now), absence_id),
             )
             > 0
         )
@@ -88,7 +88,7 @@ class AbsenceRepository(Repository):
             await self._execute(
                 "UPDATE absences SET returned_told_at = ?"
                 " WHERE id = ? AND returned_told_at IS NULL",
-                (now.isoformat(), absence_id),
+                (instant(now), absence_id),
             )
             > 0
         )

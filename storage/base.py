@@ -1,35 +1,34 @@
-"""What every repository shares: the connection and small row helpers."""
+"""What every repository shares: the connection (either engine's, see `storage.engine`) and
+small row helpers."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-import aiosqlite
+from storage.engine import Conn, Row
 
 IN_CHUNK = 500
 
 
 class Repository:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: Conn) -> None:
         self._conn = conn
 
-    # execute_fetchall is one hop to aiosqlite's thread instead of three (execute, fetch, close):
-    # the benchmarks show those hops as a fifth of the bot's time per update.
-    async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
-        return list(await self._conn.execute_fetchall(sql, params))
+    async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        return await self._conn.all(sql, params)
 
-    async def _one(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
-        rows = await self._conn.execute_fetchall(sql, params)
-        return next(iter(rows), None)
+    async def _one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        rows = await self._conn.all(sql, params)
+        return rows[0] if rows else None
 
-    async def _all_in(self, sql: str, ids: Iterable[int]) -> list[aiosqlite.Row]:
+    async def _all_in(self, sql: str, ids: Iterable[int]) -> list[Row]:
         """`sql` with `{ids}` standing for a list of ids, run in chunks that stay far below
         SQLite's limit on bound values: one hop per chunk, not one per id. The chunks go in
         ascending id order, so `ORDER BY id` in `sql` orders the whole result."""
         unique = sorted(set(ids))
-        rows: list[aiosqlite.Row] = []
+        rows: list[Row] = []
         for at in range(0, len(unique), IN_CHUNK):
             chunk = unique[at : at + IN_CHUNK]
             rows += await self._all(sql.format(ids=marks(chunk)), chunk)
@@ -46,22 +45,45 @@ class Repository:
         return changed
 
     async def _insert(self, sql: str, params: Sequence[Any] = ()) -> int:
-        cur = await self._conn.execute(sql, params)
-        rowid = cur.lastrowid
-        assert rowid is not None
-        return rowid
+        """An INSERT into a table with an `id` key; returns the new row's id."""
+        return await self._conn.insert(sql, params)
 
-    async def _execute_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
-        """One statement for many rows, in one hop to aiosqlite's thread."""
-        await self._conn.executemany(sql, rows)
+    async def _execute_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> int:
+        """One statement for many rows, in one round trip; returns how many rows changed."""
+        return await self._conn.execute_many(sql, rows)
 
     async def _execute(self, sql: str, params: Sequence[Any] = ()) -> int:
-        cur = await self._conn.execute(sql, params)
-        return cur.rowcount
+        return await self._conn.execute(sql, params)
+
+    # The few expressions the engines spell differently; everything else is shared SQL.
+    def _json(self, column: str, key: str) -> str:
+        """The text (or number) at `key` of the JSON object in `column`."""
+        if self._conn.dialect == "postgresql":
+            return f"({column}::jsonb ->> '{key}')"
+        return f"json_extract({column}, '$.{key}')"
+
+    def _json_true(self, column: str, key: str) -> str:
+        """A condition: `key` of the JSON object in `column` is true."""
+        if self._conn.dialect == "postgresql":
+            return f"COALESCE(({column}::jsonb -> '{key}') = 'true'::jsonb, FALSE)"
+        return f"COALESCE(json_extract({column}, '$.{key}'), 0) = 1"
+
+    def _json_with_true(self, column: str, key: str) -> str:
+        """The JSON object in `column` with `key` set to true."""
+        if self._conn.dialect == "postgresql":
+            return f"({column}::jsonb || jsonb_build_object('{key}', TRUE))::text"
+        return f"json_set({column}, '$.{key}', json('true'))"
+
+
+def instant(t: datetime) -> str:
+    """The one way an instant is stored, on both engines: UTC, to the microsecond, fixed width
+    (`2026-11-27T07:46:27.000000+00:00`), so that text order is time order and a comparison in
+    SQL needs no date function (and can use a plain index)."""
+    return t.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def iso(t: datetime | None) -> str | None:
-    return None if t is None else t.isoformat()
+    return None if t is None else instant(t)
 
 
 def marks(values: Iterable[object]) -> str:
@@ -69,5 +91,5 @@ def marks(values: Iterable[object]) -> str:
     return ", ".join("?" for _ in values)
 
 
-def as_dict(row: aiosqlite.Row) -> dict[str, Any]:
-    return {k: row[k] for k in row.keys()}  # noqa: SIM118 - sqlite3.Row iterates values
+def as_dict(row: Row) -> dict[str, Any]:
+    return {k: row[k] for k in row.keys()}  # noqa: SIM118 - a row iterates its values

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 from bot.models import Case, CaseLine, Document, Entry, Round, Task
-from storage.base import Repository, as_dict, iso, marks
+from storage.base import Repository, as_dict, instant, iso, marks
 
 Row = TypeVar("Row", Entry, Document)
 
@@ -24,7 +24,7 @@ ENTRY_FIELDS = (
 
 
 # The rounds still at work or closed since a moment (bound as the one parameter).
-RECENT_ROUNDS = "WHERE closed_at IS NULL OR julianday(closed_at) >= julianday(?)"
+RECENT_ROUNDS = "WHERE closed_at IS NULL OR closed_at >= ?"
 REGISTER_ENTRIES = (
     "SELECT e.*, o.code AS opd_code, o.name AS opd_name, r.name AS round_name"
     " FROM entries e JOIN cases c ON c.id = e.case_id JOIN opds o ON o.id = c.opd_id"
@@ -48,7 +48,7 @@ class RoundRepository(Repository):
     async def add(self, name: str, created_by: int | None, now: datetime) -> int:
         return await self._insert(
             "INSERT INTO rounds (name, created_by, created_at) VALUES (?, ?, ?)",
-            (name, created_by, now.isoformat()),
+            (name, created_by, instant(now)),
         )
 
     async def get(self, round_id: int) -> Round | None:
@@ -72,7 +72,7 @@ class RoundRepository(Repository):
             await self._execute(
                 "UPDATE rounds SET closed_at = ? WHERE id = ? AND closed_at IS NULL"
                 " AND NOT EXISTS (SELECT 1 FROM cases WHERE round_id = ? AND step < 6)",
-                (now.isoformat(), round_id, round_id),
+                (instant(now), round_id, round_id),
             )
             > 0
         )
@@ -86,7 +86,7 @@ class CaseRepository(Repository):
     async def add(self, round_id: int, opd_id: int, now: datetime) -> int:
         return await self._insert(
             "INSERT INTO cases (round_id, opd_id, step, created_at) VALUES (?, ?, 1, ?)",
-            (round_id, opd_id, now.isoformat()),
+            (round_id, opd_id, instant(now)),
         )
 
     async def get(self, case_id: int) -> Case | None:
@@ -127,7 +127,7 @@ class CaseRepository(Repository):
         if opd_id is not None:
             where, params = where + " AND c.opd_id = ?", [*params, opd_id]
         rows = await self._all(
-            f"{_LINE}{where} ORDER BY t.due_at IS NULL, julianday(t.due_at), c.id LIMIT ?",
+            f"{_LINE}{where} ORDER BY t.due_at IS NULL, t.due_at, c.id LIMIT ?",
             [*params, limit],
         )
         return _lines(rows), await self._count(where, params)
@@ -150,9 +150,9 @@ class CaseRepository(Repository):
                 break
             rows = await self._all(
                 f"{_LINE} WHERE c.round_id = ?{mine} ORDER BY"
-                " (t.due_at IS NOT NULL AND julianday(t.due_at) < julianday(?)) DESC, o.code, c.id"
+                " (t.due_at IS NOT NULL AND t.due_at < ?) DESC, o.code, c.id"
                 " LIMIT ?",
-                [round_id, *mine_params, now.isoformat(), limit - len(lines)],
+                [round_id, *mine_params, instant(now), limit - len(lines)],
             )
             lines += _lines(rows)
         if not rounds:
@@ -184,7 +184,7 @@ class CaseRepository(Repository):
         )
 
     async def move(self, case_id: int, step: int, note: str | None, now: datetime) -> None:
-        closed = now.isoformat() if step == 6 else None
+        closed = instant(now) if step == 6 else None
         await self._execute(
             "UPDATE cases SET step = ?, return_note = ?, closed_at = ?, version = version + 1"
             " WHERE id = ?",
@@ -217,7 +217,7 @@ class TaskRepository(Repository):
     async def open(self, case_id: int, step: int, started: datetime, due: datetime) -> int:
         return await self._insert(
             "INSERT INTO tasks (case_id, step, started_at, due_at) VALUES (?, ?, ?, ?)",
-            (case_id, step, started.isoformat(), due.isoformat()),
+            (case_id, step, instant(started), instant(due)),
         )
 
     async def current(self, case_id: int) -> Task | None:
@@ -236,7 +236,7 @@ class TaskRepository(Repository):
     async def close(self, task_id: int, by: int, outcome: str, now: datetime) -> None:
         await self._execute(
             "UPDATE tasks SET done_at = ?, done_by = ?, outcome = ? WHERE id = ?",
-            (now.isoformat(), by, outcome, task_id),
+            (instant(now), by, outcome, task_id),
         )
 
     async def last_done(self, case_id: int) -> Task | None:
@@ -266,9 +266,7 @@ class TaskRepository(Repository):
         """Open tasks whose next notice is due by `due_by`, or not planned yet, by id."""
         # Two index lookups joined: an OR over the two conditions would scan every open task.
         sql = "SELECT id FROM tasks WHERE done_at IS NULL AND next_notice_at"
-        rows = await self._all(
-            f"{sql} <= ? UNION ALL {sql} IS NULL", (due_by.astimezone(UTC).isoformat(),)
-        )
+        rows = await self._all(f"{sql} <= ? UNION ALL {sql} IS NULL", (instant(due_by),))
         return sorted(r[0] for r in rows)
 
     async def open_with_names(self) -> list[dict[str, Any]]:
@@ -295,26 +293,25 @@ class TaskRepository(Repository):
     async def count_due_by(self, until: datetime) -> int:
         """How many open tasks are due before `until` (what a digest lists)."""
         row = await self._one(
-            "SELECT COUNT(*) FROM tasks WHERE done_at IS NULL AND julianday(due_at) < julianday(?)",
-            (until.isoformat(),),
+            "SELECT COUNT(*) FROM tasks WHERE done_at IS NULL AND due_at < ?",
+            (instant(until),),
         )
         return int(row[0]) if row else 0
 
     async def due_by_page(self, until: datetime, offset: int, limit: int) -> list[int]:
         """One page of the open tasks due before `until`, most urgent first (ids)."""
         rows = await self._all(
-            "SELECT id FROM tasks WHERE done_at IS NULL AND julianday(due_at) < julianday(?)"
-            " ORDER BY julianday(due_at), id LIMIT ? OFFSET ?",
-            (until.isoformat(), limit, offset),
+            "SELECT id FROM tasks WHERE done_at IS NULL AND due_at < ?"
+            " ORDER BY due_at, id LIMIT ? OFFSET ?",
+            (instant(until), limit, offset),
         )
         return [int(r[0]) for r in rows]
 
     async def any_due_by(self, until: datetime) -> bool:
         """Whether any open task is due before `until` (a digest has something to say)."""
         row = await self._one(
-            "SELECT 1 FROM tasks WHERE done_at IS NULL AND julianday(due_at) < julianday(?)"
-            " LIMIT 1",
-            (until.isoformat(),),
+            "SELECT 1 FROM tasks WHERE done_at IS NULL AND due_at < ? LIMIT 1",
+            (instant(until),),
         )
         return row is not None
 
@@ -325,14 +322,11 @@ class TaskRepository(Repository):
         queued, and when the sweep must look at it again (None for both: plan it afresh)."""
         await self._execute_many(
             "UPDATE tasks SET notified_until = ?, next_notice_at = ? WHERE id = ?",
-            (
-                (iso(until), None if at is None else at.astimezone(UTC).isoformat(), task_id)
-                for task_id, until, at in plans
-            ),
+            ((iso(until), iso(at), task_id) for task_id, until, at in plans),
         )
 
     async def set_due(self, task_id: int, due: datetime) -> None:
-        await self._execute("UPDATE tasks SET due_at = ? WHERE id = ?", (due.isoformat(), task_id))
+        await self._execute("UPDATE tasks SET due_at = ? WHERE id = ?", (instant(due), task_id))
 
     async def open_tasks(self) -> list[Task]:
         rows = await self._all("SELECT * FROM tasks WHERE done_at IS NULL ORDER BY due_at")
@@ -387,7 +381,10 @@ class EntryRepository(Repository):
         unknown = set(changes) - allowed
         if unknown:
             raise ValueError(f"unknown entry fields {sorted(unknown)}")
-        values = [v.isoformat() if isinstance(v, date | datetime) else v for v in changes.values()]
+        values = [
+            instant(v) if isinstance(v, datetime) else v.isoformat() if isinstance(v, date) else v
+            for v in changes.values()
+        ]
         sets = ", ".join(f"{k} = ?" for k in changes)
         await self._execute(f"UPDATE entries SET {sets} WHERE id = ?", (*values, entry_id))
 
@@ -413,7 +410,7 @@ class EntryRepository(Repository):
             await self._execute(
                 "UPDATE entries SET withdrawn_at = ?, withdrawn_reason = ?, withdrawn_by = ?"
                 " WHERE id = ? AND withdrawn_at IS NULL AND published_url IS NOT NULL",
-                (now.isoformat(), reason, by, entry_id),
+                (instant(now), reason, by, entry_id),
             )
             > 0
         )
@@ -528,7 +525,7 @@ class DocumentRepository(Repository):
         return await self._execute(
             "UPDATE documents SET removed = 1, removed_kind = ?, removed_at = ?, removed_by = ?,"
             f" removed_reason = ? WHERE id IN ({marks(ids)}) AND removed = 0",
-            (kind, now.isoformat(), by, reason, *ids),
+            (kind, instant(now), by, reason, *ids),
         )
 
     async def all_hashes(self) -> set[str]:

@@ -1,24 +1,33 @@
-"""SQLite access: one connection in WAL mode, numbered migrations, and the unit of work; and a
-read-only connection beside it for the long reads (`Database.read_aside`).
+"""The database: numbered migrations and the unit of work, on either engine.
 
-Every change goes through `Database.transaction()`: a unit of work that holds the connection
-exclusively, starts `BEGIN IMMEDIATE`, and rolls back unless `commit()` was called. One asyncio
-lock serialises units of work, so concurrent handlers never see each other's uncommitted rows and
-two simultaneous presses of one button are decided one after the other.
+`Database.open(target)` opens a SQLite file (a path: the embedded default, one process) or a
+PostgreSQL server (a `postgresql://` URL: several instances). Every change goes through
+`Database.transaction()`: a unit of work that rolls back unless `commit()` was called.
+
+- SQLite: one connection in WAL mode; `BEGIN IMMEDIATE`; one asyncio lock serialises units of
+  work, so concurrent handlers never see each other's uncommitted rows. A read-only connection
+  beside it serves the long reads (`read_aside`).
+- PostgreSQL: a pool of connections, one per unit of work, READ COMMITTED. No lock in the
+  process: each state change checks its row's version or locks it (`SELECT ... FOR UPDATE`),
+  so two instances decide two presses of one button one after the other.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
 
+from storage.base import instant
+from storage.engine import Dialect, SqliteConn
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -31,17 +40,20 @@ class SchemaTooNew(RuntimeError):
 
     `unknown` are the migration numbers recorded in the file that this code does not ship."""
 
-    def __init__(self, path: Path, unknown: list[int], shipped: int) -> None:
+    def __init__(self, path: Path | str, unknown: list[int], shipped: int) -> None:
         super().__init__(f"{path}: migrations {unknown} are newer than this code ({shipped})")
         self.path = path
         self.unknown = unknown
         self.shipped = shipped
 
 
-def migration_files() -> list[tuple[int, str, str]]:
-    """The shipped migrations as (number, name, sql), in order."""
+MIGRATION_LOCK = 7_270_418  # PostgreSQL advisory lock: one instance migrates at a time
+COVERS = "-- covers: "
+
+
+def _sql_files(package: str) -> list[tuple[int, str, str]]:
     found = []
-    for entry in resources.files("storage.migrations").iterdir():
+    for entry in resources.files(package).iterdir():
         name = entry.name
         if not name.endswith(".sql"):
             continue
@@ -53,20 +65,121 @@ def migration_files() -> list[tuple[int, str, str]]:
     return sorted(found)
 
 
+def migration_files(dialect: Dialect = "sqlite") -> list[tuple[int, str, str]]:
+    """The shipped migrations of an engine as (number, name, sql), in order.
+
+    One numbered history for both engines. SQLite runs `storage/migrations/*.sql`. PostgreSQL
+    starts from `migrations/postgresql/NNN_baseline.sql`, the schema of migrations 1..NNN at
+    once (its first line: `-- covers: 1-NNN`); after it, a number runs its own file in
+    `migrations/postgresql/` when there is one, else the shared file."""
+    shared = _sql_files("storage.migrations")
+    if dialect == "sqlite":
+        return shared
+    own = _sql_files("storage.migrations.postgresql")
+    base = own[0]
+    top = covered(base[2], base[0])[-1]
+    mine = {n: (n, name, sql) for n, name, sql in own[1:]}
+    return [base, *(mine.get(n, (n, name, sql)) for n, name, sql in shared if n > top)]
+
+
+def covered(sql: str, number: int) -> list[int]:
+    """The migration numbers a file records when applied: a baseline's range, else its own."""
+    first = sql.split("\n", 1)[0]
+    if first.startswith(COVERS):
+        low, high = first.removeprefix(COVERS).split("-")
+        return list(range(int(low), int(high) + 1))
+    return [number]
+
+
 class Database:
+    """The application's database, on either engine (see the module's docstring)."""
+
+    dialect: Dialect
+    where: str  # the file or the server, for messages (no password)
+
+    @classmethod
+    async def open(cls, target: Path | str) -> Database:
+        """Open the database at `target` (a SQLite path, or a `postgresql://` URL), creating
+        what is missing, and apply pending migrations."""
+        if isinstance(target, str) and target.split(":", 1)[0] in ("postgresql", "postgres"):
+            from storage.postgres import PostgresDatabase
+
+            return await PostgresDatabase.connect(target)
+        return await SqliteDatabase.connect(Path(target))
+
+    async def close(self) -> None:
+        raise NotImplementedError
+
+    def transaction(self) -> contextlib.AbstractAsyncContextManager[UnitOfWork]:
+        """A unit of work; it commits only through `uow.commit()`, otherwise rolls back."""
+        raise NotImplementedError
+
+    def read(self) -> contextlib.AbstractAsyncContextManager[UnitOfWork]:
+        """Reads without a transaction: each statement sees what was committed when it ran.
+        Writes that stand alone (marking an update handled) may run here too, each its own
+        transaction; writes that must succeed or fail together belong in `transaction()`."""
+        raise NotImplementedError
+
+    def read_aside(self) -> contextlib.AbstractAsyncContextManager[UnitOfWork]:
+        """Reads that grow with the organisation (the sweep's due tasks, the digest's counts),
+        kept off the path of people's taps."""
+        raise NotImplementedError
+
+    async def migrate(self, migrations: Iterable[tuple[int, str, str]] | None = None) -> list[str]:
+        """Apply the migrations not yet recorded in `schema_migrations`; return their names."""
+        raise NotImplementedError
+
+    async def applied_migrations(self) -> list[str]:
+        raise NotImplementedError
+
+    async def trace(self, callback: Callable[[str], object] | None) -> None:
+        """Call `callback` with every statement run from now on (None stops): for debugging,
+        and for tests that count the queries a use case costs."""
+        raise NotImplementedError
+
+    @property
+    def path(self) -> Path:
+        """The SQLite file (the site build and the backup read it directly)."""
+        raise NotImplementedError(f"{self.dialect} has no database file")
+
+    async def pragma(self, name: str) -> Any:
+        """A SQLite pragma's value (SQLite only)."""
+        raise NotImplementedError(f"{self.dialect} has no pragmas")
+
+
+def check_not_newer(where: Path | str, done: set[int], plan: list[tuple[int, str, str]]) -> None:
+    """A newer bot ran on this database: its schema may mean things this code does not know,
+    and writing to it could corrupt what the newer version relies on. Stop, untouched."""
+    shipped = {n for number, _, sql in plan for n in covered(sql, number)}
+    unknown = sorted(done - shipped)
+    if unknown:
+        raise SchemaTooNew(where, unknown, max(shipped, default=0))
+
+
+def applied_at() -> str:
+    return instant(datetime.now(UTC))
+
+
+class SqliteDatabase(Database):
     """The application's SQLite database file."""
+
+    dialect: Dialect = "sqlite"
 
     def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
         self._conn = conn
-        self.path = path
+        self._path = path
+        self.where = str(path)
         self._lock = asyncio.Lock()
         self._aside: aiosqlite.Connection | None = None  # opened by the first `read_aside()`
         self._aside_lock = asyncio.Lock()
         self._trace: Callable[[str], object] | None = None
 
+    @property
+    def path(self) -> Path:
+        return self._path
+
     @classmethod
-    async def open(cls, path: Path) -> Database:
-        """Open (creating if needed) the database at `path` and apply pending migrations."""
+    async def connect(cls, path: Path) -> SqliteDatabase:
         path.parent.mkdir(parents=True, exist_ok=True)
         # isolation_level=None: we issue BEGIN/COMMIT ourselves, sqlite3 must not do it implicitly.
         conn = await aiosqlite.connect(path, isolation_level=None)
@@ -90,21 +203,15 @@ class Database:
         await self._conn.close()
 
     async def migrate(self, migrations: Iterable[tuple[int, str, str]] | None = None) -> list[str]:
-        """Apply the migrations not yet recorded in `schema_migrations`; return their names."""
         await self._conn.execute(
             "CREATE TABLE IF NOT EXISTS schema_migrations ("
             " number INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
         )
         async with self._conn.execute("SELECT number FROM schema_migrations") as cur:
             done = {row[0] for row in await cur.fetchall()}
-        plan = list(migrations) if migrations is not None else migration_files()
+        plan = list(migrations) if migrations is not None else migration_files("sqlite")
         if migrations is None:
-            # A newer bot ran on this file: its schema may mean things this code does not know,
-            # and writing to it could corrupt what the newer version relies on. Stop, untouched.
-            shipped = {number for number, _, _ in plan}
-            unknown = sorted(done - shipped)
-            if unknown:
-                raise SchemaTooNew(self.path, unknown, max(shipped, default=0))
+            check_not_newer(self._path, done, plan)
         applied = []
         for number, name, sql in plan:
             if number in done:
@@ -116,9 +223,8 @@ class Database:
                 for statement in split_sql(sql):
                     await self._conn.execute(statement)
                 await self._conn.execute(
-                    "INSERT INTO schema_migrations (number, name, applied_at)"
-                    " VALUES (?, ?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
-                    (number, name),
+                    "INSERT INTO schema_migrations (number, name, applied_at) VALUES (?, ?, ?)",
+                    (number, name, applied_at()),
                 )
             except BaseException:
                 await self._conn.execute("ROLLBACK")
@@ -134,10 +240,9 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[UnitOfWork]:
-        """A unit of work; it commits only through `uow.commit()`, otherwise rolls back."""
         async with self._lock:
             await self._conn.execute("BEGIN IMMEDIATE")
-            uow = UnitOfWork(self._conn)
+            uow = UnitOfWork(SqliteConn(self._conn))
             try:
                 yield uow
             finally:
@@ -148,41 +253,31 @@ class Database:
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[UnitOfWork]:
-        """Reads without a transaction: each statement sees what was committed when it ran.
-
-        Every statement of a transaction costs a hop to aiosqlite's thread, and BEGIN and ROLLBACK
-        are two more; the views (/tugas, /status, a case's card) need no snapshot across their
-        statements, only the other units of work kept out, which the lock does. Writes that stand
-        alone (marking an update handled, pruning old marks) may run here too: in autocommit
-        mode each is its own transaction. Writes that must succeed or fail together belong in
-        `transaction()`.
-        """
+        # Every statement of a transaction costs a hop to aiosqlite's thread, and BEGIN and
+        # ROLLBACK are two more; the views need no snapshot across their statements, only the
+        # other units of work kept out, which the lock does.
         async with self._lock:
-            yield UnitOfWork(self._conn, autocommit=True)
+            yield UnitOfWork(SqliteConn(self._conn), autocommit=True)
 
     @asynccontextmanager
     async def read_aside(self) -> AsyncIterator[UnitOfWork]:
-        """Reads on a second, read-only connection that neither waits for the units of work
-        nor holds them up (in WAL mode SQLite's readers and its one writer go side by side):
-        for the reads that grow with the organisation (the sweep's list of due tasks, the
-        digest's count of every task due), so that nobody's tap waits behind them. Each
-        statement sees what was committed when it ran. One such read at a time, and each hop
-        goes to a thread of its own: short reads (a tap's view) are faster under the lock (the
-        throughput benchmark: /status there cost 160 ms instead of 10 under load)."""
+        """On a second, read-only connection that neither waits for the units of work nor
+        holds them up (in WAL mode SQLite's readers and its one writer go side by side). One
+        such read at a time, and each hop goes to a thread of its own: short reads (a tap's
+        view) are faster under the lock (the throughput benchmark: /status there cost 160 ms
+        instead of 10 under load)."""
         async with self._aside_lock:
             if self._aside is None:
-                conn = await aiosqlite.connect(self.path, isolation_level=None)
+                conn = await aiosqlite.connect(self._path, isolation_level=None)
                 conn.row_factory = aiosqlite.Row
                 await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
                 await conn.execute("PRAGMA query_only = ON")
                 if self._trace is not None:
                     await conn.set_trace_callback(self._trace)
                 self._aside = conn
-            yield UnitOfWork(self._aside, autocommit=True)
+            yield UnitOfWork(SqliteConn(self._aside), autocommit=True)
 
     async def trace(self, callback: Callable[[str], object] | None) -> None:
-        """Call `callback` with every statement run from now on (None stops), on both
-        connections: for debugging, and for tests that count the queries a use case costs."""
         self._trace = callback
         # sqlite3 takes None to stop tracing; aiosqlite's annotation leaves None out.
         await self._conn.set_trace_callback(callback)  # type: ignore[arg-type]

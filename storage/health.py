@@ -16,6 +16,8 @@ import aiosqlite
 
 from bot.workdays import Override
 from storage.backup import integrity_problem
+from storage.base import instant
+from storage.engine import SqliteConn
 from storage.journal import utc
 from storage.uow import UnitOfWork
 
@@ -61,7 +63,7 @@ async def read_facts(path: Path, due_before: datetime) -> DbFacts:
         )
         migrations = [int(r[0]) for r in rows]
         created = _instant(rows[0][1].replace("Z", "+00:00")) if rows else None
-        uow = UnitOfWork(conn, autocommit=True)
+        uow = UnitOfWork(SqliteConn(conn), autocommit=True)
         meta = {k: await uow.meta.get(k) for k in ("last_sweep", BACKUP_OK, BACKUP_FAILED)}
         facts = DbFacts(
             migrations=migrations, created_at=created,
@@ -99,10 +101,10 @@ async def record_backup(path: Path, at: datetime, error: str | None) -> None:
     """Remember how the latest backup went (`error` None: it succeeded), for `health`."""
     async with aiosqlite.connect(path, timeout=30, isolation_level=None) as conn:
         await conn.execute("BEGIN IMMEDIATE")
-        uow = UnitOfWork(conn)
+        uow = UnitOfWork(SqliteConn(conn))
         if error is None:
-            await uow.meta.set(BACKUP_OK, at.isoformat())
+            await uow.meta.set(BACKUP_OK, instant(at))
         else:
-            await uow.meta.set(BACKUP_FAILED, at.isoformat())
+            await uow.meta.set(BACKUP_FAILED, instant(at))
             await uow.meta.set(BACKUP_ERROR, error[:300])
         await uow.commit()

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.models import AuditRecord
-from storage.base import IN_CHUNK, Repository, as_dict, marks
+from storage.base import IN_CHUNK, Repository, as_dict, instant, marks
 
 
 class AuditRepository(Repository):
@@ -34,7 +34,7 @@ class AuditRepository(Repository):
         await self._execute(
             "INSERT INTO audit (at, user_id, external_id, role, opd_id, case_id, step, action,"
             " outcome, note, message_id, acting_for) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (at.isoformat(), user_id, external_id, role, opd_id, case_id, step, action, outcome,
+            (instant(at), user_id, external_id, role, opd_id, case_id, step, action, outcome,
              note, message_id, acting_for),
         )  # fmt: skip
 
@@ -60,7 +60,7 @@ class DialogRepository(Repository):
             "INSERT INTO dialogs (user_id, kind, data, updated_at) VALUES (?, ?, ?, ?)"
             " ON CONFLICT (user_id) DO UPDATE SET kind = excluded.kind, data = excluded.data,"
             " updated_at = excluded.updated_at",
-            (user_id, kind, json.dumps(data), now.isoformat()),
+            (user_id, kind, json.dumps(data), instant(now)),
         )
 
     async def clear(self, user_id: int) -> bool:
@@ -117,12 +117,11 @@ class OutboxRepository(Repository):
 
     async def enqueue_many(self, items: Iterable[Queued], now: datetime) -> int:
         """Queue many notifications in one statement; returns how many keys were new."""
-        cur = await self._conn.executemany(
+        return await self._execute_many(
             "INSERT INTO outbox (key, user_id, payload, created_at, not_before)"
             " VALUES (?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
             [(q.key, q.user_id, json.dumps(q.payload), utc(now), utc(q.not_before)) for q in items],
         )
-        return max(cur.rowcount, 0)
 
     # A row is due when it is pending, its time has come, and its person can be written to: a
     # person out of reach (or with no chat) holds their rows until they write again.
@@ -144,7 +143,7 @@ class OutboxRepository(Repository):
         sql, params = self._DUE, [utc(now), utc(now)]
         if kinds and held_after is not None:
             sql += (
-                f" AND (json_extract(o.payload, '$.kind') NOT IN ({marks(kinds)})"
+                f" AND ({self._json('o.payload', 'kind')} NOT IN ({marks(kinds)})"
                 " OR o.not_before <= ?)"
             )
             params += [*kinds, utc(held_after)]
@@ -161,8 +160,8 @@ class OutboxRepository(Repository):
         until = utc(now) if held_after is None else min(utc(now), utc(held_after))
         rows = await self._all(
             f"{self._DUE} AND o.user_id = ? AND o.not_before <= ?"
-            f" AND (json_extract(o.payload, '$.kind') IN ({marks(wanted)})"
-            " OR json_extract(o.payload, '$.held')) ORDER BY o.id",
+            f" AND ({self._json('o.payload', 'kind')} IN ({marks(wanted)})"
+            f" OR {self._json_true('o.payload', 'held')}) ORDER BY o.id",
             (utc(now), utc(now), user_id, until, *wanted),
         )
         return [_row(r) for r in rows]
@@ -275,8 +274,8 @@ class OutboxRepository(Repository):
         hand-overs to leave with their other notices as one summary (`held`)."""
         return await self._execute(
             "UPDATE outbox SET state = 'pending', next_try_at = NULL, last_error = NULL, brief = 0,"
-            " payload = CASE WHEN json_extract(payload, '$.kind') = 'handover'"
-            " THEN json_set(payload, '$.held', json('true')) ELSE payload END"
+            f" payload = CASE WHEN {self._json('payload', 'kind')} = 'handover'"
+            f" THEN {self._json_with_true('payload', 'held')} ELSE payload END"
             " WHERE user_id = ? AND state IN ('pending', 'failed')",
             (user_id,),
         )
@@ -314,7 +313,7 @@ class OutboxRepository(Repository):
         return (
             await self._execute(
                 "INSERT INTO digest_runs (day, at) VALUES (?, ?) ON CONFLICT (day) DO NOTHING",
-                (day, at.isoformat()),
+                (day, instant(at)),
             )
             > 0
         )
@@ -342,8 +341,8 @@ def _row(r: Any) -> dict[str, Any]:
 
 
 def utc(t: datetime) -> str:
-    """Outbox instants are stored in UTC so that text order is time order, whatever the zone."""
-    return t.astimezone(UTC).isoformat()
+    """An outbox instant, stored as every instant is (`storage.base.instant`)."""
+    return instant(t)
 
 
 # Each status outranks those before it; a status that arrives after a higher one changes nothing.
@@ -376,7 +375,7 @@ class ChannelMessageRepository(Repository):
     async def record(
         self, channel: str, message_ids: Iterable[str], outbox_ids: Sequence[int]
     ) -> None:
-        await self._conn.executemany(
+        await self._execute_many(
             "INSERT INTO channel_messages (channel, message_id, outbox_id) VALUES (?, ?, ?)"
             " ON CONFLICT DO NOTHING",
             [(channel, m, o) for m in message_ids for o in outbox_ids],

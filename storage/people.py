@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from bot.models import Invitation, Opd, User
 from bot.sop import Role
-from storage.base import Repository, as_dict, iso, marks
+from storage.base import Repository, as_dict, instant, iso, marks
 
 
 class OpdRepository(Repository):
@@ -55,7 +55,7 @@ class UserRepository(Repository):
         return await self._insert(
             "INSERT INTO users (name, role, opd_id, channel, external_id, chat_id, created_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (name, role.value, opd_id, channel, external_id, chat_id, now.isoformat()),
+            (name, role.value, opd_id, channel, external_id, chat_id, instant(now)),
         )
 
     async def get(self, user_id: int) -> User | None:
@@ -157,7 +157,7 @@ class UserRepository(Repository):
         return (
             await self._execute(
                 "UPDATE users SET unreachable_since = ? WHERE id = ? AND unreachable_since IS NULL",
-                (now.isoformat(), user_id),
+                (instant(now), user_id),
             )
             > 0
         )
@@ -177,7 +177,7 @@ class UserRepository(Repository):
         return (
             await self._execute(
                 "UPDATE users SET active = 0, deactivated_at = ? WHERE id = ? AND active = 1",
-                (now.isoformat(), user_id),
+                (instant(now), user_id),
             )
             > 0
         )
@@ -194,8 +194,8 @@ class InvitationRepository(Repository):
                 invitation.opd_id,
                 invitation.name,
                 invitation.created_by,
-                invitation.created_at.isoformat(),
-                invitation.expires_at.isoformat(),
+                instant(invitation.created_at),
+                instant(invitation.expires_at),
                 invitation.user_id,
             ),
         )
@@ -216,5 +216,5 @@ class InvitationRepository(Repository):
 
 
 def utc(t: datetime) -> str:
-    """The last-seen instant in UTC, so that text order is time order whatever the zone."""
-    return t.astimezone(UTC).isoformat()
+    """The last-seen instant, stored as every instant is (`storage.base.instant`)."""
+    return instant(t)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from storage.base import Repository, as_dict
+from storage.base import Repository, as_dict, instant
 
 
 class ScheduleRepository(Repository):
@@ -19,7 +19,7 @@ class ScheduleRepository(Repository):
         return await self._insert(
             "INSERT INTO round_schedules (months, name_pattern, created_by, created_at)"
             " VALUES (?, ?, ?, ?)",
-            (months, pattern, by, now.isoformat()),
+            (months, pattern, by, instant(now)),
         )
 
     async def stop(self) -> bool:

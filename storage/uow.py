@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import aiosqlite
-
 from storage.absences import AbsenceRepository
 from storage.calendar import CalendarRepository
 from storage.cases import (
@@ -13,6 +11,7 @@ from storage.cases import (
     RoundRepository,
     TaskRepository,
 )
+from storage.engine import Conn
 from storage.exemptions import ExemptionRepository
 from storage.journal import (
     AuditRepository,
@@ -30,8 +29,9 @@ from storage.schedules import ScheduleRepository
 class UnitOfWork:
     """Repositories sharing one open transaction; nothing is kept unless `commit()` is awaited."""
 
-    def __init__(self, conn: aiosqlite.Connection, *, autocommit: bool = False) -> None:
+    def __init__(self, conn: Conn, *, autocommit: bool = False) -> None:
         self._conn = conn
+        self.dialect = conn.dialect
         self.committed = False
         self._autocommit = autocommit
         self.calendar = CalendarRepository(conn)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import Settings
+from tests.pgcluster import Cluster, running
 
 
 @pytest.fixture(autouse=True)
@@ -25,3 +26,20 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[No
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return Settings(data_dir=tmp_path / "data")
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[Cluster]:
+    """The throw-away PostgreSQL server of this test run, started when a test first needs it."""
+    with running() as cluster:
+        yield cluster
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_target(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
+    """Where a test's database is: a SQLite file, then (the same test again) a migrated
+    PostgreSQL database of its own. `Database.open(db_target)` opens either."""
+    if request.param == "sqlite":
+        return tmp_path / "db.sqlite3"
+    cluster: Cluster = request.getfixturevalue("pg_cluster")
+    return cluster.database()

@@ -45,9 +45,9 @@ class World:
 
 
 @pytest.fixture
-async def w(tmp_path: Path) -> AsyncIterator[World]:
+async def w(tmp_path: Path, db_target: Path | str) -> AsyncIterator[World]:
     clock = [MONDAY]
-    db = await Database.open(tmp_path / "db.sqlite3")
+    db = await Database.open(db_target)
     ctx = make_ctx(settings=Settings(data_dir=tmp_path / "data"), db=db, calendar=Calendar(),
                    files=FileStore(tmp_path / "files"), clock=lambda: clock[0])  # fmt: skip
     people: dict[str, User] = {}

@@ -101,9 +101,9 @@ OPDS = 12
 
 
 @pytest.fixture
-async def w(tmp_path: Path) -> AsyncIterator[World]:
+async def w(tmp_path: Path, db_target: Path | str) -> AsyncIterator[World]:
     clock = [wib("2027-03-01T09:00")]
-    db = await Database.open(tmp_path / "db.sqlite3")
+    db = await Database.open(db_target)
     ctx = make_ctx(settings=Settings(data_dir=tmp_path / "data"), db=db, calendar=Calendar(),
               files=FileStore(tmp_path / "files"), clock=lambda: clock[0])  # fmt: skip
     found: dict[str, User] = {}

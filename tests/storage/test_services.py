@@ -23,6 +23,7 @@ from bot.services.context import Ctx
 from bot.sop import CLOSED, Category, Role
 from bot.workdays import Calendar, Override
 from bot.workflow import Refused
+from storage.base import instant
 from storage.db import Database
 from storage.files import FileStore
 from storage.uow import UnitOfWork
@@ -47,8 +48,8 @@ class World:
 
 
 @pytest.fixture
-async def w(tmp_path: Path) -> AsyncIterator[World]:
-    db = await Database.open(tmp_path / "db.sqlite3")
+async def w(tmp_path: Path, db_target: Path | str) -> AsyncIterator[World]:
+    db = await Database.open(db_target)
     ctx = make_ctx(
         settings=Settings(data_dir=tmp_path / "data"), db=db, calendar=Calendar(),
         files=FileStore(tmp_path / "files"), clock=lambda: NOW,
@@ -290,7 +291,7 @@ async def test_a_sweep_over_more_tasks_than_one_unit_of_work_notifies_each_task_
     assert {r["payload"]["task_id"] for r in overdue if r["payload"].get("task_id")} == {
         t["id"] for t in tasks
     }
-    assert {t["notified_until"] for t in tasks} == {later.now().isoformat()}
+    assert {t["notified_until"] for t in tasks} == {instant(later.now())}
     assert await sweep_service.sweep(later) == 0
 
 

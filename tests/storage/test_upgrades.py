@@ -20,7 +20,7 @@ import pytest
 from bot.bootstrap import make_ctx, open_core
 from bot.config import Settings
 from bot.services import cases
-from storage.db import Database, SchemaTooNew, migration_files
+from storage.db import Database, SchemaTooNew, SqliteDatabase, migration_files
 from storage.files import FileStore
 
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=ZoneInfo("Asia/Pontianak"))
@@ -135,7 +135,7 @@ async def build_at(path: Path, last: int) -> dict[str, int]:
     """A database with the migrations up to number `last` and their seed rows; returns the row
     count of every table."""
     conn = await aiosqlite.connect(path, isolation_level=None)
-    db = Database(conn, path)
+    db = SqliteDatabase(conn, path)
     try:
         await conn.execute("PRAGMA foreign_keys = ON")
         for migration in MIGRATIONS:

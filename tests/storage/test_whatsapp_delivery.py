@@ -69,8 +69,8 @@ class World:
 
 
 @pytest.fixture
-async def w(tmp_path: Path) -> AsyncIterator[World]:
-    db = await Database.open(tmp_path / "db.sqlite3")
+async def w(tmp_path: Path, db_target: Path | str) -> AsyncIterator[World]:
+    db = await Database.open(db_target)
     ctx = make_ctx(settings=Settings(data_dir=tmp_path / "data"), db=db, calendar=Calendar(),
                    files=FileStore(tmp_path / "files"), clock=lambda: NOW)  # fmt: skip
     async with db.transaction() as uow:
