@@ -8,7 +8,10 @@ CHROMIUM ?= /usr/bin/chromium
 # axe-core for the accessibility check of the browser test: pinned in tests/browser/package-lock.json.
 AXE := tests/browser/node_modules/axe-core/axe.min.js
 
-.PHONY: run test lint demo bench clean
+# The storage tests run on PostgreSQL too, in a throw-away cluster of Debian's server.
+PG_INITDB := $(firstword $(wildcard /usr/lib/postgresql/*/bin/initdb))
+
+.PHONY: run test lint demo bench clean postgresql
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,11 +33,17 @@ $(AXE): tests/browser/package.json tests/browser/package-lock.json
 	npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
 	touch $(AXE)
 
+postgresql:
+	@if [ -z "$(PG_INITDB)" ]; then \
+	if [ "$$(id -u)" = 0 ]; then SUDO=; elif command -v sudo >/dev/null; then SUDO=sudo; \
+	else echo "The tests need Debian's PostgreSQL server: apt-get install postgresql"; exit 1; fi; \
+	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql; fi
+
 run: $(STAMP)
 	$(PY) -m bot run
 
 # pytest exits 5 when it collected no test: that is a failure of its own kind, said plainly.
-test: $(STAMP) $(CHROMIUM) $(AXE)
+test: $(STAMP) $(CHROMIUM) $(AXE) postgresql
 	@$(PY) -m pytest -q; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest: no tests were collected"; fi; exit $$rc
 

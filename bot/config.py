@@ -401,8 +401,9 @@ class Settings(BaseSettings):
 
     @property
     def backup_at(self) -> time | None:
-        """The local time of the daily backup; None when it is turned off."""
-        if self.backup_time == "off":
+        """The local time of the daily backup; None when it is turned off, or when the database
+        is PostgreSQL (backed up by the server's own tools: pg_dump, base backups)."""
+        if self.backup_time == "off" or self.on_postgresql:
             return None
         return time.fromisoformat(self.backup_time).replace(tzinfo=self.tz)
 

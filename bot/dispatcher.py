@@ -42,6 +42,16 @@ from bot.services.context import Ctx
 from storage.journal import EarlyFailure
 
 log = logging.getLogger(__name__)
+# How long a row being handed over is left to the instance that marked it: far above a send's
+# time (a Bot API or Graph call with its timeout and retries), short enough that a dead
+# instance's rows go out within minutes.
+IN_FLIGHT_LEASE = timedelta(minutes=2)
+
+
+class Taken(Exception):  # noqa: N818 - a state, not an error
+    """Another instance is handing these rows over."""
+
+
 MAX_BACKOFF = timedelta(minutes=30)
 # Work notices: to a person who is away they go to their stand-in (`_forward_absent`).
 FORWARDED = (*TASK_KINDS, "handover", "deadline_moved", "digest")
@@ -131,12 +141,15 @@ class Dispatcher:
                     # Office hours may close in the middle of a long batch.
                     if not may_deliver(ctx.calendar, ctx.now()):
                         return sent
-                    if bundled(row):
-                        bundle = await self._bundle_of(row, swept)
-                        done |= {r["id"] for r in bundle}
-                        sent += await self._deliver_bundle(bundle)
-                    else:
-                        sent += await self._deliver_single(row)
+                    try:
+                        if bundled(row):
+                            bundle = await self._bundle_of(row, swept)
+                            done |= {r["id"] for r in bundle}
+                            sent += await self._deliver_bundle(bundle)
+                        else:
+                            sent += await self._deliver_single(row)
+                    except Taken:
+                        continue  # another instance is handing these over
                 if len(rows) < limit and not self._queued:
                     return sent
 
@@ -271,13 +284,23 @@ class Dispatcher:
             log.exception("notice %s could not be prepared in short", ids)
             return await self._record(row, ids, _unprepared(row), bundle=bundle)
         try:
-            async with ctx.db.transaction() as uow:
-                await uow.outbox.mark_in_flight_many(ids, ctx.now())
-                await uow.commit()
+            await self._claim(ids)
             sent = await sender.send_brief(row["chat_id"], brief)
         except DeliveryError as exc:
             return await self._record(row, ids, self._outcome(exc, row), bundle=bundle)
         return await self._record(row, ids, _Outcome(), bundle=True, messages=sent)
+
+    async def _claim(self, ids: Sequence[int]) -> None:
+        """Mark the rows as being handed over now; `Taken` when another instance is (several
+        instances on PostgreSQL: a mark holds for `IN_FLIGHT_LEASE`, then a dead instance's
+        rows are taken over, at the cost of a message it may have sent: the in-flight limit)."""
+        ctx = self.ctx
+        now = ctx.now()
+        stale = now - IN_FLIGHT_LEASE if ctx.db.dialect == "postgresql" else None
+        async with ctx.db.transaction() as uow:
+            if not await uow.outbox.claim_many(ids, now, stale):
+                raise Taken
+            await uow.commit()
 
     async def _skip(self, ids: Sequence[int], reason: str) -> int:
         async with self.ctx.db.transaction() as uow:
@@ -298,9 +321,7 @@ class Dispatcher:
         try:
             last = sender.parts(reply) - 1
             for index in range(min(parts_sent, last), last + 1):
-                async with ctx.db.transaction() as uow:
-                    await uow.outbox.mark_in_flight_many(ids, ctx.now())
-                    await uow.commit()
+                await self._claim(ids)
                 sent = await sender.send_part(row["chat_id"], reply, index)
                 messages += sent
                 if index < last:

@@ -44,12 +44,21 @@ class Scheduler:
         await self.dispatch()
 
     async def sweep(self) -> int:
-        """One sweep; returns how many notices it queued."""
+        """One sweep; returns how many notices it queued. With several instances (PostgreSQL)
+        one sweeps at a time; the others take the moment of its last sweep from the database,
+        so that their dispatchers send what it queued."""
         await self.refresh_calendar()
         now = self.ctx.now()
-        queued = await sweep(self.ctx, now=now)
-        self._swept = now
-        return queued
+        async with self.ctx.db.exclusive("sweep") as mine:
+            if mine:
+                queued = await sweep(self.ctx, now=now)
+                self._swept = now
+                return queued
+        async with self.ctx.db.read() as uow:
+            last = await uow.meta.get("last_sweep")
+        if last:
+            self._swept = max(self._swept, datetime.fromisoformat(last))
+        return 0
 
     async def dispatch(self) -> int:
         """One delivery pass; the notices of a sweep still running wait for its end. A holiday

@@ -25,6 +25,14 @@ TEXTS: Final[dict[str, str]] = {
         " PPID_WHATSAPP_PHONE_NUMBER_ID, PPID_WHATSAPP_APP_SECRET, PPID_WHATSAPP_VERIFY_TOKEN dan"
         " PPID_WHATSAPP_NUMBER; langkah lengkapnya ada di README, bagian WhatsApp."
     ),
+    "cli-backup-postgresql": (
+        "Basis data ini PostgreSQL: cadangkan dengan alat servernya (pg_dump atau base backup)"
+        " dan salin folder dokumen bersama; perintah backup dan restore hanya untuk SQLite."
+    ),
+    "cli-poller-taken": (
+        "Bot ini tidak dijalankan: instans lain sudah mengambil pesan Telegram dengan polling. "
+        "Dengan beberapa instans, pakai webhook (PPID_WEBHOOK_URL)."
+    ),
     "cli-telegram-rejected": (
         "Telegram menolak token bot (PPID_TELEGRAM_TOKEN). Periksa token di @BotFather"
         " (/mybots > API Token), simpan di .env, lalu jalankan lagi."

@@ -146,6 +146,17 @@ class Database:
         """A SQLite pragma's value (SQLite only)."""
         raise NotImplementedError(f"{self.dialect} has no pragmas")
 
+    def exclusive(self, name: str) -> contextlib.AbstractAsyncContextManager[bool]:
+        """Work that one instance does at a time (the sweep): yields True when this instance
+        holds `name` until the block ends, False when another instance holds it (skip the work).
+        SQLite has one instance: always True."""
+        raise NotImplementedError
+
+    async def hold(self, name: str) -> bool:
+        """Hold `name` for as long as this database is open (the Telegram poller: Telegram
+        gives the updates to one poller only); False when another instance holds it."""
+        raise NotImplementedError
+
 
 def check_not_newer(where: Path | str, done: set[int], plan: list[tuple[int, str, str]]) -> None:
     """A newer bot ran on this database: its schema may mean things this code does not know,
@@ -283,6 +294,13 @@ class SqliteDatabase(Database):
         await self._conn.set_trace_callback(callback)  # type: ignore[arg-type]
         if self._aside is not None:
             await self._aside.set_trace_callback(callback)  # type: ignore[arg-type]
+
+    @asynccontextmanager
+    async def exclusive(self, name: str) -> AsyncIterator[bool]:
+        yield True
+
+    async def hold(self, name: str) -> bool:
+        return True
 
     async def pragma(self, name: str) -> Any:
         async with self._conn.execute(f"PRAGMA {name}") as cur:

@@ -335,6 +335,23 @@ class OutboxRepository(Repository):
         row = await self._one("SELECT COUNT(*) FROM outbox WHERE state = ?", (state,))
         return int(row[0]) if row else 0
 
+    async def claim_many(
+        self, row_ids: Sequence[int], now: datetime, stale_before: datetime | None
+    ) -> bool:
+        """Mark rows as being handed over now, unless another instance is handing them over
+        (marked, and the mark is not older than `stale_before`: its lease). All or nothing:
+        False, and nothing marked, when any is taken. `stale_before` None: one instance, no
+        lease (the rows are marked whatever their mark)."""
+        if stale_before is None:
+            await self.mark_in_flight_many(row_ids, now)
+            return True
+        changed = await self._execute_ids(
+            "UPDATE outbox SET in_flight_since = ? WHERE state = 'pending'"
+            " AND (in_flight_since IS NULL OR in_flight_since < ?) AND id IN ({ids})",
+            (utc(now), utc(stale_before)), row_ids,
+        )  # fmt: skip
+        return changed == len(set(row_ids))
+
 
 def _row(r: Any) -> dict[str, Any]:
     return as_dict(r) | {"payload": json.loads(r["payload"])}

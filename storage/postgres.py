@@ -11,6 +11,7 @@ them once; an instance older than the schema refuses to start (`SchemaTooNew`).
 from __future__ import annotations
 
 import logging
+import zlib
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -35,8 +36,14 @@ log = logging.getLogger(__name__)
 IN_TRANSACTION = pq.TransactionStatus.INTRANS
 IN_ERROR = pq.TransactionStatus.INERROR
 
+LOCKS = 7_270_419  # the advisory locks' namespace (`exclusive`, `hold`); a key: CRC32 of the name
 POOL_SIZE = 10  # connections per instance: units of work at once (the SQLite engine has one)
 CONNECT_TIMEOUT_S = 10
+
+
+def lock_key(name: str) -> int:
+    """A stable 31-bit key for a lock's name (the same in every instance and version)."""
+    return zlib.crc32(name.encode()) & 0x7FFFFFFF
 
 
 def safe_url(url: str) -> str:
@@ -56,6 +63,7 @@ class PostgresDatabase(Database):
         self.url = url
         self.where = safe_url(url)
         self._trace: Callable[[str], object] | None = None
+        self._held: list[psycopg.AsyncConnection[Any]] = []
 
     @classmethod
     async def connect(cls, url: str, *, size: int = POOL_SIZE) -> PostgresDatabase:
@@ -74,6 +82,9 @@ class PostgresDatabase(Database):
         return db
 
     async def close(self) -> None:
+        for conn in self._held:
+            await conn.close()
+        self._held.clear()
         await self._pool.close()
 
     async def migrate(self, migrations: Iterable[tuple[int, str, str]] | None = None) -> list[str]:
@@ -138,3 +149,28 @@ class PostgresDatabase(Database):
 
     async def trace(self, callback: Callable[[str], object] | None) -> None:
         self._trace = callback
+
+    @asynccontextmanager
+    async def exclusive(self, name: str) -> AsyncIterator[bool]:
+        # A session lock on a pooled connection, released before the connection goes back.
+        async with self._pool.connection() as conn:
+            cur = await conn.execute("SELECT pg_try_advisory_lock(%s, %s)", (LOCKS, lock_key(name)))
+            row = await cur.fetchone()
+            mine = bool(row and row[0])
+            try:
+                yield mine
+            finally:
+                if mine:
+                    await conn.execute("SELECT pg_advisory_unlock(%s, %s)", (LOCKS, lock_key(name)))
+
+    async def hold(self, name: str) -> bool:
+        # A connection of its own, outside the pool, kept open: the lock ends with it, also
+        # when this instance dies (the server sees the connection close).
+        conn = await psycopg.AsyncConnection.connect(self.url, autocommit=True)
+        cur = await conn.execute("SELECT pg_try_advisory_lock(%s, %s)", (LOCKS, lock_key(name)))
+        row = await cur.fetchone()
+        if not (row and row[0]):
+            await conn.close()
+            return False
+        self._held.append(conn)
+        return True

@@ -48,6 +48,9 @@ def _schema(summary: Summary) -> int:
 
 
 async def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
+    if settings.on_postgresql:
+        print(plain("cli-backup-postgresql"), file=sys.stderr)
+        return 2
     if args.out is None:
         print(plain("cli-backup-need-out"), file=sys.stderr)
         return 2
@@ -79,6 +82,9 @@ async def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
+    if settings.on_postgresql:
+        print(plain("cli-backup-postgresql"), file=sys.stderr)
+        return 2
     shipped = {number for number, _, _ in migration_files()}
     now = datetime.now(UTC).astimezone(settings.tz)
     try:

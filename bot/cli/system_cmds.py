@@ -52,8 +52,13 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     from bot.run import run
 
+    from bot.channels.telegram.polling import PollerTaken
+
     try:
         await run(settings)
+    except PollerTaken:
+        print(plain("cli-poller-taken"), file=sys.stderr)
+        return 2
     except ChannelRejected as exc:
         key = "cli-whatsapp-rejected" if exc.channel == "whatsapp" else "cli-telegram-rejected"
         print(plain(key), file=sys.stderr)

@@ -288,3 +288,13 @@ def test_every_sentence_the_backup_code_names_is_in_the_catalogue() -> None:
     source = Path(storage.backup.__file__).read_text(encoding="utf-8")
     keys = set(re.findall(r'BackupError\(\s*"([a-z-]+)"', source))
     assert len(keys) >= 7 and keys <= set(TEXTS)
+
+
+def test_backup_and_restore_on_postgresql_point_to_the_server_s_own_tools(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PPID_DATABASE_URL", "postgresql://ppid@127.0.0.1:1/ppid")
+    assert run(["backup", "--out", str(tmp_path / "b")]) == 2
+    assert "pg_dump" in capsys.readouterr().err
+    assert run(["restore", str(tmp_path / "b")]) == 2
+    assert "pg_dump" in capsys.readouterr().err

@@ -487,3 +487,27 @@ async def test_statuses_only_move_forward_whatever_order_they_arrive_in(w: World
     assert not await delivery.status(w.ctx, "whatsapp", "wamid.other", "read", at)  # not a notice
     async with w.ctx.db.read() as uow:
         assert await uow.messages.status_of("whatsapp", "wamid.1") == "read"
+
+
+async def test_two_instances_dispatching_at_once_send_each_notice_once(
+    w: World, tmp_path: Path, db_target: Path | str
+) -> None:
+    if not isinstance(db_target, str):
+        pytest.skip("several instances share a PostgreSQL database only")
+    await late_round(w)
+    await sweep(w.ctx)  # the round's hand-overs and the admins' notices are queued
+    queued = len(await w.rows("pending"))
+    other_db = await Database.open(db_target)  # a second instance: its own pool, no shared lock
+    try:
+        other_ctx = make_ctx(settings=w.ctx.settings, db=other_db, calendar=Calendar(),
+                             files=FileStore(tmp_path / "files"), clock=lambda: w.clock[0])  # fmt: skip
+        other_out = Recorder()
+        other = Dispatcher(other_ctx, {"telegram": other_out}, notices)
+        import asyncio
+
+        await asyncio.gather(w.dispatcher.run_once(), other.run_once())
+    finally:
+        await other_db.close()
+    assert queued > 0
+    assert len(w.out.sent) + len(other_out.sent) == queued  # one message per notice here
+    assert len(await w.rows("sent")) == queued

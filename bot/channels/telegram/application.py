@@ -31,7 +31,7 @@ from bot.channels.telegram.adapter import (
 )
 from bot.channels.telegram.files import TelegramFileSource
 from bot.channels.telegram.pacing import TelegramPacing
-from bot.channels.telegram.polling import ReliablePoller, telegram_intake
+from bot.channels.telegram.polling import PollerTaken, ReliablePoller, telegram_intake
 from bot.channels.telegram.webhook import ReliableWebhook
 from bot.config import Settings
 from bot.health import HealthServer, healthz
@@ -169,6 +169,8 @@ async def running(
                 if routes:  # Telegram polls; the other channels' webhooks need the server
                     served = await serve(routes, settings.webhook_listen, settings.webhook_port,
                                          healthz(settings, ctx.now))  # fmt: skip
+                if not await ctx.db.hold("telegram-poller"):
+                    raise PollerTaken
                 receiver = ReliablePoller(intake, app.bot, timeout=poll_timeout, on_fatal=on_fatal)
                 receiver.start()
             health: HealthServer | None = None

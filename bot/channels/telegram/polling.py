@@ -79,6 +79,10 @@ def _failed(task: asyncio.Task[bool]) -> bool:
     return task.done() and (task.cancelled() or task.exception() is not None)
 
 
+class PollerTaken(RuntimeError):
+    """Another instance polls Telegram already (Telegram gives each update to one poller)."""
+
+
 class ReliablePoller:
     """getUpdates → handle (each person in order, people concurrently) → record → confirm.
 
