@@ -48,7 +48,7 @@ log = logging.getLogger(__name__)
 IN_FLIGHT_LEASE = timedelta(minutes=2)
 
 
-class Taken(Exception):  # noqa: N818 - a state, not an error
+class Taken(Exception):
     """Another instance is handing these rows over."""
 
 

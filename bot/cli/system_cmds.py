@@ -50,9 +50,8 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         await cmd_demo(args, settings)
         print(plain("cli-no-token"))
         return 0
-    from bot.run import run
-
     from bot.channels.telegram.polling import PollerTaken
+    from bot.run import run
 
     try:
         await run(settings)
