@@ -3,6 +3,7 @@ every use case is handed (`make_ctx`), for the running bot, the demo and every c
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -112,8 +113,9 @@ async def start_runtime(
 ) -> Runtime:
     """Open the database and build the core for the configured channels: `senders` made
     already (Telegram's), `channels` attached here; each invitation gets every channel's link.
-    The caller then runs the scheduler's jobs and feeds each channel's intake."""
-    db = await Database.open(settings.database_target)
+    The caller then runs the scheduler's jobs and feeds each channel's intake. A database
+    server that cannot be reached yet is waited for."""
+    db = await Database.open(settings.database_target, wait_s=math.inf)
     files = FileStore(settings.documents_dir)
     files.cleanup_temp()
     own = invite_links or (lambda token: [])

@@ -10,6 +10,7 @@ import re
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
@@ -390,6 +391,15 @@ class Settings(BaseSettings):
     def on_postgresql(self) -> bool:
         url = self.database_url.get_secret_value() if self.database_url else ""
         return url.startswith(POSTGRES_SCHEMES)
+
+    @property
+    def database_password(self) -> list[str]:
+        """The password in PPID_DATABASE_URL, if any (redacted from the logs)."""
+        if not self.on_postgresql:
+            return []
+        assert self.database_url is not None
+        password = urlsplit(self.database_url.get_secret_value()).password
+        return [password] if password else []
 
     @property
     def database_target(self) -> Path | str:

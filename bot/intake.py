@@ -15,12 +15,13 @@ transaction at a time, the case's version claimed), not by the intake.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Hashable, Iterable
 from datetime import datetime, timedelta
 from typing import Generic, TypeVar
 
-from storage.db import Database
+from storage.db import Database, DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 PRUNE_EVERY = 1000
@@ -46,8 +47,10 @@ class Intake(Generic[E]):
         handle: Callable[[E], Awaitable[object]],
         key: Callable[[E], str],
         lane: Callable[[E], Hashable],
+        trouble: Callable[[E], Awaitable[object]] | None = None,
     ) -> None:
         self.channel = channel
+        self._trouble = trouble
         self._db = db
         self._clock = clock
         self._handle = handle
@@ -120,14 +123,25 @@ class Intake(Generic[E]):
         async with self._slots:
             if self._closed:
                 return False
-            if seen is None:
-                seen = key in await self.handled_among([event])
-            if not seen:
-                await self._handle(event)
-            # One statement, committed on its own: the handler's acts are already committed.
-            async with self._db.read() as uow:
-                await uow.updates.mark(self.channel, key, self._clock())
-                self._handled += 1
-                if self._handled % PRUNE_EVERY == 0:
-                    await uow.updates.prune(self._clock() - KEEP_HANDLED)
-            return True
+            try:
+                return await self._once(event, key, seen)
+            except DatabaseUnavailable:
+                # The event stays unhandled and unconfirmed: the chat app gives it again, and
+                # it is handled once the database is back. The person is told why they wait.
+                if self._trouble is not None:
+                    with contextlib.suppress(Exception):
+                        await self._trouble(event)
+                raise
+
+    async def _once(self, event: E, key: str, seen: bool | None) -> bool:
+        if seen is None:
+            seen = key in await self.handled_among([event])
+        if not seen:
+            await self._handle(event)
+        # One statement, committed on its own: the handler's acts are already committed.
+        async with self._db.read() as uow:
+            await uow.updates.mark(self.channel, key, self._clock())
+            self._handled += 1
+            if self._handled % PRUNE_EVERY == 0:
+                await uow.updates.prune(self._clock() - KEEP_HANDLED)
+        return True

@@ -29,6 +29,10 @@ TEXTS: Final[dict[str, str]] = {
         "Basis data ini PostgreSQL: cadangkan dengan alat servernya (pg_dump atau base backup)"
         " dan salin folder dokumen bersama; perintah backup dan restore hanya untuk SQLite."
     ),
+    "cli-db-unreachable": (
+        "Basis data tidak dapat dihubungi ({where}): {reason}. Periksa server PostgreSQL dan"
+        " PPID_DATABASE_URL, lalu jalankan lagi."
+    ),
     "cli-poller-taken": (
         "Bot ini tidak dijalankan: instans lain sudah mengambil pesan Telegram dengan polling. "
         "Dengan beberapa instans, pakai webhook (PPID_WEBHOOK_URL)."
@@ -747,6 +751,10 @@ TEXTS: Final[dict[str, str]] = {
     "invite-pick-role": "Undang petugas sebagai:",
     "invite-pick-opd": "PPID Pendukung untuk OPD mana?",
     "invite-created": "Tautan undangan {role}{opd} (sekali pakai, berlaku sampai {until}):\n{link}\nTeruskan tautan ini kepada petugas yang bersangkutan.",
+    "error-db-trouble": (
+        "Mohon maaf, sistem sedang gangguan sebentar. Pesan Bapak/Ibu tidak hilang: akan"
+        " diproses otomatis begitu sistem pulih, tidak perlu dikirim ulang."
+    ),
     "error-generic": (
         "Mohon maaf, terjadi kesalahan di sistem. Data Bapak/Ibu aman; silakan coba lagi "
         "sebentar lagi. Jika berulang, mohon hubungi admin PPID."

@@ -51,6 +51,16 @@ MIGRATION_LOCK = 7_270_418  # PostgreSQL advisory lock: one instance migrates at
 COVERS = "-- covers: "
 
 
+class DatabaseUnavailable(RuntimeError):
+    """The database server cannot be reached (PostgreSQL down, a failover, the network).
+    Nothing of the unit of work was kept; the same work may be tried again later."""
+
+    def __init__(self, where: str, reason: str) -> None:
+        super().__init__(f"{where}: {reason}")
+        self.where = where
+        self.reason = reason
+
+
 def _sql_files(package: str) -> list[tuple[int, str, str]]:
     found = []
     for entry in resources.files(package).iterdir():
@@ -98,13 +108,15 @@ class Database:
     where: str  # the file or the server, for messages (no password)
 
     @classmethod
-    async def open(cls, target: Path | str) -> Database:
+    async def open(cls, target: Path | str, *, wait_s: float = 0.0) -> Database:
         """Open the database at `target` (a SQLite path, or a `postgresql://` URL), creating
-        what is missing, and apply pending migrations."""
+        what is missing, and apply pending migrations. A server that cannot be reached is
+        tried again for `wait_s` seconds (the running bot waits for as long as it takes),
+        then `DatabaseUnavailable`."""
         if isinstance(target, str) and target.split(":", 1)[0] in ("postgresql", "postgres"):
             from storage.postgres import PostgresDatabase
 
-            return await PostgresDatabase.connect(target)
+            return await PostgresDatabase.connect(target, wait_s=wait_s)
         return await SqliteDatabase.connect(Path(target))
 
     async def close(self) -> None:

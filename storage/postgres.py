@@ -10,7 +10,9 @@ them once; an instance older than the schema refuses to start (`SchemaTooNew`).
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 import zlib
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
@@ -18,11 +20,12 @@ from typing import Any
 
 import psycopg
 from psycopg import pq
-from psycopg_pool import AsyncConnectionPool
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from storage.db import (
     MIGRATION_LOCK,
     Database,
+    DatabaseUnavailable,
     applied_at,
     check_not_newer,
     covered,
@@ -39,6 +42,27 @@ IN_ERROR = pq.TransactionStatus.INERROR
 LOCKS = 7_270_419  # the advisory locks' namespace (`exclusive`, `hold`); a key: CRC32 of the name
 POOL_SIZE = 10  # connections per instance: units of work at once (the SQLite engine has one)
 CONNECT_TIMEOUT_S = 10
+
+
+async def reachable(url: str, wait_s: float) -> None:
+    """Return once the server takes a connection; try again for `wait_s` seconds (with a
+    growing pause, logged), then `DatabaseUnavailable`."""
+    started = time.monotonic()
+    pause = 1.0
+    while True:
+        try:
+            conn = await psycopg.AsyncConnection.connect(url, connect_timeout=CONNECT_TIMEOUT_S)
+        except psycopg.OperationalError as exc:
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            if time.monotonic() - started + pause > wait_s:
+                raise DatabaseUnavailable(safe_url(url), reason) from None
+            log.warning("database %s unreachable (%s); trying again in %.0f s",
+                        safe_url(url), reason, pause)  # fmt: skip
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 60.0)
+            continue
+        await conn.close()
+        return
 
 
 def lock_key(name: str) -> int:
@@ -66,13 +90,20 @@ class PostgresDatabase(Database):
         self._held: list[psycopg.AsyncConnection[Any]] = []
 
     @classmethod
-    async def connect(cls, url: str, *, size: int = POOL_SIZE) -> PostgresDatabase:
+    async def connect(
+        cls, url: str, *, size: int = POOL_SIZE, wait_s: float = 0.0
+    ) -> PostgresDatabase:
+        await reachable(url, wait_s)
         # autocommit: units of work issue BEGIN and COMMIT themselves, reads need none.
         pool: AsyncConnectionPool[psycopg.AsyncConnection[Any]] = AsyncConnectionPool(
             url, min_size=1, max_size=size, open=False, timeout=CONNECT_TIMEOUT_S,
             kwargs={"autocommit": True, "row_factory": pg_row, "connect_timeout": CONNECT_TIMEOUT_S},
         )  # fmt: skip
-        await pool.open(wait=True, timeout=CONNECT_TIMEOUT_S)
+        try:
+            await pool.open(wait=True, timeout=CONNECT_TIMEOUT_S)
+        except PoolTimeout as exc:
+            await pool.close()
+            raise DatabaseUnavailable(safe_url(url), str(exc)) from None
         db = cls(pool, url)
         try:
             await db.migrate()
@@ -127,8 +158,18 @@ class PostgresDatabase(Database):
             return [str(row[0]) for row in await cur.fetchall()]
 
     @asynccontextmanager
+    async def _connection(self) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
+        """A pooled connection; a server that went away is `DatabaseUnavailable`, whether
+        the pool could not give a connection or a statement lost its connection."""
+        try:
+            async with self._pool.connection() as conn:
+                yield conn
+        except (psycopg.OperationalError, PoolTimeout) as exc:
+            raise DatabaseUnavailable(self.where, str(exc).strip()) from exc
+
+    @asynccontextmanager
     async def transaction(self) -> AsyncIterator[UnitOfWork]:
-        async with self._pool.connection() as conn:
+        async with self._connection() as conn:
             await conn.execute("BEGIN")
             uow = UnitOfWork(PgConn(conn, self._trace))
             try:
@@ -140,7 +181,7 @@ class PostgresDatabase(Database):
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[UnitOfWork]:
-        async with self._pool.connection() as conn:
+        async with self._connection() as conn:
             yield UnitOfWork(PgConn(conn, self._trace), autocommit=True)
 
     def read_aside(self) -> Any:
@@ -153,7 +194,7 @@ class PostgresDatabase(Database):
     @asynccontextmanager
     async def exclusive(self, name: str) -> AsyncIterator[bool]:
         # A session lock on a pooled connection, released before the connection goes back.
-        async with self._pool.connection() as conn:
+        async with self._connection() as conn:
             cur = await conn.execute("SELECT pg_try_advisory_lock(%s, %s)", (LOCKS, lock_key(name)))
             row = await cur.fetchone()
             mine = bool(row and row[0])

@@ -50,7 +50,8 @@ def free_port() -> int:
 class Cluster:
     """One running server; `database()` makes a fresh migrated database and returns its URL."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, durable: bool = False) -> None:
+        self.durable = durable  # a commit survives a crash of the server (slower)
         self.dir = Path(tempfile.mkdtemp(prefix="ppid-pg-"))
         self.port = free_port()
         self._bin = server_bin()
@@ -67,13 +68,14 @@ class Cluster:
         subprocess.run(command, check=True, capture_output=True, timeout=120)
 
     def start(self) -> None:
+        """Make the cluster (the first time) and start its server."""
         data = self.dir / "data"
-        self._run(str(self._bin / "initdb"), "-D", str(data), "-U", USER, "-A", "trust",
-                  "-E", "UTF8", "--no-sync", "--locale=C")  # fmt: skip
-        options = (
-            f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off"
-            " -c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
-        )
+        if not data.exists():
+            self._run(str(self._bin / "initdb"), "-D", str(data), "-U", USER, "-A", "trust",
+                      "-E", "UTF8", "--no-sync", "--locale=C")  # fmt: skip
+        options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c max_connections=300"
+        if not self.durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         self._run(str(self._bin / "pg_ctl"), "-D", str(data), "-o", options,
                   "-l", str(self.dir / "log"), "-w", "-t", "120", "start")  # fmt: skip
 
@@ -97,10 +99,14 @@ class Cluster:
         self._admin(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}")
         return self.url(name)
 
+    def stop_server(self) -> None:
+        """Stop the server at once, as a crash or a failover would (the files stay)."""
+        self._run(str(self._bin / "pg_ctl"), "-D", str(self.dir / "data"), "-m",
+                  "immediate", "-w", "stop")  # fmt: skip
+
     def stop(self) -> None:
         with contextlib.suppress(Exception):
-            self._run(str(self._bin / "pg_ctl"), "-D", str(self.dir / "data"), "-m",
-                      "immediate", "-w", "stop")  # fmt: skip
+            self.stop_server()
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
@@ -117,8 +123,8 @@ def _migrate(url: str) -> None:
 
 
 @contextlib.contextmanager
-def running() -> Iterator[Cluster]:
-    cluster = Cluster()
+def running(*, durable: bool = False) -> Iterator[Cluster]:
+    cluster = Cluster(durable=durable)
     try:
         cluster.start()
         yield cluster

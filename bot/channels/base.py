@@ -108,3 +108,21 @@ class FileSource(Protocol):
     """Streams a file a person sent, without loading it whole."""
 
     def chunks(self, file_id: str) -> AsyncIterator[bytes]: ...
+
+
+@dataclass
+class TroubleNotices:
+    """Whom the bot told that the database is out of reach: once per person per `quiet`, as
+    the chat app delivers their message again and again until it is handled."""
+
+    quiet_s: float = 600.0
+    told: dict[str, float] = field(default_factory=dict)
+
+    def should_tell(self, person: str, now_s: float) -> bool:
+        last = self.told.get(person)
+        if last is not None and now_s - last < self.quiet_s:
+            return False
+        if len(self.told) > 10_000:  # a long outage in a large organisation: start afresh
+            self.told.clear()
+        self.told[person] = now_s
+        return True

@@ -16,7 +16,7 @@ from typing import Any, NoReturn
 from bot.config import Settings, SettingsError, load_settings
 from bot.logging_setup import configure_logging
 from bot.texts import plain
-from storage.db import SchemaTooNew
+from storage.db import DatabaseUnavailable, SchemaTooNew
 
 Command = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
 
@@ -80,7 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     secrets = [
         s.get_secret_value() for s in (settings.telegram_token, settings.webhook_secret) if s
-    ]
+    ] + settings.database_password
     # Only the long-running bot logs at the configured level; one-shot commands print their
     # answer and stay quiet unless something is wrong.
     level = settings.log_level if args.command in {"run", "demo"} else "WARNING"
@@ -92,6 +92,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as exc:
         print(str(exc), file=sys.stderr)
         return 2
+    except DatabaseUnavailable as exc:
+        print(plain("cli-db-unreachable", where=exc.where, reason=exc.reason), file=sys.stderr)
+        return 1
     except SchemaTooNew as exc:
         print(plain("cli-db-too-new", path=exc.path, number=max(exc.unknown),
                     shipped=exc.shipped), file=sys.stderr)  # fmt: skip

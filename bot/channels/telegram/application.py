@@ -40,6 +40,7 @@ from bot.services.context import Ctx
 from bot.texts import t
 from bot.upkeep import daily_backup, report_error
 from handlers.router import route
+from storage.db import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 DEFAULT_TELEGRAM_BASE_URL = "https://api.telegram.org/bot"
@@ -75,6 +76,7 @@ def build_application(
         # of every request, which costs more than the smoothing: benchmarks/README.md).
         builder = builder.rate_limiter(TelegramPacing())  # type: ignore[arg-type]
     state: dict[str, Any] = {}
+    waiting: set[int] = set()  # updates whose handling waits for the database
 
     async def post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         me = await app.bot.get_me()
@@ -113,6 +115,12 @@ def build_application(
 
     async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log first, then tell the person something went wrong, without internals."""
+        if isinstance(context.error, DatabaseUnavailable):
+            # Left to the intake, which keeps the update unconfirmed and tells the person.
+            log.warning("an update waits for the database: %s", context.error)
+            if isinstance(update, Update):
+                waiting.add(update.update_id)
+            return
         log.error("error while handling an update", exc_info=context.error)
         if "ctx" in state and context.error is not None:
             await report_error(state["ctx"], context.error)  # to the admins, once an hour
@@ -128,6 +136,7 @@ def build_application(
     app = builder.updater(None).post_init(post_init).post_shutdown(post_shutdown).build()
     app.add_handler(TypeHandler(Update, on_update))
     app.add_error_handler(on_error)
+    app.bot_data["waiting"] = waiting
     return app
 
 
@@ -150,7 +159,7 @@ async def running(
         await app.start()
         try:
             ctx: Ctx = app.bot_data["ctx"]  # set by post_init above
-            intake = telegram_intake(app, ctx.db, ctx.now)
+            intake = telegram_intake(app, ctx.db, ctx.now, app.bot_data["waiting"])
             also: Sequence[ServedChannel] = app.bot_data.get("also", ())
             routes = [c.routes for c in also]
             receiver: ReliablePoller | ReliableWebhook

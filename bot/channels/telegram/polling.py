@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, cast
@@ -21,10 +22,12 @@ from telegram import Bot, Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TimedOut
 from telegram.ext import Application
 
+from bot.channels.base import TroubleNotices
 from bot.channels.telegram.adapter import CHANNEL
 from bot.channels.telegram.pacing import retry_after
 from bot.intake import Intake
-from storage.db import Database
+from bot.texts import t
+from storage.db import Database, DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 ALLOWED_UPDATES = ["message", "callback_query"]
@@ -52,11 +55,30 @@ TelegramIntake = Intake[Update]
 
 
 def telegram_intake(
-    app: AnyApplication, db: Database, clock: Callable[[], datetime]
+    app: AnyApplication,
+    db: Database,
+    clock: Callable[[], datetime],
+    waiting: set[int] | None = None,
 ) -> TelegramIntake:
     """The intake of Telegram's updates: handled by the Application (which runs the router and
-    hands any exception to the error handler), keyed by update_id, one lane per person."""
-    return Intake(CHANNEL, db, clock, app.process_update, update_key, lane_of)
+    hands any exception to the error handler), keyed by update_id, one lane per person.
+    `waiting`: the ids of updates the error handler found waiting for the database; such an
+    update fails here, so it stays unconfirmed and is handled again later."""
+    found = waiting if waiting is not None else set()
+    told = TroubleNotices()
+
+    async def handle(update: Update) -> None:
+        await app.process_update(update)
+        if update.update_id in found:
+            found.discard(update.update_id)
+            raise DatabaseUnavailable("database", "update left for later")
+
+    async def trouble(update: Update) -> None:
+        chat = update.effective_chat
+        if chat is not None and told.should_tell(str(chat.id), time.monotonic()):
+            await app.bot.send_message(chat.id, t("error-db-trouble"))
+
+    return Intake(CHANNEL, db, clock, handle, update_key, lane_of, trouble)
 
 
 # python-telegram-bot's read timeout of its getUpdates request, to which a long poll adds its own
@@ -157,9 +179,13 @@ class ReliablePoller:
                     for u in raw
                     if u["update_id"] not in self._fetched or _failed(self._fetched[u["update_id"]])
                 ]
-                seen = await self._intake.handled_among(fresh) if fresh else set()
+                try:
+                    seen = await self._intake.handled_among(fresh) if fresh else set()
+                except DatabaseUnavailable:
+                    seen = None  # each asks in its turn, and its person learns why it waits
                 for update in fresh:
-                    task = self._intake.submit(update, update_key(update) in seen)
+                    known = None if seen is None else update_key(update) in seen
+                    task = self._intake.submit(update, known)
                     if task is None:
                         return  # closed: what is not confirmed is fetched again after a restart
                     self._fetched[update.update_id] = task

@@ -10,6 +10,7 @@ aiohttp application; `close` finishes the messages in hand and closes the sessio
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 import httpx
@@ -17,7 +18,7 @@ from aiohttp import web
 from pywa_async.client import WhatsApp
 from pywa_async.errors import WhatsAppError
 
-from bot.channels.base import Response
+from bot.channels.base import Response, TroubleNotices
 from bot.channels.links import whatsapp_link
 from bot.channels.port import ChannelRejected, ChannelUnreachable
 from bot.channels.whatsapp.events import CHANNEL, Incoming, Status
@@ -33,6 +34,7 @@ from bot.services.context import Ctx
 from bot.texts import plain, t
 from bot.upkeep import report_error
 from handlers.router import route
+from storage.db import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 HTTP_TIMEOUT = httpx.Timeout(20.0, connect=10.0)
@@ -74,6 +76,7 @@ class WhatsAppChannel:
         self._ctx: Ctx | None = None
         self._sender: WhatsAppSender | None = None
         self._webhook: WhatsAppWebhook | None = None
+        self._trouble = TroubleNotices()
 
     def links(self, token: str) -> list[str]:
         number = self.settings.whatsapp_number
@@ -85,7 +88,8 @@ class WhatsAppChannel:
         self._sender = WhatsAppSender(self.client, delivery.StoredMediaIds(ctx, CHANNEL))
         intake: Intake[Incoming] = Intake(CHANNEL, ctx.db, ctx.now, self._handle,
                                           key=lambda m: m.event_id,
-                                          lane=lambda m: m.person.key)  # fmt: skip
+                                          lane=lambda m: m.person.key,
+                                          trouble=self._trouble_of)  # fmt: skip
         s = self.settings
         assert s.whatsapp_app_secret is not None and s.whatsapp_verify_token is not None
         self._webhook = WhatsAppWebhook(
@@ -147,6 +151,11 @@ class WhatsAppChannel:
                 await delivery.seen(ctx, CHANNEL, person.key, message.at, person.phone)
             if response is not None:
                 await self.sender.answer(message.person.key, response)
+        except DatabaseUnavailable as exc:
+            # Not handled: the webhook answers an error, Meta delivers the message again, and
+            # it is handled once the database is back (the intake tells the person).
+            log.warning("WhatsApp message %s waits for the database: %s", message.event_id, exc)
+            raise
         except Exception as exc:
             log.error("error while handling WhatsApp message %s", message.event_id, exc_info=exc)
             await report_error(ctx, exc)
@@ -154,6 +163,11 @@ class WhatsAppChannel:
                 await self.sender.answer(message.person.key, Response().add(t("error-generic")))
             except Exception:  # the person's chat may be the fault; the admins know
                 log.warning("could not tell %s about the error", message.event_id)
+
+    async def _trouble_of(self, message: Incoming) -> None:
+        """The database is out of reach: the person learns why the answer waits (once)."""
+        if self._trouble.should_tell(message.person.key, time.monotonic()):
+            await self.sender.answer(message.person.key, Response().add(t("error-db-trouble")))
 
     async def _status(self, status: Status) -> None:
         ctx = self._ctx

@@ -1,0 +1,95 @@
+"""The PostgreSQL server as the instances meet it: work that one instance does at a time (the
+sweep, the Telegram poller) by advisory locks (on SQLite there is one instance, which always has
+it); a server that cannot be reached at start or goes away in the middle, and comes back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from storage.db import Database, DatabaseUnavailable
+from tests.pgcluster import Cluster, free_port, running
+
+
+async def test_one_instance_sweeps_at_a_time_and_the_other_skips(pg_cluster: Cluster) -> None:
+    url = pg_cluster.database()
+    a, b = await Database.open(url), await Database.open(url)
+    try:
+        async with a.exclusive("sweep") as a_sweeps:
+            async with b.exclusive("sweep") as b_sweeps:
+                assert a_sweeps and not b_sweeps
+            async with b.exclusive("digest") as other_work:
+                assert other_work  # a lock per kind of work
+        async with b.exclusive("sweep") as b_sweeps:
+            assert b_sweeps  # released when A's sweep ended
+    finally:
+        await a.close()
+        await b.close()
+
+
+async def test_a_second_poller_is_refused_until_the_first_instance_is_gone(
+    pg_cluster: Cluster,
+) -> None:
+    url = pg_cluster.database()
+    a, b = await Database.open(url), await Database.open(url)
+    try:
+        assert await a.hold("telegram-poller")
+        assert not await b.hold("telegram-poller")
+        await a.close()  # the instance stops (or dies: its connection closes either way)
+        assert await b.hold("telegram-poller")
+    finally:
+        await b.close()
+
+
+async def test_sqlite_has_one_instance_which_always_does_the_work(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "db.sqlite3")
+    try:
+        async with db.exclusive("sweep") as mine:
+            assert mine
+        assert await db.hold("telegram-poller")
+    finally:
+        await db.close()
+
+
+async def test_a_server_that_cannot_be_reached_is_tried_for_the_time_given_then_refused() -> None:
+    url = f"postgresql://ppid@127.0.0.1:{free_port()}/ppid"  # nobody listens there
+    with pytest.raises(DatabaseUnavailable) as caught:
+        await Database.open(url, wait_s=1.5)
+    assert "127.0.0.1" in caught.value.where and "password" not in caught.value.where
+
+
+def test_a_command_on_an_unreachable_server_says_so_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PPID_DATABASE_URL", f"postgresql://ppid:rahasia@127.0.0.1:{free_port()}/x")
+    assert main(["opd", "list"]) == 1
+    err = capsys.readouterr().err
+    assert "Basis data tidak dapat dihubungi" in err and "rahasia" not in err
+
+
+async def test_a_server_that_goes_away_fails_the_unit_of_work_and_serves_again_when_back() -> None:
+    with running(durable=True) as cluster:  # a server of its own, to stop and start
+        url = cluster.database()
+        db = await Database.open(url)
+        try:
+            async with db.transaction() as uow:
+                await uow.opds.upsert("DINKES", "Dinas Kesehatan")
+                await uow.commit()
+            cluster.stop_server()
+            with pytest.raises(DatabaseUnavailable):
+                async with db.transaction() as uow:
+                    await uow.opds.upsert("DISDIK", "Dinas Pendidikan")
+                    await uow.commit()
+            cluster.start()
+            for _ in range(3):  # the pool drops the broken connections it meets, then serves
+                try:
+                    async with db.read() as uow:
+                        codes = [o.code for o in await uow.opds.all()]
+                    break
+                except DatabaseUnavailable:
+                    continue
+            assert codes == ["DINKES"]  # the committed row stayed, the failed one left nothing
+        finally:
+            await db.close()
