@@ -73,7 +73,9 @@ class Cluster:
         if not data.exists():
             self._run(str(self._bin / "initdb"), "-D", str(data), "-U", USER, "-A", "trust",
                       "-E", "UTF8", "--no-sync", "--locale=C")  # fmt: skip
-        options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c max_connections=300"
+        options = (
+            f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c max_connections=300"
+        )
         if not self.durable:
             options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         self._run(str(self._bin / "pg_ctl"), "-D", str(data), "-o", options,

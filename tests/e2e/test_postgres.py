@@ -42,7 +42,9 @@ async def test_a_database_that_goes_away_is_told_once_and_the_messages_are_handl
             async with serving(fake, settings, clock, app) as h:
                 await h.add_opds("DINKES")
                 andi = await h.join(7200, "Bapak Andi", Role.PEJABAT)
-                assert await fake.wait_for(lambda: None if fake.pending_updates else True, 30)  # /start done
+                assert await fake.wait_for(
+                    lambda: None if fake.pending_updates else True, 30
+                )  # /start done
                 cluster.stop_server()  # a crash, or a failover in progress
                 await andi.send("/tugas")
                 await andi.wait_for_text(t("error-db-trouble"))
