@@ -15,6 +15,7 @@ import sqlite3
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -25,6 +26,7 @@ from bot.texts import plain
 from bot.workdays import Calendar
 from storage.db import migration_files
 from storage.health import DbFacts, read_facts
+from storage.postgres import safe_url
 
 log = logging.getLogger(__name__)
 SWEEP_STALE = timedelta(minutes=5)
@@ -125,10 +127,12 @@ async def check(settings: Settings, now: datetime) -> Report:
     """The whole report for the instance these settings describe, at `now`. Never creates or
     changes anything."""
     report = Report(checked_at=now)
-    path = settings.database_path
+    path: Path | str = settings.database_path
+    if settings.on_postgresql:
+        path = safe_url(str(settings.database_target))
     shipped = {number for number, _, _ in migration_files()}
     try:
-        facts: DbFacts | None = await read_facts(path, now - NOTICE_STUCK)
+        facts: DbFacts | None = await read_facts(settings.database_target, now - NOTICE_STUCK)
     except FileNotFoundError:
         facts = None
         report.problems.append(Problem("no_database", plain("health-no-database", path=path)))

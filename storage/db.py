@@ -151,17 +151,26 @@ class Database:
 
     @property
     def path(self) -> Path:
-        """The SQLite file (the site build and the backup read it directly)."""
+        """The SQLite file (the backup reads it directly)."""
         raise NotImplementedError(f"{self.dialect} has no database file")
+
+    @property
+    def target(self) -> Path | str:
+        """What another process opens to read this database (the site build's child): the
+        SQLite file, or the PostgreSQL URL."""
+        raise NotImplementedError
 
     async def pragma(self, name: str) -> Any:
         """A SQLite pragma's value (SQLite only)."""
         raise NotImplementedError(f"{self.dialect} has no pragmas")
 
-    def exclusive(self, name: str) -> contextlib.AbstractAsyncContextManager[bool]:
-        """Work that one instance does at a time (the sweep): yields True when this instance
-        holds `name` until the block ends, False when another instance holds it (skip the work).
-        SQLite has one instance: always True."""
+    def exclusive(
+        self, name: str, *, wait: bool = False
+    ) -> contextlib.AbstractAsyncContextManager[bool]:
+        """Work that one instance does at a time (the sweep, a site build): yields True when
+        this instance holds `name` until the block ends, False when another instance holds it
+        (skip the work); with `wait`, waits for it instead (always True). SQLite has one
+        instance: always True."""
         raise NotImplementedError
 
     async def hold(self, name: str) -> bool:
@@ -199,6 +208,10 @@ class SqliteDatabase(Database):
 
     @property
     def path(self) -> Path:
+        return self._path
+
+    @property
+    def target(self) -> Path | str:
         return self._path
 
     @classmethod
@@ -308,7 +321,7 @@ class SqliteDatabase(Database):
             await self._aside.set_trace_callback(callback)  # type: ignore[arg-type]
 
     @asynccontextmanager
-    async def exclusive(self, name: str) -> AsyncIterator[bool]:
+    async def exclusive(self, name: str, *, wait: bool = False) -> AsyncIterator[bool]:
         yield True
 
     async def hold(self, name: str) -> bool:

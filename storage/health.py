@@ -17,7 +17,7 @@ import aiosqlite
 from bot.workdays import Override
 from storage.backup import integrity_problem
 from storage.base import instant
-from storage.engine import SqliteConn
+from storage.engine import Conn, PgConn, SqliteConn, pg_row
 from storage.journal import utc
 from storage.uow import UnitOfWork
 
@@ -49,51 +49,67 @@ def _instant(text: str | None) -> datetime | None:
     return None if not text else datetime.fromisoformat(text)
 
 
-async def read_facts(path: Path, due_before: datetime) -> DbFacts:
-    """The facts of the database at `path`; `FileNotFoundError` when there is none."""
+async def read_facts(target: Path | str, due_before: datetime) -> DbFacts:
+    """The facts of the database at `target` (a SQLite file, or a PostgreSQL URL, read only);
+    `FileNotFoundError` when there is no SQLite file."""
+    if isinstance(target, str):
+        import psycopg
+
+        try:
+            async with await psycopg.AsyncConnection.connect(
+                target, autocommit=True, row_factory=pg_row, connect_timeout=5,
+                options="-c default_transaction_read_only=on",
+            ) as pg:  # fmt: skip
+                return await _facts(PgConn(pg), due_before)
+        except psycopg.Error as exc:  # told as "unreadable", with the server's reason
+            raise ValueError(str(exc).strip()) from exc
+    path = target
     if not await asyncio.to_thread(path.is_file):
         raise FileNotFoundError(path)
     conn = await aiosqlite.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
     try:
         conn.row_factory = aiosqlite.Row
-        rows = list(
-            await conn.execute_fetchall(
-                "SELECT number, applied_at FROM schema_migrations ORDER BY number"
-            )
-        )
-        migrations = [int(r[0]) for r in rows]
-        created = _instant(rows[0][1].replace("Z", "+00:00")) if rows else None
-        uow = UnitOfWork(SqliteConn(conn), autocommit=True)
-        meta = {k: await uow.meta.get(k) for k in ("last_sweep", BACKUP_OK, BACKUP_FAILED)}
-        facts = DbFacts(
-            migrations=migrations, created_at=created,
-            last_sweep=_instant(meta["last_sweep"]), backup_ok_at=_instant(meta[BACKUP_OK]),
-            backup_failed_at=_instant(meta[BACKUP_FAILED]),
-            backup_error=await uow.meta.get(BACKUP_ERROR),
-            overrides=await uow.calendar.overrides(),
-        )  # fmt: skip
-        cut = utc(due_before)
-        waiting = await conn.execute_fetchall(
-            "SELECT o.not_before, o.next_try_at FROM outbox o JOIN users u ON u.id = o.user_id"
-            " WHERE o.state = 'pending' AND o.not_before <= ?"
-            " AND (o.next_try_at IS NULL OR o.next_try_at <= ?)"
-            " AND u.active = 1 AND u.chat_id IS NOT NULL AND u.unreachable_since IS NULL"
-            " ORDER BY o.not_before LIMIT ?",
-            (cut, cut, WAITING_LIMIT),
-        )
-        facts.waiting = [(datetime.fromisoformat(r[0]), _instant(r[1])) for r in waiting]
-        counts = await conn.execute_fetchall(
-            "SELECT"
-            " SUM(o.state IN ('pending', 'failed') AND u.unreachable_since IS NOT NULL),"
-            " SUM(o.state = 'failed' AND u.unreachable_since IS NULL AND u.active = 1)"
-            " FROM outbox o JOIN users u ON u.id = o.user_id"
-            " WHERE o.state IN ('pending', 'failed')"
-        )
-        row = next(iter(counts))
-        facts.held, facts.failed = int(row[0] or 0), int(row[1] or 0)
+        facts = await _facts(SqliteConn(conn), due_before)
     finally:
         await conn.close()
     facts.integrity = await asyncio.to_thread(integrity_problem, path)
+    return facts
+
+
+async def _facts(conn: Conn, due_before: datetime) -> DbFacts:
+    rows = await conn.all("SELECT number, applied_at FROM schema_migrations ORDER BY number")
+    migrations = [int(r[0]) for r in rows]
+    created = _instant(rows[0][1].replace("Z", "+00:00")) if rows else None
+    uow = UnitOfWork(conn, autocommit=True)
+    meta = {k: await uow.meta.get(k) for k in ("last_sweep", BACKUP_OK, BACKUP_FAILED)}
+    facts = DbFacts(
+        migrations=migrations, created_at=created,
+        last_sweep=_instant(meta["last_sweep"]), backup_ok_at=_instant(meta[BACKUP_OK]),
+        backup_failed_at=_instant(meta[BACKUP_FAILED]),
+        backup_error=await uow.meta.get(BACKUP_ERROR),
+        overrides=await uow.calendar.overrides(),
+    )  # fmt: skip
+    cut = utc(due_before)
+    waiting = await conn.all(
+        "SELECT o.not_before, o.next_try_at FROM outbox o JOIN users u ON u.id = o.user_id"
+        " WHERE o.state = 'pending' AND o.not_before <= ?"
+        " AND (o.next_try_at IS NULL OR o.next_try_at <= ?)"
+        " AND u.active = 1 AND u.chat_id IS NOT NULL AND u.unreachable_since IS NULL"
+        " ORDER BY o.not_before LIMIT ?",
+        (cut, cut, WAITING_LIMIT),
+    )
+    facts.waiting = [(datetime.fromisoformat(r[0]), _instant(r[1])) for r in waiting]
+    counts = await conn.all(
+        "SELECT"
+        " SUM(CASE WHEN o.state IN ('pending', 'failed') AND u.unreachable_since IS NOT NULL"
+        " THEN 1 ELSE 0 END),"
+        " SUM(CASE WHEN o.state = 'failed' AND u.unreachable_since IS NULL AND u.active = 1"
+        " THEN 1 ELSE 0 END)"
+        " FROM outbox o JOIN users u ON u.id = o.user_id"
+        " WHERE o.state IN ('pending', 'failed')"
+    )
+    row = counts[0]
+    facts.held, facts.failed = int(row[0] or 0), int(row[1] or 0)
     return facts
 
 

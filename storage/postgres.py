@@ -191,13 +191,18 @@ class PostgresDatabase(Database):
     async def trace(self, callback: Callable[[str], object] | None) -> None:
         self._trace = callback
 
+    @property
+    def target(self) -> str:
+        return self.url
+
     @asynccontextmanager
-    async def exclusive(self, name: str) -> AsyncIterator[bool]:
+    async def exclusive(self, name: str, *, wait: bool = False) -> AsyncIterator[bool]:
         # A session lock on a pooled connection, released before the connection goes back.
+        take = "pg_advisory_lock" if wait else "pg_try_advisory_lock"
         async with self._connection() as conn:
-            cur = await conn.execute("SELECT pg_try_advisory_lock(%s, %s)", (LOCKS, lock_key(name)))
+            cur = await conn.execute(f"SELECT {take}(%s, %s)", (LOCKS, lock_key(name)))
             row = await cur.fetchone()
-            mine = bool(row and row[0])
+            mine = wait or bool(row and row[0])
             try:
                 yield mine
             finally:

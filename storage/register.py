@@ -34,8 +34,12 @@ class RegisterRows:
     documents: Mapping[int, Sequence[Row]]
 
 
-def read_public_register(path: Path) -> RegisterRows:
-    """The public register of the database at `path`, as one consistent snapshot."""
+def read_public_register(target: Path | str) -> RegisterRows:
+    """The public register of the database at `target` (a SQLite file, or a PostgreSQL URL),
+    as one consistent snapshot."""
+    if isinstance(target, str):
+        return _from_postgresql(target)
+    path = target
     if not path.is_file():
         raise FileNotFoundError(path)
     conn = sqlite3.connect(
@@ -51,4 +55,20 @@ def read_public_register(path: Path) -> RegisterRows:
         conn.execute("COMMIT")
     finally:
         conn.close()
+    return RegisterRows(entries=entries, documents=documents)
+
+
+def _from_postgresql(url: str) -> RegisterRows:
+    """The same two reads on PostgreSQL, in one read-only snapshot (REPEATABLE READ)."""
+    import psycopg
+    from psycopg.rows import dict_row
+
+    from storage.engine import pg_sql
+
+    with psycopg.connect(url, row_factory=dict_row) as conn:
+        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        entries: list[Row] = list(conn.execute(pg_sql(PUBLIC_REGISTER_ENTRIES, False)).fetchall())
+        documents: dict[int, list[Row]] = {}
+        for row in conn.execute(pg_sql(PUBLIC_REGISTER_DOCUMENTS, False)):
+            documents.setdefault(row["entry_id"], []).append(row)
     return RegisterRows(entries=entries, documents=documents)

@@ -111,9 +111,11 @@ async def rebuild_site(ctx: Ctx, *, full: bool = False) -> SiteBuilt:
     live site as it was.
     """
     settings = ctx.settings
-    async with _rebuild_lock:
+    # One build at a time in this process, and (several instances on PostgreSQL sharing the
+    # site's folder) in every instance.
+    async with _rebuild_lock, ctx.db.exclusive("site", wait=True):
         return await heavy.run(
-            _build_site, settings.web_dir, settings.public_base_url, ctx.db.path,
+            _build_site, settings.web_dir, settings.public_base_url, ctx.db.target,
             ctx.files.root, ctx.now(), full, timeout=SITE_BUILD_TIMEOUT_S,
             memory=SITE_BUILD_MEMORY,
         )  # fmt: skip
@@ -164,7 +166,7 @@ def _reason(error: BaseException) -> str:
 def _build_site(
     root: Path,
     base_url: str | None,
-    database: Path,
+    database: Path | str,
     documents: Path,
     updated_at: datetime,
     full: bool,

@@ -93,3 +93,24 @@ async def test_a_server_that_goes_away_fails_the_unit_of_work_and_serves_again_w
             assert codes == ["DINKES"]  # the committed row stayed, the failed one left nothing
         finally:
             await db.close()
+
+
+async def test_health_reads_a_postgresql_database_without_changing_it(
+    pg_cluster: Cluster, tmp_path: Path
+) -> None:
+    from datetime import UTC, datetime
+
+    from bot.config import Settings
+    from bot.health import check
+
+    url = pg_cluster.database()
+    settings = Settings(data_dir=tmp_path, database_url=url)  # type: ignore[arg-type]
+    report = await check(settings, datetime(2027, 3, 1, 2, 0, tzinfo=UTC))
+    kinds = [p.code for p in report.problems]
+    assert "no_database" not in kinds and "unreadable" not in kinds
+    gone = Settings(
+        data_dir=tmp_path, database_url=f"postgresql://ppid:geheim@127.0.0.1:{free_port()}/x"
+    )  # type: ignore[arg-type]
+    report = await check(gone, datetime(2027, 3, 1, 2, 0, tzinfo=UTC))
+    unreadable = [p for p in report.problems if p.code == "unreadable"]
+    assert unreadable and "geheim" not in unreadable[0].message
