@@ -25,6 +25,8 @@ from handlers import notices
 from storage.db import Database
 from storage.files import FileStore
 
+KICK_CHANNEL = "ppid_kick"  # PostgreSQL's NOTIFY channel of the dispatchers' nudges
+
 
 @dataclass
 class Core:
@@ -131,6 +133,9 @@ async def start_runtime(
                    clock=clock, files=files, bot_username=bot_username,
                    channels=names, links_on=links_on)  # fmt: skip
     connect_site(ctx)  # publications update the site in the background
+    if db.dialect == "postgresql":  # several instances: a nudge wakes every dispatcher
+        ctx.kick.share(lambda: db.notify(KICK_CHANNEL))
+        await db.listen(KICK_CHANNEL, ctx.kick.local)
     every = {**(senders or {}), **{c.name: c.attach(ctx) for c in channels}}
     return Runtime(ctx, Scheduler(ctx, Dispatcher(ctx, every, notices)))
 

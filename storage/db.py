@@ -173,6 +173,13 @@ class Database:
         instance: always True."""
         raise NotImplementedError
 
+    async def listen(self, channel: str, wake: Callable[[], None]) -> None:
+        """Call `wake` whenever any instance calls `notify(channel)`, for as long as this
+        database is open (PostgreSQL's LISTEN; SQLite has one instance: nothing to hear)."""
+
+    def notify(self, channel: str) -> None:
+        """Wake the listeners of `channel` in every instance, soon (fire and forget)."""
+
     async def hold(self, name: str) -> bool:
         """Hold `name` for as long as this database is open (the Telegram poller: Telegram
         gives the updates to one poller only); False when another instance holds it."""

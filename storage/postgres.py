@@ -11,6 +11,7 @@ them once; an instance older than the schema refuses to start (`SchemaTooNew`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 import zlib
@@ -19,7 +20,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import psycopg
-from psycopg import pq
+from psycopg import pq, sql
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from storage.db import (
@@ -88,6 +89,8 @@ class PostgresDatabase(Database):
         self.where = safe_url(url)
         self._trace: Callable[[str], object] | None = None
         self._held: list[psycopg.AsyncConnection[Any]] = []
+        self._tasks: list[asyncio.Task[None]] = []  # listeners, notices on their way
+        self._notifying = False
 
     @classmethod
     async def connect(
@@ -113,6 +116,10 @@ class PostgresDatabase(Database):
         return db
 
     async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
         for conn in self._held:
             await conn.close()
         self._held.clear()
@@ -208,6 +215,50 @@ class PostgresDatabase(Database):
             finally:
                 if mine:
                     await conn.execute("SELECT pg_advisory_unlock(%s, %s)", (LOCKS, lock_key(name)))
+
+    async def listen(self, channel: str, wake: Callable[[], None]) -> None:
+        ready = asyncio.Event()
+        self._tasks.append(asyncio.create_task(self._listening(channel, wake, ready)))
+        await ready.wait()
+
+    async def _listening(
+        self, channel: str, wake: Callable[[], None], ready: asyncio.Event
+    ) -> None:
+        """A connection of its own that LISTENs; after a lost connection, listen again (and
+        wake once: a notice may have been missed meanwhile)."""
+        pause = 1.0
+        while True:
+            try:
+                conn = await psycopg.AsyncConnection.connect(self.url, autocommit=True)
+                async with conn:
+                    await conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
+                    ready.set()
+                    pause = 1.0
+                    async for _ in conn.notifies():
+                        wake()
+            except psycopg.OperationalError as exc:
+                ready.set()  # the instance runs on; its periodic passes are the fallback
+                log.warning("listening for %s lost (%s); again in %.0f s", channel, exc, pause)
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, 60.0)
+                wake()
+
+    def notify(self, channel: str) -> None:
+        if self._notifying:
+            return  # one is on its way: the listeners wake for it
+        self._notifying = True
+        task = asyncio.create_task(self._notify(channel))
+        self._tasks.append(task)
+        task.add_done_callback(self._tasks.remove)
+
+    async def _notify(self, channel: str) -> None:
+        try:
+            async with self._connection() as conn:
+                await conn.execute("SELECT pg_notify(%s, '')", (channel,))
+        except DatabaseUnavailable as exc:
+            log.warning("could not wake the other instances: %s", exc)
+        finally:
+            self._notifying = False
 
     async def hold(self, name: str) -> bool:
         # A connection of its own, outside the pool, kept open: the lock ends with it, also

@@ -38,13 +38,25 @@ class Nudge:
 
     def __init__(self) -> None:
         self._target: Callable[[], None] | None = None
+        self._others: Callable[[], None] | None = None
 
     def connect(self, target: Callable[[], None]) -> None:
         self._target = target
 
-    def __call__(self) -> None:
+    def share(self, others: Callable[[], None]) -> None:
+        """Several instances (PostgreSQL): a nudge also wakes the other instances'
+        dispatchers (their periodic pass is the fallback)."""
+        self._others = others
+
+    def local(self) -> None:
+        """Wake this instance's dispatcher only (a nudge that came from another instance)."""
         if self._target is not None:
             self._target()
+
+    def __call__(self) -> None:
+        self.local()
+        if self._others is not None:
+            self._others()
 
 
 @dataclass(frozen=True)

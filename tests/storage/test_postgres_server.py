@@ -108,9 +108,23 @@ async def test_health_reads_a_postgresql_database_without_changing_it(
     report = await check(settings, datetime(2027, 3, 1, 2, 0, tzinfo=UTC))
     kinds = [p.code for p in report.problems]
     assert "no_database" not in kinds and "unreadable" not in kinds
-    gone = Settings(
-        data_dir=tmp_path, database_url=f"postgresql://ppid:geheim@127.0.0.1:{free_port()}/x"
-    )  # type: ignore[arg-type]
+    nobody = f"postgresql://ppid:geheim@127.0.0.1:{free_port()}/x"
+    gone = Settings(data_dir=tmp_path, database_url=nobody)  # type: ignore[arg-type]
     report = await check(gone, datetime(2027, 3, 1, 2, 0, tzinfo=UTC))
     unreadable = [p for p in report.problems if p.code == "unreadable"]
     assert unreadable and "geheim" not in unreadable[0].message
+
+
+async def test_a_nudge_in_one_instance_wakes_the_other_instances(pg_cluster: Cluster) -> None:
+    import asyncio
+
+    url = pg_cluster.database()
+    a, b = await Database.open(url), await Database.open(url)
+    woken = asyncio.Event()
+    try:
+        await b.listen("ppid_kick", woken.set)
+        a.notify("ppid_kick")
+        await asyncio.wait_for(woken.wait(), 30)
+    finally:
+        await a.close()
+        await b.close()
