@@ -32,6 +32,7 @@ from bot.services.context import Ctx
 from bot.sop import Role
 from bot.texts import plain
 from bot.workdays import Calendar
+from storage.db import Database
 
 OPDS = (("DINKES", "Dinas Kesehatan"), ("DISHUB", "Dinas Perhubungan"))
 PDF = b"%PDF-1.4\n% demo\n" + b"Laporan Keuangan Pemerintah Daerah 2026\n" * 200
@@ -215,8 +216,15 @@ def merged_transcript(
     return "\n".join([plain("demo-legend"), "", *ordered])
 
 
-async def run_demo(data_dir: Path | None = None) -> str:
-    """Play the demo and return its transcript."""
+class DemoNeedsEmptyDatabase(RuntimeError):
+    """The demo writes its own people and cases: it never runs on a database in use."""
+
+
+async def run_demo(data_dir: Path | None = None, database_url: str | None = None) -> str:
+    """Play the demo and return its transcript: on a SQLite file of its own, or (with
+    `database_url`) on a PostgreSQL database, which must be empty (`DemoNeedsEmptyDatabase`)."""
+    if database_url is not None:
+        await _check_empty(database_url)
     with tempfile.TemporaryDirectory(prefix="ppid-demo-") as tmp:
         # Notices wait for office hours; run after hours, the demo starts its clock at the
         # next opening so that they flow at any time of day.
@@ -241,6 +249,7 @@ async def run_demo(data_dir: Path | None = None) -> str:
                 whatsapp_business_account_id=wa.waba_id,
                 webhook_listen="127.0.0.1",
                 webhook_port=port,
+                database_url=database_url,  # type: ignore[arg-type]
             )
             app = build_application(settings, clock=clock, rate_limit=False,
                                     also=[WhatsAppChannel(settings)])  # fmt: skip
@@ -253,3 +262,13 @@ async def run_demo(data_dir: Path | None = None) -> str:
             fake.assert_no_protocol_errors()
             assert not wa.protocol_errors, wa.protocol_errors
             return merged_transcript(fake, wa, script.scenes, fake.bot_user.first_name)
+
+
+async def _check_empty(database_url: str) -> None:
+    db = await Database.open(database_url)
+    try:
+        async with db.read() as uow:
+            if await uow.users.all() or await uow.opds.all():
+                raise DemoNeedsEmptyDatabase(database_url)
+    finally:
+        await db.close()

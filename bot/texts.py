@@ -33,6 +33,10 @@ TEXTS: Final[dict[str, str]] = {
         "Basis data tidak dapat dihubungi ({where}): {reason}. Periksa server PostgreSQL dan"
         " PPID_DATABASE_URL, lalu jalankan lagi."
     ),
+    "cli-demo-needs-empty": (
+        "Demo menulis orang dan kasus contoh, jadi hanya berjalan pada basis data PostgreSQL yang"
+        " masih kosong. Buat basis data baru untuk demo, atau kosongkan PPID_DATABASE_URL."
+    ),
     "cli-poller-taken": (
         "Bot ini tidak dijalankan: instans lain sudah mengambil pesan Telegram dengan polling. "
         "Dengan beberapa instans, pakai webhook (PPID_WEBHOOK_URL)."

@@ -98,9 +98,15 @@ async def cmd_whatsapp_templates(args: argparse.Namespace, settings: Settings) -
 
 
 async def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.demo import run_demo
+    from bot.demo import DemoNeedsEmptyDatabase, run_demo
 
-    print(await run_demo())
+    url = str(settings.database_target) if settings.on_postgresql else None
+    try:
+        transcript = await run_demo(database_url=url)
+    except DemoNeedsEmptyDatabase:
+        print(plain("cli-demo-needs-empty"), file=sys.stderr)
+        return 2
+    print(transcript)
     print()
     print(plain("cli-demo-done"))
     return 0

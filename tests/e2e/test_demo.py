@@ -3,8 +3,11 @@ Telegram except Dinas Perhubungan's PPID Pendukung, who is on WhatsApp."""
 
 from __future__ import annotations
 
-from bot.demo import run_demo
+import pytest
+
+from bot.demo import DemoNeedsEmptyDatabase, run_demo
 from bot.texts import plain
+from tests.pgcluster import Cluster
 
 
 def order_of(transcript: str, *fragments: str) -> list[int]:
@@ -58,3 +61,14 @@ async def test_the_demo_walks_two_opds_to_publication_with_both_returns() -> Non
         "PPID Bot → Joko (WhatsApp): Terima kasih. Dokumen Dinas Perhubungan dikirim ke PPID Utama",
     )
     assert sent < thanked
+
+
+async def test_the_demo_runs_on_an_empty_postgresql_database_and_never_on_one_in_use(
+    pg_cluster: Cluster,
+) -> None:
+    url = pg_cluster.database()
+    transcript = await run_demo(database_url=url)
+    assert "Berkas Dinas Perhubungan sedang diterbitkan di web PPID: 1 entri terbit" in transcript
+    assert "Traceback" not in transcript
+    with pytest.raises(DemoNeedsEmptyDatabase):  # its people are in it now
+        await run_demo(database_url=url)

@@ -128,3 +128,29 @@ async def test_a_nudge_in_one_instance_wakes_the_other_instances(pg_cluster: Clu
     finally:
         await a.close()
         await b.close()
+
+
+async def test_instances_started_together_migrate_once_and_an_older_one_refuses_a_newer_schema(
+    pg_cluster: Cluster,
+) -> None:
+    import asyncio
+
+    from storage.db import SchemaTooNew, migration_files
+
+    url = pg_cluster.database(migrated=False)
+    first, second = await asyncio.gather(Database.open(url), Database.open(url))
+    try:
+        names = [name for _, name, _ in migration_files()]
+        assert await first.applied_migrations() == names  # recorded once, under the lock
+        async with first.transaction() as uow:  # a newer version of the bot upgraded it
+            await uow.meta._execute(
+                "INSERT INTO schema_migrations (number, name, applied_at)"
+                " VALUES (999, '999_from_the_future.sql', '2030-01-01')"
+            )
+            await uow.commit()
+    finally:
+        await first.close()
+        await second.close()
+    with pytest.raises(SchemaTooNew) as caught:
+        await Database.open(url)
+    assert caught.value.unknown == [999]
