@@ -12,14 +12,27 @@ from bot.config import Settings
 from tests.pgcluster import Cluster, running
 
 
+# `PPID_TEST_ENGINE=postgresql` (`make test-postgresql`) runs the whole suite with every bot's
+# database on PostgreSQL: each test gets a fresh database as PPID_DATABASE_URL, which the settings
+# of the bot under test read. Tests that are about the SQLite file itself are marked `sqlite_only`.
+ENGINE = os.environ.get("PPID_TEST_ENGINE", "sqlite")
+
+
 @pytest.fixture(autouse=True)
-def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def isolated_env(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
     """No PPID_* variable or .env file of the developer's leaks into a test."""
     for name in list(os.environ):
         if name.startswith("PPID_"):
             monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("PPID_DATA_DIR", str(tmp_path / "data"))
+    if ENGINE == "postgresql":
+        if request.node.get_closest_marker("sqlite_only"):
+            pytest.skip("about the SQLite file itself")
+        cluster: Cluster = request.getfixturevalue("pg_cluster")
+        monkeypatch.setenv("PPID_DATABASE_URL", cluster.database())
     yield
 
 
