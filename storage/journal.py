@@ -345,9 +345,11 @@ class OutboxRepository(Repository):
         if stale_before is None:
             await self.mark_in_flight_many(row_ids, now)
             return True
+        # Rows another instance is claiming this moment are skipped, not waited for.
         changed = await self._execute_ids(
-            "UPDATE outbox SET in_flight_since = ? WHERE state = 'pending'"
-            " AND (in_flight_since IS NULL OR in_flight_since < ?) AND id IN ({ids})",
+            "UPDATE outbox SET in_flight_since = ? WHERE id IN (SELECT id FROM outbox"
+            " WHERE state = 'pending' AND (in_flight_since IS NULL OR in_flight_since < ?)"
+            f" AND id IN ({{ids}}){self._skip_locked()})",
             (utc(now), utc(stale_before)), row_ids,
         )  # fmt: skip
         return changed == len(set(row_ids))

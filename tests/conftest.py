@@ -11,7 +11,6 @@ import pytest
 from bot.config import Settings
 from tests.pgcluster import Cluster, running
 
-
 # `PPID_TEST_ENGINE=postgresql` (`make test-postgresql`) runs the whole suite with every bot's
 # database on PostgreSQL: each test gets a fresh database as PPID_DATABASE_URL, which the settings
 # of the bot under test read. Tests that are about the SQLite file itself are marked `sqlite_only`.
