@@ -16,6 +16,7 @@ from aiohttp import web
 from bot.channels.port import Sender
 from bot.config import Settings
 from bot.dispatcher import Dispatcher
+from bot.formatting import show_in
 from bot.scheduler import Scheduler
 from bot.services.calendar_admin import load_calendar as load_calendar
 from bot.services.context import Calendars, Ctx
@@ -64,6 +65,7 @@ def make_ctx(
 ) -> Ctx:
     """The context of the use cases: built here only, never changed after (the calendar in force
     and the dispatcher's nudge are holders that the scheduler updates)."""
+    show_in(settings.tz)
     return Ctx(
         settings=settings, db=db, calendars=Calendars(calendar),
         files=files or FileStore(settings.documents_dir), clock=clock,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
+from zoneinfo import ZoneInfo
 
 DAYS = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
 MONTHS = (
@@ -10,6 +11,20 @@ MONTHS = (
     "Juli", "Agustus", "September", "Oktober", "November", "Desember",
 )  # fmt: skip
 ZONES = {7: "WIB", 8: "WITA", 9: "WIT"}
+
+# The office's time zone, in which every time is shown. Instants are stored in UTC (one
+# convention for both database engines); the composition root sets the zone of the settings.
+_OFFICE: list[tzinfo] = [ZoneInfo("Asia/Pontianak")]
+
+
+def show_in(zone: tzinfo) -> None:
+    """Show times in `zone` from now on (the composition root, from PPID_TIMEZONE)."""
+    _OFFICE[0] = zone
+
+
+def local(t: datetime) -> datetime:
+    """`t` in the office's time zone."""
+    return t.astimezone(_OFFICE[0])
 
 
 def zone_name(t: datetime) -> str:
@@ -34,13 +49,15 @@ def short_date(d: date) -> str:
 
 
 def clock(t: datetime) -> str:
-    """`16.00 WIB` (Indonesian style uses a dot between hours and minutes)."""
+    """`16.00 WIB` (Indonesian style uses a dot between hours and minutes), in the office's
+    time zone."""
+    t = local(t)
     return f"{t:%H.%M} {zone_name(t)}"
 
 
 def instant(t: datetime) -> str:
-    """`Selasa, 2 Maret 2027 pukul 16.00 WIB`; `t` must already be in the office time zone."""
-    return f"{day_date(t.date())} pukul {clock(t)}"
+    """`Selasa, 2 Maret 2027 pukul 16.00 WIB`, in the office's time zone."""
+    return f"{day_date(local(t).date())} pukul {clock(t)}"
 
 
 def deadline(t: datetime) -> str:

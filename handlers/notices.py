@@ -14,7 +14,7 @@ from typing import Any
 
 from bot.channels.base import OutgoingFile, Reply, Response
 from bot.channels.port import Brief
-from bot.formatting import day_date, deadline, instant, short_date
+from bot.formatting import day_date, deadline, instant, local, short_date
 from bot.models import User
 from bot.reminders import EXEMPT_KINDS, TASK_KINDS, Standing, intended_at, is_late, standing
 from bot.services import cases
@@ -279,7 +279,7 @@ async def render_bundle(
         tags = "".join(t(f"notice-tag-{k}") for k in TAGS if k in line.kinds)
         text.append(t("notice-digest-line", n=number, opd=task["opd_name"],
                       step=t(f"step-{task['step']}").split(":")[0],
-                      due=f"{short_date(line.due.date())} {line.due:%H.%M}",
+                      due=f"{short_date(local(line.due).date())} {local(line.due):%H.%M}",
                       left=left_text(where, line.due), tags=tags))  # fmt: skip
         buttons.append([btn(f"{number}. {task['opd_name']}", "op", task["case_id"])])
     for block in exempt:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.channels.base import Button, Reply
-from bot.formatting import deadline, short_date
+from bot.formatting import deadline, local, short_date
 from bot.models import CaseLine, Entry, User
 from bot.services.cases import CaseView, acts_on
 from bot.sop import CLOSED, Role
@@ -132,6 +132,6 @@ def task_line(line: CaseLine, now: datetime) -> str:
 
 
 def status_line(line: CaseLine, now: datetime) -> str:
-    due = t("status-due", due=short_date(line.due_at.date())) if line.due_at else ""
+    due = t("status-due", due=short_date(local(line.due_at).date())) if line.due_at else ""
     return t("status-case", opd=line.opd_code, step=t(f"step-{line.step}").split(":")[0],
              due=due, late=t("late-mark") if is_late(line, now) else "")  # fmt: skip
