@@ -450,8 +450,8 @@ class DocumentRepository(Repository):
 
     async def find_same(self, case_id: int, entry_id: int | None, sha256: str) -> Document | None:
         row = await self._one(
-            "SELECT * FROM documents WHERE case_id = ? AND entry_id IS ? AND sha256 = ?"
-            " AND removed = 0",
+            f"SELECT * FROM documents WHERE case_id = ? AND {self._is('entry_id')}"
+            " AND sha256 = ? AND removed = 0",
             (case_id, entry_id, sha256),
         )
         return None if row is None else Document(**as_dict(row))
@@ -499,8 +499,8 @@ class DocumentRepository(Repository):
         self, case_id: int, entry_id: int | None, sha256: str
     ) -> Document | None:
         row = await self._one(
-            "SELECT * FROM documents WHERE case_id = ? AND entry_id IS ? AND sha256 = ?"
-            " AND removed_kind = 'rejected' ORDER BY id DESC LIMIT 1",
+            f"SELECT * FROM documents WHERE case_id = ? AND {self._is('entry_id')}"
+            " AND sha256 = ? AND removed_kind = 'rejected' ORDER BY id DESC LIMIT 1",
             (case_id, entry_id, sha256),
         )
         return None if row is None else Document(**as_dict(row))
@@ -508,7 +508,8 @@ class DocumentRepository(Repository):
     async def names(self, case_id: int, entry_id: int | None) -> set[str]:
         """The names ever given to documents of an entry (or of the draft), in any state."""
         rows = await self._all(
-            "SELECT name FROM documents WHERE case_id = ? AND entry_id IS ?", (case_id, entry_id)
+            f"SELECT name FROM documents WHERE case_id = ? AND {self._is('entry_id')}",
+            (case_id, entry_id),
         )
         return {r[0] for r in rows}
 

@@ -36,7 +36,7 @@ class OpdRepository(Repository):
         return None if row is None else Opd(**as_dict(row))
 
     async def by_code(self, code: str) -> Opd | None:
-        row = await self._one("SELECT * FROM opds WHERE code = ? COLLATE NOCASE", (code,))
+        row = await self._one("SELECT * FROM opds WHERE lower(code) = lower(?)", (code,))
         return None if row is None else Opd(**as_dict(row))
 
 
@@ -115,7 +115,11 @@ class UserRepository(Repository):
         await self._execute(
             "UPDATE users SET last_seen_at = ?, phone = COALESCE(?, phone)"
             " WHERE channel = ? AND external_id = ?"
-            " AND (last_seen_at IS NULL OR last_seen_at < ? OR (? IS NOT NULL AND phone IS NOT ?))",
+            # Or a number given that differs from the one known (or none was known); written
+            # without `? IS NOT NULL`, whose bare parameter PostgreSQL cannot type.
+            " AND (last_seen_at IS NULL OR last_seen_at < ?"
+            " OR (COALESCE(?, phone) IS NOT NULL AND phone IS NULL)"
+            " OR COALESCE(?, phone) != phone)",
             (utc(now), phone, channel, external_id, utc(now - slack), phone, phone),
         )
 
