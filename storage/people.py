@@ -89,9 +89,10 @@ class UserRepository(Repository):
         """The active people a notice about these OPDs' cases may go to: everyone without an
         OPD role, and the PPID Pendukung of these OPDs (not those of every OPD)."""
         ids = sorted(set(opd_ids))
+        # No OPD (the sweep's tasks closed meanwhile): no `IN ()`, which PostgreSQL refuses.
+        of_opds = f" OR opd_id IN ({marks(ids)})" if ids else ""
         rows = await self._all(
-            "SELECT * FROM users WHERE active = 1 AND (role != ?"
-            f" OR opd_id IN ({marks(ids)})) ORDER BY id",
+            f"SELECT * FROM users WHERE active = 1 AND (role != ?{of_opds}) ORDER BY id",
             (Role.PENDUKUNG.value, *ids),
         )
         return [User(**as_dict(r)) for r in rows]

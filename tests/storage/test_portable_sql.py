@@ -245,3 +245,28 @@ async def test_a_calendar_override_of_a_day_is_read_replaced_and_removed(db: Dat
         opd = await uow.opds.by_code("dinkes")
     assert replaced == Override(day, "workday", "Ganti")
     assert gone is None and opd is None
+
+
+async def test_a_notice_about_no_opd_may_go_to_everyone_without_an_opd_role(db: Database) -> None:
+    async with db.transaction() as uow:
+        await uow.opds.upsert("A", "OPD A")
+        opd = await uow.opds.by_code("A")
+        assert opd is not None
+        staff = await add_user(uow, "1", Role.UTAMA)
+        await add_user(uow, "2", Role.PENDUKUNG, opd.id)
+        # The sweep's tasks may all have closed between its read and its unit of work.
+        nobody_of_an_opd = await uow.users.active_for([])
+    assert [u.id for u in nobody_of_an_opd] == [staff]
+
+
+async def test_the_lowest_status_of_a_message_changes_nothing(db: Database) -> None:
+    async with db.transaction() as uow:
+        user_id = await add_user(uow, "1")
+        await uow.outbox.enqueue(key="k", user_id=user_id, payload={"kind": "x"}, now=NOW,
+                                 not_before=NOW)  # fmt: skip
+        [row] = await uow.outbox.listing(("pending",))
+        await uow.messages.record("whatsapp", ["wamid.1"], [row["id"]])
+        accepted = await uow.messages.set_status("whatsapp", "wamid.1", "accepted", NOW, None)
+        sent = await uow.messages.set_status("whatsapp", "wamid.1", "sent", NOW, None)
+    assert accepted is None
+    assert sent is not None and (sent.outbox_ids, sent.user_id) == ([row["id"]], user_id)
