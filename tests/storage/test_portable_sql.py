@@ -3,10 +3,12 @@ SQLite and on PostgreSQL (row order, NULL comparisons, RETURNING, conflicts, cou
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from bot.sop import Role
@@ -14,6 +16,7 @@ from bot.workdays import Override
 from storage.db import Database
 from storage.journal import Queued
 from storage.uow import UnitOfWork
+from tests.pgcluster import Cluster
 from tests.storage.test_repositories import ENTRY, NOW, add_case, add_user
 
 
@@ -270,3 +273,36 @@ async def test_the_lowest_status_of_a_message_changes_nothing(db: Database) -> N
         sent = await uow.messages.set_status("whatsapp", "wamid.1", "sent", NOW, None)
     assert accepted is None
     assert sent is not None and (sent.outbox_ids, sent.user_id) == ([row["id"]], user_id)
+
+
+async def test_names_sort_as_on_sqlite_on_a_server_with_a_language_locale(
+    pg_cluster: Cluster,
+) -> None:
+    # A server set up with the defaults of a city's machine sorts text by its language rules
+    # ("Bappeda" before "BPBD"); the register must come out in SQLite's order all the same.
+    name = f"icu_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(pg_cluster.url("postgres"), autocommit=True) as admin:
+        admin.execute(
+            f"CREATE DATABASE {name} TEMPLATE template0 LOCALE_PROVIDER icu"
+            " ICU_LOCALE 'id-ID' LOCALE 'C'".encode()
+        )
+    db = await Database.open(pg_cluster.url(name))
+    names = ["Dinas Kesehatan", "DPRD", "dinas pendidikan", "Bappeda", "BPBD", "Dinas-Sosial"]
+    try:
+        async with db.transaction() as uow:
+            round_id = await uow.rounds.add("DIP Semester I 2027", None, NOW)
+            for number, opd_name in enumerate(names):
+                await uow.opds.upsert(f"K{number}", opd_name)
+                opd = await uow.opds.by_code(f"K{number}")
+                assert opd is not None
+                case_id = await uow.cases.add(round_id, opd.id, NOW)
+                await uow.tasks.open(case_id, 1, NOW, NOW + timedelta(days=5))
+            for user_name in names:
+                await add_user(uow, user_name, Role.UTAMA)
+            opds = [o.name for o in await uow.opds.all()]
+            digest = [r["opd_name"] for r in await uow.tasks.open_with_names()]
+            users = [u.name for u in await uow.users.all()]
+    finally:
+        await db.close()
+    assert opds == digest == sorted(names)  # SQLite's order: by code point
+    assert users == [f"Petugas {n}" for n in sorted(names)]
