@@ -155,10 +155,10 @@ class Database:
         raise NotImplementedError(f"{self.dialect} has no database file")
 
     @property
-    def target(self) -> Path | str:
-        """What another process opens to read this database (the site build's child): the
-        SQLite file, or the PostgreSQL URL."""
-        raise NotImplementedError
+    def source(self) -> Path | str:
+        """What another process opens to read the database by itself (the site build, see
+        `storage.register`): the SQLite file, or the server's URL."""
+        return self.path
 
     async def pragma(self, name: str) -> Any:
         """A SQLite pragma's value (SQLite only)."""
@@ -215,10 +215,6 @@ class SqliteDatabase(Database):
 
     @property
     def path(self) -> Path:
-        return self._path
-
-    @property
-    def target(self) -> Path | str:
         return self._path
 
     @classmethod

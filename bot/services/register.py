@@ -115,7 +115,7 @@ async def rebuild_site(ctx: Ctx, *, full: bool = False) -> SiteBuilt:
     # site's folder) in every instance.
     async with _rebuild_lock, ctx.db.exclusive("site", wait=True):
         return await heavy.run(
-            _build_site, settings.web_dir, settings.public_base_url, ctx.db.target,
+            _build_site, settings.web_dir, settings.public_base_url, ctx.db.source,
             ctx.files.root, ctx.now(), full, timeout=SITE_BUILD_TIMEOUT_S,
             memory=SITE_BUILD_MEMORY,
         )  # fmt: skip
