@@ -27,7 +27,7 @@ async def test_a_draft_goes_from_the_pejabat_to_the_ppid_utama_on_postgresql(
             andi, rina, _sari = await h.join_team(7100)
             await h.round_at_step2(andi, "DINKES", ["Profil Dinas", "Rencana Kerja"])
             await h.scheduler.tick()
-            await rina.wait_for_text("DINKES")  # the hand-over reached her
+            await rina.wait_for_text("Dinas Dinkes")  # the hand-over reached her
             await flows.open_task(rina, "DINKES", tasks=1)
             await rina.wait_for_text("Rencana Kerja")
 

@@ -495,8 +495,10 @@ async def test_two_instances_dispatching_at_once_send_each_notice_once(
     if not isinstance(db_target, str):
         pytest.skip("several instances share a PostgreSQL database only")
     await late_round(w)
-    await sweep(w.ctx)  # the round's hand-overs and the admins' notices are queued
-    queued = len(await w.rows("pending"))
+    w.at("2027-03-02T07:30")  # the half-point reminders of the Pejabat's twelve tasks
+    await sweep(w.ctx)
+    pending = await w.rows("pending")
+    queued, people = len(pending), len({r["user_id"] for r in pending})
     other_db = await Database.open(db_target)  # a second instance: its own pool, no shared lock
     try:
         other_ctx = make_ctx(settings=w.ctx.settings, db=other_db, calendar=Calendar(),
@@ -508,6 +510,7 @@ async def test_two_instances_dispatching_at_once_send_each_notice_once(
         await asyncio.gather(w.dispatcher.run_once(), other.run_once())
     finally:
         await other_db.close()
-    assert queued > 0
-    assert len(w.out.sent) + len(other_out.sent) == queued  # one message per notice here
+    assert queued >= people > 0
+    # Every notice went once, in one message per person (each person's bundle by one instance).
+    assert len(w.out.sent) + len(other_out.sent) == people
     assert len(await w.rows("sent")) == queued
