@@ -244,6 +244,7 @@ class SqliteDatabase(Database):
             await self._conn.execute("BEGIN IMMEDIATE")
             uow = UnitOfWork(SqliteConn(self._conn))
             try:
+                await uow.claim_event()
                 yield uow
             finally:
                 # in_transaction also covers a COMMIT that went through while its await was

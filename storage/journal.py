@@ -513,3 +513,16 @@ class UpdateLogRepository(Repository):
     async def prune(self, before: datetime) -> int:
         """Forget events handled before `before` (no platform delivers them again by then)."""
         return await self._execute("DELETE FROM processed_updates WHERE at < ?", (utc(before),))
+
+    async def claim(self, channel: str, event_id: str, now: datetime) -> bool:
+        """Record the event as handled inside the unit of work that handles it; False when it
+        is recorded already. On PostgreSQL a second instance claiming the same event waits for
+        the first one's transaction: False once it committed, True if it rolled back."""
+        return (
+            await self._execute(
+                "INSERT INTO processed_updates (channel, event_id, at) VALUES (?, ?, ?)"
+                " ON CONFLICT DO NOTHING",
+                (channel, event_id, utc(now)),
+            )
+            > 0
+        )

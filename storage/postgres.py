@@ -121,6 +121,7 @@ class PostgresDatabase(Database):
             await conn.execute("BEGIN")
             uow = UnitOfWork(PgConn(conn, self._trace))
             try:
+                await uow.claim_event()
                 yield uow
             finally:
                 status = conn.info.transaction_status
