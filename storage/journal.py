@@ -66,6 +66,16 @@ class DialogRepository(Repository):
     async def clear(self, user_id: int) -> bool:
         return await self._execute("DELETE FROM dialogs WHERE user_id = ?", (user_id,)) > 0
 
+    async def end(self, user_id: int, kind: str) -> bool:
+        """End the person's question of `kind`, answered now; False when it is no longer
+        pending (answered already, on another instance too: that one's delete went first)."""
+        return (
+            await self._execute(
+                "DELETE FROM dialogs WHERE user_id = ? AND kind = ?", (user_id, kind)
+            )
+            > 0
+        )
+
 
 @dataclass(frozen=True)
 class Queued:

@@ -23,6 +23,7 @@ from bot.services import (
     exemptions,
     exports,
     opd_work,
+    people,
     publication,
     review,
     uploads,
@@ -354,3 +355,43 @@ async def test_an_update_whose_handling_failed_is_handled_when_delivered_again(w
     assert await first.take(event)  # delivered a third time: a no-op
     assert [e.title for e in (await cases.view(w.one, case_id)).entries] == ["Laporan kinerja"]
     assert attempts == ["7002", "7002"]
+
+
+# --- questions and invitations answered on both instances ---------------------------------------
+
+
+async def test_a_round_confirmed_on_both_instances_at_once_is_opened_once(w: Two) -> None:
+    async with w.one.db.transaction() as uow:
+        await uow.dialogs.set(w.pejabat.id, "round_opds", {"name": "DIP", "chosen": [w.opd]}, NOW)
+        await uow.commit()
+    results = await at_once(
+        *(
+            cases.create_round(w.ctx(i), w.pejabat, "DIP 2027", [w.opd], asked="round_opds")
+            for i in range(2)
+        )
+    )
+    assert not failures(results)
+    assert [r.key for r in refusals(results)] == ["refused-stale"]
+    async with w.one.db.read() as uow:
+        assert [r.name for r in await uow.rounds.all()] == ["DIP 2027"]
+        assert await uow.dialogs.get(w.pejabat.id) is None
+
+
+async def test_an_invitation_opened_on_both_instances_at_once_joins_the_person_once(
+    w: Two,
+) -> None:
+    made = await people.invite(w.one.db, role=Role.UTAMA, opd_code=None, name="Ibu Rina",
+                               created_by="admin", now=NOW, links=lambda token: [])  # fmt: skip
+    token = made.invitation.token
+    results = await at_once(
+        *(
+            people.join(w.ctx(i), token, channel="telegram", external_id="555", chat_id="555",
+                        first_name="Rina")  # fmt: skip
+            for i in range(2)
+        )
+    )
+    assert not failures(results)
+    assert [r.key for r in refusals(results)] == ["refused-already-joined"]
+    async with w.two.db.read() as uow:
+        joined = await uow.users.by_external("telegram", "555")
+    assert joined is not None and joined.role == Role.UTAMA
