@@ -33,7 +33,7 @@ from storage.people import InvitationRepository, OpdRepository, UserRepository
 from storage.schedules import ScheduleRepository
 
 
-class AlreadyHandled(BaseException):  # noqa: N818 (a signal, as CancelledError is)
+class AlreadyHandled(BaseException):
     """Another instance handled this event: it committed its claim first. Handling stops here,
     and nothing of this handling is kept. A BaseException so that it passes the `except
     Exception` of the handlers and channels (which would tell the person that something went

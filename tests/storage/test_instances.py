@@ -65,8 +65,13 @@ async def w(tmp_path: Path, pg_cluster: Cluster) -> AsyncIterator[Two]:
     dbs = [await Database.open(url), await Database.open(url)]
     files = FileStore(tmp_path / "files")  # shared by the instances (NFS in production)
     one, other = (
-        make_ctx(settings=Settings(data_dir=tmp_path / "data"), db=db, calendar=Calendar(),
-                 files=files, clock=lambda: NOW)  # fmt: skip
+        make_ctx(
+            settings=Settings(data_dir=tmp_path / "data"),
+            db=db,
+            calendar=Calendar(),
+            files=files,
+            clock=lambda: NOW,
+        )
         for db in dbs
     )
     async with one.db.transaction() as uow:
@@ -205,10 +210,7 @@ async def test_entries_added_on_both_instances_at_once_are_both_kept_with_their_
     case_id = await draft(w, entries=1)
     before = await version(w, case_id)
     results = await at_once(
-        *(
-            drafting.add_entry(w.ctx(i), w.pejabat, case_id, f"Baru {i}", "Isi", 0)
-            for i in range(6)
-        )
+        *(drafting.add_entry(w.ctx(i), w.pejabat, case_id, f"Baru {i}", "Isi", 0) for i in range(6))
     )
     assert not failures(results) and not refusals(results)
     v = await cases.view(w.one, case_id)
@@ -328,7 +330,7 @@ async def test_an_update_given_to_both_instances_at_once_is_applied_once(w: Two)
 
     first, second = intakes(w, case_id, handle)
     event = Event("7001", "Laporan keuangan")
-    assert await asyncio.gather(first.take(event), second.take(event)) == [True, True]
+    assert list(await asyncio.gather(first.take(event), second.take(event))) == [True, True]
     assert [e.title for e in (await cases.view(w.one, case_id)).entries] == ["Laporan keuangan"]
     async with w.two.db.read() as uow:
         assert await uow.updates.seen("telegram", ["7001"]) == {"7001"}
@@ -385,8 +387,14 @@ async def test_an_invitation_opened_on_both_instances_at_once_joins_the_person_o
     token = made.invitation.token
     results = await at_once(
         *(
-            people.join(w.ctx(i), token, channel="telegram", external_id="555", chat_id="555",
-                        first_name="Rina")  # fmt: skip
+            people.join(
+                w.ctx(i),
+                token,
+                channel="telegram",
+                external_id="555",
+                chat_id="555",
+                first_name="Rina",
+            )
             for i in range(2)
         )
     )
