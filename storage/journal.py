@@ -495,6 +495,16 @@ class MetaRepository(Repository):
         row = await self._one("SELECT value FROM meta WHERE key = ?", (key,))
         return None if row is None else str(row[0])
 
+    async def hold(self, name: str) -> None:
+        """Take the lock `name` until the transaction ends: decisions that read many rows and
+        write one (an absence checked against everyone's) are taken one at a time, on every
+        instance (a row of its own, `lock:<name>`; SQLite's units of work are one at a time)."""
+        await self._execute(
+            "INSERT INTO meta (key, value) VALUES (?, '') ON CONFLICT (key) DO UPDATE"
+            " SET value = meta.value",
+            (f"lock:{name}",),
+        )
+
 
 class UpdateLogRepository(Repository):
     """The events already handled, by (channel, event id), kept for a while, then pruned."""

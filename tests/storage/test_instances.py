@@ -18,6 +18,7 @@ from bot.config import Settings
 from bot.intake import Intake
 from bot.models import User
 from bot.services import (
+    absences,
     cases,
     drafting,
     exemptions,
@@ -25,6 +26,7 @@ from bot.services import (
     opd_work,
     people,
     publication,
+    recurring,
     review,
     uploads,
 )
@@ -403,3 +405,36 @@ async def test_an_invitation_opened_on_both_instances_at_once_joins_the_person_o
     async with w.two.db.read() as uow:
         joined = await uow.users.by_external("telegram", "555")
     assert joined is not None and joined.role == Role.UTAMA
+
+
+# --- decisions over many rows: one at a time ----------------------------------------------------
+
+
+async def test_an_absence_recorded_twice_at_once_on_two_instances_is_recorded_once(w: Two) -> None:
+    starts, ends = date(2027, 3, 2), date(2027, 3, 3)
+    results = await at_once(
+        *(
+            absences.record(w.ctx(i), w.pendukung, w.pendukung.id, starts, ends, w.pendukung2.id)
+            for i in range(2)
+        )
+    )
+    assert not failures(results)
+    assert [r.key for r in refusals(results)] == ["refused-absence-overlap"]
+    async with w.one.db.read() as uow:
+        assert len(await uow.absences.unsettled()) == 1
+
+
+async def test_the_sweeps_of_two_instances_open_a_scheduled_round_once(w: Two) -> None:
+    await recurring.set_schedule(w.one, w.pejabat, "3")  # NOW is the first working day of March
+
+    async def sweep_on(ctx: Ctx) -> list[int]:
+        async with ctx.db.transaction() as uow:
+            opened = await recurring.open_due_rounds(uow, ctx, ctx.now())
+            await uow.commit()
+        return opened
+
+    results = await at_once(sweep_on(w.one), sweep_on(w.two))
+    assert not failures(results)
+    assert sorted(len(r) for r in results if isinstance(r, list)) == [0, 1]
+    async with w.two.db.read() as uow:
+        assert len(await uow.rounds.all()) == 1
