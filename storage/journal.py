@@ -345,6 +345,27 @@ class OutboxRepository(Repository):
         row = await self._one("SELECT COUNT(*) FROM outbox WHERE state = ?", (state,))
         return int(row[0]) if row else 0
 
+    async def claim_many(
+        self, row_ids: Sequence[int], now: datetime, stale_before: datetime | None,
+        parts_sent: int | None = None,
+    ) -> bool:  # fmt: skip
+        """Take pending rows to send their next part: stamp them in flight, unless another
+        sender's stamp newer than `stale_before` is on one of them (None: any stamp is a dead
+        sender's), or, with `parts_sent`, a part was delivered since they were read. True when
+        every row was taken; otherwise the caller rolls its unit of work back (none taken). On
+        PostgreSQL a second sender's claim waits for the first one's commit, then finds its
+        stamp."""
+        sql = "UPDATE outbox SET in_flight_since = ? WHERE state = 'pending'"
+        params: list[Any] = [utc(now)]
+        if stale_before is not None:
+            sql += " AND (in_flight_since IS NULL OR in_flight_since < ?)"
+            params.append(utc(stale_before))
+        if parts_sent is not None:
+            sql += " AND parts_sent = ?"
+            params.append(parts_sent)
+        taken = await self._execute_ids(sql + " AND id IN ({ids})", params, row_ids)
+        return taken == len(set(row_ids))
+
 
 def _row(r: Any) -> dict[str, Any]:
     return as_dict(r) | {"payload": json.loads(r["payload"])}

@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 
 from bot.bootstrap import make_ctx
-from bot.channels.base import IncomingFile
+from bot.channels.base import IncomingFile, Reply
+from bot.channels.port import TELEGRAM, Brief, Capabilities
 from bot.config import Settings
+from bot.dispatcher import Dispatcher
 from bot.intake import Intake
 from bot.models import User
 from bot.services import (
@@ -36,6 +38,7 @@ from bot.spreadsheets import ImportResult
 from bot.spreadsheets.common import Row
 from bot.workdays import Calendar
 from bot.workflow import Refused
+from handlers import notices
 from storage.db import Database
 from storage.files import FileStore
 from tests.pgcluster import Cluster
@@ -438,3 +441,40 @@ async def test_the_sweeps_of_two_instances_open_a_scheduled_round_once(w: Two) -
     assert sorted(len(r) for r in results if isinstance(r, list)) == [0, 1]
     async with w.two.db.read() as uow:
         assert len(await uow.rounds.all()) == 1
+
+
+# --- the outbox: each notice sent by one instance -----------------------------------------------
+
+
+@dataclass
+class Slow:
+    """A sender that takes its time over each part (other instances run meanwhile)."""
+
+    sent: list[str] = field(default_factory=list)
+    capabilities: Capabilities = TELEGRAM
+
+    def parts(self, reply: Reply) -> int:
+        return len(reply.files) + 1
+
+    async def send_part(self, chat_id: str | int, reply: Reply, index: int) -> list[str]:
+        await asyncio.sleep(0.01)
+        self.sent.append(f"{chat_id}:{reply.text}")
+        return [str(len(self.sent))]
+
+    async def send_brief(self, chat_id: str | int, brief: Brief) -> list[str]:
+        raise AssertionError("Telegram never sends a brief")
+
+
+async def test_the_dispatchers_of_two_instances_send_each_notice_once(w: Two) -> None:
+    for _ in range(4):
+        await at_step2(w)  # each hand-over queues a notice to both PPID Utama
+    async with w.one.db.read() as uow:
+        queued = len(await uow.outbox.listing(("pending",)))
+    outs = [Slow(), Slow()]
+    dispatchers = [Dispatcher(w.ctx(i), {"telegram": outs[i]}, notices) for i in range(2)]
+    results = await at_once(*(d.run_once() for d in dispatchers))
+    assert not failures(results)
+    assert sum(r for r in results if isinstance(r, int)) == queued == 8
+    assert len(outs[0].sent) + len(outs[1].sent) == queued
+    async with w.two.db.read() as uow:
+        assert await uow.outbox.listing(("pending",)) == []
