@@ -478,3 +478,68 @@ async def test_the_dispatchers_of_two_instances_send_each_notice_once(w: Two) ->
     assert len(outs[0].sent) + len(outs[1].sent) == queued
     async with w.two.db.read() as uow:
         assert await uow.outbox.listing(("pending",)) == []
+
+
+# --- the intake's cost on either engine ---------------------------------------------------------
+
+
+@pytest.fixture
+async def single(tmp_path: Path, db_target: Path | str) -> AsyncIterator[tuple[Ctx, User, int]]:
+    """One instance on either engine: a Pejabat PID and a draft."""
+    db = await Database.open(db_target)
+    ctx = make_ctx(settings=Settings(data_dir=tmp_path / "data"), db=db, calendar=Calendar(),
+                   files=FileStore(tmp_path / "files"), clock=lambda: NOW)  # fmt: skip
+    async with db.transaction() as uow:
+        await uow.opds.upsert("DINKES", "Dinas Kesehatan")
+        [opd] = await uow.opds.all()
+        user_id = await uow.users.add(name="pejabat", role=Role.PEJABAT, opd_id=None,
+                                      channel="telegram", external_id="1", chat_id="1",
+                                      now=NOW)  # fmt: skip
+        pejabat = await uow.users.get(user_id)
+        await uow.commit()
+    assert pejabat is not None
+    [v] = await cases.create_round(ctx, pejabat, "DIP Semester I 2027", [opd.id])
+    yield ctx, pejabat, v.case.id
+    await db.close()
+
+
+async def traced(ctx: Ctx, call: Callable[[], Awaitable[object]]) -> list[str]:
+    seen: list[str] = []
+    await ctx.db.trace(seen.append)
+    try:
+        await call()
+    finally:
+        await ctx.db.trace(None)
+    return seen
+
+
+async def test_an_update_is_recorded_inside_its_handler_s_unit_of_work_at_no_extra_cost(
+    single: tuple[Ctx, User, int],
+) -> None:
+    ctx, pejabat, case_id = single
+
+    async def handle(event: Event) -> None:
+        await drafting.add_entry(ctx, pejabat, case_id, event.title, "Isi", 0)
+
+    intake = Intake("telegram", ctx.db, ctx.clock, handle, key=lambda e: e.id, lane=lambda e: 1)
+    alone = await traced(ctx, lambda: handle(Event("-", "Pertama")))
+    through = await traced(ctx, lambda: intake.take(Event("8001", "Kedua")))
+    # What the intake always cost: whether the update was seen, and its record. The record is
+    # now written by the handler's unit of work, before its COMMIT, not after it on its own.
+    assert len(through) == len(alone) + 2
+    records = [i for i, s in enumerate(through) if s.startswith("INSERT INTO processed_updates")]
+    assert len(records) == 1 and records[0] < through.index("COMMIT")
+    assert await intake.handled_among([Event("8001", "")]) == {"8001"}
+
+
+async def test_an_update_whose_handler_commits_nothing_is_recorded_after_it(
+    single: tuple[Ctx, User, int],
+) -> None:
+    ctx, _, case_id = single
+
+    async def look(event: Event) -> None:
+        await cases.view(ctx, case_id)  # a view: no unit of work
+
+    intake = Intake("telegram", ctx.db, ctx.clock, look, key=lambda e: e.id, lane=lambda e: 1)
+    assert await intake.take(Event("8002", "lihat"))
+    assert await intake.handled_among([Event("8002", "")]) == {"8002"}
