@@ -4,6 +4,8 @@ the event being handled, which the first unit of work that commits records with 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -56,6 +58,18 @@ class EventClaim:
 
 
 HANDLING: ContextVar[EventClaim | None] = ContextVar("HANDLING", default=None)
+
+
+@contextmanager
+def apart() -> Iterator[None]:
+    """Units of work opened inside are bookkeeping around the event being handled (the person
+    is reachable again), not its acts: they do not record it as handled, so that a crash
+    before the acts are committed leaves it to be delivered again."""
+    token = HANDLING.set(None)
+    try:
+        yield
+    finally:
+        HANDLING.reset(token)
 
 
 class UnitOfWork:

@@ -543,3 +543,21 @@ async def test_an_update_whose_handler_commits_nothing_is_recorded_after_it(
     intake = Intake("telegram", ctx.db, ctx.clock, look, key=lambda e: e.id, lane=lambda e: 1)
     assert await intake.take(Event("8002", "lihat"))
     assert await intake.handled_among([Event("8002", "")]) == {"8002"}
+
+
+async def test_bookkeeping_before_the_act_leaves_an_update_unrecorded_if_the_act_fails(
+    single: tuple[Ctx, User, int],
+) -> None:
+    ctx, pejabat, _ = single
+
+    async def handle(event: Event) -> None:
+        await people.reached(ctx.db, pejabat, NOW)  # the person wrote: reachable (a unit of work)
+        raise RuntimeError("the act fails before its unit of work commits")
+
+    intake = Intake("telegram", ctx.db, ctx.clock, handle, key=lambda e: e.id, lane=lambda e: 1)
+    async with ctx.db.transaction() as uow:
+        await uow.users.mark_unreachable(pejabat.id, NOW)
+        await uow.commit()
+    with pytest.raises(RuntimeError):
+        await intake.take(Event("8003", ""))
+    assert await intake.handled_among([Event("8003", "")]) == set()  # delivered again later
