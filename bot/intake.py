@@ -1,15 +1,13 @@
 """The intake: each incoming event of any chat app handled at most once, a person's events in the
 order they came, different people's at the same time.
 
-An event is recorded as handled (by its channel and event id) by the first unit of work of its
-handler, in the same transaction as the acts (`storage.uow.EventClaim`): the record is kept
-exactly when they are, and two instances given the same event (a webhook delivered again to
-another one) apply it once; the second stops when it meets the first one's record. A handler
-that commits nothing (a view, a refusal: its transaction rolled back) leaves the event
-unclaimed; it is then recorded after the handler, in one statement of its own, as before. A
-channel confirms an event to its platform only once `take` (or the task of `submit`) says it is
-done, so that after a crash the platform delivers an unhandled one again, and the record makes a
-second delivery a no-op.
+An event is claimed, handled, then recorded as handled (by its channel and event id), after its
+handler's acts are committed and its answer sent (`Database.handling`): a handler that fails, or
+a crash before the record, leaves it to the platform's next delivery, which handles it again
+(the services make that a no-op that answers again). On PostgreSQL the claim also keeps a second
+instance given the same event (a webhook delivered again, to another instance) waiting until the
+first one is done, then it finds the record. A channel confirms an event to its platform only
+once `take` (or the task of `submit`) says it is done.
 
 Each person's events are handled one after the other (a press must see what the message before it
 did); different people's at the same time, so that one person's large spreadsheet does not keep
@@ -26,7 +24,6 @@ from datetime import datetime, timedelta
 from typing import Generic, TypeVar
 
 from storage.db import Database
-from storage.uow import HANDLING, AlreadyHandled, EventClaim
 
 log = logging.getLogger(__name__)
 PRUNE_EVERY = 1000
@@ -126,23 +123,9 @@ class Intake(Generic[E]):
         async with self._slots:
             if self._closed:
                 return False
-            if seen is None:
-                seen = key in await self.handled_among([event])
-            claim = EventClaim(self.channel, key, self._clock(), state="closed" if seen else "open")
-            if not seen:
-                HANDLING.set(claim)  # this task's context only
-                try:
+            async with self._db.handling(self.channel, key, self._clock(), seen) as ours:
+                if ours:
                     await self._handle(event)
-                except AlreadyHandled:
-                    log.info("%s event %s was handled by another instance", self.channel, key)
-                finally:
-                    if claim.state == "open":
-                        claim.state = "closed"  # what the handler started in the background
-            # Recorded with the handler's acts (here, or by another instance) or else now, in
-            # one statement committed on its own: the handler committed nothing.
-            if claim.state not in ("claimed", "lost"):
-                async with self._db.read() as uow:
-                    await uow.updates.mark(self.channel, key, self._clock())
             self._handled += 1
             if self._handled % PRUNE_EVERY == 0:
                 async with self._db.read() as uow:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
+from datetime import datetime
 from typing import Any
 
 import psycopg
@@ -36,6 +37,10 @@ IN_TRANSACTION = pq.TransactionStatus.INTRANS
 IN_ERROR = pq.TransactionStatus.INERROR
 
 POOL_SIZE = 10  # connections per instance: units of work at once (the SQLite engine has one)
+# Connections that hold the claim of an event while it is handled (`handling`), apart from the
+# pool of the units of work, which the handlers need meanwhile: two channels' intakes, each
+# handling up to 16 events at once (`bot.intake.MAX_PEOPLE_AT_ONCE`).
+CLAIMS_SIZE = 32
 CONNECT_TIMEOUT_S = 10
 
 
@@ -51,8 +56,14 @@ class PostgresDatabase(Database):
 
     dialect: Dialect = "postgresql"
 
-    def __init__(self, pool: AsyncConnectionPool[psycopg.AsyncConnection[Any]], url: str) -> None:
+    def __init__(
+        self,
+        pool: AsyncConnectionPool[psycopg.AsyncConnection[Any]],
+        url: str,
+        claims: AsyncConnectionPool[psycopg.AsyncConnection[Any]] | None = None,
+    ) -> None:
         self._pool = pool
+        self._claims = claims or pool
         self.url = url
         self.where = safe_url(url)
         self._trace: Callable[[str], object] | None = None
@@ -65,15 +76,24 @@ class PostgresDatabase(Database):
             kwargs={"autocommit": True, "row_factory": pg_row, "connect_timeout": CONNECT_TIMEOUT_S},
         )  # fmt: skip
         await pool.open(wait=True, timeout=CONNECT_TIMEOUT_S)
-        db = cls(pool, url)
+        # Opened at once, filled on demand (a bot without updates holds one connection here).
+        claims: AsyncConnectionPool[psycopg.AsyncConnection[Any]] = AsyncConnectionPool(
+            url, min_size=1, max_size=CLAIMS_SIZE, open=False, timeout=CONNECT_TIMEOUT_S,
+            kwargs={"autocommit": True, "row_factory": pg_row, "connect_timeout": CONNECT_TIMEOUT_S},
+        )  # fmt: skip
+        db = cls(pool, url, claims)
         try:
+            await claims.open(wait=True, timeout=CONNECT_TIMEOUT_S)
             await db.migrate()
         except BaseException:
+            await claims.close()
             await pool.close()
             raise
         return db
 
     async def close(self) -> None:
+        if self._claims is not self._pool:
+            await self._claims.close()
         await self._pool.close()
 
     async def migrate(self, migrations: Iterable[tuple[int, str, str]] | None = None) -> list[str]:
@@ -121,7 +141,6 @@ class PostgresDatabase(Database):
             await conn.execute("BEGIN")
             uow = UnitOfWork(PgConn(conn, self._trace))
             try:
-                await uow.claim_event()
                 yield uow
             finally:
                 status = conn.info.transaction_status
@@ -132,6 +151,31 @@ class PostgresDatabase(Database):
     async def read(self) -> AsyncIterator[UnitOfWork]:
         async with self._pool.connection() as conn:
             yield UnitOfWork(PgConn(conn, self._trace), autocommit=True)
+
+    @asynccontextmanager
+    async def handling(
+        self, channel: str, event_id: str, at: datetime, seen: bool | None = None
+    ) -> AsyncIterator[bool]:
+        # The record is inserted at once, in a transaction kept open while the event is handled
+        # and committed after it: another instance given the same event waits at its own insert
+        # until this one ends, then finds the record (or, if this handling failed and rolled
+        # back, or its instance died, takes the event itself). No lease: PostgreSQL ends the
+        # transaction of a connection that dies. `seen` needs no read: the insert tells.
+        if seen:
+            yield False
+            return
+        async with self._claims.connection() as conn:
+            await conn.execute("BEGIN")
+            uow = UnitOfWork(PgConn(conn, self._trace))
+            try:
+                ours = await uow.updates.claim(channel, event_id, at)
+                yield ours
+                if ours:
+                    await uow.commit()
+            finally:
+                status = conn.info.transaction_status
+                if not uow.committed and status in (IN_TRANSACTION, IN_ERROR):
+                    await conn.execute("ROLLBACK")
 
     def read_aside(self) -> Any:
         # Readers never wait for writers on PostgreSQL: any pooled connection will do.

@@ -18,7 +18,6 @@ from bot.reminders import next_delivery
 from bot.services.admin_notices import delivery_failed, person_unreachable
 from bot.services.context import Ctx, audit
 from storage.journal import STATUS_RANK, EarlyFailure
-from storage.uow import apart
 
 log = logging.getLogger(__name__)
 SEEN_SLACK = timedelta(minutes=5)  # a busy chat does not write a row per message
@@ -44,12 +43,11 @@ async def rekey(ctx: Ctx, channel: str, old: str, new: str) -> bool:
         person = await uow.users.by_external(channel, old)
     if person is None:
         return False
-    with apart():  # bookkeeping before the message is handled, not its act
-        async with ctx.db.transaction() as uow:
-            if not await uow.users.rekey(person.id, channel, old, new):
-                return False
-            await audit(uow, ctx.now(), "rekey", person, note=f"{channel}: by user id")
-            await uow.commit()
+    async with ctx.db.transaction() as uow:
+        if not await uow.users.rekey(person.id, channel, old, new):
+            return False
+        await audit(uow, ctx.now(), "rekey", person, note=f"{channel}: by user id")
+        await uow.commit()
     return True
 
 

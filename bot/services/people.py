@@ -13,7 +13,7 @@ from bot.services.context import Ctx, audit
 from bot.sop import Role
 from bot.workflow import Refused
 from storage.db import Database
-from storage.uow import UnitOfWork, apart
+from storage.uow import UnitOfWork
 
 INVITE_DAYS = 7
 TOKEN_BYTES = 24  # 32 URL-safe characters: inside Telegram's 64-character [A-Za-z0-9_-] payload
@@ -196,14 +196,13 @@ async def deactivate(db: Database, user_id: int, now: datetime, by: str) -> User
 async def reached(db: Database, user: User, now: datetime) -> bool:
     """The person wrote to the bot: they can be reached again, and what was held for them (and
     what failed when they could not be reached) goes out at the next pass, as one bundle.
-    False when they were reachable already. Not the act of the message they wrote (`apart`)."""
-    with apart():
-        async with db.transaction() as uow:
-            if not await uow.users.mark_reachable(user.id):
-                return False
-            await uow.outbox.release_held(user.id)
-            await audit(uow, now, "reachable", user, note="wrote to the bot")
-            await uow.commit()
+    False when they were reachable already."""
+    async with db.transaction() as uow:
+        if not await uow.users.mark_reachable(user.id):
+            return False
+        await uow.outbox.release_held(user.id)
+        await audit(uow, now, "reachable", user, note="wrote to the bot")
+        await uow.commit()
     return True
 
 
