@@ -223,6 +223,23 @@ async def test_entries_added_on_both_instances_at_once_are_both_kept_with_their_
     assert v.case.version == before + 6  # each change claimed the case once
 
 
+async def test_entries_edited_on_both_instances_at_once_are_both_changed(w: Two) -> None:
+    case_id = await draft(w, entries=2)
+    one, two = (e.id for e in (await cases.view(w.one, case_id)).entries)
+    before = await version(w, case_id)
+    results = await at_once(
+        drafting.edit_entry(w.one, w.pejabat, one, "title", "Judul satu"),
+        drafting.edit_entry(w.two, w.pejabat, two, "summary", "Ringkasan dua"),
+    )
+    assert not failures(results) and not refusals(results)
+    v = await cases.view(w.two, case_id)
+    assert [(e.title, e.summary) for e in v.entries] == [
+        ("Judul satu", "Isi"),
+        ("Informasi 2", "Ringkasan dua"),
+    ]
+    assert v.case.version == before + 2
+
+
 async def test_answers_given_on_both_instances_at_once_are_all_kept(w: Two) -> None:
     case_id = await at_step3(w)
     one, two, three = (e.id for e in (await cases.view(w.one, case_id)).entries)
