@@ -75,11 +75,6 @@ class Repository:
             return f"COALESCE(({column}::jsonb -> '{key}') = 'true'::jsonb, FALSE)"
         return f"COALESCE(json_extract({column}, '$.{key}'), 0) = 1"
 
-    def _skip_locked(self) -> str:
-        """After a SELECT: lock the rows it finds, skipping those another unit of work locked
-        (PostgreSQL; SQLite has one writer at a time: nothing to skip)."""
-        return " FOR UPDATE SKIP LOCKED" if self._conn.dialect == "postgresql" else ""
-
     def _json_with_true(self, column: str, key: str) -> str:
         """The JSON object in `column` with `key` set to true."""
         if self._conn.dialect == "postgresql":
