@@ -42,17 +42,11 @@ from bot.services.context import Ctx
 from storage.journal import EarlyFailure
 
 log = logging.getLogger(__name__)
-# How long a row being handed over is left to the instance that marked it: far above a send's
-# time (a Bot API or Graph call with its timeout and retries), short enough that a dead
-# instance's rows go out within minutes.
-IN_FLIGHT_LEASE = timedelta(minutes=2)
-
-
-class Taken(Exception):
-    """Another instance is handing these rows over."""
-
-
 MAX_BACKOFF = timedelta(minutes=30)
+# Several instances (PostgreSQL): a row stamped in flight by another instance is left to it for
+# this long (longer than any part takes to send); then that instance is taken for dead and the
+# row is sent again. SQLite has one process: a stamp found there is a crash's, sent again at once.
+IN_FLIGHT_LEASE = timedelta(minutes=10)
 # Work notices: to a person who is away they go to their stand-in (`_forward_absent`).
 FORWARDED = (*TASK_KINDS, "handover", "deadline_moved", "digest")
 
@@ -71,6 +65,7 @@ class _Outcome:
     reach: str | None = None
     brief: bool = False  # the window closed: send it again at once, in short
     messages: tuple[str, ...] = ()  # the platform's ids of the messages that carried it
+    elsewhere: bool = False  # another instance is sending it: nothing to record here
 
 
 MAX_PREPARE_ATTEMPTS = 5
@@ -114,6 +109,20 @@ class Dispatcher:
         self._lock = asyncio.Lock()
         self._queued = False  # this pass queued notices of its own (to the admins)
         self._closed_said = False  # "outside office hours" is logged once per closed period
+        self._elsewhere = 0  # rows of this batch that another instance was sending
+
+    async def _claim(self, ids: Sequence[int], parts_sent: int | None = None) -> bool:
+        """Take the rows for their next part (`OutboxRepository.claim_many`); False when
+        another instance is sending them."""
+        ctx = self.ctx
+        now = ctx.now()
+        stale = now - IN_FLIGHT_LEASE if ctx.db.dialect == "postgresql" else None
+        async with ctx.db.transaction() as uow:
+            if not await uow.outbox.claim_many(ids, now, stale, parts_sent):
+                self._elsewhere += len(ids)
+                return False
+            await uow.commit()
+        return True
 
     async def run_once(self, limit: int = 100, swept: datetime | None = None) -> int:
         """Deliver what is due now; returns how many messages were sent.
@@ -135,22 +144,21 @@ class Dispatcher:
                     rows = await uow.outbox.due(ctx.now(), limit, BUNDLED_KINDS, swept)
                 rows = await self._forward_absent(rows)
                 done: set[int] = set()
+                self._elsewhere = 0
                 for row in rows:
                     if row["id"] in done:
                         continue
                     # Office hours may close in the middle of a long batch.
                     if not may_deliver(ctx.calendar, ctx.now()):
                         return sent
-                    try:
-                        if bundled(row):
-                            bundle = await self._bundle_of(row, swept)
-                            done |= {r["id"] for r in bundle}
-                            sent += await self._deliver_bundle(bundle)
-                        else:
-                            sent += await self._deliver_single(row)
-                    except Taken:
-                        continue  # another instance is handing these over
-                if len(rows) < limit and not self._queued:
+                    if bundled(row):
+                        bundle = await self._bundle_of(row, swept)
+                        done |= {r["id"] for r in bundle}
+                        sent += await self._deliver_bundle(bundle)
+                    else:
+                        sent += await self._deliver_single(row)
+                # A full batch that other instances are all sending: they carry on, not us.
+                if (len(rows) < limit or self._elsewhere == len(rows)) and not self._queued:
                     return sent
 
     async def _forward_absent(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -247,7 +255,7 @@ class Dispatcher:
             )
             if reply is None:
                 return await self._skip(ids, "no longer applies")
-            outcome = await self._send(first, ids, reply, 0)  # a bundle is one part
+            outcome = await self._send(first, ids, reply, 0, bundle=True)  # one part
         except Exception:
             log.exception("notices %s could not be prepared", ids)
             outcome = _unprepared(first)
@@ -284,23 +292,12 @@ class Dispatcher:
             log.exception("notice %s could not be prepared in short", ids)
             return await self._record(row, ids, _unprepared(row), bundle=bundle)
         try:
-            await self._claim(ids)
+            if not await self._claim(ids):
+                return 0
             sent = await sender.send_brief(row["chat_id"], brief)
         except DeliveryError as exc:
             return await self._record(row, ids, self._outcome(exc, row), bundle=bundle)
         return await self._record(row, ids, _Outcome(), bundle=True, messages=sent)
-
-    async def _claim(self, ids: Sequence[int]) -> None:
-        """Mark the rows as being handed over now; `Taken` when another instance is (several
-        instances on PostgreSQL: a mark holds for `IN_FLIGHT_LEASE`, then a dead instance's
-        rows are taken over, at the cost of a message it may have sent: the in-flight limit)."""
-        ctx = self.ctx
-        now = ctx.now()
-        stale = now - IN_FLIGHT_LEASE if ctx.db.dialect == "postgresql" else None
-        async with ctx.db.transaction() as uow:
-            if not await uow.outbox.claim_many(ids, now, stale):
-                raise Taken
-            await uow.commit()
 
     async def _skip(self, ids: Sequence[int], reason: str) -> int:
         async with self.ctx.db.transaction() as uow:
@@ -309,8 +306,9 @@ class Dispatcher:
         return 0
 
     async def _send(
-        self, row: dict[str, Any], ids: list[int], reply: Reply, parts_sent: int
-    ) -> _Outcome:
+        self, row: dict[str, Any], ids: list[int], reply: Reply, parts_sent: int,
+        bundle: bool = False,
+    ) -> _Outcome:  # fmt: skip
         """Send the parts not yet delivered (the text is always the last part, even when the
         files changed since an earlier attempt); how it went."""
         ctx = self.ctx
@@ -320,11 +318,14 @@ class Dispatcher:
         messages: list[str] = []
         try:
             last = sender.parts(reply) - 1
+            expected = parts_sent  # a bundle is one part: its rows' counts are not looked at
             for index in range(min(parts_sent, last), last + 1):
-                await self._claim(ids)
+                if not await self._claim(ids, None if bundle else expected):
+                    return _Outcome(elsewhere=True)
                 sent = await sender.send_part(row["chat_id"], reply, index)
                 messages += sent
                 if index < last:
+                    expected = max(expected, index + 1)
                     async with ctx.db.transaction() as uow:
                         await uow.outbox.mark_part(row["id"], index + 1)
                         await uow.messages.record(row["channel"], sent, ids)
@@ -353,6 +354,8 @@ class Dispatcher:
         messages: Sequence[str] = (),
     ) -> int:  # fmt: skip
         ctx = self.ctx
+        if outcome.elsewhere:
+            return 0
         early: list[tuple[str, datetime, EarlyFailure]] = []
         async with ctx.db.transaction() as uow:
             now = ctx.now()

@@ -1,10 +1,13 @@
 """The intake: each incoming event of any chat app handled at most once, a person's events in the
 order they came, different people's at the same time.
 
-An event is handled, then recorded as handled (by its channel and event id) in one statement of
-its own: the handler's acts are committed already. A channel confirms an event to its platform
-only once `take` (or the task of `submit`) says it is done, so that after a crash the platform
-delivers an unhandled one again, and the record makes a second delivery a no-op.
+An event is claimed, handled, then recorded as handled (by its channel and event id), after its
+handler's acts are committed and its answer sent (`Database.handling`): a handler that fails, or
+a crash before the record, leaves it to the platform's next delivery, which handles it again
+(the services make that a no-op that answers again). On PostgreSQL the claim also keeps a second
+instance given the same event (a webhook delivered again, to another instance) waiting until the
+first one is done, then it finds the record. A channel confirms an event to its platform only
+once `take` (or the task of `submit`) says it is done.
 
 Each person's events are handled one after the other (a press must see what the message before it
 did); different people's at the same time, so that one person's large spreadsheet does not keep
@@ -134,14 +137,11 @@ class Intake(Generic[E]):
                 raise
 
     async def _once(self, event: E, key: str, seen: bool | None) -> bool:
-        if seen is None:
-            seen = key in await self.handled_among([event])
-        if not seen:
-            await self._handle(event)
-        # One statement, committed on its own: the handler's acts are already committed.
-        async with self._db.read() as uow:
-            await uow.updates.mark(self.channel, key, self._clock())
-            self._handled += 1
-            if self._handled % PRUNE_EVERY == 0:
+        async with self._db.handling(self.channel, key, self._clock(), seen) as ours:
+            if ours:
+                await self._handle(event)
+        self._handled += 1
+        if self._handled % PRUNE_EVERY == 0:
+            async with self._db.read() as uow:
                 await uow.updates.prune(self._clock() - KEEP_HANDLED)
         return True

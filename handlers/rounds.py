@@ -101,7 +101,8 @@ async def create(req: Request) -> Response:
     _pejabat(req)
     if req.data.get("_kind") != "round_opds":
         raise Refused("refused-stale")
-    views = await cases.create_round(req.ctx, req.user, req.data["name"], req.data["chosen"])
+    views = await cases.create_round(req.ctx, req.user, req.data["name"], req.data["chosen"],
+                                     asked="round_opds")  # fmt: skip
     due = views[0].task.due_at if views[0].task else req.ctx.now()
     rows = [
         [btn(v.opd.code, "op", v.case.id) for v in views[i : i + 3]]

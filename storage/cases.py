@@ -191,6 +191,16 @@ class CaseRepository(Repository):
             (step, note, closed, case_id),
         )
 
+    async def take(self, case_id: int) -> bool:
+        """Take the case for one change whatever its version (a change that no button's version
+        names: an upload, a typed answer); False when there is no such case. The row stays
+        locked until the transaction ends: a simultaneous change of the case waits here, then
+        reads what this one did (PostgreSQL; SQLite's units of work are one at a time)."""
+        return (
+            await self._execute("UPDATE cases SET version = version + 1 WHERE id = ?", (case_id,))
+            > 0
+        )
+
 
 _LINE_FIELDS = (
     "c.id AS case_id, c.round_id, r.name AS round_name, c.opd_id, o.code AS opd_code,"

@@ -137,6 +137,17 @@ class Database:
         kept off the path of people's taps."""
         raise NotImplementedError
 
+    def handling(
+        self, channel: str, event_id: str, at: datetime, seen: bool | None = None
+    ) -> contextlib.AbstractAsyncContextManager[bool]:
+        """Claim an incoming event for handling, once across every instance: the block is told
+        False when it was handled already (`seen`, when known, says whether it was), True when
+        this instance is to handle it now. The event is recorded as handled when the block ends
+        without an exception, and stays unrecorded otherwise, so that the platform's next
+        delivery (after a crash too) handles it again. A handler's acts are committed in units
+        of work of their own, before its answer is sent: the record comes after both."""
+        raise NotImplementedError
+
     async def migrate(self, migrations: Iterable[tuple[int, str, str]] | None = None) -> list[str]:
         """Apply the migrations not yet recorded in `schema_migrations`; return their names."""
         raise NotImplementedError
@@ -305,6 +316,19 @@ class SqliteDatabase(Database):
                     await conn.set_trace_callback(self._trace)
                 self._aside = conn
             yield UnitOfWork(SqliteConn(self._aside), autocommit=True)
+
+    @asynccontextmanager
+    async def handling(
+        self, channel: str, event_id: str, at: datetime, seen: bool | None = None
+    ) -> AsyncIterator[bool]:
+        # One process: the intake never hands out one event twice at once; whether it was
+        # handled is read first, and the record written after it, in a statement of its own.
+        if seen is None:
+            async with self.read() as uow:
+                seen = event_id in await uow.updates.seen(channel, [event_id])
+        yield not seen
+        async with self.read() as uow:
+            await uow.updates.mark(channel, event_id, at)
 
     async def trace(self, callback: Callable[[str], object] | None) -> None:
         self._trace = callback

@@ -66,6 +66,16 @@ class DialogRepository(Repository):
     async def clear(self, user_id: int) -> bool:
         return await self._execute("DELETE FROM dialogs WHERE user_id = ?", (user_id,)) > 0
 
+    async def end(self, user_id: int, kind: str) -> bool:
+        """End the person's question of `kind`, answered now; False when it is no longer
+        pending (answered already, on another instance too: that one's delete went first)."""
+        return (
+            await self._execute(
+                "DELETE FROM dialogs WHERE user_id = ? AND kind = ?", (user_id, kind)
+            )
+            > 0
+        )
+
 
 @dataclass(frozen=True)
 class Queued:
@@ -336,21 +346,25 @@ class OutboxRepository(Repository):
         return int(row[0]) if row else 0
 
     async def claim_many(
-        self, row_ids: Sequence[int], now: datetime, stale_before: datetime | None
-    ) -> bool:
-        """Mark rows as being handed over now, unless another instance is handing them over
-        (marked, and the mark is not older than `stale_before`: its lease). All or nothing:
-        False, and nothing marked, when any is taken. `stale_before` None: one instance, no
-        lease (the rows are marked whatever their mark)."""
-        if stale_before is None:
-            await self.mark_in_flight_many(row_ids, now)
-            return True
-        changed = await self._execute_ids(
-            "UPDATE outbox SET in_flight_since = ? WHERE state = 'pending'"
-            " AND (in_flight_since IS NULL OR in_flight_since < ?) AND id IN ({ids})",
-            (utc(now), utc(stale_before)), row_ids,
-        )  # fmt: skip
-        return changed == len(set(row_ids))
+        self, row_ids: Sequence[int], now: datetime, stale_before: datetime | None,
+        parts_sent: int | None = None,
+    ) -> bool:  # fmt: skip
+        """Take pending rows to send their next part: stamp them in flight, unless another
+        sender's stamp newer than `stale_before` is on one of them (None: any stamp is a dead
+        sender's), or, with `parts_sent`, a part was delivered since they were read. True when
+        every row was taken; otherwise the caller rolls its unit of work back (none taken). On
+        PostgreSQL a second sender's claim waits for the first one's commit, then finds its
+        stamp."""
+        sql = "UPDATE outbox SET in_flight_since = ? WHERE state = 'pending'"
+        params: list[Any] = [utc(now)]
+        if stale_before is not None:
+            sql += " AND (in_flight_since IS NULL OR in_flight_since < ?)"
+            params.append(utc(stale_before))
+        if parts_sent is not None:
+            sql += " AND parts_sent = ?"
+            params.append(parts_sent)
+        taken = await self._execute_ids(sql + " AND id IN ({ids})", params, row_ids)
+        return taken == len(set(row_ids))
 
 
 def _row(r: Any) -> dict[str, Any]:
@@ -504,6 +518,16 @@ class MetaRepository(Repository):
         row = await self._one("SELECT value FROM meta WHERE key = ?", (key,))
         return None if row is None else str(row[0])
 
+    async def hold(self, name: str) -> None:
+        """Take the lock `name` until the transaction ends: decisions that read many rows and
+        write one (an absence checked against everyone's) are taken one at a time, on every
+        instance (a row of its own, `lock:<name>`; SQLite's units of work are one at a time)."""
+        await self._execute(
+            "INSERT INTO meta (key, value) VALUES (?, '') ON CONFLICT (key) DO UPDATE"
+            " SET value = meta.value",
+            (f"lock:{name}",),
+        )
+
 
 class UpdateLogRepository(Repository):
     """The events already handled, by (channel, event id), kept for a while, then pruned."""
@@ -532,3 +556,16 @@ class UpdateLogRepository(Repository):
     async def prune(self, before: datetime) -> int:
         """Forget events handled before `before` (no platform delivers them again by then)."""
         return await self._execute("DELETE FROM processed_updates WHERE at < ?", (utc(before),))
+
+    async def claim(self, channel: str, event_id: str, now: datetime) -> bool:
+        """Record the event as handled inside the unit of work that handles it; False when it
+        is recorded already. On PostgreSQL a second instance claiming the same event waits for
+        the first one's transaction: False once it committed, True if it rolled back."""
+        return (
+            await self._execute(
+                "INSERT INTO processed_updates (channel, event_id, at) VALUES (?, ?, ?)"
+                " ON CONFLICT DO NOTHING",
+                (channel, event_id, utc(now)),
+            )
+            > 0
+        )

@@ -219,6 +219,15 @@ class InvitationRepository(Repository):
             > 0
         )
 
+    async def hold(self, token: str) -> bool:
+        """Lock the invitation until the transaction ends (False: no such token), so that two
+        instances opening it at once go one after the other: the second reads what the first
+        did (the person joined, the invitation used) instead of failing on the same rows."""
+        return (
+            await self._execute("UPDATE invitations SET token = token WHERE token = ?", (token,))
+            > 0
+        )
+
 
 def utc(t: datetime) -> str:
     """The last-seen instant, stored as every instant is (`storage.base.instant`)."""

@@ -16,6 +16,7 @@ import time
 import zlib
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
+from datetime import datetime
 from typing import Any
 
 import psycopg
@@ -41,6 +42,10 @@ IN_ERROR = pq.TransactionStatus.INERROR
 
 LOCKS = 7_270_419  # the advisory locks' namespace (`exclusive`, `hold`); a key: CRC32 of the name
 POOL_SIZE = 10  # connections per instance: units of work at once (the SQLite engine has one)
+# Connections that hold the claim of an event while it is handled (`handling`), apart from the
+# pool of the units of work, which the handlers need meanwhile: two channels' intakes, each
+# handling up to 16 events at once (`bot.intake.MAX_PEOPLE_AT_ONCE`).
+CLAIMS_SIZE = 32
 CONNECT_TIMEOUT_S = 10
 
 
@@ -82,8 +87,14 @@ class PostgresDatabase(Database):
 
     dialect: Dialect = "postgresql"
 
-    def __init__(self, pool: AsyncConnectionPool[psycopg.AsyncConnection[Any]], url: str) -> None:
+    def __init__(
+        self,
+        pool: AsyncConnectionPool[psycopg.AsyncConnection[Any]],
+        url: str,
+        claims: AsyncConnectionPool[psycopg.AsyncConnection[Any]] | None = None,
+    ) -> None:
         self._pool = pool
+        self._claims = claims or pool
         self.url = url
         self.where = safe_url(url)
         self._trace: Callable[[str], object] | None = None
@@ -104,10 +115,17 @@ class PostgresDatabase(Database):
         except PoolTimeout as exc:
             await pool.close()
             raise DatabaseUnavailable(safe_url(url), str(exc)) from None
-        db = cls(pool, url)
+        # Opened at once, filled on demand (a bot without updates holds one connection here).
+        claims: AsyncConnectionPool[psycopg.AsyncConnection[Any]] = AsyncConnectionPool(
+            url, min_size=1, max_size=CLAIMS_SIZE, open=False, timeout=CONNECT_TIMEOUT_S,
+            kwargs={"autocommit": True, "row_factory": pg_row, "connect_timeout": CONNECT_TIMEOUT_S},
+        )  # fmt: skip
+        db = cls(pool, url, claims)
         try:
+            await claims.open(wait=True, timeout=CONNECT_TIMEOUT_S)
             await db.migrate()
         except BaseException:
+            await claims.close()
             await pool.close()
             raise
         return db
@@ -116,6 +134,8 @@ class PostgresDatabase(Database):
         for conn in self._held:
             await conn.close()
         self._held.clear()
+        if self._claims is not self._pool:
+            await self._claims.close()
         await self._pool.close()
 
     @property
@@ -162,11 +182,14 @@ class PostgresDatabase(Database):
             return [str(row[0]) for row in await cur.fetchall()]
 
     @asynccontextmanager
-    async def _connection(self) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
-        """A pooled connection; a server that went away is `DatabaseUnavailable`, whether
-        the pool could not give a connection or a statement lost its connection."""
+    async def _connection(
+        self, pool: AsyncConnectionPool[psycopg.AsyncConnection[Any]] | None = None
+    ) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
+        """A pooled connection (of the units of work, or of `pool`); a server that went away
+        is `DatabaseUnavailable`, whether the pool could not give a connection or a statement
+        lost its connection."""
         try:
-            async with self._pool.connection() as conn:
+            async with (pool or self._pool).connection() as conn:
                 yield conn
         except (psycopg.OperationalError, PoolTimeout) as exc:
             raise DatabaseUnavailable(self.where, str(exc).strip()) from exc
@@ -189,6 +212,31 @@ class PostgresDatabase(Database):
     async def read(self) -> AsyncIterator[UnitOfWork]:
         async with self._connection() as conn:
             yield UnitOfWork(PgConn(conn, self._trace), autocommit=True)
+
+    @asynccontextmanager
+    async def handling(
+        self, channel: str, event_id: str, at: datetime, seen: bool | None = None
+    ) -> AsyncIterator[bool]:
+        # The record is inserted at once, in a transaction kept open while the event is handled
+        # and committed after it: another instance given the same event waits at its own insert
+        # until this one ends, then finds the record (or, if this handling failed and rolled
+        # back, or its instance died, takes the event itself). No lease: PostgreSQL ends the
+        # transaction of a connection that dies. `seen` needs no read: the insert tells.
+        if seen:
+            yield False
+            return
+        async with self._connection(self._claims) as conn:
+            await conn.execute("BEGIN")
+            uow = UnitOfWork(PgConn(conn, self._trace))
+            try:
+                ours = await uow.updates.claim(channel, event_id, at)
+                yield ours
+                if ours:
+                    await uow.commit()
+            finally:
+                status = conn.info.transaction_status
+                if not uow.committed and status in (IN_TRANSACTION, IN_ERROR):
+                    await conn.execute("ROLLBACK")
 
     def read_aside(self) -> Any:
         # Readers never wait for writers on PostgreSQL: any pooled connection will do.

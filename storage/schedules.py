@@ -42,3 +42,15 @@ class ScheduleRepository(Repository):
             (schedule_id, period),
         )
         return row is not None
+
+    async def hold(self, schedule_id: int) -> bool:
+        """Lock the active schedule until the transaction ends (False: it was stopped), so that
+        the sweeps of two instances decide its period one after the other: the second one then
+        finds the period's round (`has_period`) instead of opening it again."""
+        return (
+            await self._execute(
+                "UPDATE round_schedules SET active = active WHERE id = ? AND active = 1",
+                (schedule_id,),
+            )
+            > 0
+        )

@@ -95,6 +95,9 @@ async def record(
     an admin recorded it); when nobody of the role is left, the admins and the atasan too."""
     now = ctx.now()
     async with ctx.db.transaction() as uow:
+        # Checked against everyone's absences (a stand-in away too, the last holder of a role):
+        # two recorded at once on two instances would each miss the other.
+        await uow.meta.hold("absences")
         person = await uow.users.get(person_id)
         if person is None:
             raise Refused("refused-absence-person")

@@ -79,7 +79,11 @@ async def view(ctx: Ctx, case_id: int) -> CaseView:
         return await load(uow, case_id)
 
 
-async def create_round(ctx: Ctx, user: User, name: str, opd_ids: list[int]) -> list[CaseView]:
+async def create_round(
+    ctx: Ctx, user: User, name: str, opd_ids: list[int], *, asked: str | None = None
+) -> list[CaseView]:
+    """Open a round. `asked` is the kind of the question whose answer this is: once answered
+    (the same press handled on another instance meanwhile) the press is stale."""
     if not user.active or user.role != Role.PEJABAT:
         raise Refused("refused-role")
     check_present(user)
@@ -88,8 +92,11 @@ async def create_round(ctx: Ctx, user: User, name: str, opd_ids: list[int]) -> l
         raise Refused("refused-round-empty")
     now = ctx.now()
     async with ctx.db.transaction() as uow:
+        if asked is not None and not await uow.dialogs.end(user.id, asked):
+            raise Refused("refused-stale")
         _, case_ids = await open_round(uow, ctx, user, name, opd_ids, now, exclude=user.id)
-        await uow.dialogs.clear(user.id)
+        if asked is None:
+            await uow.dialogs.clear(user.id)
         views = await load_many(uow, case_ids)
         await uow.commit()
     ctx.kick()

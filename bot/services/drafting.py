@@ -8,7 +8,7 @@ from typing import Any
 from bot.models import Entry, User
 from bot.services.cases import CaseView, load
 from bot.services.context import Ctx, audit
-from bot.services.handover import claim, hand_over
+from bot.services.handover import claim, hand_over, take
 from bot.sop import Category
 from bot.workflow import (
     MAX_SUMMARY,
@@ -66,9 +66,9 @@ async def add_entry(
     }
     now = ctx.now()
     async with ctx.db.transaction() as uow:
+        await take(uow, case_id)
         v = await _editable(uow, user, case_id)
         entry = await uow.entries.add(case_id, fields | defaults(v.opd.name, now))
-        await uow.cases.bump(case_id, v.case.version)
         await audit(uow, now, "entry:add", user, case_id=case_id, step=1, note=f"#{entry.number}")
         # The question that led here ends with the answer, in one transaction: a crash between
         # two would leave it open, and the press delivered again would add the entry twice.
@@ -83,12 +83,16 @@ async def edit_entry(ctx: Ctx, user: User, entry_id: int, field: str, value: str
     cleaned = clean_field(field, value)
     now = ctx.now()
     async with ctx.db.transaction() as uow:
-        entry = await uow.entries.get(entry_id)
+        found = await uow.entries.get(entry_id)
+        if found is None:
+            raise Refused("refused-unknown-entry")
+        await take(uow, found.case_id)
+        v = await _editable(uow, user, found.case_id)
+        # As it is now that the case is ours (it may have been removed meanwhile).
+        entry = next((e for e in v.entries if e.id == entry_id), None)
         if entry is None:
             raise Refused("refused-unknown-entry")
-        v = await _editable(uow, user, entry.case_id)
         await uow.entries.update(entry_id, **{field: cleaned})
-        await uow.cases.bump(v.case.id, v.case.version)
         await audit(uow, now, f"entry:edit:{field}", user, case_id=v.case.id, step=1,
                     note=f"#{entry.number}")  # fmt: skip
         updated = await uow.entries.get(entry_id)

@@ -13,7 +13,7 @@ from bot.models import Case, Entry, User
 from bot.reminders import Policy, next_delivery
 from bot.services.cases import load
 from bot.services.context import Ctx, audit
-from bot.services.handover import claim, hand_over
+from bot.services.handover import hand_over, take
 from bot.sop import CLOSED, Category, Role
 from bot.workdays import Calendar
 from bot.workflow import Refused, Transition, check_exempt
@@ -60,11 +60,16 @@ async def sweep(
 
 
 async def exempt_entry(
-    uow: UnitOfWork, user: User, entry_id: int, until_ordinal: int
+    uow: UnitOfWork, user: User, entry_id: int, until_ordinal: int, *, taking: bool = False
 ) -> tuple[Entry, Case]:
     """The exempt entry a press is about, re-checked: still exempt with the same end date, and
-    this person may decide on it."""
+    this person may decide on it. `taking` takes its case first (`take`): two decisions on one
+    entry at once (the PPID Utama and the OPD, on two instances) are taken one after the other,
+    and the second one finds the entry decided."""
     entry = await uow.entries.get(entry_id)
+    if taking and entry is not None:
+        await take(uow, entry.case_id)
+        entry = await uow.entries.get(entry_id)
     case = await uow.cases.get(entry.case_id) if entry is not None else None
     if entry is None or case is None:
         raise Refused("refused-unknown-entry")
@@ -86,7 +91,7 @@ async def extend(
     now = ctx.now()
     ref, until = check_exempt(reference, until, now.date())
     async with ctx.db.transaction() as uow:
-        entry, case = await exempt_entry(uow, user, entry_id, until_ordinal)
+        entry, case = await exempt_entry(uow, user, entry_id, until_ordinal, taking=True)
         assert entry.exempt_until is not None
         if until <= entry.exempt_until:
             raise Refused("refused-exempt-not-later", until=entry.exempt_until.strftime("%d-%m-%Y"))
@@ -112,13 +117,12 @@ async def open_entry(
     category = OPEN_CATEGORIES[category_index]
     now = ctx.now()
     async with ctx.db.transaction() as uow:
-        entry, case = await exempt_entry(uow, user, entry_id, until_ordinal)
+        entry, case = await exempt_entry(uow, user, entry_id, until_ordinal, taking=True)
         assert entry.exempt_until is not None
         if case.step != CLOSED:
             # Its case is still at work: opening it now would mix two reviews in one.
             raise Refused("refused-exempt-case-busy")
         v = await load(uow, case.id)
-        await claim(uow, v.case, v.case.version)
         await uow.entries.update(
             entry.id, category=category.value, resolution="none", resolution_note=None,
             exempt_reference=None, exempt_until=None,

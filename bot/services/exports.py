@@ -15,6 +15,7 @@ from bot.reports import ExemptionTotals, StepStats, TaskRecord, sla_stats
 from bot.services.cases import load
 from bot.services.context import Ctx, audit
 from bot.services.drafting import clean_field, defaults
+from bot.services.handover import claim
 from bot.spreadsheets import ExportEntry, ImportResult, parse
 from bot.spreadsheets.reading import refusal
 from bot.workflow import Refused, check_actor, check_version
@@ -130,13 +131,13 @@ async def import_rows(
         v = await load(uow, case_id)
         check_actor(user, v.case, step=1)
         check_version(v.case, version)
+        await claim(uow, v.case, version)
         base = defaults(v.opd.name, now)
         for row in result.rows:
             fields = {k: (val if val else base.get(k, "")) for k, val in row.fields.items()}
             fields = {k: clean_field(k, str(val)) if k in base or k in ("title", "summary")
                       else val for k, val in fields.items()}  # fmt: skip
             await uow.entries.add(case_id, fields)
-        await uow.cases.bump(case_id, v.case.version)
         await audit(uow, now, "entry:import", user, case_id=case_id, step=1,
                     note=f"{len(result.rows)} baris")  # fmt: skip
         await uow.commit()

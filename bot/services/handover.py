@@ -20,9 +20,22 @@ async def recipients(uow: UnitOfWork, case: Case, step: int) -> list[User]:
 
 
 async def claim(uow: UnitOfWork, case: Case, version: int) -> None:
-    """Take the case for one change; a second press of the same button loses here."""
+    """Take the case for one change, before writing anything; a second press of the same
+    button loses here. `version` is the pressed button's, or the one read with the case before
+    any other row of it: whatever changed the case since then bumped it, so the claim fails
+    rather than act on what was read (on PostgreSQL, under READ COMMITTED, the second claim
+    waits for the first one's commit, then matches no row)."""
     if not await uow.cases.bump(case.id, version):
         raise Refused("refused-stale")
+
+
+async def take(uow: UnitOfWork, case_id: int) -> None:
+    """Take the case for a change that no button's version names (a typed answer, an upload),
+    before reading it: a simultaneous change of the same case waits for this one and then reads
+    what it did, so two people working on one draft are served one after the other, as on
+    SQLite, instead of one of them being refused."""
+    if not await uow.cases.take(case_id):
+        raise Refused("refused-unknown-case")
 
 
 async def start_step(

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from bot.models import Entry, User
 from bot.services.cases import CaseView, load
 from bot.services.context import Ctx, audit
-from bot.services.handover import claim, hand_over
+from bot.services.handover import claim, hand_over, take
 from bot.workflow import (
     MAX_NOTE,
     Refused,
@@ -21,12 +21,21 @@ from bot.workflow import (
 from storage.uow import UnitOfWork
 
 
-async def entry_in_step3(uow: UnitOfWork, user: User, entry_id: int) -> tuple[CaseView, Entry]:
-    entry = await uow.entries.get(entry_id)
+async def entry_in_step3(
+    uow: UnitOfWork, user: User, entry_id: int, *, taking: bool = False
+) -> tuple[CaseView, Entry]:
+    """The entry and its case, re-checked: this person answers it in step 3 now. `taking`
+    takes the case for a change first (`take`), so what is checked is what is changed."""
+    found = await uow.entries.get(entry_id)
+    if found is None:
+        raise Refused("refused-unknown-entry")
+    if taking:
+        await take(uow, found.case_id)
+    v = await load(uow, found.case_id)
+    check_actor(user, v.case, step=3)
+    entry = next((e for e in v.entries if e.id == entry_id), None) if taking else found
     if entry is None:
         raise Refused("refused-unknown-entry")
-    v = await load(uow, entry.case_id)
-    check_actor(user, v.case, step=3)
     check_entry_editable_in_step3(entry)
     return v, entry
 
@@ -48,9 +57,8 @@ async def open_case_of(ctx: Ctx, user: User, number: int) -> tuple[int, int]:
 async def _resolve(ctx: Ctx, user: User, entry_id: int, action: str, **changes: object) -> Entry:
     now = ctx.now()
     async with ctx.db.transaction() as uow:
-        v, entry = await entry_in_step3(uow, user, entry_id)
+        v, entry = await entry_in_step3(uow, user, entry_id, taking=True)
         await uow.entries.update(entry_id, review="pending", **changes)
-        await uow.cases.bump(v.case.id, v.case.version)
         await audit(uow, now, action, user, case_id=v.case.id, step=3,
                     note=f"#{entry.number} {changes.get('resolution_note') or changes.get('exempt_reference') or ''}".strip())  # fmt: skip
         updated = await uow.entries.get(entry_id)

@@ -88,6 +88,8 @@ async def join(
     """Consume an invitation and register the person who opened it."""
     now = ctx.now()
     async with ctx.db.transaction() as uow:
+        if _valid_token(token):
+            await uow.invitations.hold(token)  # one opening of it at a time, on any instance
         existing = await uow.users.by_external(channel, external_id)
         if existing is not None and existing.active:
             raise Refused("refused-already-joined")

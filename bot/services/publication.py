@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from bot.models import Entry, User
 from bot.services.cases import CaseView, load
 from bot.services.context import Ctx, audit
-from bot.services.handover import claim, hand_over
+from bot.services.handover import claim, hand_over, take
 from bot.services.register import site_of, update_site
 from bot.sop import Role
 from bot.workflow import (
@@ -50,6 +50,7 @@ async def record_url(ctx: Ctx, user: User, case_id: int, url: str, entry_id: int
     url = check_url(url)
     now = ctx.now()
     async with ctx.db.transaction() as uow:
+        await take(uow, case_id)
         v = await load(uow, case_id)
         check_actor(user, v.case, step=5)
         targets = [
@@ -60,7 +61,6 @@ async def record_url(ctx: Ctx, user: User, case_id: int, url: str, entry_id: int
             raise Refused("refused-unknown-entry")
         for e in targets:
             await uow.entries.update(e.id, published_url=url, published_at=now)
-        await uow.cases.bump(case_id, v.case.version)
         await audit(uow, now, "entry:url", user, case_id=case_id, step=5,
                     note=f"{','.join('#' + str(e.number) for e in targets)} {url}")  # fmt: skip
         await uow.commit()
@@ -86,6 +86,7 @@ async def _publish(ctx: Ctx, user: User, case_id: int, version: int, *, site: bo
         v = await load(uow, case_id)
         check_actor(user, v.case, step=5)
         check_version(v.case, version)
+        await claim(uow, v.case, version)  # before the entries get their pages
         if site:
             builder = site_of(ctx)
             for e in v.entries:
@@ -94,7 +95,6 @@ async def _publish(ctx: Ctx, user: User, case_id: int, version: int, *, site: bo
                                              published_at=now)  # fmt: skip
             v = await load(uow, case_id)
         transition = publish(v.entries)
-        await claim(uow, v.case, version)
         await hand_over(uow, ctx, v.case, user, transition, now)
         result = totals(v)
         # Everyone involved hears of it: whoever acted on the case, the OPD and the PPID Utama.

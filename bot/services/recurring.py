@@ -71,6 +71,8 @@ async def open_due_rounds(uow: UnitOfWork, ctx: Ctx, now: datetime) -> list[int]
         if day != first_workday(cal, day.year, day.month):
             continue
         period = f"{day.year}-{day.month:02d}"
+        if not await uow.schedules.hold(schedule["id"]):
+            continue  # stopped meanwhile
         if await uow.schedules.has_period(schedule["id"], period):
             continue
         owner = await uow.users.get(schedule["created_by"])

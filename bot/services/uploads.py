@@ -15,6 +15,7 @@ from bot.models import Document, User
 from bot.personal_data import DataCheck
 from bot.services.cases import load
 from bot.services.context import Ctx, audit
+from bot.services.handover import take
 from bot.workflow import Refused, check_actor, check_entry_editable_in_step3
 from storage.files import ContentMismatch, FileTooBig
 from storage.uow import UnitOfWork
@@ -98,7 +99,9 @@ async def receive(
     found = await data_check(ctx, stored.sha256, accepted.ext)
     now = ctx.now()
     async with ctx.db.transaction() as uow:
-        # The download took time: the case may have moved on meanwhile.
+        # The download took time: the case may have moved on meanwhile. Taken first, so that a
+        # simultaneous change of it (another upload) waits, and this one reads what it did.
+        await take(uow, case_id)
         step = await _target(uow, user, case_id, entry_id)
         same = await uow.documents.find_same(case_id, entry_id, stored.sha256)
         entry = await uow.entries.get(entry_id) if entry_id is not None else None
@@ -130,9 +133,6 @@ async def receive(
                 entry.id, resolution="documents", resolution_note=None,
                 exempt_reference=None, exempt_until=None, review="pending",
             )  # fmt: skip
-        case = await uow.cases.get(case_id)
-        assert case is not None
-        await uow.cases.bump(case_id, case.version)
         await audit(
             uow, now, "document:add", user, case_id=case_id, step=step, message_id=message_id,
             note=f"{'#' + str(entry.number) if entry else 'draf'} {name} {stored.sha256}"
