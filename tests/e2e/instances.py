@@ -19,7 +19,7 @@ import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import aiohttp
@@ -39,9 +39,10 @@ UPSTREAM_TIMEOUT_S = 30.0  # longer than the fakes wait: they give up and post a
 
 
 def running_clock(start: datetime) -> Callable[[], datetime]:
-    """`start`, then real time: the clock of every process of the test."""
+    """`start`, then real time: the clock of every process of the test (in `start`'s zone, which
+    a bot process takes for its own when given the instant in PPID_CLOCK_START)."""
     began = time.monotonic()
-    return lambda: start.astimezone(UTC) + timedelta(seconds=time.monotonic() - began)
+    return lambda: start + timedelta(seconds=time.monotonic() - began)
 
 
 class Balancer:

@@ -3,18 +3,24 @@ fakes post to (issue 18, item 7): a 40-OPD round through both chat apps, one ins
 twice in the middle of it, and 50 simultaneous presses of one button spread over the instances.
 
 The round is prepared through the services in the test process (the OPDs, the people, the drafts
-approved at step 2); each OPD's PPID Pendukung then plays step 3 in the chat (half of them on
-WhatsApp, half on Telegram): the hand-over arrives, they open the entry, send its document and
-send the case to the PPID Utama. The PPID Utama's approvals of step 4 are made through the services
-again; the Pejabat PID's hand-overs of step 5 must arrive in his chat.
+approved at step 2, so that 40 hand-overs of step 3 wait in the outbox). Then each OPD's PPID
+Pendukung plays step 3 in the chat, half of them on WhatsApp, half on Telegram, all at once: the
+hand-over arrives, they open the entry, send its document and send the case on to the PPID Utama,
+whose 40 hand-overs of step 4 must arrive in her Telegram chat. One PPID Pendukung on WhatsApp
+presses "Kirim ke PPID Utama" 50 times at once; Meta's fake posts them concurrently, and the
+balancer spreads them over the three instances. (Telegram posts one chat's updates one after the
+other, so simultaneous presses of one person reach the bot from WhatsApp only.)
 
-What is checked: nothing lost (every case reaches step 5, every hand-over reaches its person),
-nothing doubled beyond the documented in-flight limit (a notice is sent twice only when the
-instance sending it died between the platform's answer and its record: at most one notice per
-kill), and one transition out of the 50 presses.
+What is checked: nothing lost (every case at step 4 with its document, every hand-over in its
+person's chat), nothing doubled beyond the documented in-flight limit (a notice is sent twice only
+when the instance sending it died between the platform's answer and its record: at most one notice
+per kill), and one transition out of the 50 presses.
 
-The instances are killed when no notice is in flight (a notice claimed by a dead instance waits
-for the claim's lease, minutes, which this test does not wait for: tests/storage cover the lease).
+The victim is killed at a moment when no notice is in flight: a notice claimed by an instance that
+dies waits for the claim's lease (ten minutes, `bot.dispatcher.IN_FLIGHT_LEASE`), which this test
+does not wait for (tests/storage/test_instances.py covers the lease). What it is doing then (an
+update in hand, a webhook half answered) is left to chance, and the balancer counts the requests an
+instance died with.
 """
 
 from __future__ import annotations
@@ -283,22 +289,11 @@ async def test_three_instances_play_a_40_opd_round_through_two_kills_and_a_storm
                 await asyncio.gather(kill_twice(r, instances), *players)
                 assert instances.starts[VICTIM] == 1 + KILLS
 
-                # Step 4: every hand-over reached the PPID Utama; her approvals, through the
-                # services, hand each case over to the Pejabat PID.
-                async def all_handed(chat: int, step: int) -> bool:
-                    return len(handovers_sent(tg, chat, step)) == OPDS
+                # Every hand-over of step 4 reached the PPID Utama.
+                async def all_handed() -> bool:
+                    return len(handovers_sent(tg, r.rina.id, 4)) == OPDS
 
-                await eventually(until(lambda: all_handed(r.rina.id, 4)),
-                                 "every hand-over of step 4", timeout=WAIT_S,
-                                 context=instances.logs)  # fmt: skip
-                async with ctx.db.read() as uow:
-                    utama = await uow.users.by_external("telegram", "9002")
-                assert utama is not None
-                for o in r.opds:
-                    v = await cases.view(ctx, o.case_id)
-                    await review.approve_step4(ctx, utama, o.case_id, v.case.version)
-                await eventually(until(lambda: all_handed(r.andi.id, 5)),
-                                 "every hand-over of step 5", timeout=WAIT_S,
+                await eventually(until(all_handed), "every hand-over of step 4", timeout=WAIT_S,
                                  context=instances.logs)  # fmt: skip
                 await wa.settled(timeout=WAIT_S)
                 await tg.wait_until_confirmed(timeout=WAIT_S)
@@ -308,11 +303,11 @@ async def test_three_instances_play_a_40_opd_round_through_two_kills_and_a_storm
             # Every instance took its share of the posts.
             assert all(instances.balancer.served[p] > 0 for p in instances.balancer.ports)
 
-        # Nothing lost: every case at step 5, having passed each step once.
+        # Nothing lost: every case at step 4, having passed each step once.
         for o in r.opds:
             async with db.read() as uow:
                 tasks = await uow.tasks.for_case(o.case_id)
-            assert [t.step for t in tasks] == [1, 2, 3, 4, 5], (o.code, tasks)
+            assert [t.step for t in tasks] == [1, 2, 3, 4], (o.code, tasks)
             assert await documents_of(ctx, o.case_id) == 1, o.code
         # One transition out of the 50 presses: step 3 closed once, one audit entry of it.
         async with db.read() as uow:
@@ -322,10 +317,9 @@ async def test_three_instances_play_a_40_opd_round_through_two_kills_and_a_storm
         # Nothing doubled beyond the in-flight limit: one message per hand-over, but for at
         # most one notice per kill (sent, then the instance died before recording it).
         extra = 0
-        for chat, step in ((r.rina.id, 4), (r.andi.id, 5)):
-            sent = handovers_sent(tg, chat, step)
-            assert len(sent) == OPDS, sent
-            extra += sum(n - 1 for n in sent.values())
+        to_rina = handovers_sent(tg, r.rina.id, 4)
+        assert len(to_rina) == OPDS and to_rina[storm.code[3:]] == 1, to_rina
+        extra += sum(n - 1 for n in to_rina.values())
         for o in r.opds:
             if isinstance(o.person, FakeWhatsAppPerson):
                 briefs = [m for m in o.person.inbox if m.template is not None]
