@@ -55,6 +55,8 @@ class Balancer:
         """Requests each instance (by port) answered, whatever the answer."""
         self.broken: Counter[int] = Counter()
         """Requests whose instance went away while it had them (answered 502)."""
+        self.in_hand: Counter[int] = Counter()
+        """Requests each instance has now (forwarded, not yet answered)."""
         self._next = 0
         self._runner: web.AppRunner | None = None
         self._session: aiohttp.ClientSession | None = None
@@ -93,6 +95,7 @@ class Balancer:
         headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}
         for port in self._turns():
             target = f"http://127.0.0.1:{port}{request.path_qs}"
+            self.in_hand[port] += 1
             try:
                 async with self._session.request(
                     request.method, target, data=body, headers=headers
@@ -106,6 +109,8 @@ class Balancer:
             except (aiohttp.ClientError, TimeoutError):
                 self.broken[port] += 1
                 return web.Response(status=502)  # it died with the request: posted again later
+            finally:
+                self.in_hand[port] -= 1
         return web.Response(status=502)  # every instance down
 
 

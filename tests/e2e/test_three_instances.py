@@ -231,12 +231,16 @@ async def nothing_in_flight(ctx: Ctx) -> bool:
 
 
 async def kill_twice(r: Round, instances: Instances) -> None:
-    """SIGKILL the victim once a quarter of the cases moved, and again at two thirds; each time
-    it is started again at once (its clock where the others' are)."""
+    """SIGKILL the victim once a quarter of the cases moved, and again at two thirds, each time
+    while it has a webhook in hand (if the moment comes: a webhook's handling is short) and no
+    notice in flight; each time it is started again at once (its clock where the others')."""
+    port = instances.port(VICTIM)
     for share in (OPDS // 4, 2 * OPDS // 3):
 
         async def progressed(share: int = share) -> bool:
-            return await reached(r.ctx, r.opds, 4) >= share and await nothing_in_flight(r.ctx)
+            moved = await reached(r.ctx, r.opds, 4)
+            busy = instances.balancer.in_hand[port] > 0 or moved >= share + OPDS // 8
+            return moved >= share and busy and await nothing_in_flight(r.ctx)
 
         await eventually(until(progressed), f"{share} cases at step 4", timeout=4 * WAIT_S,
                          every=0.02, context=instances.logs)  # fmt: skip
