@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -179,3 +180,36 @@ class AuditRecord(Record):
     note: str | None
     message_id: str | None
     acting_for: int | None = None  # "Z a.n. X": the absent person Z acted for
+
+
+class OutboxRow(Record):
+    """One queued notice (`storage.journal.OutboxRepository`): what it is about (`payload`, the
+    JSON it was queued with; its `kind` says which notice it is) and how far its delivery got."""
+
+    id: int
+    key: str
+    user_id: int
+    payload: dict[str, Any]
+    created_at: datetime
+    not_before: datetime
+    state: str  # pending | sent | failed | skipped
+    attempts: int
+    next_try_at: datetime | None
+    last_error: str | None
+    sent_at: datetime | None
+    parts_sent: int
+    in_flight_since: datetime | None  # a part handed to the platform, not confirmed yet
+    bundle_id: int | None  # the first row of the bundle message that carried it
+    brief: bool  # the platform refused the full text: it goes as its template
+
+    @property
+    def kind(self) -> str:
+        return str(self.payload["kind"])
+
+
+class DueNotice(OutboxRow):
+    """A row due now, with what the dispatcher needs of its person to reach them."""
+
+    chat_id: str
+    channel: str
+    last_seen_at: datetime | None

@@ -8,6 +8,7 @@ each with its button, paged when long."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -15,7 +16,7 @@ from typing import Any
 from bot.channels.base import OutgoingFile, Reply, Response
 from bot.channels.port import Brief
 from bot.formatting import day_date, deadline, instant, local, short_date
-from bot.models import User
+from bot.models import OutboxRow, User
 from bot.reminders import EXEMPT_KINDS, TASK_KINDS, Standing, intended_at, is_late, standing
 from bot.services import cases
 from bot.services.absences import cover_at
@@ -41,7 +42,7 @@ async def render(
         return None
     kind = payload["kind"]
     if kind == "digest":
-        return await render_bundle(ctx, user_id, [{"payload": payload}], late=late)
+        return await _bundle(ctx, user_id, [], [], digest=True, late=late)
     if kind == "backup_failed":  # to the admins (bot.upkeep)
         return Reply(text=t("notice-backup-failed", at=payload["at"], error=payload["error"]))
     if kind == "templates_missing":  # to the admins (bot.channels.whatsapp)
@@ -219,7 +220,7 @@ class _Line:
 
 
 async def render_bundle(
-    ctx: Ctx, user_id: int, rows: list[dict[str, Any]], *, late: bool = False,
+    ctx: Ctx, user_id: int, rows: Sequence[OutboxRow], *, late: bool = False,
     bundle_id: int | None = None, page: int | None = None,
 ) -> Reply | None:  # fmt: skip
     """One message for everything that leaves for one person at one moment: their notices about
@@ -227,22 +228,32 @@ async def render_bundle(
     most urgent first, each with a button, paged with "more" buttons (`bundle_id`, `page`).
     As a notice (`page` None), a single notice about a task without a digest reads as that
     notice alone. None when nothing in it still applies."""
+    task_rows = [r for r in rows if r.kind in LISTED_KINDS]
+    exempt_rows = [r for r in rows if r.kind in EXEMPT_KINDS]
+    digest = any(r.kind == "digest" for r in rows)
+    return await _bundle(ctx, user_id, task_rows, exempt_rows, digest=digest, late=late,
+                         bundle_id=bundle_id, page=page)  # fmt: skip
+
+
+async def _bundle(
+    ctx: Ctx, user_id: int, task_rows: list[OutboxRow], exempt_rows: list[OutboxRow], *,
+    digest: bool, late: bool = False, bundle_id: int | None = None, page: int | None = None,
+) -> Reply | None:  # fmt: skip
+    """`render_bundle` of rows already sorted out: the notices about tasks, those about
+    exemptions, and whether a digest is among them (a digest alone is its own notice)."""
     async with ctx.db.read() as uow:
         user = await uow.users.get(user_id)
     if user is None or not user.active:
         return None
-    task_rows = [r for r in rows if r["payload"]["kind"] in LISTED_KINDS]
-    exempt_rows = [r for r in rows if r["payload"]["kind"] in EXEMPT_KINDS]
-    digest = next((r for r in rows if r["payload"]["kind"] == "digest"), None)
     as_notice = page is None
     alone = task_rows or exempt_rows
-    if digest is None and len(alone) == 1 and not (task_rows and exempt_rows) and as_notice:
-        return await render(ctx, user_id, alone[0]["payload"], late=late)
+    if not digest and len(alone) == 1 and not (task_rows and exempt_rows) and as_notice:
+        return await render(ctx, user_id, alone[0].payload, late=late)
     page = page or 0
     now = ctx.now()
     # A notice some of whose cases are late says so on those lines (all late: in the heading).
     mark_late = as_notice and not late
-    shown, total = await _lines(ctx, task_rows, digest is not None, now, mark_late, page)
+    shown, total = await _lines(ctx, task_rows, digest, now, mark_late, page)
     # Exemptions awaiting a decision come after the cases, on the first page, each with its
     # buttons (they are few: a city decides a handful a month).
     exempt = await _exemption_blocks(ctx, user, exempt_rows) if page == 0 else []
@@ -256,14 +267,14 @@ async def render_bundle(
     pages = -(-total // PAGE)
     if page >= pages:  # cases were dealt with since: show the last page there is
         page = pages - 1
-        shown, total = await _lines(ctx, task_rows, digest is not None, now, mark_late, page)
+        shown, total = await _lines(ctx, task_rows, digest, now, mark_late, page)
     head = (
         t("notice-digest-head", day=day_date(now.date()))
-        if digest is not None
+        if digest
         else t("notice-bundle-head", count=total)
     )
     text = [t("notice-late") + head if late else head]
-    on_behalf = sorted({int(i) for r in task_rows for i in r["payload"].get("for", [])})
+    on_behalf = sorted({int(i) for r in task_rows for i in r.payload.get("for", [])})
     if on_behalf:
         text.insert(0, (await _on_behalf(ctx, on_behalf)).rstrip("\n"))
     section = ""
@@ -297,16 +308,16 @@ async def render_bundle(
     return Reply(text="\n".join(text), buttons=buttons)
 
 
-async def _exemption_blocks(ctx: Ctx, user: User, rows: list[dict[str, Any]]) -> list[Reply]:
+async def _exemption_blocks(ctx: Ctx, user: User, rows: list[OutboxRow]) -> list[Reply]:
     """The notices about exemptions in a bundle, each as it reads alone; none once decided."""
     from handlers import exemptions
 
-    blocks = [await exemptions.notice(ctx, user, r["payload"]) for r in rows]
+    blocks = [await exemptions.notice(ctx, user, r.payload) for r in rows]
     return [b for b in blocks if b is not None]
 
 
 async def _lines(
-    ctx: Ctx, task_rows: list[dict[str, Any]], digest: bool, now: datetime, mark_late: bool,
+    ctx: Ctx, task_rows: list[OutboxRow], digest: bool, now: datetime, mark_late: bool,
     page: int,
 ) -> tuple[list[_Line], int]:  # fmt: skip
     """One page of the cases a bundle lists, and how many there are: the tasks its notices are
@@ -315,13 +326,9 @@ async def _lines(
     thousands), the notices' own in memory (they are the person's)."""
     kinds: dict[int, set[str]] = {}
     for r in task_rows:
-        marks = kinds.setdefault(int(r["payload"]["task_id"]), set())
-        marks.add(r["payload"]["kind"])
-        if (
-            mark_late
-            and "not_before" in r
-            and is_late(intended_at(r["payload"], r["not_before"]), now, ctx.policy)
-        ):
+        marks = kinds.setdefault(int(r.payload["task_id"]), set())
+        marks.add(r.kind)
+        if mark_late and is_late(intended_at(r.payload, r.not_before), now, ctx.policy):
             marks.add("late")
     until = end_of_day(ctx.calendar, now.date())
     # Beside the units of work: the digest's count runs over every open task due by tonight.
@@ -365,7 +372,7 @@ async def bundle_page(req: Request) -> Response:
 
 
 async def brief(
-    ctx: Ctx, user_id: int, rows: list[dict[str, Any]], *, bundle_id: int | None = None
+    ctx: Ctx, user_id: int, rows: Sequence[OutboxRow], *, bundle_id: int | None = None
 ) -> Brief | None:
     """A notice (one row, or a person's bundle) in short, for a person the bot may not write
     to freely: a hand-over names its OPD, step and deadline; a bundle how many cases wait and
@@ -377,16 +384,16 @@ async def brief(
     if user is None or not user.active:
         return None
     first = rows[0]
-    payload = first["payload"]
-    kind = payload["kind"]
+    payload = first.payload
+    kind = first.kind
     if bundle_id is None and kind == "handover":
         v = await cases.view(ctx, payload["case_id"])
         if v.case.step != payload["step"] or v.task is None or v.task.id != payload["task_id"]:
             return None
         due = deadline(ctx.calendar.local(v.task.due_at))
         return Brief("handover", (v.opd.name, t(f"step-{v.case.step}"), due), _on(first))
-    task_rows = [r for r in rows if r["payload"]["kind"] in LISTED_KINDS]
-    digest = any(r["payload"]["kind"] == "digest" for r in rows)
+    task_rows = [r for r in rows if r.kind in LISTED_KINDS]
+    digest = any(r.kind == "digest" for r in rows)
     if task_rows or digest:
         shown, total = await _lines(ctx, task_rows, digest, ctx.now(), False, 0)
         if total == 0:
@@ -408,9 +415,9 @@ BRIEF_SUBJECTS = frozenset(
 )  # fmt: skip
 
 
-def _on(row: dict[str, Any]) -> str:
+def _on(row: OutboxRow) -> str:
     """The data of the button that opens one queued notice in full."""
-    return encode("on", row["id"])
+    return encode("on", row.id)
 
 
 @button("on")
@@ -422,7 +429,7 @@ async def open_notice(req: Request) -> Response:
         row = await uow.outbox.of_user(row_id, req.user.id)
     if row is None:
         raise Refused("refused-stale")
-    reply = await render(req.ctx, req.user.id, row["payload"])
+    reply = await render(req.ctx, req.user.id, row.payload)
     if reply is None:
         return Response(replies=[Reply(text=t("notice-no-longer"))])
     return Response(replies=[reply])

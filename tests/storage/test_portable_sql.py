@@ -170,15 +170,15 @@ async def test_outbox_rows_are_retried_requeued_and_found_by_person(db: Database
         queued = [Queued(f"k{n}", user_id, {"kind": "x", "n": n}, NOW) for n in range(3)]
         assert await uow.outbox.enqueue_many([*queued, queued[0]], NOW) == 3
         rows = await uow.outbox.listing(("pending",))
-        first, second, third = (r["id"] for r in rows)
+        first, second, third = (r.id for r in rows)
         await uow.outbox.mark_in_flight(first, NOW)
-        uncertain = [r["id"] for r in await uow.outbox.uncertain()]
+        uncertain = [r.id for r in await uow.outbox.uncertain()]
         await uow.outbox.mark_sent_many([first, second], NOW)
         await uow.outbox.requeue_many([second], NOW + timedelta(minutes=1), "gagal")
         await uow.outbox.mark_failed(third, "ditolak")
         assert await uow.outbox.retry(third) == user_id
         assert await uow.outbox.retry(third) is None  # no longer a failed row
-        sent = [r["id"] for r in await uow.outbox.sent_rows()]
+        sent = [r.id for r in await uow.outbox.sent_rows()]
         mine, theirs = (
             await uow.outbox.of_user(first, user_id),
             await uow.outbox.of_user(first, other),
@@ -186,8 +186,8 @@ async def test_outbox_rows_are_retried_requeued_and_found_by_person(db: Database
         pending = await uow.outbox.listing(("pending",))
     assert uncertain == [first]
     assert sent == [first]
-    assert mine is not None and mine["payload"] == {"kind": "x", "n": 0} and theirs is None
-    assert [(r["id"], r["attempts"]) for r in pending] == [(second, 2), (third, 1)]
+    assert mine is not None and mine.payload == {"kind": "x", "n": 0} and theirs is None
+    assert [(r.id, r.attempts) for r in pending] == [(second, 2), (third, 1)]
 
 
 async def test_uploaded_media_are_found_until_they_expire_or_are_forgotten(db: Database) -> None:
@@ -269,11 +269,11 @@ async def test_the_lowest_status_of_a_message_changes_nothing(db: Database) -> N
         await uow.outbox.enqueue(key="k", user_id=user_id, payload={"kind": "x"}, now=NOW,
                                  not_before=NOW)  # fmt: skip
         [row] = await uow.outbox.listing(("pending",))
-        await uow.messages.record("whatsapp", ["wamid.1"], [row["id"]])
+        await uow.messages.record("whatsapp", ["wamid.1"], [row.id])
         accepted = await uow.messages.set_status("whatsapp", "wamid.1", "accepted", NOW, None)
         sent = await uow.messages.set_status("whatsapp", "wamid.1", "sent", NOW, None)
     assert accepted is None
-    assert sent is not None and (sent.outbox_ids, sent.user_id) == ([row["id"]], user_id)
+    assert sent is not None and (sent.outbox_ids, sent.user_id) == ([row.id], user_id)
 
 
 async def test_names_sort_as_on_sqlite_on_a_server_with_a_language_locale(
