@@ -94,6 +94,43 @@ class Task(Record):
     notified_until: datetime | None = None
 
 
+class SweepTask(Record):
+    """An open task as the sweep plans it: with its case's OPD, and until when its notices
+    were planned (None: not yet)."""
+
+    id: int
+    case_id: int
+    step: int
+    started_at: datetime
+    due_at: datetime
+    notified_until: datetime | None
+    opd_id: int
+
+
+class TaskBrief(Record):
+    """What a notice's line says of a task: its OPD and round, step and deadline, and whether
+    it is still the open one (`done_at` None and its case still at `step`)."""
+
+    id: int
+    case_id: int
+    step: int
+    due_at: datetime
+    done_at: datetime | None
+    case_step: int
+    opd_name: str
+    round_name: str
+
+
+class OpenTaskName(Record):
+    """An open task with its OPD's names, as a digest lists it."""
+
+    id: int
+    step: int
+    due_at: datetime
+    opd_code: str
+    opd_name: str
+
+
 class CaseLine(Record):
     """One case as a list shows it (/tugas, /status, `status --json`): what the line says and
     nothing more, so that a list costs the same whatever the cases hold."""

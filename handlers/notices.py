@@ -16,7 +16,7 @@ from typing import Any
 from bot.channels.base import OutgoingFile, Reply, Response
 from bot.channels.port import Brief
 from bot.formatting import day_date, deadline, instant, local, short_date
-from bot.models import OutboxRow, User
+from bot.models import OutboxRow, TaskBrief, User
 from bot.reminders import EXEMPT_KINDS, TASK_KINDS, Standing, intended_at, is_late, standing
 from bot.services import cases
 from bot.services.absences import cover_at
@@ -214,7 +214,7 @@ TAGS = ("handover", "deadline_moved", "escalation", "late")  # what a listed lin
 
 @dataclass(frozen=True)
 class _Line:
-    task: dict[str, Any]
+    task: TaskBrief
     due: datetime
     kinds: frozenset[str]
 
@@ -288,11 +288,11 @@ async def _bundle(
             text.append(t(title))
         task = line.task
         tags = "".join(t(f"notice-tag-{k}") for k in TAGS if k in line.kinds)
-        text.append(t("notice-digest-line", n=number, opd=task["opd_name"],
-                      step=t(f"step-{task['step']}").split(":")[0],
+        text.append(t("notice-digest-line", n=number, opd=task.opd_name,
+                      step=t(f"step-{task.step}").split(":")[0],
                       due=f"{short_date(local(line.due).date())} {local(line.due):%H.%M}",
                       left=left_text(where, line.due), tags=tags))  # fmt: skip
-        buttons.append([btn(f"{number}. {task['opd_name']}", "op", task["case_id"])])
+        buttons.append([btn(f"{number}. {task.opd_name}", "op", task.case_id)])
     for block in exempt:
         text.append("\n" + block.text)
         buttons += block.buttons
@@ -334,26 +334,26 @@ async def _lines(
     # Beside the units of work: the digest's count runs over every open task due by tonight.
     async with ctx.db.read_aside() as uow:
         own = await uow.tasks.briefs(kinds)
-        listed = [b for b in own.values() if b["done_at"] is None and b["case_step"] == b["step"]]
+        listed = [b for b in own.values() if b.done_at is None and b.case_step == b.step]
         # With a digest, every open task due by tonight is listed from SQL; the notices' own
         # tasks due later (a reminder days ahead) follow them, as the sort by deadline would.
         later = sorted(
             (b for b in listed if not digest or _local(ctx, b) >= until),
-            key=lambda b: (_local(ctx, b), b["opd_name"], b["id"]),
+            key=lambda b: (_local(ctx, b), b.opd_name, b.id),
         )
         in_digest = await uow.tasks.count_due_by(until) if digest else 0
         first = page * PAGE
         ids = await uow.tasks.due_by_page(until, first, PAGE) if first < in_digest else []
         shown = list((await uow.tasks.briefs(ids)).values()) if ids else []
-        shown.sort(key=lambda b: ids.index(b["id"]))
+        shown.sort(key=lambda b: ids.index(b.id))
     rest = max(0, first - in_digest)
     shown += later[rest : rest + PAGE - len(shown)]
-    lines = [_Line(b, _local(ctx, b), frozenset(kinds.get(b["id"], ()))) for b in shown]
+    lines = [_Line(b, _local(ctx, b), frozenset(kinds.get(b.id, ()))) for b in shown]
     return lines, in_digest + len(later)
 
 
-def _local(ctx: Ctx, brief: dict[str, Any]) -> datetime:
-    return ctx.calendar.local(datetime.fromisoformat(brief["due_at"]))
+def _local(ctx: Ctx, brief: TaskBrief) -> datetime:
+    return ctx.calendar.local(brief.due_at)
 
 
 @button("nb")
@@ -399,9 +399,9 @@ async def brief(
         if total == 0:
             return None
         top = shown[0]
-        step = t(f"step-{top.task['step']}").split(":")[0]
+        step = t(f"step-{top.task.step}").split(":")[0]
         button = encode("nb", bundle_id, 0) if bundle_id is not None else _on(first)
-        return Brief("reminders", (str(total), f"{top.task['opd_name']} ({step})",
+        return Brief("reminders", (str(total), f"{top.task.opd_name} ({step})",
                                    deadline(top.due)), button)  # fmt: skip
     if await render(ctx, user_id, payload) is None:
         return None

@@ -47,13 +47,13 @@ async def test_the_sweep_reads_open_tasks_in_task_order_after_they_changed(db: D
         await open_cases(uow, ["A", "B", "C"])
         await uow.commit()
     async with db.transaction() as uow:
-        tasks = sorted(r["id"] for r in await uow.tasks.sweep_rows())
+        tasks = sorted(r.id for r in await uow.tasks.sweep_rows())
         # An update writes a new row version on PostgreSQL, found last by a plain scan.
         await uow.tasks.set_planned([(tasks[0], NOW, NOW + timedelta(days=1))])
         await uow.commit()
     async with db.read() as uow:
-        assert [r["id"] for r in await uow.tasks.sweep_rows()] == tasks
-        assert [r["id"] for r in await uow.tasks.sweep_rows(reversed(tasks))] == tasks
+        assert [r.id for r in await uow.tasks.sweep_rows()] == tasks
+        assert [r.id for r in await uow.tasks.sweep_rows(reversed(tasks))] == tasks
 
 
 async def test_a_digest_lists_open_tasks_by_opd_name_then_deadline(db: Database) -> None:
@@ -67,7 +67,7 @@ async def test_a_digest_lists_open_tasks_by_opd_name_then_deadline(db: Database)
     async with db.read() as uow:
         rows = await uow.tasks.open_with_names()
         open_tasks = await uow.tasks.open_tasks()
-    assert [(r["opd_code"], r["id"]) for r in rows] == [("A", task_a.id), ("B", task_b.id)]
+    assert [(r.opd_code, r.id) for r in rows] == [("A", task_a.id), ("B", task_b.id)]
     assert [t.id for t in open_tasks] == [task_b.id, task_a.id]  # earliest deadline first
 
 
@@ -301,7 +301,7 @@ async def test_names_sort_as_on_sqlite_on_a_server_with_a_language_locale(
             for user_name in names:
                 await add_user(uow, user_name, Role.UTAMA)
             opds = [o.name for o in await uow.opds.all()]
-            digest = [r["opd_name"] for r in await uow.tasks.open_with_names()]
+            digest = [r.opd_name for r in await uow.tasks.open_with_names()]
             users = [u.name for u in await uow.users.all()]
     finally:
         await db.close()

@@ -23,7 +23,6 @@ from bot.services.context import Ctx
 from bot.sop import CLOSED, Category, Role
 from bot.workdays import Calendar, Override
 from bot.workflow import Refused
-from storage.base import instant
 from storage.db import Database
 from storage.files import FileStore
 from storage.uow import UnitOfWork
@@ -287,9 +286,9 @@ async def test_a_sweep_over_more_tasks_than_one_unit_of_work_notifies_each_task_
         tasks = await uow.tasks.sweep_rows()
     assert len(tasks) == 12
     assert {r.payload["task_id"] for r in overdue if r.payload.get("task_id")} == {
-        t["id"] for t in tasks
+        t.id for t in tasks
     }
-    assert {t["notified_until"] for t in tasks} == {instant(later.now())}
+    assert {t.notified_until for t in tasks} == {later.now()}
     assert await sweep_service.sweep(later) == 0
 
 
@@ -346,14 +345,14 @@ async def test_a_sweep_stops_when_the_holidays_change_between_its_units_of_work(
     monkeypatch.setattr(sweep_service, "_plan", plan_then_an_admin_adds_a_holiday)
     await sweep_service.sweep(later)
     async with w.ctx.db.read() as uow:
-        planned = [t for t in await uow.tasks.sweep_rows() if t["notified_until"]]
+        planned = [t for t in await uow.tasks.sweep_rows() if t.notified_until]
         assert await uow.meta.get("last_sweep") is None
     assert len(planned) == 5  # the first unit only: the others wait for the new calendar
     monkeypatch.setattr(sweep_service, "_plan", plan)
     later.calendars.replace(await load_calendar(later.settings, later.db))
     await sweep_service.sweep(later)
     async with w.ctx.db.read() as uow:
-        assert all(t["notified_until"] for t in await uow.tasks.sweep_rows())
+        assert all(t.notified_until for t in await uow.tasks.sweep_rows())
 
 
 # --- the whole SOP -------------------------------------------------------------------------------
