@@ -250,3 +250,42 @@ class DueNotice(OutboxRow):
     chat_id: str
     channel: str
     last_seen_at: datetime | None
+
+
+class ExemptionEnding(Record):
+    """An exempt entry whose exemption ends soon (or ended), with its case's OPD."""
+
+    id: int  # the entry's
+    case_id: int
+    number: int
+    title: str
+    exempt_reference: str | None
+    exempt_until: date
+    opd_id: int
+
+
+class ExemptionDecision(Record):
+    """A decision on an exemption that ended: extended (a new end date) or opened (a new
+    category)."""
+
+    id: int
+    entry_id: int
+    action: str  # extend | open
+    old_reference: str | None
+    old_until: date
+    new_reference: str | None
+    new_until: date | None
+    category: str | None
+    decided_by: int
+    decided_at: datetime
+
+
+class RoundSchedule(Record):
+    """When rounds are opened by themselves: the months, and the name pattern of each."""
+
+    id: int
+    months: str  # e.g. "1,7": January and July
+    name_pattern: str  # e.g. "DIP Semester {semester} {year}"
+    created_by: int
+    created_at: datetime
+    active: bool

@@ -215,7 +215,7 @@ async def test_exemption_decisions_are_counted_by_their_old_end_date(db: Databas
         decisions = await uow.exemptions.decisions()
         both = await uow.exemptions.due_between(date(2027, 3, 1), date(2027, 6, 30))
         one = await uow.exemptions.due_between(date(2027, 4, 1), date(2027, 12, 31))
-    assert [(d["id"], d["new_until"]) for d in decisions] == [(decided, "2027-06-30")]
+    assert [(d.id, d.new_until) for d in decisions] == [(decided, date(2027, 6, 30))]
     assert (both, one) == (2, 1)
     assert isinstance(both, int)
 
@@ -226,7 +226,7 @@ async def test_a_schedule_is_replaced_stopped_and_claims_each_period_once(db: Da
         round_id = await uow.rounds.add("DIP Semester I 2027", None, NOW)
         first = await uow.schedules.set("1,7", "DIP {semester} {year}", user_id, NOW)
         second = await uow.schedules.set("1", "DIP {year}", user_id, NOW)
-        active = [s["id"] for s in await uow.schedules.active()]
+        active = [s.id for s in await uow.schedules.active()]
         assert await uow.schedules.claim_period(second, "2027-01", round_id)
         assert not await uow.schedules.claim_period(second, "2027-01", round_id)
         claimed = await uow.schedules.has_period(second, "2027-01")
