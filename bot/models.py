@@ -170,6 +170,14 @@ class Entry(Record):
     withdrawn_reason: str | None = None
 
 
+class RegisteredEntry(Entry):
+    """An entry as a register lists it: with its OPD's and its round's names."""
+
+    opd_code: str
+    opd_name: str
+    round_name: str
+
+
 class Document(Record):
     id: int
     case_id: int

@@ -12,6 +12,7 @@ from bot.models import (
     Document,
     Entry,
     OpenTaskName,
+    RegisteredEntry,
     Round,
     SweepTask,
     Task,
@@ -411,17 +412,18 @@ class EntryRepository(Repository):
         sets = ", ".join(f"{k} = ?" for k in changes)
         await self._execute(f"UPDATE entries SET {sets} WHERE id = ?", (*values, entry_id))
 
-    async def register_rows(self, *, exempt: bool = False) -> list[dict[str, Any]]:
-        """Entries of the public register (exempt=False): published, approved, with documents,
-        not exempt, not withdrawn; or the internal register of approved exempt entries."""
-        if exempt:
-            where = (
-                "e.review = 'approved' AND (e.resolution = 'exempt' OR e.category = 'dikecualikan')"
-            )
-            rows = await self._all(REGISTER_ENTRIES.format(where=where))
-        else:
-            rows = await self._all(PUBLIC_REGISTER_ENTRIES)
-        return [as_dict(r) for r in rows]
+    async def register_rows(self) -> list[dict[str, Any]]:
+        """Entries of the public register: published, approved, with documents, not exempt, not
+        withdrawn. Rows by name, not records: the site build reads the same rows in its child
+        process (`storage.register`), and one reader (`services.register.entries_of`) serves
+        both."""
+        return [as_dict(r) for r in await self._all(PUBLIC_REGISTER_ENTRIES)]
+
+    async def exempt_register(self) -> list[RegisteredEntry]:
+        """The internal register: the approved entries that are exempt."""
+        where = "e.review = 'approved' AND (e.resolution = 'exempt' OR e.category = 'dikecualikan')"
+        rows = await self._all(REGISTER_ENTRIES.format(where=where))
+        return [RegisteredEntry(**as_dict(r)) for r in rows]
 
     async def register_documents(self) -> list[dict[str, Any]]:
         """The current documents of every entry of the public register, in one query (with

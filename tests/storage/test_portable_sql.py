@@ -220,6 +220,33 @@ async def test_exemption_decisions_are_counted_by_their_old_end_date(db: Databas
     assert isinstance(both, int)
 
 
+async def test_exempt_entries_are_read_as_records_with_their_names_and_dates(
+    db: Database,
+) -> None:
+    async with db.transaction() as uow:
+        case_id = await add_case(uow)
+        user_id = await add_user(uow, "1")
+        entry = await uow.entries.add(case_id, {**ENTRY, "category": "dikecualikan"})
+        await uow.entries.update(entry.id, review="approved", exempt_reference="UK/1",
+                                 exempt_until=date(2027, 6, 30))  # fmt: skip
+        await uow.exemptions.add_decision(
+            entry_id=entry.id, action="open", old_reference="UK/1", old_until=date(2027, 6, 30),
+            category="berkala", by=user_id, now=NOW,
+        )  # fmt: skip
+        [listed] = await uow.entries.exempt_register()
+        [ending] = await uow.exemptions.ending_by(date(2027, 6, 30))
+        [decision] = await uow.exemptions.decisions()
+        opd = await uow.opds.by_code("DINKES")
+    assert opd is not None and (listed.opd_code, listed.opd_name) == (opd.code, opd.name)
+    assert (listed.id, listed.exempt_reference, listed.exempt_until) == (
+        entry.id, "UK/1", date(2027, 6, 30),
+    )  # fmt: skip
+    assert (ending.id, ending.opd_id, ending.exempt_until) == (entry.id, opd.id, date(2027, 6, 30))
+    assert (decision.old_until, decision.new_until, decision.decided_at) == (
+        date(2027, 6, 30), None, NOW,
+    )  # fmt: skip
+
+
 async def test_a_schedule_is_replaced_stopped_and_claims_each_period_once(db: Database) -> None:
     async with db.transaction() as uow:
         user_id = await add_user(uow, "1", Role.PEJABAT)
