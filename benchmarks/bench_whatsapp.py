@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import os
 import shutil
 import signal
@@ -76,6 +75,7 @@ from bot.fakeapi.server import FakeTelegram
 from bot.fakeapi.whatsapp import FakeWhatsApp, FakeWhatsAppPerson, GraphError
 from bot.fakeapi.whatsapp.delivery import WebhookDelivery
 from bot.fakeapi.whatsapp.models import JSON, WebhookEvent
+from bot.models import OutboxRow
 from bot.services.context import Ctx
 from bot.sop import Role
 from bot.texts import plain, t
@@ -338,9 +338,8 @@ async def prepare_taps(settings: Settings, people: list[FakeWhatsAppPerson]) -> 
         await settle_outbox(ctx)
 
 
-def is_step3_handover(row: dict[str, Any]) -> bool:
-    payload = json.loads(row["payload"])
-    return bool(payload["kind"] == "handover" and payload["step"] == 3)
+def is_step3_handover(row: OutboxRow) -> bool:
+    return bool(row.kind == "handover" and row.payload["step"] == 3)
 
 
 async def prepare_notices(

@@ -24,7 +24,6 @@ scheduler without the taps; it is not part of the full run.
 from __future__ import annotations
 
 import asyncio
-import json
 import sys
 import tempfile
 import time
@@ -33,7 +32,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from benchmarks.common import Figure, RunningClock, bench_settings, ms, percentile, say, verdict
 from benchmarks.scenario import add_opds, add_users, open_ctx, round_at_step3, settle_outbox
@@ -43,6 +41,7 @@ from bot.config import Settings
 from bot.dispatcher import Dispatcher
 from bot.fakeapi.faults import RateLimiter
 from bot.fakeapi.server import FakeTelegram
+from bot.models import OutboxRow
 from bot.services.context import Ctx
 from bot.sop import Role
 from handlers import notices
@@ -53,9 +52,8 @@ FIRST_ID = 200_001
 GLOBAL_PER_SECOND = 30
 
 
-def is_step3_handover(row: dict[str, Any]) -> bool:
-    payload = json.loads(row["payload"])
-    return bool(payload["kind"] == "handover" and payload["step"] == 3)
+def is_step3_handover(row: OutboxRow) -> bool:
+    return bool(row.kind == "handover" and row.payload["step"] == 3)
 
 
 @dataclass

@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import Any
 
 from bot.bootstrap import load_calendar, make_ctx
 from bot.config import Settings
-from bot.models import User
+from bot.models import OutboxRow, User
 from bot.services import cases, drafting, review
 from bot.services.context import Ctx
 from bot.sop import Role
@@ -79,7 +78,7 @@ async def round_at_step3(ctx: Ctx, pejabat: User, utama: User, opd_ids: list[int
     return [v.case.id for v in views]
 
 
-async def settle_outbox(ctx: Ctx, keep: Callable[[dict[str, Any]], bool] = lambda _: False) -> int:
+async def settle_outbox(ctx: Ctx, keep: Callable[[OutboxRow], bool] = lambda _: False) -> int:
     """Mark the pending outbox rows as sent, but those `keep` selects; returns how many are kept."""
     kept = 0
     async with ctx.db.transaction() as uow:
@@ -87,6 +86,6 @@ async def settle_outbox(ctx: Ctx, keep: Callable[[dict[str, Any]], bool] = lambd
             if keep(row):
                 kept += 1
             else:
-                await uow.outbox.mark_sent(row["id"], ctx.now())
+                await uow.outbox.mark_sent(row.id, ctx.now())
         await uow.commit()
     return kept

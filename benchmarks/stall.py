@@ -134,7 +134,7 @@ async def prepare(settings: Settings) -> None:
         await cases.create_round(ctx, users[IMPORTER], "DIP DINKES", [opd_ids["DINKES"]])
         async with db.transaction() as uow:  # the notices of the preparation: not measured
             for row in await uow.outbox.listing(("pending",)):
-                await uow.outbox.mark_sent(row["id"], T0)
+                await uow.outbox.mark_sent(row.id, T0)
             await uow.commit()
     finally:
         await db.close()

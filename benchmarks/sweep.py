@@ -341,7 +341,7 @@ async def next_morning(root: Path, tasks: int) -> list[Figure]:
         async with ctx.db.read() as uow:
             pending = await uow.outbox.listing(("pending",))
             sent_before = await uow.outbox.count("sent")
-        people = {r["user_id"] for r in pending}
+        people = {r.user_id for r in pending}
 
         say(f"[{NAME}] next morning: the dispatcher ({len(pending)} rows pending)")
         sender = CountingSender()

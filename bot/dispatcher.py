@@ -25,6 +25,7 @@ from typing import Any, Protocol
 
 from bot.channels.base import Reply
 from bot.channels.port import Brief, DeliveryError, Sender
+from bot.models import DueNotice, OutboxRow
 from bot.reminders import (
     BUNDLED_KINDS,
     TASK_KINDS,
@@ -71,12 +72,12 @@ class _Outcome:
 MAX_PREPARE_ATTEMPTS = 5
 
 
-def _unprepared(row: dict[str, Any]) -> _Outcome:
+def _unprepared(row: OutboxRow) -> _Outcome:
     """A notice that could not be rendered (a bug or bad data): tried again a few times with a
     growing pause, then given up, so that it never holds a person's other notices for ever."""
-    if row["attempts"] + 1 >= MAX_PREPARE_ATTEMPTS:
+    if row.attempts + 1 >= MAX_PREPARE_ATTEMPTS:
         return _Outcome("could not be prepared")
-    return _Outcome("could not be prepared", backoff(row["attempts"]))
+    return _Outcome("could not be prepared", backoff(row.attempts))
 
 
 class NoticeViews(Protocol):
@@ -88,12 +89,12 @@ class NoticeViews(Protocol):
     ) -> Reply | None: ...
 
     async def render_bundle(
-        self, ctx: Ctx, user_id: int, rows: list[dict[str, Any]], *, late: bool = False,
+        self, ctx: Ctx, user_id: int, rows: Sequence[OutboxRow], *, late: bool = False,
         bundle_id: int | None = None, page: int | None = None,
     ) -> Reply | None: ...  # fmt: skip
 
     async def brief(
-        self, ctx: Ctx, user_id: int, rows: list[dict[str, Any]], *, bundle_id: int | None = None
+        self, ctx: Ctx, user_id: int, rows: Sequence[OutboxRow], *, bundle_id: int | None = None
     ) -> Brief | None: ...
 
 
@@ -146,14 +147,14 @@ class Dispatcher:
                 done: set[int] = set()
                 self._elsewhere = 0
                 for row in rows:
-                    if row["id"] in done:
+                    if row.id in done:
                         continue
                     # Office hours may close in the middle of a long batch.
                     if not may_deliver(ctx.calendar, ctx.now()):
                         return sent
                     if bundled(row):
                         bundle = await self._bundle_of(row, swept)
-                        done |= {r["id"] for r in bundle}
+                        done |= {r.id for r in bundle}
                         sent += await self._deliver_bundle(bundle)
                     else:
                         sent += await self._deliver_single(row)
@@ -161,7 +162,7 @@ class Dispatcher:
                 if (len(rows) < limit or self._elsewhere == len(rows)) and not self._queued:
                     return sent
 
-    async def _forward_absent(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    async def _forward_absent(self, rows: list[DueNotice]) -> list[DueNotice]:
         """Work notices to a person who is away now (queued before the absence began) go to
         whoever acts for them today (`bot.absences`), once, or nowhere; the rest is returned.
         The copy takes the stand-in's own key for that notice, so one who has it already (a
@@ -172,35 +173,29 @@ class Dispatcher:
             return rows
         async with ctx.db.read() as uow:
             cover = await cover_at(uow, now)
-        away = [r for r in rows if r["payload"]["kind"] in FORWARDED
-                and cover.is_absent(r["user_id"])]  # fmt: skip
+        away = [r for r in rows if r.kind in FORWARDED and cover.is_absent(r.user_id)]
         if not away:
             return rows
         merged: dict[str, set[int]] = {}
         async with ctx.db.transaction() as uow:
             for row in away:
-                await uow.outbox.mark_skipped(row["id"], "recipient away")
-                target = cover.acting(row["user_id"])
-                key, uid = row["key"], str(row["user_id"])
+                await uow.outbox.mark_skipped(row.id, "recipient away")
+                target = cover.acting(row.user_id)
+                key, uid = row.key, str(row.user_id)
                 if target is None or not key.endswith(":" + uid):
                     continue
-                payload = row["payload"] | {"for": [row["user_id"]]}
+                payload = row.payload | {"for": [row.user_id]}
                 own = key[: -len(uid)] + str(target)
                 if not await uow.outbox.enqueue(
                     key=own, user_id=target, payload=payload, now=now,
-                    not_before=datetime.fromisoformat(row["not_before"]),
+                    not_before=row.not_before,
                 ):  # fmt: skip
-                    await uow.outbox.add_on_behalf(own, row["user_id"])
-                    merged.setdefault(own, set()).add(row["user_id"])
+                    await uow.outbox.add_on_behalf(own, row.user_id)
+                    merged.setdefault(own, set()).add(row.user_id)
                 self._queued = True
             await uow.commit()
-        skipped = {r["id"] for r in away}
-        kept = [r for r in rows if r["id"] not in skipped]
-        for r in kept:  # the stand-in's own copy in this batch says "a.n." too
-            if r["key"] in merged:
-                found = {*r["payload"].get("for", []), *merged[r["key"]]}
-                r["payload"] = r["payload"] | {"for": sorted(found)}
-        return kept
+        skipped = {r.id for r in away}
+        return [_for(r, merged.get(r.key)) for r in rows if r.id not in skipped]
 
     def _say_closed(self) -> None:
         if not self._closed_said:
@@ -208,50 +203,46 @@ class Dispatcher:
             opening = next_delivery(self.ctx.calendar, self.ctx.now())
             log.info("outside office hours: notices wait for the opening at %s", opening)
 
-    async def _bundle_of(self, row: dict[str, Any], swept: datetime | None) -> list[dict[str, Any]]:
+    async def _bundle_of(self, row: DueNotice, swept: datetime | None) -> list[DueNotice]:
         """Everything of the bundled kinds due now (and swept) for that row's person."""
         async with self.ctx.db.read() as uow:
-            rows = await uow.outbox.due_of_user(
-                row["user_id"], self.ctx.now(), BUNDLED_KINDS, swept
-            )
+            rows = await uow.outbox.due_of_user(row.user_id, self.ctx.now(), BUNDLED_KINDS, swept)
         return rows or [row]
 
-    async def _deliver_single(self, row: dict[str, Any]) -> int:
+    async def _deliver_single(self, row: DueNotice) -> int:
         ctx = self.ctx
-        late = is_late(intended_at(row["payload"], row["not_before"]), ctx.now(), ctx.policy)
+        late = is_late(intended_at(row.payload, row.not_before), ctx.now(), ctx.policy)
         if self._in_short(row):
             return await self._deliver_brief(row, [row])
         try:
-            reply = await self.views.render(ctx, row["user_id"], row["payload"], late=late)
+            reply = await self.views.render(ctx, row.user_id, row.payload, late=late)
             if reply is None:
-                return await self._skip([row["id"]], "no longer applies")
-            outcome = await self._send(row, [row["id"]], reply, row["parts_sent"])
+                return await self._skip([row.id], "no longer applies")
+            outcome = await self._send(row, [row.id], reply, row.parts_sent)
         except Exception:
-            log.exception("notice %s could not be prepared", row["id"])
+            log.exception("notice %s could not be prepared", row.id)
             outcome = _unprepared(row)
-        return await self._record(row, [row["id"]], outcome)
+        return await self._record(row, [row.id], outcome)
 
-    async def _deliver_bundle(self, rows: list[dict[str, Any]]) -> int:
+    async def _deliver_bundle(self, rows: list[DueNotice]) -> int:
         """One message for one person's due notices; superseded ones are recorded skipped."""
         ctx = self.ctx
         now = ctx.now()
-        tasks = [r for r in rows if r["payload"]["kind"] in TASK_KINDS]
+        tasks = [r for r in rows if r.kind in TASK_KINDS]
         kept, superseded = supersede(_pending(r) for r in tasks)
         if superseded:
             await self._skip([p.row_id for p in superseded], "superseded by a later notice")
         keep = {p.row_id for p in kept}
-        rows = [r for r in rows if r["id"] in keep or r["payload"]["kind"] not in TASK_KINDS]
-        ids = [r["id"] for r in rows]
+        rows = [r for r in rows if r.id in keep or r.kind not in TASK_KINDS]
+        ids = [r.id for r in rows]
         # The heading says "late" when all of it is; otherwise each late case says so.
-        late = all(
-            is_late(intended_at(r["payload"], r["not_before"]), now, ctx.policy) for r in rows
-        )
+        late = all(is_late(intended_at(r.payload, r.not_before), now, ctx.policy) for r in rows)
         first = rows[0]
         if self._in_short(first):
             return await self._deliver_brief(first, rows, bundle=True)
         try:
             reply = await self.views.render_bundle(
-                ctx, first["user_id"], rows, late=late, bundle_id=ids[0]
+                ctx, first.user_id, rows, late=late, bundle_id=ids[0]
             )
             if reply is None:
                 return await self._skip(ids, "no longer applies")
@@ -261,30 +252,28 @@ class Dispatcher:
             outcome = _unprepared(first)
         return await self._record(first, ids, outcome, bundle=True)
 
-    def _in_short(self, row: dict[str, Any]) -> bool:
+    def _in_short(self, row: DueNotice) -> bool:
         """Whether a notice must go as its brief: its person's chat app lets the bot write
         freely only for a while after they last wrote (WhatsApp: 24 hours), and that time is
         over, or the platform refused the full notice already."""
-        sender = self.senders.get(row["channel"])
+        sender = self.senders.get(row.channel)
         if sender is None:
             return False
-        seen = row.get("last_seen_at")
-        last = datetime.fromisoformat(seen) if seen else None
         caps = sender.capabilities
         if caps.reply_window is None:
             return False  # a brief left from another channel (the person moved) means nothing here
-        return bool(row.get("brief")) or not caps.may_write(last, self.ctx.now())
+        return row.brief or not caps.may_write(row.last_seen_at, self.ctx.now())
 
     async def _deliver_brief(
-        self, row: dict[str, Any], rows: list[dict[str, Any]], bundle: bool = False
+        self, row: DueNotice, rows: list[DueNotice], bundle: bool = False
     ) -> int:
         """The notice in short (one pre-approved message and a button that opens it in full);
         the rows count as delivered with it."""
         ctx = self.ctx
-        ids = [r["id"] for r in rows]
-        sender = self.senders[row["channel"]]
+        ids = [r.id for r in rows]
+        sender = self.senders[row.channel]
         try:
-            brief = await self.views.brief(ctx, row["user_id"], rows,
+            brief = await self.views.brief(ctx, row.user_id, rows,
                                            bundle_id=ids[0] if bundle else None)  # fmt: skip
             if brief is None:
                 return await self._skip(ids, "no longer applies")
@@ -294,7 +283,7 @@ class Dispatcher:
         try:
             if not await self._claim(ids):
                 return 0
-            sent = await sender.send_brief(row["chat_id"], brief)
+            sent = await sender.send_brief(row.chat_id, brief)
         except DeliveryError as exc:
             return await self._record(row, ids, self._outcome(exc, row), bundle=bundle)
         return await self._record(row, ids, _Outcome(), bundle=True, messages=sent)
@@ -306,15 +295,15 @@ class Dispatcher:
         return 0
 
     async def _send(
-        self, row: dict[str, Any], ids: list[int], reply: Reply, parts_sent: int,
+        self, row: DueNotice, ids: list[int], reply: Reply, parts_sent: int,
         bundle: bool = False,
     ) -> _Outcome:  # fmt: skip
         """Send the parts not yet delivered (the text is always the last part, even when the
         files changed since an earlier attempt); how it went."""
         ctx = self.ctx
-        sender = self.senders.get(row["channel"])
+        sender = self.senders.get(row.channel)
         if sender is None:  # that channel is not configured (now): try again later
-            return _Outcome(f"channel {row['channel']} not configured", backoff(row["attempts"]))
+            return _Outcome(f"channel {row.channel} not configured", backoff(row.attempts))
         messages: list[str] = []
         try:
             last = sender.parts(reply) - 1
@@ -322,23 +311,23 @@ class Dispatcher:
             for index in range(min(parts_sent, last), last + 1):
                 if not await self._claim(ids, None if bundle else expected):
                     return _Outcome(elsewhere=True)
-                sent = await sender.send_part(row["chat_id"], reply, index)
+                sent = await sender.send_part(row.chat_id, reply, index)
                 messages += sent
                 if index < last:
                     expected = max(expected, index + 1)
                     async with ctx.db.transaction() as uow:
-                        await uow.outbox.mark_part(row["id"], index + 1)
-                        await uow.messages.record(row["channel"], sent, ids)
-                        early = await uow.messages.take_early_failures(row["channel"], sent)
+                        await uow.outbox.mark_part(row.id, index + 1)
+                        await uow.messages.record(row.channel, sent, ids)
+                        early = await uow.messages.take_early_failures(row.channel, sent)
                         await uow.commit()
-                    await delivery.apply_early(ctx, row["channel"], early)
+                    await delivery.apply_early(ctx, row.channel, early)
                     self._queued = self._queued or bool(early)
         except DeliveryError as exc:
             return self._outcome(exc, row)
         return _Outcome(messages=tuple(messages))
 
     @staticmethod
-    def _outcome(exc: DeliveryError, row: dict[str, Any]) -> _Outcome:
+    def _outcome(exc: DeliveryError, row: OutboxRow) -> _Outcome:
         """What a refusal means for the notice's rows."""
         if exc.kind == "permanent":
             return _Outcome(exc.detail, reach=exc.reach)
@@ -347,10 +336,10 @@ class Dispatcher:
         if exc.kind == "window_closed":
             return _Outcome(exc.detail, timedelta(0), brief=True)
         # Transient: try again later (growing pauses).
-        return _Outcome(exc.detail, backoff(row["attempts"]))
+        return _Outcome(exc.detail, backoff(row.attempts))
 
     async def _record(
-        self, row: dict[str, Any], ids: list[int], outcome: _Outcome, bundle: bool = False,
+        self, row: DueNotice, ids: list[int], outcome: _Outcome, bundle: bool = False,
         messages: Sequence[str] = (),
     ) -> int:  # fmt: skip
         ctx = self.ctx
@@ -362,8 +351,8 @@ class Dispatcher:
             if outcome.error is None:
                 await uow.outbox.mark_sent_many(ids, now, bundle_id=ids[0] if bundle else None)
                 carried = [*outcome.messages, *messages]
-                await uow.messages.record(row["channel"], carried, ids)
-                early = await uow.messages.take_early_failures(row["channel"], carried)
+                await uow.messages.record(row.channel, carried, ids)
+                early = await uow.messages.take_early_failures(row.channel, carried)
             elif outcome.brief:
                 await uow.outbox.mark_brief_many(ids, outcome.error)
                 self._queued = True  # it goes again in this pass
@@ -372,30 +361,39 @@ class Dispatcher:
                 retry = next_delivery(ctx.calendar, now + outcome.retry_in)
                 await uow.outbox.mark_retry_many(ids, retry, outcome.error)
             else:
-                log.warning("notice %s to user %s failed: %s", ids, row["user_id"], outcome.error)
+                log.warning("notice %s to user %s failed: %s", ids, row.user_id, outcome.error)
                 await uow.outbox.mark_failed_many(ids, outcome.error)
                 if outcome.reach is not None:
-                    told = await person_unreachable(uow, ctx.calendar, now, row["user_id"],
+                    told = await person_unreachable(uow, ctx.calendar, now, row.user_id,
                                                     outcome.reach)  # fmt: skip
                 else:
-                    told = await delivery_failed(uow, ctx.calendar, now, row["user_id"])
+                    told = await delivery_failed(uow, ctx.calendar, now, row.user_id)
                 self._queued = self._queued or told > 0
             await uow.commit()
         # A failure Meta reported before the record was written is decided now (and what it
         # queues again goes in this pass).
-        await delivery.apply_early(ctx, row["channel"], early)
+        await delivery.apply_early(ctx, row.channel, early)
         self._queued = self._queued or bool(early)
         return 1 if outcome.error is None else 0
 
 
-def bundled(row: dict[str, Any]) -> bool:
+def bundled(row: OutboxRow) -> bool:
     """Whether a row leaves with the person's other notices of the moment: the kinds that do,
     and hand-overs held while the person could not be reached (one summary when they return)."""
-    return row["payload"]["kind"] in BUNDLED_KINDS or bool(row["payload"].get("held"))
+    return row.kind in BUNDLED_KINDS or bool(row.payload.get("held"))
 
 
-def _pending(row: dict[str, Any]) -> Pending:
-    p = row["payload"]
-    at = p.get("at") or p.get("deliver_at") or row["not_before"]
-    return Pending(row["id"], int(p["task_id"]), p["kind"], int(p["level"]),
-                   datetime.fromisoformat(at))  # fmt: skip
+def _for(row: DueNotice, absent: set[int] | None) -> DueNotice:
+    """The row, saying it is also meant for the `absent` people (its person stands in for
+    them: their copies were merged into it); the row itself when there are none."""
+    if not absent:
+        return row
+    found = {*row.payload.get("for", []), *absent}
+    return row.model_copy(update={"payload": row.payload | {"for": sorted(found)}})
+
+
+def _pending(row: OutboxRow) -> Pending:
+    p = row.payload
+    at = p.get("at") or p.get("deliver_at")
+    return Pending(row.id, int(p["task_id"]), p["kind"], int(p["level"]),
+                   datetime.fromisoformat(at) if at else row.not_before)  # fmt: skip

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -93,6 +94,43 @@ class Task(Record):
     notified_until: datetime | None = None
 
 
+class SweepTask(Record):
+    """An open task as the sweep plans it: with its case's OPD, and until when its notices
+    were planned (None: not yet)."""
+
+    id: int
+    case_id: int
+    step: int
+    started_at: datetime
+    due_at: datetime
+    notified_until: datetime | None
+    opd_id: int
+
+
+class TaskBrief(Record):
+    """What a notice's line says of a task: its OPD and round, step and deadline, and whether
+    it is still the open one (`done_at` None and its case still at `step`)."""
+
+    id: int
+    case_id: int
+    step: int
+    due_at: datetime
+    done_at: datetime | None
+    case_step: int
+    opd_name: str
+    round_name: str
+
+
+class OpenTaskName(Record):
+    """An open task with its OPD's names, as a digest lists it."""
+
+    id: int
+    step: int
+    due_at: datetime
+    opd_code: str
+    opd_name: str
+
+
 class CaseLine(Record):
     """One case as a list shows it (/tugas, /status, `status --json`): what the line says and
     nothing more, so that a list costs the same whatever the cases hold."""
@@ -130,6 +168,14 @@ class Entry(Record):
     published_at: datetime | None = None
     withdrawn_at: datetime | None = None
     withdrawn_reason: str | None = None
+
+
+class RegisteredEntry(Entry):
+    """An entry as a register lists it: with its OPD's and its round's names."""
+
+    opd_code: str
+    opd_name: str
+    round_name: str
 
 
 class Document(Record):
@@ -179,3 +225,75 @@ class AuditRecord(Record):
     note: str | None
     message_id: str | None
     acting_for: int | None = None  # "Z a.n. X": the absent person Z acted for
+
+
+class OutboxRow(Record):
+    """One queued notice (`storage.journal.OutboxRepository`): what it is about (`payload`, the
+    JSON it was queued with; its `kind` says which notice it is) and how far its delivery got."""
+
+    id: int
+    key: str
+    user_id: int
+    payload: dict[str, Any]
+    created_at: datetime
+    not_before: datetime
+    state: str  # pending | sent | failed | skipped
+    attempts: int
+    next_try_at: datetime | None
+    last_error: str | None
+    sent_at: datetime | None
+    parts_sent: int
+    in_flight_since: datetime | None  # a part handed to the platform, not confirmed yet
+    bundle_id: int | None  # the first row of the bundle message that carried it
+    brief: bool  # the platform refused the full text: it goes as its template
+
+    @property
+    def kind(self) -> str:
+        return str(self.payload["kind"])
+
+
+class DueNotice(OutboxRow):
+    """A row due now, with what the dispatcher needs of its person to reach them."""
+
+    chat_id: str
+    channel: str
+    last_seen_at: datetime | None
+
+
+class ExemptionEnding(Record):
+    """An exempt entry whose exemption ends soon (or ended), with its case's OPD."""
+
+    id: int  # the entry's
+    case_id: int
+    number: int
+    title: str
+    exempt_reference: str | None
+    exempt_until: date
+    opd_id: int
+
+
+class ExemptionDecision(Record):
+    """A decision on an exemption that ended: extended (a new end date) or opened (a new
+    category)."""
+
+    id: int
+    entry_id: int
+    action: str  # extend | open
+    old_reference: str | None
+    old_until: date
+    new_reference: str | None
+    new_until: date | None
+    category: str | None
+    decided_by: int
+    decided_at: datetime
+
+
+class RoundSchedule(Record):
+    """When rounds are opened by themselves: the months, and the name pattern of each."""
+
+    id: int
+    months: str  # e.g. "1,7": January and July
+    name_pattern: str  # e.g. "DIP Semester {semester} {year}"
+    created_by: int
+    created_at: datetime
+    active: bool

@@ -379,10 +379,11 @@ def is_late(deliver_at: datetime, now: datetime, policy: Policy) -> bool:
     return deliver_at < now - policy.late_grace
 
 
-def intended_at(payload: Mapping[str, Any], not_before: str) -> datetime:
+def intended_at(payload: Mapping[str, Any], not_before: datetime) -> datetime:
     """When a queued notice was meant to reach its person: the policy's delivery instant when it
     has one (the sweep's notices), else the first moment it was allowed to leave."""
-    return datetime.fromisoformat(payload.get("deliver_at") or not_before)
+    at = payload.get("deliver_at")
+    return datetime.fromisoformat(at) if at else not_before
 
 
 def may_deliver(cal: Calendar, now: datetime) -> bool:

@@ -8,6 +8,7 @@ each with its button, paged when long."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -15,7 +16,7 @@ from typing import Any
 from bot.channels.base import OutgoingFile, Reply, Response
 from bot.channels.port import Brief
 from bot.formatting import day_date, deadline, instant, local, short_date
-from bot.models import User
+from bot.models import OutboxRow, TaskBrief, User
 from bot.reminders import EXEMPT_KINDS, TASK_KINDS, Standing, intended_at, is_late, standing
 from bot.services import cases
 from bot.services.absences import cover_at
@@ -41,7 +42,7 @@ async def render(
         return None
     kind = payload["kind"]
     if kind == "digest":
-        return await render_bundle(ctx, user_id, [{"payload": payload}], late=late)
+        return await _bundle(ctx, user_id, [], [], digest=True, late=late)
     if kind == "backup_failed":  # to the admins (bot.upkeep)
         return Reply(text=t("notice-backup-failed", at=payload["at"], error=payload["error"]))
     if kind == "templates_missing":  # to the admins (bot.channels.whatsapp)
@@ -213,13 +214,13 @@ TAGS = ("handover", "deadline_moved", "escalation", "late")  # what a listed lin
 
 @dataclass(frozen=True)
 class _Line:
-    task: dict[str, Any]
+    task: TaskBrief
     due: datetime
     kinds: frozenset[str]
 
 
 async def render_bundle(
-    ctx: Ctx, user_id: int, rows: list[dict[str, Any]], *, late: bool = False,
+    ctx: Ctx, user_id: int, rows: Sequence[OutboxRow], *, late: bool = False,
     bundle_id: int | None = None, page: int | None = None,
 ) -> Reply | None:  # fmt: skip
     """One message for everything that leaves for one person at one moment: their notices about
@@ -227,22 +228,32 @@ async def render_bundle(
     most urgent first, each with a button, paged with "more" buttons (`bundle_id`, `page`).
     As a notice (`page` None), a single notice about a task without a digest reads as that
     notice alone. None when nothing in it still applies."""
+    task_rows = [r for r in rows if r.kind in LISTED_KINDS]
+    exempt_rows = [r for r in rows if r.kind in EXEMPT_KINDS]
+    digest = any(r.kind == "digest" for r in rows)
+    return await _bundle(ctx, user_id, task_rows, exempt_rows, digest=digest, late=late,
+                         bundle_id=bundle_id, page=page)  # fmt: skip
+
+
+async def _bundle(
+    ctx: Ctx, user_id: int, task_rows: list[OutboxRow], exempt_rows: list[OutboxRow], *,
+    digest: bool, late: bool = False, bundle_id: int | None = None, page: int | None = None,
+) -> Reply | None:  # fmt: skip
+    """`render_bundle` of rows already sorted out: the notices about tasks, those about
+    exemptions, and whether a digest is among them (a digest alone is its own notice)."""
     async with ctx.db.read() as uow:
         user = await uow.users.get(user_id)
     if user is None or not user.active:
         return None
-    task_rows = [r for r in rows if r["payload"]["kind"] in LISTED_KINDS]
-    exempt_rows = [r for r in rows if r["payload"]["kind"] in EXEMPT_KINDS]
-    digest = next((r for r in rows if r["payload"]["kind"] == "digest"), None)
     as_notice = page is None
     alone = task_rows or exempt_rows
-    if digest is None and len(alone) == 1 and not (task_rows and exempt_rows) and as_notice:
-        return await render(ctx, user_id, alone[0]["payload"], late=late)
+    if not digest and len(alone) == 1 and not (task_rows and exempt_rows) and as_notice:
+        return await render(ctx, user_id, alone[0].payload, late=late)
     page = page or 0
     now = ctx.now()
     # A notice some of whose cases are late says so on those lines (all late: in the heading).
     mark_late = as_notice and not late
-    shown, total = await _lines(ctx, task_rows, digest is not None, now, mark_late, page)
+    shown, total = await _lines(ctx, task_rows, digest, now, mark_late, page)
     # Exemptions awaiting a decision come after the cases, on the first page, each with its
     # buttons (they are few: a city decides a handful a month).
     exempt = await _exemption_blocks(ctx, user, exempt_rows) if page == 0 else []
@@ -256,14 +267,14 @@ async def render_bundle(
     pages = -(-total // PAGE)
     if page >= pages:  # cases were dealt with since: show the last page there is
         page = pages - 1
-        shown, total = await _lines(ctx, task_rows, digest is not None, now, mark_late, page)
+        shown, total = await _lines(ctx, task_rows, digest, now, mark_late, page)
     head = (
         t("notice-digest-head", day=day_date(now.date()))
-        if digest is not None
+        if digest
         else t("notice-bundle-head", count=total)
     )
     text = [t("notice-late") + head if late else head]
-    on_behalf = sorted({int(i) for r in task_rows for i in r["payload"].get("for", [])})
+    on_behalf = sorted({int(i) for r in task_rows for i in r.payload.get("for", [])})
     if on_behalf:
         text.insert(0, (await _on_behalf(ctx, on_behalf)).rstrip("\n"))
     section = ""
@@ -277,11 +288,11 @@ async def render_bundle(
             text.append(t(title))
         task = line.task
         tags = "".join(t(f"notice-tag-{k}") for k in TAGS if k in line.kinds)
-        text.append(t("notice-digest-line", n=number, opd=task["opd_name"],
-                      step=t(f"step-{task['step']}").split(":")[0],
+        text.append(t("notice-digest-line", n=number, opd=task.opd_name,
+                      step=t(f"step-{task.step}").split(":")[0],
                       due=f"{short_date(local(line.due).date())} {local(line.due):%H.%M}",
                       left=left_text(where, line.due), tags=tags))  # fmt: skip
-        buttons.append([btn(f"{number}. {task['opd_name']}", "op", task["case_id"])])
+        buttons.append([btn(f"{number}. {task.opd_name}", "op", task.case_id)])
     for block in exempt:
         text.append("\n" + block.text)
         buttons += block.buttons
@@ -297,16 +308,16 @@ async def render_bundle(
     return Reply(text="\n".join(text), buttons=buttons)
 
 
-async def _exemption_blocks(ctx: Ctx, user: User, rows: list[dict[str, Any]]) -> list[Reply]:
+async def _exemption_blocks(ctx: Ctx, user: User, rows: list[OutboxRow]) -> list[Reply]:
     """The notices about exemptions in a bundle, each as it reads alone; none once decided."""
     from handlers import exemptions
 
-    blocks = [await exemptions.notice(ctx, user, r["payload"]) for r in rows]
+    blocks = [await exemptions.notice(ctx, user, r.payload) for r in rows]
     return [b for b in blocks if b is not None]
 
 
 async def _lines(
-    ctx: Ctx, task_rows: list[dict[str, Any]], digest: bool, now: datetime, mark_late: bool,
+    ctx: Ctx, task_rows: list[OutboxRow], digest: bool, now: datetime, mark_late: bool,
     page: int,
 ) -> tuple[list[_Line], int]:  # fmt: skip
     """One page of the cases a bundle lists, and how many there are: the tasks its notices are
@@ -315,38 +326,34 @@ async def _lines(
     thousands), the notices' own in memory (they are the person's)."""
     kinds: dict[int, set[str]] = {}
     for r in task_rows:
-        marks = kinds.setdefault(int(r["payload"]["task_id"]), set())
-        marks.add(r["payload"]["kind"])
-        if (
-            mark_late
-            and "not_before" in r
-            and is_late(intended_at(r["payload"], r["not_before"]), now, ctx.policy)
-        ):
+        marks = kinds.setdefault(int(r.payload["task_id"]), set())
+        marks.add(r.kind)
+        if mark_late and is_late(intended_at(r.payload, r.not_before), now, ctx.policy):
             marks.add("late")
     until = end_of_day(ctx.calendar, now.date())
     # Beside the units of work: the digest's count runs over every open task due by tonight.
     async with ctx.db.read_aside() as uow:
         own = await uow.tasks.briefs(kinds)
-        listed = [b for b in own.values() if b["done_at"] is None and b["case_step"] == b["step"]]
+        listed = [b for b in own.values() if b.done_at is None and b.case_step == b.step]
         # With a digest, every open task due by tonight is listed from SQL; the notices' own
         # tasks due later (a reminder days ahead) follow them, as the sort by deadline would.
         later = sorted(
             (b for b in listed if not digest or _local(ctx, b) >= until),
-            key=lambda b: (_local(ctx, b), b["opd_name"], b["id"]),
+            key=lambda b: (_local(ctx, b), b.opd_name, b.id),
         )
         in_digest = await uow.tasks.count_due_by(until) if digest else 0
         first = page * PAGE
         ids = await uow.tasks.due_by_page(until, first, PAGE) if first < in_digest else []
         shown = list((await uow.tasks.briefs(ids)).values()) if ids else []
-        shown.sort(key=lambda b: ids.index(b["id"]))
+        shown.sort(key=lambda b: ids.index(b.id))
     rest = max(0, first - in_digest)
     shown += later[rest : rest + PAGE - len(shown)]
-    lines = [_Line(b, _local(ctx, b), frozenset(kinds.get(b["id"], ()))) for b in shown]
+    lines = [_Line(b, _local(ctx, b), frozenset(kinds.get(b.id, ()))) for b in shown]
     return lines, in_digest + len(later)
 
 
-def _local(ctx: Ctx, brief: dict[str, Any]) -> datetime:
-    return ctx.calendar.local(datetime.fromisoformat(brief["due_at"]))
+def _local(ctx: Ctx, brief: TaskBrief) -> datetime:
+    return ctx.calendar.local(brief.due_at)
 
 
 @button("nb")
@@ -365,7 +372,7 @@ async def bundle_page(req: Request) -> Response:
 
 
 async def brief(
-    ctx: Ctx, user_id: int, rows: list[dict[str, Any]], *, bundle_id: int | None = None
+    ctx: Ctx, user_id: int, rows: Sequence[OutboxRow], *, bundle_id: int | None = None
 ) -> Brief | None:
     """A notice (one row, or a person's bundle) in short, for a person the bot may not write
     to freely: a hand-over names its OPD, step and deadline; a bundle how many cases wait and
@@ -377,24 +384,24 @@ async def brief(
     if user is None or not user.active:
         return None
     first = rows[0]
-    payload = first["payload"]
-    kind = payload["kind"]
+    payload = first.payload
+    kind = first.kind
     if bundle_id is None and kind == "handover":
         v = await cases.view(ctx, payload["case_id"])
         if v.case.step != payload["step"] or v.task is None or v.task.id != payload["task_id"]:
             return None
         due = deadline(ctx.calendar.local(v.task.due_at))
         return Brief("handover", (v.opd.name, t(f"step-{v.case.step}"), due), _on(first))
-    task_rows = [r for r in rows if r["payload"]["kind"] in LISTED_KINDS]
-    digest = any(r["payload"]["kind"] == "digest" for r in rows)
+    task_rows = [r for r in rows if r.kind in LISTED_KINDS]
+    digest = any(r.kind == "digest" for r in rows)
     if task_rows or digest:
         shown, total = await _lines(ctx, task_rows, digest, ctx.now(), False, 0)
         if total == 0:
             return None
         top = shown[0]
-        step = t(f"step-{top.task['step']}").split(":")[0]
+        step = t(f"step-{top.task.step}").split(":")[0]
         button = encode("nb", bundle_id, 0) if bundle_id is not None else _on(first)
-        return Brief("reminders", (str(total), f"{top.task['opd_name']} ({step})",
+        return Brief("reminders", (str(total), f"{top.task.opd_name} ({step})",
                                    deadline(top.due)), button)  # fmt: skip
     if await render(ctx, user_id, payload) is None:
         return None
@@ -408,9 +415,9 @@ BRIEF_SUBJECTS = frozenset(
 )  # fmt: skip
 
 
-def _on(row: dict[str, Any]) -> str:
+def _on(row: OutboxRow) -> str:
     """The data of the button that opens one queued notice in full."""
-    return encode("on", row["id"])
+    return encode("on", row.id)
 
 
 @button("on")
@@ -422,7 +429,7 @@ async def open_notice(req: Request) -> Response:
         row = await uow.outbox.of_user(row_id, req.user.id)
     if row is None:
         raise Refused("refused-stale")
-    reply = await render(req.ctx, req.user.id, row["payload"])
+    reply = await render(req.ctx, req.user.id, row.payload)
     if reply is None:
         return Response(replies=[Reply(text=t("notice-no-longer"))])
     return Response(replies=[reply])

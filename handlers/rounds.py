@@ -126,7 +126,7 @@ async def schedule(req: Request) -> Response:
     async with req.ctx.db.read() as uow:
         active = await uow.schedules.active()
     if active:
-        months = ", ".join(MONTHS[m - 1] for m in recurring.months_of(active[0]["months"]))
+        months = ", ".join(MONTHS[m - 1] for m in recurring.months_of(active[0].months))
         text = t("schedule-on", months=months)
         rows = [[btn(t("btn-schedule-off"), "sc", 2)]]
     else:

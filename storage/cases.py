@@ -6,7 +6,18 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from bot.models import Case, CaseLine, Document, Entry, Round, Task
+from bot.models import (
+    Case,
+    CaseLine,
+    Document,
+    Entry,
+    OpenTaskName,
+    RegisteredEntry,
+    Round,
+    SweepTask,
+    Task,
+    TaskBrief,
+)
 from storage.base import Repository, as_dict, instant, iso, marks
 
 Row = TypeVar("Row", Entry, Document)
@@ -261,7 +272,7 @@ class TaskRepository(Repository):
         rows = await self._all("SELECT * FROM tasks WHERE case_id = ? ORDER BY id", (case_id,))
         return [Task(**as_dict(r)) for r in rows]
 
-    async def sweep_rows(self, task_ids: Iterable[int] | None = None) -> list[dict[str, Any]]:
+    async def sweep_rows(self, task_ids: Iterable[int] | None = None) -> list[SweepTask]:
         """Open tasks (all, or those among `task_ids`) with what the sweep needs: case, OPD,
         and how far they were notified."""
         sql = (
@@ -271,9 +282,9 @@ class TaskRepository(Repository):
         # In task order on both engines: the notices are queued in this order (their outbox ids),
         # and PostgreSQL's plain scan finds a changed row's new version last.
         if task_ids is None:
-            return [as_dict(r) for r in await self._all(f"{sql} ORDER BY t.id")]
+            return [SweepTask(**as_dict(r)) for r in await self._all(f"{sql} ORDER BY t.id")]
         rows = await self._all_in(f"{sql} AND t.id IN ({{ids}}) ORDER BY t.id", task_ids)
-        return [as_dict(r) for r in rows]
+        return [SweepTask(**as_dict(r)) for r in rows]
 
     async def due_for_sweep(self, due_by: datetime) -> list[int]:
         """Open tasks whose next notice is due by `due_by`, or not planned yet, by id."""
@@ -282,16 +293,16 @@ class TaskRepository(Repository):
         rows = await self._all(f"{sql} <= ? UNION ALL {sql} IS NULL", (instant(due_by),))
         return sorted(r[0] for r in rows)
 
-    async def open_with_names(self) -> list[dict[str, Any]]:
+    async def open_with_names(self) -> list[OpenTaskName]:
         """Open tasks with their OPD's name and the step: one query for a whole digest."""
         rows = await self._all(
             "SELECT t.id, t.step, t.due_at, o.code AS opd_code, o.name AS opd_name"
             " FROM tasks t JOIN cases c ON c.id = t.case_id JOIN opds o ON o.id = c.opd_id"
             " WHERE t.done_at IS NULL ORDER BY o.name, t.due_at, t.id"
         )
-        return [as_dict(r) for r in rows]
+        return [OpenTaskName(**as_dict(r)) for r in rows]
 
-    async def briefs(self, task_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    async def briefs(self, task_ids: Iterable[int]) -> dict[int, TaskBrief]:
         """What a notice line says of each task: case, step, deadline, OPD and round, and
         whether it is still open (`done_at`)."""
         rows = await self._all_in(
@@ -301,7 +312,7 @@ class TaskRepository(Repository):
             " JOIN rounds r ON r.id = c.round_id WHERE t.id IN ({ids}) ORDER BY t.id",
             task_ids,
         )
-        return {r["id"]: as_dict(r) for r in rows}
+        return {r["id"]: TaskBrief(**as_dict(r)) for r in rows}
 
     async def count_due_by(self, until: datetime) -> int:
         """How many open tasks are due before `until` (what a digest lists)."""
@@ -401,17 +412,18 @@ class EntryRepository(Repository):
         sets = ", ".join(f"{k} = ?" for k in changes)
         await self._execute(f"UPDATE entries SET {sets} WHERE id = ?", (*values, entry_id))
 
-    async def register_rows(self, *, exempt: bool = False) -> list[dict[str, Any]]:
-        """Entries of the public register (exempt=False): published, approved, with documents,
-        not exempt, not withdrawn; or the internal register of approved exempt entries."""
-        if exempt:
-            where = (
-                "e.review = 'approved' AND (e.resolution = 'exempt' OR e.category = 'dikecualikan')"
-            )
-            rows = await self._all(REGISTER_ENTRIES.format(where=where))
-        else:
-            rows = await self._all(PUBLIC_REGISTER_ENTRIES)
-        return [as_dict(r) for r in rows]
+    async def register_rows(self) -> list[dict[str, Any]]:
+        """Entries of the public register: published, approved, with documents, not exempt, not
+        withdrawn. Rows by name, not records: the site build reads the same rows in its child
+        process (`storage.register`), and one reader (`services.register.entries_of`) serves
+        both."""
+        return [as_dict(r) for r in await self._all(PUBLIC_REGISTER_ENTRIES)]
+
+    async def exempt_register(self) -> list[RegisteredEntry]:
+        """The internal register: the approved entries that are exempt."""
+        where = "e.review = 'approved' AND (e.resolution = 'exempt' OR e.category = 'dikecualikan')"
+        rows = await self._all(REGISTER_ENTRIES.format(where=where))
+        return [RegisteredEntry(**as_dict(r)) for r in rows]
 
     async def register_documents(self) -> list[dict[str, Any]]:
         """The current documents of every entry of the public register, in one query (with

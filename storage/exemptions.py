@@ -4,8 +4,8 @@ on them (extend or open)."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 
+from bot.models import ExemptionDecision, ExemptionEnding
 from storage.base import Repository, as_dict, iso
 
 # An exempt entry as decided at step 4: approved, category `dikecualikan`, with an end date.
@@ -16,7 +16,7 @@ _EXEMPT = (
 
 
 class ExemptionRepository(Repository):
-    async def ending_by(self, last: date) -> list[dict[str, Any]]:
+    async def ending_by(self, last: date) -> list[ExemptionEnding]:
         """Exempt entries whose end date is on or before `last`, with their case's OPD."""
         rows = await self._all(
             "SELECT e.id, e.case_id, e.number, e.title, e.exempt_reference, e.exempt_until,"
@@ -24,7 +24,7 @@ class ExemptionRepository(Repository):
             f" WHERE {_EXEMPT} AND e.exempt_until <= ? ORDER BY e.exempt_until, e.id",
             (last.isoformat(),),
         )
-        return [as_dict(r) for r in rows]
+        return [ExemptionEnding(**as_dict(r)) for r in rows]
 
     async def add_decision(
         self, *, entry_id: int, action: str, old_reference: str | None, old_until: date,
@@ -39,11 +39,11 @@ class ExemptionRepository(Repository):
              new_until.isoformat() if new_until else None, category, by, iso(now)),
         )  # fmt: skip
 
-    async def decisions(self) -> list[dict[str, Any]]:
+    async def decisions(self) -> list[ExemptionDecision]:
         """Every decision (a city takes a few a month: the caller filters by time, whose
         stored offsets may differ)."""
         rows = await self._all("SELECT * FROM exemption_decisions ORDER BY id")
-        return [as_dict(r) for r in rows]
+        return [ExemptionDecision(**as_dict(r)) for r in rows]
 
     async def due_between(self, first: date, last: date) -> int:
         """Exemption periods ending within [first, last]: those still current, and those

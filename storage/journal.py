@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.models import AuditRecord
+from bot.models import AuditRecord, DueNotice, OutboxRow
 from storage.base import IN_CHUNK, Repository, as_dict, instant, marks
+from storage.engine import Row
 
 
 class AuditRepository(Repository):
@@ -146,7 +147,7 @@ class OutboxRepository(Repository):
     async def due(
         self, now: datetime, limit: int = 100, held: Iterable[str] = (),
         held_after: datetime | None = None,
-    ) -> list[dict[str, Any]]:  # fmt: skip
+    ) -> list[DueNotice]:  # fmt: skip
         """Due rows by id; with `held_after`, rows of the `held` kinds whose time came after it
         wait (see `Dispatcher.run_once`)."""
         kinds = sorted(set(held))
@@ -158,11 +159,11 @@ class OutboxRepository(Repository):
             )
             params += [*kinds, utc(held_after)]
         rows = await self._all(f"{sql} ORDER BY o.id LIMIT ?", (*params, limit))
-        return [_row(r) for r in rows]
+        return [DueNotice(**_fields(r)) for r in rows]
 
     async def due_of_user(
         self, user_id: int, now: datetime, kinds: Iterable[str], held_after: datetime | None = None
-    ) -> list[dict[str, Any]]:
+    ) -> list[DueNotice]:
         """Every due row of one person whose payload kind is among `kinds` (or that was held
         while they could not be reached), by id; with `held_after`, only those whose time came
         by then."""
@@ -174,22 +175,22 @@ class OutboxRepository(Repository):
             f" OR {self._json_true('o.payload', 'held')}) ORDER BY o.id",
             (utc(now), utc(now), user_id, until, *wanted),
         )
-        return [_row(r) for r in rows]
+        return [DueNotice(**_fields(r)) for r in rows]
 
-    async def of_bundle(self, bundle_id: int, user_id: int) -> list[dict[str, Any]]:
+    async def of_bundle(self, bundle_id: int, user_id: int) -> list[OutboxRow]:
         """The rows one bundle message carried to `user_id` (none for anyone else)."""
         rows = await self._all(
             "SELECT * FROM outbox WHERE bundle_id = ? AND user_id = ? ORDER BY id",
             (bundle_id, user_id),
         )
-        return [_row(r) for r in rows]
+        return [OutboxRow(**_fields(r)) for r in rows]
 
-    async def of_user(self, row_id: int, user_id: int) -> dict[str, Any] | None:
+    async def of_user(self, row_id: int, user_id: int) -> OutboxRow | None:
         """One row, if it was queued for `user_id` (None for anyone else)."""
         row = await self._one(
             "SELECT * FROM outbox WHERE id = ? AND user_id = ?", (row_id, user_id)
         )
-        return None if row is None else _row(row)
+        return None if row is None else OutboxRow(**_fields(row))
 
     async def mark_sent(self, row_id: int, now: datetime) -> None:
         await self.mark_sent_many([row_id], now)
@@ -220,10 +221,10 @@ class OutboxRepository(Repository):
             "UPDATE outbox SET in_flight_since = ? WHERE id IN ({ids})", (utc(now),), row_ids
         )
 
-    async def uncertain(self) -> list[dict[str, Any]]:
+    async def uncertain(self) -> list[OutboxRow]:
         """Rows whose last part was handed over but never confirmed: a crash happened there."""
         rows = await self._all("SELECT * FROM outbox WHERE in_flight_since IS NOT NULL")
-        return [as_dict(r) for r in rows]
+        return [OutboxRow(**_fields(r)) for r in rows]
 
     async def mark_skipped(self, row_id: int, reason: str) -> None:
         await self.mark_skipped_many([row_id], reason)
@@ -328,18 +329,16 @@ class OutboxRepository(Repository):
             > 0
         )
 
-    async def sent_rows(self) -> list[dict[str, Any]]:
+    async def sent_rows(self) -> list[OutboxRow]:
         rows = await self._all("SELECT * FROM outbox WHERE state = 'sent' ORDER BY sent_at, id")
-        return [_row(r) for r in rows]
+        return [OutboxRow(**_fields(r)) for r in rows]
 
-    async def listing(
-        self, states: tuple[str, ...] = ("pending", "failed")
-    ) -> list[dict[str, Any]]:
+    async def listing(self, states: tuple[str, ...] = ("pending", "failed")) -> list[OutboxRow]:
         rows = await self._all(
             f"SELECT * FROM outbox WHERE state IN ({', '.join('?' for _ in states)}) ORDER BY id",
             states,
         )
-        return [as_dict(r) for r in rows]
+        return [OutboxRow(**_fields(r)) for r in rows]
 
     async def count(self, state: str) -> int:
         row = await self._one("SELECT COUNT(*) FROM outbox WHERE state = ?", (state,))
@@ -367,7 +366,9 @@ class OutboxRepository(Repository):
         return taken == len(set(row_ids))
 
 
-def _row(r: Any) -> dict[str, Any]:
+def _fields(r: Row) -> dict[str, Any]:
+    """An outbox row's columns as a record's fields: the payload parsed from its JSON (the
+    instants and flags are parsed by the record)."""
     return as_dict(r) | {"payload": json.loads(r["payload"])}
 
 

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
+from bot.models import RoundSchedule
 from storage.base import Repository, as_dict, instant
 
 
 class ScheduleRepository(Repository):
-    async def active(self) -> list[dict[str, Any]]:
+    async def active(self) -> list[RoundSchedule]:
         rows = await self._all("SELECT * FROM round_schedules WHERE active = 1 ORDER BY id")
-        return [as_dict(r) for r in rows]
+        return [RoundSchedule(**as_dict(r)) for r in rows]
 
     async def set(self, months: str, pattern: str, by: int, now: datetime) -> int:
         """Replace the active schedule (one at a time) with this one."""

@@ -4,7 +4,6 @@ failed one again (after the admin fixed the cause, e.g. the person unblocked the
 from __future__ import annotations
 
 import argparse
-from datetime import datetime
 from typing import Any
 
 from bot.bootstrap import open_core
@@ -27,21 +26,21 @@ async def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
         async with core.db.transaction() as uow:
             rows = await uow.outbox.listing(("pending", "failed"))
             users = {u.id: u for u in await uow.users.all()}
-            uncertain = {r["id"] for r in await uow.outbox.uncertain()}
+            uncertain = {r.id for r in await uow.outbox.uncertain()}
         if not rows:
             print(plain("cli-outbox-empty"))
             return 0
         print(plain("cli-outbox-header"))
         for r in rows:
-            person = users.get(r["user_id"])
-            when = core.calendar.local(datetime.fromisoformat(r["not_before"]))
+            person = users.get(r.user_id)
+            when = core.calendar.local(r.not_before)
             print(plain(
-                "cli-outbox-row", id=r["id"], state=plain(f"cli-outbox-{r['state']}"),
+                "cli-outbox-row", id=r.id, state=plain(f"cli-outbox-{r.state}"),
                 name=person.name if person else "?", role=person.role.value if person else "?",
-                key=r["key"], at=f"{when:%Y-%m-%d %H.%M}", attempts=r["attempts"],
-                error=r["last_error"] or "-",
+                key=r.key, at=f"{when:%Y-%m-%d %H.%M}", attempts=r.attempts,
+                error=r.last_error or "-",
             ))  # fmt: skip
-            if r["id"] in uncertain:
+            if r.id in uncertain:
                 print(plain("cli-outbox-uncertain"))
     return 0
 

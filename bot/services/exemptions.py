@@ -46,15 +46,15 @@ async def sweep(
     notice has one outbox key per exemption period and recipient)."""
     queue: list[Queued] = []
     for row in await uow.exemptions.ending_by((now + LOOK_AHEAD).date()):
-        until = date.fromisoformat(row["exempt_until"])
-        for n in exemptions.due_now(row["id"], until, cal, policy, now):
-            payload = {"kind": f"exempt_{n.kind}", "level": n.level, "entry_id": row["id"],
-                       "case_id": row["case_id"], "until": until.isoformat(),
+        until = row.exempt_until
+        for n in exemptions.due_now(row.id, until, cal, policy, now):
+            payload = {"kind": f"exempt_{n.kind}", "level": n.level, "entry_id": row.id,
+                       "case_id": row.case_id, "until": until.isoformat(),
                        "at": n.at.isoformat(), "deliver_at": n.deliver_at.isoformat()}  # fmt: skip
             not_before = next_delivery(cal, max(n.deliver_at, now))
             queue += [
-                Queued(n.key(row["id"], until, person.id), person.id, payload, not_before)
-                for person in people.holding(exemptions.AUDIENCE_ROLES[n.audience], row["opd_id"])
+                Queued(n.key(row.id, until, person.id), person.id, payload, not_before)
+                for person in people.holding(exemptions.AUDIENCE_ROLES[n.audience], row.opd_id)
             ]
     return await uow.outbox.enqueue_many(queue, now)
 

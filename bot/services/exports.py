@@ -82,12 +82,12 @@ async def exemption_totals(ctx: Ctx, month: tuple[int, int] | None = None) -> Ex
         end = datetime.combine(after, time(0), tzinfo=tz)
         decided = [
             d for d in await uow.exemptions.decisions()
-            if start <= datetime.fromisoformat(d["decided_at"]) < end
+            if start <= d.decided_at < end
         ]  # fmt: skip
     return ExemptionTotals(
         due=due,
-        extended=sum(1 for d in decided if d["action"] == "extend"),
-        opened=sum(1 for d in decided if d["action"] == "open"),
+        extended=sum(1 for d in decided if d.action == "extend"),
+        opened=sum(1 for d in decided if d.action == "open"),
     )
 
 

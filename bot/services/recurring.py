@@ -66,16 +66,16 @@ async def open_due_rounds(uow: UnitOfWork, ctx: Ctx, now: datetime) -> list[int]
         return []
     opened = []
     for schedule in await uow.schedules.active():
-        if day.month not in months_of(schedule["months"]):
+        if day.month not in months_of(schedule.months):
             continue
         if day != first_workday(cal, day.year, day.month):
             continue
         period = f"{day.year}-{day.month:02d}"
-        if not await uow.schedules.hold(schedule["id"]):
+        if not await uow.schedules.hold(schedule.id):
             continue  # stopped meanwhile
-        if await uow.schedules.has_period(schedule["id"], period):
+        if await uow.schedules.has_period(schedule.id, period):
             continue
-        owner = await uow.users.get(schedule["created_by"])
+        owner = await uow.users.get(schedule.created_by)
         if owner is None:
             continue
         rounds = await uow.rounds.all()
@@ -84,7 +84,7 @@ async def open_due_rounds(uow: UnitOfWork, ctx: Ctx, now: datetime) -> list[int]
         opd_ids = [c.opd_id for c in previous_cases] or [o.id for o in await uow.opds.all()]
         if not opd_ids:
             continue
-        name = round_name(schedule["name_pattern"], day)
+        name = round_name(schedule.name_pattern, day)
         round_id, _ = await open_round(uow, ctx, owner, name, opd_ids, now, exclude=None,
                                               action="round:auto")  # fmt: skip
         new_cases = {c.opd_id: c.id for c in await uow.cases.all(round_id=round_id)}
@@ -93,6 +93,6 @@ async def open_due_rounds(uow: UnitOfWork, ctx: Ctx, now: datetime) -> list[int]
                 fields = {f: getattr(entry, f) for f in ENTRY_FIELDS}
                 fields["category"] = entry.category.value
                 await uow.entries.add(new_cases[old.opd_id], fields)
-        await uow.schedules.claim_period(schedule["id"], period, round_id)
+        await uow.schedules.claim_period(schedule.id, period, round_id)
         opened.append(round_id)
     return opened

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
 from bot import exemptions, heavy
@@ -74,8 +74,8 @@ async def exempt_entries(
     """The internal register; with a calendar and the time, each line says when its decision is
     asked for and where it stands (`bot.exemptions`)."""
     result = []
-    for r in await uow.entries.register_rows(exempt=True):
-        until = date.fromisoformat(r["exempt_until"]) if r["exempt_until"] else None
+    for r in await uow.entries.exempt_register():
+        until = r.exempt_until
         decide_by, status = "", ""
         if until is not None and cal is not None and now is not None:
             decide_by = exemptions.ask_date(until, cal).isoformat()
@@ -85,9 +85,9 @@ async def exempt_entries(
                 else "berlaku"
             )  # fmt: skip
         result.append(ExemptEntry(
-            opd_code=r["opd_code"], opd_name=r["opd_name"], round_name=r["round_name"],
-            number=r["number"], title=r["title"], reference=r["exempt_reference"] or "",
-            valid_until=r["exempt_until"] or "", decide_by=decide_by, status=status,
+            opd_code=r.opd_code, opd_name=r.opd_name, round_name=r.round_name, number=r.number,
+            title=r.title, reference=r.exempt_reference or "",
+            valid_until=until.isoformat() if until else "", decide_by=decide_by, status=status,
         ))  # fmt: skip
     return result
 

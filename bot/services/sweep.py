@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from bot.absences import Cover, Routed
-from bot.models import User
+from bot.models import SweepTask, User
 from bot.reminders import (
     TASK_KINDS,
     OpenTask,
@@ -41,14 +41,14 @@ CHUNK = 100
 DIGEST_ROLES = (Role.UTAMA, Role.PEJABAT, Role.ATASAN)
 
 
-def open_task(row: dict[str, Any]) -> OpenTask:
+def open_task(row: SweepTask) -> OpenTask:
     return OpenTask(
-        task_id=row["id"],
-        case_id=row["case_id"],
-        step=row["step"],
-        sla_days=STEPS[row["step"]].sla_days,
-        started_at=datetime.fromisoformat(row["started_at"]),
-        due_at=datetime.fromisoformat(row["due_at"]),
+        task_id=row.id,
+        case_id=row.case_id,
+        step=row.step,
+        sla_days=STEPS[row.step].sla_days,
+        started_at=row.started_at,
+        due_at=row.due_at,
     )
 
 
@@ -167,13 +167,12 @@ async def _plan(
     rows = await uow.tasks.sweep_rows(task_ids)
     # Only the people these tasks may concern: a province has thousands of PPID Pendukung, and
     # loading them all in every unit of work cost more than planning its hundred tasks.
-    people = await people_now(uow, now, [r["opd_id"] for r in rows])
+    people = await people_now(uow, now, [r.opd_id for r in rows])
     queue: list[Queued] = []
     planned: list[tuple[int, datetime | None, datetime | None]] = []
     for row in rows:
         task = open_task(row)
-        since = datetime.fromisoformat(row["notified_until"]) if row["notified_until"] else None
-        plan = plan_task(task, cal, policy, now, since)
+        plan = plan_task(task, cal, policy, now, row.notified_until)
         for p in plan.fresh:
             roles = audience_roles(task.step, audience(p.kind, p.level))
             payload = {"kind": p.kind, "level": p.level, "case_id": task.case_id,
@@ -182,7 +181,7 @@ async def _plan(
             not_before = next_delivery(cal, max(p.deliver_at, now))
             queue += [
                 Queued(p.key(r.user.id), r.user.id, _for(payload, r), not_before)
-                for r in people.routed(roles, row["opd_id"])
+                for r in people.routed(roles, row.opd_id)
             ]
         # The sweep looks at the task again at its next notice, or in a month at the latest
         # (overdue notices continue every working day).
@@ -241,7 +240,7 @@ async def recompute_deadlines(uow: UnitOfWork, cal: Calendar, now: datetime) -> 
         await uow.outbox.drop_pending_of_task(task.task_id, TASK_KINDS)
         await uow.tasks.set_planned([(task.task_id, None, None)])
         roles = audience_roles(task.step, "assignees")
-        for r in people.routed(roles, row["opd_id"]):
+        for r in people.routed(roles, row.opd_id):
             await uow.outbox.enqueue(
                 key=f"task:{task.task_id}:moved:{new_due.isoformat()}:{r.user.id}",
                 user_id=r.user.id, now=now, not_before=next_delivery(cal, now),

@@ -49,11 +49,11 @@ async def test_an_added_holiday_moves_the_deadline_and_its_reminders_and_says_so
     await h.travel(wib("2027-02-03T15:00"))  # 2 office hours before: 14:00
     async with h.ctx.db.transaction() as uow:
         rows = await uow.outbox.sent_rows()
-    reminders = [r for r in rows if r["payload"]["kind"] == "reminder"]
-    assert [r["payload"]["level"] for r in reminders] == [1, 2]
-    assert all(datetime.fromisoformat(r["sent_at"]).astimezone(WIB).date() == date(2027, 2, 3)
+    reminders = [r for r in rows if r.payload["kind"] == "reminder"]
+    assert [r.payload["level"] for r in reminders] == [1, 2]
+    assert all(r.sent_at is not None and r.sent_at.astimezone(WIB).date() == date(2027, 2, 3)
                for r in reminders)  # fmt: skip
-    assert sum(r["payload"]["kind"] == "deadline_moved" for r in rows) == 1
+    assert sum(r.payload["kind"] == "deadline_moved" for r in rows) == 1
     # Removing the holiday again moves it back, and says so once more.
     await remove_override(h.ctx.db, h.ctx.settings, date(2027, 2, 2), by="test", now=h.ctx.now())
     v = await cases.view(h.ctx, case_id)
@@ -73,19 +73,17 @@ async def test_after_a_weekend_of_downtime_missed_notices_arrive_once_marked_lat
     async with h.ctx.db.transaction() as uow:
         rows = await uow.outbox.sent_rows()
     kinds = sorted(
-        (r["payload"]["kind"], r["payload"].get("level", 0))
-        for r in rows
-        if r["user_id"] == user.id
+        (r.payload["kind"], r.payload.get("level", 0)) for r in rows if r.user_id == user.id
     )
     # Of the pings missed while down, only the latest says something true now ("overdue");
     # the two reminders are recorded as skipped, never sent. Monday's digest goes out with
     # it, as one message.
     assert kinds == [("digest", 0), ("overdue", 1)]
-    mine = [r for r in rows if r["user_id"] == user.id]
-    assert len({r["bundle_id"] for r in mine}) == 1 and mine[0]["bundle_id"] is not None
+    mine = [r for r in rows if r.user_id == user.id]
+    assert len({r.bundle_id for r in mine}) == 1 and mine[0].bundle_id is not None
     async with h.ctx.db.transaction() as uow:
         skipped = await uow.outbox.listing(("skipped",))
-    assert sorted(r["key"].split(":")[2:4] for r in skipped) == [
+    assert sorted(r.key.split(":")[2:4] for r in skipped) == [
         ["reminder", "1"],
         ["reminder", "2"],
     ]

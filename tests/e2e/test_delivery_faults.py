@@ -67,7 +67,7 @@ async def test_429_502_and_timeouts_lose_nothing_and_double_nothing(harness: Har
     async with h.ctx.db.transaction() as uow:
         rows = await uow.outbox.sent_rows()
     assert len(rows) == 6 * len(codes)
-    assert sum(r["attempts"] > 1 for r in rows) >= 3
+    assert sum(r.attempts > 1 for r in rows) >= 3
     assert all(f.hits == f.times for f in h.fake.faults)
 
 
@@ -88,15 +88,15 @@ async def test_a_blocked_chat_fails_once_is_reported_and_can_be_retried(
     assert alert.buttons == [["🔁 Coba kirim lagi", "🚫 Nonaktifkan"]]
     async with h.ctx.db.transaction() as uow:
         [failed] = await uow.outbox.listing(("failed",))
-    assert failed["attempts"] == 1
+    assert failed.attempts == 1
     # The admin asks Ibu Rina to unblock the bot, then queues the notice again.
     # The command line is another process in real life; here a thread with its own connection.
     assert await asyncio.to_thread(main, ["outbox"]) == 0
     listing = capsys.readouterr().out
-    assert f"#{failed['id']} [gagal] untuk Ibu Rina" in listing
+    assert f"#{failed.id} [gagal] untuk Ibu Rina" in listing
     rina.unblock_bot()
-    assert await asyncio.to_thread(main, ["outbox", "retry", str(failed["id"])]) == 0
-    assert await asyncio.to_thread(main, ["outbox", "retry", str(failed["id"])]) == 2
+    assert await asyncio.to_thread(main, ["outbox", "retry", str(failed.id)]) == 0
+    assert await asyncio.to_thread(main, ["outbox", "retry", str(failed.id)]) == 2
     await deliver_everything(h)
     assert [m for m in rina.messages if "Langkah 2" in m.text]
 
@@ -146,7 +146,7 @@ async def test_an_unreachable_person_is_reported_once_and_the_admin_decides_in_t
     ]
     assert all("Forbidden" not in m.text and "python" not in m.text for m in alerts)
     async with h.ctx.db.transaction() as uow:
-        held = [r for r in await uow.outbox.listing(("pending",)) if r["attempts"] == 0]
+        held = [r for r in await uow.outbox.listing(("pending",)) if r.attempts == 0]
     assert len(held) == 4  # the hand-overs after the first refusal of each are held
 
     # Ibu Rina unblocks the bot after a phone call; the admin tries her again from the chat.

@@ -96,8 +96,8 @@ async def test_an_exemption_is_extended_with_a_new_reference_and_a_later_date(
         "UK-09/2027",
         date(2028, 6, 30),
     )
-    assert [(d["action"], d["old_until"], d["new_until"]) for d in decisions] == [
-        ("extend", "2027-06-30", "2028-06-30")
+    assert [(d.action, d.old_until, d.new_until) for d in decisions] == [
+        ("extend", date(2027, 6, 30), date(2028, 6, 30))
     ]
 
     # Past the old end date nothing is escalated: it was decided.

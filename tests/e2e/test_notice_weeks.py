@@ -68,9 +68,7 @@ async def nothing_left_for(db: Database, reachable: set[int]) -> bool | None:
     """True once no row for these users is pending (the others' rows are held)."""
     rows = (await outbox(db)).values()
     return (
-        True
-        if not [r for r in rows if r["state"] == "pending" and r["user_id"] in reachable]
-        else None
+        True if not [r for r in rows if r.state == "pending" and r.user_id in reachable] else None
     )
 
 
@@ -108,7 +106,7 @@ async def test_over_weeks_of_restarts_nothing_leaves_after_hours_and_each_person
                 assert await bot.kill() == -9
             assert count() == Counter(), bot.log()
             queued = await outbox(db)
-            assert [r for r in queued.values() if r["payload"]["kind"] == "reminder"], bot.log()
+            assert [r for r in queued.values() if r.payload["kind"] == "reminder"], bot.log()
 
             # Run 2: Tuesday 07:15, before the opening: still nothing.
             at = wib("2027-03-23T07:15")
@@ -176,8 +174,8 @@ async def test_over_weeks_of_restarts_nothing_leaves_after_hours_and_each_person
         rows = (await outbox(db)).values()
         cal = Calendar()
         # Never outside office hours, whatever the clock did.
-        sent = [r for r in rows if r["state"] == "sent"]
-        assert sent and all(cal.is_office_hours(datetime.fromisoformat(r["sent_at"])) for r in sent)
+        sent = [r for r in rows if r.state == "sent"]
+        assert sent and all(r.sent_at and cal.is_office_hours(r.sent_at) for r in sent)
         # Monday: one message per person (no hand-overs that day).
         assert monday and max(monday.values()) == 1, monday
         for uid in (JOKO, DEWI, UTAMA1, ATASAN):
@@ -189,10 +187,10 @@ async def test_over_weeks_of_restarts_nothing_leaves_after_hours_and_each_person
         seen: set[tuple[int, object]] = set()
         chat = {i: uid for uid, i in ids.items()}
         for r in sent:
-            group = (r["user_id"], r["bundle_id"] or r["id"])
+            group = (r.user_id, r.bundle_id or r.id)
             if group not in seen:
                 seen.add(group)
-                groups[chat[r["user_id"]]] += 1
+                groups[chat[r.user_id]] += 1
         extra = count() - groups
         assert sum(extra.values()) <= 1 and not groups - count(), (groups, count())
         # Tuesday's morning to the OPDs: the three-week-late hand-over and one reminder, both
@@ -203,14 +201,14 @@ async def test_over_weeks_of_restarts_nothing_leaves_after_hours_and_each_person
         # Ibu Sari blocked the bot: the admin was told once, her notices are held, and the
         # escalation about her OPD still reached the PPID Utama.
         alerts = [x for x in messages_to(fake, ADMIN) if "tidak dapat dikirim" in x]
-        told = [r for r in rows if r["payload"]["kind"] == "unreachable"]
+        told = [r for r in rows if r.payload["kind"] == "unreachable"]
         # One alert (a second copy only as the documented in-flight repeat of the SIGKILL).
-        assert len(told) == 1 and told[0]["state"] == "sent", told
+        assert len(told) == 1 and told[0].state == "sent", told
         same = {x.removeprefix(t("notice-late")) for x in alerts}
         assert 1 <= len(alerts) <= 2 and len(same) == 1, messages_to(fake, ADMIN)
         assert "Ibu Sari" in alerts[0]
-        held = [r for r in rows if r["user_id"] == ids[SARI] and r["state"] == "pending"]
-        assert held and all(r["attempts"] == 0 for r in held)
+        held = [r for r in rows if r.user_id == ids[SARI] and r.state == "pending"]
+        assert held and all(r.attempts == 0 for r in held)
         assert any("Dinas Kesehatan" in x for x in messages_to(fake, UTAMA1)[-1:])
         assert sent_per_run
     finally:

@@ -226,7 +226,7 @@ async def test_failed_notices_fail_health_while_held_ones_are_only_reported(
         for n, user in enumerate(users):
             await uow.outbox.enqueue(key=f"x:{n}", user_id=user.id, now=now, not_before=now,
                                      payload={"kind": "digest"})  # fmt: skip
-        ids = [r["id"] for r in await uow.outbox.listing(("pending",))]
+        ids = [r.id for r in await uow.outbox.listing(("pending",))]
         await uow.outbox.mark_failed_many(ids, "Bad Request: message is too long")
         await uow.users.mark_unreachable(users[1].id, now)  # Budi blocked the bot: held
         await uow.commit()

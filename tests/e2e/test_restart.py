@@ -10,11 +10,9 @@ Nothing depends on lucky timing: the first run is killed while the fake holds on
 from __future__ import annotations
 
 import asyncio
-import json
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -24,7 +22,7 @@ from bot.bootstrap import make_ctx as build_ctx
 from bot.channels.markup import to_html
 from bot.config import Settings
 from bot.fakeapi.server import FakeTelegram
-from bot.models import User
+from bot.models import OutboxRow, User
 from bot.reminders import intended_at, is_late
 from bot.services import cases, drafting, review
 from bot.services.context import Ctx
@@ -100,11 +98,11 @@ async def prepare_round(settings: Settings, db: Database) -> None:
         assert await review.approve_step2(ctx, utama, case_id, v.case.version) == DUE
 
 
-async def outbox(db: Database) -> dict[int, dict[str, Any]]:
-    """Every outbox row by id, its payload decoded."""
+async def outbox(db: Database) -> dict[int, OutboxRow]:
+    """Every outbox row by id."""
     async with db.transaction() as uow:
         rows = await uow.outbox.listing(("pending", "sent", "failed", "skipped"))
-    return {r["id"]: r | {"payload": json.loads(r["payload"])} for r in rows}
+    return {r.id: r for r in rows}
 
 
 async def chat_of_users(db: Database) -> dict[int, int]:
@@ -128,11 +126,11 @@ async def expected_messages(
         rows = await uow.outbox.sent_rows()
     want: Counter[tuple[int, str, str]] = Counter()
     for row in rows:
-        reply = await render(ctx, row["user_id"], row["payload"],
-                             late=is_late(intended_at(row["payload"], row["not_before"]), at, ctx.policy))  # fmt: skip
+        reply = await render(ctx, row.user_id, row.payload,
+                             late=is_late(intended_at(row.payload, row.not_before), at, ctx.policy))  # fmt: skip
         if reply is None:
             continue
-        chat = chats[row["user_id"]]
+        chat = chats[row.user_id]
         for f in reply.files:
             want[(chat, "sendDocument", f.caption or "")] += 1
         want[(chat, "sendMessage", to_html(reply.text))] += 1
@@ -152,7 +150,7 @@ async def test_a_bot_killed_while_notices_are_pending_delivers_each_exactly_once
     try:
         await prepare_round(settings, db)
         queued = await outbox(db)
-        assert queued and all(r["state"] == "pending" for r in queued.values())
+        assert queued and all(r.state == "pending" for r in queued.values())
         async with FakeTelegram() as fake:
             for uid, (name, _, _) in PEOPLE.items():
                 fake.person(uid, name.split()[-1], started=True)
@@ -172,7 +170,7 @@ async def test_a_bot_killed_while_notices_are_pending_delivers_each_exactly_once
 
                 async def reminders_queued_and_a_send_retried() -> int | None:
                     rows = (await outbox(db)).values()
-                    reminders = [r for r in rows if r["payload"]["kind"] == "reminder"]
+                    reminders = [r for r in rows if r.payload["kind"] == "reminder"]
                     # The second attempt starts only after the first one timed out and was
                     # recorded for a retry: the dispatcher sends one row at a time.
                     return attempts() if len(reminders) == 6 and attempts() >= 2 else None
@@ -199,17 +197,19 @@ async def test_a_bot_killed_while_notices_are_pending_delivers_each_exactly_once
             # reminders) wait; of two reminders missed while down, only the latest (level 2)
             # will be sent: which one is decided when they leave, so whatever this run reached
             # is recorded skipped, the rest waits.
-            pending = {i for i, r in after_kill.items() if r["state"] == "pending"}
-            step3 = {i for i, r in after_kill.items() if r["payload"]["step"] == 3}
-            skipped = {i for i, r in after_kill.items() if r["state"] == "skipped"}
+            pending = {i for i, r in after_kill.items() if r.state == "pending"}
+            step3 = {i for i, r in after_kill.items() if r.payload["step"] == 3}
+            skipped = {i for i, r in after_kill.items() if r.state == "skipped"}
             assert pending <= step3 and step3 - pending <= skipped, log1
-            assert all(after_kill[i]["payload"]["step"] == 2 for i in skipped - step3), log1
-            assert all(after_kill[i]["payload"].get("level") == 1 for i in skipped & step3), log1
-            retried = [after_kill[i] for i in pending if after_kill[i]["attempts"] >= 1]
-            assert retried and all(r["last_error"].startswith("network") for r in retried), log1
-            reminders = [r for r in after_kill.values() if r["payload"]["kind"] == "reminder"]
+            assert all(after_kill[i].payload["step"] == 2 for i in skipped - step3), log1
+            assert all(after_kill[i].payload.get("level") == 1 for i in skipped & step3), log1
+            retried = [after_kill[i] for i in pending if after_kill[i].attempts >= 1]
+            assert retried and all((r.last_error or "").startswith("network") for r in retried), (
+                log1
+            )
+            reminders = [r for r in after_kill.values() if r.payload["kind"] == "reminder"]
             users = {int(u.external_id or 0): u.id for u in await _users(db)}
-            assert sorted((r["user_id"], r["payload"]["level"]) for r in reminders) == sorted(
+            assert sorted((r.user_id, r.payload["level"]) for r in reminders) == sorted(
                 (users[uid], level) for uid in PENDUKUNG for level in (1, 2)
             )
 
@@ -230,13 +230,13 @@ async def test_a_bot_killed_while_notices_are_pending_delivers_each_exactly_once
 
             delivered = await outbox(db)
             assert delivered.keys() == after_kill.keys(), "the restart queued or lost notices"
-            assert {r["state"] for r in delivered.values()} == {"sent", "skipped"}, log2
+            assert {r.state for r in delivered.values()} == {"sent", "skipped"}, log2
             superseded = {
                 i for i, r in delivered.items()
-                if r["state"] == "skipped" and r["payload"]["step"] == 3
+                if r.state == "skipped" and r.payload["step"] == 3
             }  # fmt: skip
-            assert {delivered[i]["payload"]["level"] for i in superseded} == {1}, log2
-            assert {delivered[i]["user_id"] for i in superseded} == {
+            assert {delivered[i].payload["level"] for i in superseded} == {1}, log2
+            assert {delivered[i].user_id for i in superseded} == {
                 users[uid] for uid in PENDUKUNG
             }, log2
             want = await expected_messages(settings, db, SECOND_START)

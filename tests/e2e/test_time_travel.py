@@ -55,10 +55,10 @@ async def sent_notices(h: Harness) -> list[tuple[str, str, int, datetime]]:
         rows = await uow.outbox.sent_rows()
         names = {u.id: u.name for u in await uow.users.all()}
     return [
-        (names[r["user_id"]], r["payload"]["kind"], int(r["payload"].get("level", 0)),
-         datetime.fromisoformat(r["sent_at"]).astimezone(WIB))
+        (names[r.user_id], r.kind, int(r.payload.get("level", 0)), r.sent_at.astimezone(WIB))
         for r in rows
-    ]  # fmt: skip
+        if r.sent_at is not None
+    ]
 
 
 async def notice_messages_per_moment(h: Harness) -> set[int]:
@@ -66,11 +66,11 @@ async def notice_messages_per_moment(h: Harness) -> set[int]:
     the rows one message carried share a bundle id."""
     async with h.ctx.db.transaction() as uow:
         rows = await uow.outbox.sent_rows()
-    messages: dict[tuple[int, str], set[object]] = {}
+    messages: dict[tuple[int, datetime | None], set[object]] = {}
     for r in rows:
-        if r["payload"]["kind"] in ("handover", "published", "deadline_moved"):
+        if r.payload["kind"] in ("handover", "published", "deadline_moved"):
             continue
-        messages.setdefault((r["user_id"], r["sent_at"]), set()).add(r["bundle_id"] or r["id"])
+        messages.setdefault((r.user_id, r.sent_at), set()).add(r.bundle_id or r.id)
     return {len(ids) for ids in messages.values()}
 
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import json
 import random
 import re
 import time
@@ -283,7 +282,7 @@ class Chaos:
     async def after_kill(self) -> None:
         """Right after a kill: which notices were in flight, what was lost, what was left."""
         async with self.db.transaction() as uow:
-            in_flight = {r["id"] for r in await uow.outbox.uncertain()}
+            in_flight = {r.id for r in await uow.outbox.uncertain()}
         self.uncertain |= in_flight
         self.kills_in_a_send += bool(in_flight)
         self.temp_files_at_kills += sum(1 for p in temp_files(self.store))
@@ -516,13 +515,13 @@ async def check_outcome(chaos: Chaos, leftovers: list[Path]) -> None:
 
     # 0 lost notifications: every row sent or skipped. Each hand-over that was rendered arrived
     # once; twice only for a row the database had as handed over but unconfirmed at a kill.
-    assert {r["state"] for r in rows} <= {"sent", "skipped"}, Counter(r["state"] for r in rows)
+    assert {r.state for r in rows} <= {"sent", "skipped"}, Counter(r.state for r in rows)
     case_of = {o.case_id: o for o in chaos.opds}
     expected: dict[tuple[int, int], int] = {}
     for r in rows:
-        payload = json.loads(r["payload"])
-        if payload["kind"] == "handover" and payload["step"] in (3, 4) and r["state"] == "sent":
-            expected[(chats[r["user_id"]], case_of[payload["case_id"]].index)] = r["id"]
+        payload = r.payload
+        if payload["kind"] == "handover" and payload["step"] in (3, 4) and r.state == "sent":
+            expected[(chats[r.user_id], case_of[payload["case_id"]].index)] = r.id
     got: Counter[tuple[int, int]] = Counter()
     for m in fake.sent:
         if m.action == "send" and m.text.startswith("📥"):

@@ -11,7 +11,6 @@ between them; the same storm also runs against the bot built with python-telegra
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 
 import pytest
@@ -90,16 +89,12 @@ async def storm_of_approvals(h: Harness, caplog: pytest.LogCaptureFixture) -> No
     winner = "Ibu Rina" if step2.done_by == (await h.user(rina)).id else "Bapak Yusuf"
 
     # One hand-over of step 3 per PPID Pendukung of the OPD, and nobody else.
-    handovers = [
-        r
-        for r in outbox
-        if json.loads(r["payload"])["kind"] == "handover" and json.loads(r["payload"])["step"] == 3
-    ]
-    assert sorted(r["user_id"] for r in handovers) == sorted(
+    handovers = [r for r in outbox if r.payload["kind"] == "handover" and r.payload["step"] == 3]
+    assert sorted(r.user_id for r in handovers) == sorted(
         [(await h.user(sari)).id, (await h.user(dewi)).id]
     )
-    assert {r["key"] for r in handovers} == {
-        f"task:{tasks[2].id}:handover:0:{r['user_id']}" for r in handovers
+    assert {r.key for r in handovers} == {
+        f"task:{tasks[2].id}:handover:0:{r.user_id}" for r in handovers
     }
 
     # The winner's press is answered silently (its answer is a message); the 49 others with an

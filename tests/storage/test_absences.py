@@ -4,12 +4,10 @@ recorded "a.n.", returns are told once, and a role left with nobody is told at o
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -17,7 +15,7 @@ import pytest
 from bot.bootstrap import make_ctx
 from bot.config import Settings
 from bot.dispatcher import Dispatcher
-from bot.models import User
+from bot.models import OutboxRow, User
 from bot.services import absences, cases, drafting, recurring, review
 from bot.services.context import Ctx
 from bot.services.sweep import sweep
@@ -73,11 +71,10 @@ async def w(tmp_path: Path, db_target: Path | str) -> AsyncIterator[World]:
     await db.close()
 
 
-async def rows(w: World, kind: str | None = None) -> list[dict[str, Any]]:
+async def rows(w: World, kind: str | None = None) -> list[OutboxRow]:
     async with w.ctx.db.read() as uow:
         listed = await uow.outbox.listing(("pending", "sent", "failed", "skipped"))
-    found = [r | {"payload": json.loads(r["payload"])} for r in listed]
-    return [r for r in found if kind is None or r["payload"]["kind"] == kind]
+    return [r for r in listed if kind is None or r.kind == kind]
 
 
 async def seen(w: World, key: str) -> User:
@@ -107,8 +104,8 @@ async def test_a_task_handed_over_during_an_absence_reaches_only_the_stand_in_on
     await absences.record(w.ctx, w.u["sari"], w.u["sari"].id, day(0), day(4), w.u["budi"].id)
     case_id = await to_step2(w)
     await review.approve_step2(w.ctx, w.u["utama"], case_id, await version(w, case_id))
-    step3 = [r for r in await rows(w, "handover") if r["payload"]["step"] == 3]
-    assert [(r["user_id"], r["payload"].get("for")) for r in step3] == [
+    step3 = [r for r in await rows(w, "handover") if r.payload["step"] == 3]
+    assert [(r.user_id, r.payload.get("for")) for r in step3] == [
         (w.u["budi"].id, [w.u["sari"].id])
     ]
 
@@ -150,8 +147,8 @@ async def test_reminders_of_an_open_task_go_to_the_stand_in_and_the_deadline_sta
     w.at(MONDAY + timedelta(days=1))  # past the half-point of the 1-day step
     await sweep(w.ctx)
     reminders = await rows(w, "reminder")
-    assert reminders and {r["user_id"] for r in reminders} == {w.u["utama2"].id}
-    assert all(r["payload"]["for"] == [w.u["utama"].id] for r in reminders)
+    assert reminders and {r.user_id for r in reminders} == {w.u["utama2"].id}
+    assert all(r.payload["for"] == [w.u["utama"].id] for r in reminders)
     after = (await cases.view(w.ctx, case_id)).task
     assert after is not None and after.due_at == due.due_at
 
@@ -164,7 +161,7 @@ async def test_when_an_absence_is_over_both_are_told_once(w: World) -> None:
     w.at(MONDAY + timedelta(days=3))
     await sweep(w.ctx)
     over = await rows(w, "absence_over")
-    assert sorted(r["user_id"] for r in over) == sorted([w.u["sari"].id, w.u["budi"].id])
+    assert sorted(r.user_id for r in over) == sorted([w.u["sari"].id, w.u["budi"].id])
     assert (await seen(w, "sari")).away is None
 
 
@@ -175,11 +172,11 @@ async def test_an_absence_ended_early_is_told_at_once_and_one_withdrawn_is_not(w
     )
     await absences.end(w.ctx, w.u["sari"], early.id)
     await absences.end(w.ctx, w.u["utama"], later.id)
-    assert [r["user_id"] for r in await rows(w, "absence_over")] == [w.u["sari"].id]
+    assert [r.user_id for r in await rows(w, "absence_over")] == [w.u["sari"].id]
     # The stand-in of the withdrawn one hears that they will not stand in after all.
     [withdrawn] = await rows(w, "absence_withdrawn")
-    assert withdrawn["user_id"] == w.u["utama2"].id
-    said = await notices.render(w.ctx, w.u["utama2"].id, withdrawn["payload"])
+    assert withdrawn.user_id == w.u["utama2"].id
+    said = await notices.render(w.ctx, w.u["utama2"].id, withdrawn.payload)
     assert (
         said is not None
         and "Ketidakhadiran Utama (8 Mar 2027 s.d. 10 Mar 2027) dibatalkan" in said.text
@@ -194,14 +191,14 @@ async def test_a_role_left_with_nobody_is_told_to_the_admins_and_atasan_at_once(
     await absences.record(w.ctx, w.u["admin"], w.u["pejabat"].id, day(0), day(3), None)
     await absences.record(w.ctx, w.u["admin"], w.u["pejabat2"].id, day(1), day(3), None)
     told = await rows(w, "absence_uncovered")
-    assert sorted(r["user_id"] for r in told) == sorted([w.u["admin"].id, w.u["atasan"].id])
-    assert told[0]["payload"]["day"] == day(1).isoformat()
+    assert sorted(r.user_id for r in told) == sorted([w.u["admin"].id, w.u["atasan"].id])
+    assert told[0].payload["day"] == day(1).isoformat()
     # A task opened when nobody is left goes to nobody, and they are told about it at once.
     w.at(MONDAY + timedelta(days=1))
     [v] = await cases.create_round(w.ctx, w.u["pejabat"], "Uji", [w.opd])
     uncovered = await rows(w, "task_uncovered")
-    assert sorted(r["user_id"] for r in uncovered) == sorted([w.u["admin"].id, w.u["atasan"].id])
-    assert [r for r in await rows(w, "handover") if r["payload"]["case_id"] == v.case.id] == []
+    assert sorted(r.user_id for r in uncovered) == sorted([w.u["admin"].id, w.u["atasan"].id])
+    assert [r for r in await rows(w, "handover") if r.payload["case_id"] == v.case.id] == []
 
 
 async def test_a_refused_absence_leaves_nothing_behind(w: World) -> None:
@@ -243,8 +240,8 @@ async def test_a_notice_queued_before_the_absence_is_forwarded_when_it_leaves(w:
     [to_budi] = [text for text in out.to(w.u["budi"]) if "Dinas Kesehatan" in text]
     assert "a.n. Sari" in to_budi
     [skipped] = [r for r in await rows(w, "handover")
-                 if r["user_id"] == w.u["sari"].id and r["payload"]["step"] == 3]  # fmt: skip
-    assert skipped["state"] == "skipped"
+                 if r.user_id == w.u["sari"].id and r.payload["step"] == 3]  # fmt: skip
+    assert skipped.state == "skipped"
 
 
 async def test_the_daily_digest_skips_a_person_who_is_away(w: World) -> None:
@@ -252,7 +249,7 @@ async def test_the_daily_digest_skips_a_person_who_is_away(w: World) -> None:
     await absences.record(w.ctx, w.u["utama"], w.u["utama"].id, day(1), day(1), w.u["utama2"].id)
     w.at(datetime(2027, 3, 2, 7, 30, tzinfo=TZ))
     await sweep(w.ctx)
-    digest = {r["user_id"] for r in await rows(w, "digest")}
+    digest = {r.user_id for r in await rows(w, "digest")}
     assert w.u["utama2"].id in digest and w.u["atasan"].id in digest
     assert w.u["utama"].id not in digest
 
@@ -268,7 +265,7 @@ async def test_an_absent_pejabat_may_not_open_a_round_or_change_the_schedule(w: 
     # The other Pejabat PID, present, opens it: nothing for the absent one, and (one Pejabat
     # PID is there) nobody is told the task is uncovered.
     await cases.create_round(w.ctx, await seen(w, "pejabat2"), "Uji", [w.opd])
-    assert [r for r in await rows(w, "handover") if r["user_id"] == w.u["pejabat"].id] == []
+    assert [r for r in await rows(w, "handover") if r.user_id == w.u["pejabat"].id] == []
     assert await rows(w, "task_uncovered") == []
 
 

@@ -20,7 +20,7 @@ from bot.channels.port import TELEGRAM, Brief, Capabilities
 from bot.channels.telegram.adapter import delivery_error
 from bot.config import Settings
 from bot.dispatcher import Dispatcher
-from bot.models import User
+from bot.models import OutboxRow, User
 from bot.services import calendar_admin, cases, delivery, people
 from bot.services.context import Ctx
 from bot.services.sweep import sweep
@@ -86,7 +86,7 @@ class World:
         await sweep(self.ctx)
         return await self.dispatcher.run_once()
 
-    async def rows(self, *states: str) -> list[dict[str, Any]]:
+    async def rows(self, *states: str) -> list[OutboxRow]:
         async with self.ctx.db.read() as uow:
             return await uow.outbox.listing(states or ("pending", "sent", "failed", "skipped"))
 
@@ -155,9 +155,9 @@ async def test_a_retry_after_an_error_at_15_59_waits_for_the_next_opening(w: Wor
     # 2 office hours before Tuesday's 16:00 deadline is 14:00; the first attempt is at 15:59.
     await w.tick("2027-03-02T15:59")
     assert w.out.to(pejabat) == []
-    [row] = [r for r in await w.rows("pending") if r["user_id"] == pejabat.id]
-    assert row["attempts"] == 1 and row["last_error"].startswith("429")
-    assert datetime.fromisoformat(row["next_try_at"]) == wib("2027-03-03T07:30")
+    [row] = [r for r in await w.rows("pending") if r.user_id == pejabat.id]
+    assert row.attempts == 1 and (row.last_error or "").startswith("429")
+    assert row.next_try_at == wib("2027-03-03T07:30")
     for moment in ("2027-03-02T16:00", "2027-03-02T17:00", "2027-03-02T23:59", "2027-03-03T07:29"):
         await w.tick(moment)
         assert w.out.to(pejabat) == [], moment
@@ -167,8 +167,8 @@ async def test_a_retry_after_an_error_at_15_59_waits_for_the_next_opening(w: Wor
     # notice of the morning, which leaves with the digest and says how late it is, never
     # "time left".
     assert "terlambat 1 hari kerja" in text and "sisa" not in text
-    [reminder] = [r for r in await w.rows("skipped") if r["id"] == row["id"]]
-    assert reminder["last_error"] == "superseded by a later notice"
+    [reminder] = [r for r in await w.rows("skipped") if r.id == row.id]
+    assert reminder.last_error == "superseded by a later notice"
 
 
 async def test_everything_due_for_one_person_at_one_moment_is_one_message(w: World) -> None:
@@ -185,10 +185,10 @@ async def test_everything_due_for_one_person_at_one_moment_is_one_message(w: Wor
     assert len(morning) == 1
     assert morning[0].startswith("☀️ Ringkasan tugas Rabu, 3 Maret 2027")
     assert "Terlambat" in morning[0] and "Dinas Nomor 00" in morning[0]
-    sent = [r for r in await w.rows("sent") if r["user_id"] == pejabat.id]
-    overdue = [r for r in sent if '"overdue"' in r["payload"]]
+    sent = [r for r in await w.rows("sent") if r.user_id == pejabat.id]
+    overdue = [r for r in sent if r.kind == "overdue"]
     assert len(overdue) == OPDS
-    assert len({r["bundle_id"] for r in sent if r["sent_at"] == overdue[0]["sent_at"]}) == 1
+    assert len({r.bundle_id for r in sent if r.sent_at == overdue[0].sent_at}) == 1
     # The escalations of the same morning reach the atasan and the PPID Utama with their
     # digest, as one message each.
     for key in ("atasan", "utama"):
@@ -229,8 +229,8 @@ async def test_notices_queued_by_two_sweeps_still_go_out_as_one_per_task(w: Worl
     await w.tick("2027-03-03T07:30")
     pejabat = w.users["pejabat"]
     [text] = w.out.to(pejabat)
-    skipped = [r for r in await w.rows("skipped") if r["user_id"] == pejabat.id]
-    assert sorted(r["key"].split(":")[2] for r in skipped) == ["reminder", "reminder"]
+    skipped = [r for r in await w.rows("skipped") if r.user_id == pejabat.id]
+    assert sorted(r.key.split(":")[2] for r in skipped) == ["reminder", "reminder"]
     assert text.count("Dinas Nomor 00") == 1
 
 
@@ -246,8 +246,8 @@ async def test_a_person_who_blocked_the_bot_is_reported_once_and_their_notices_a
     assert (await w.user("pejabat")).unreachable_since is not None
     # Tried once; everything after it is held, not tried again and again.
     assert w.out.to(pejabat) == []
-    held = [r for r in await w.rows("pending") if r["user_id"] == pejabat.id]
-    assert held and all(r["attempts"] == 0 for r in held)
+    held = [r for r in await w.rows("pending") if r.user_id == pejabat.id]
+    assert held and all(r.attempts == 0 for r in held)
     # The admins are told once each, in Indonesian, with what they can do.
     for key in ("admin", "admin2"):
         [alert] = [x for x in w.out.to(w.users[key]) if "tidak dapat dikirim" in x]
@@ -269,7 +269,7 @@ async def test_a_deactivated_person_gets_nothing_and_nothing_stays_pending(w: Wo
     await people.deactivate(w.ctx.db, w.users["pejabat"].id, w.ctx.now(), by="test")
     await w.tick("2027-03-03T07:30")
     assert w.out.to(w.users["pejabat"]) == []
-    assert [r for r in await w.rows("pending") if r["user_id"] == w.users["pejabat"].id] == []
+    assert [r for r in await w.rows("pending") if r.user_id == w.users["pejabat"].id] == []
 
 
 async def test_a_holiday_added_for_today_holds_pending_notices_until_the_next_working_day(
@@ -405,9 +405,9 @@ async def test_a_notice_whose_files_went_before_a_failure_still_sends_its_text(w
             payload={"kind": "handover", "case_id": case_id, "step": 1, "task_id": task.id,
                      "due": task.due_at.isoformat(), "note": None},
         )  # fmt: skip
-        [row] = [r for r in await uow.outbox.listing(("pending",)) if r["key"] == "test:handover"]
+        [row] = [r for r in await uow.outbox.listing(("pending",)) if r.key == "test:handover"]
         # Two files went in an earlier attempt; the notice has none any more.
-        await uow.outbox.mark_part(row["id"], 2)
+        await uow.outbox.mark_part(row.id, 2)
         await uow.commit()
     await w.tick("2027-03-01T09:30")
     assert any("Dinas Nomor 00" in x for x in w.out.to(w.users["pejabat"]))
@@ -449,9 +449,9 @@ async def test_a_notice_goes_through_its_recipients_channel_and_waits_where_none
     await late_round(w, 1)
     await w.tick("2027-03-03T07:30")
     assert w.out.to(w.users["pejabat"])  # Telegram: delivered
-    held = [r for r in await w.rows("pending") if r["user_id"] == uid]
-    assert held and all(r["last_error"] == "channel whatsapp not configured" for r in held)
-    assert not [r for r in await w.rows("failed") if r["user_id"] == uid]
+    held = [r for r in await w.rows("pending") if r.user_id == uid]
+    assert held and all(r.last_error == "channel whatsapp not configured" for r in held)
+    assert not [r for r in await w.rows("failed") if r.user_id == uid]
 
 
 async def test_a_holiday_added_from_the_command_line_holds_the_next_delivery_pass(
@@ -477,7 +477,7 @@ async def test_statuses_only_move_forward_whatever_order_they_arrive_in(w: World
                                           "where": "-"},
                                  now=w.clock[0], not_before=w.clock[0])  # fmt: skip
         (row,) = await uow.outbox.listing(("pending",))
-        await uow.messages.record("whatsapp", ["wamid.1"], [row["id"]])
+        await uow.messages.record("whatsapp", ["wamid.1"], [row.id])
         await uow.commit()
     at = w.clock[0]
     assert await delivery.status(w.ctx, "whatsapp", "wamid.1", "read", at)
@@ -498,7 +498,7 @@ async def test_two_instances_dispatching_at_once_send_each_notice_once(
     w.at("2027-03-02T07:30")  # the half-point reminders of the Pejabat's twelve tasks
     await sweep(w.ctx)
     pending = await w.rows("pending")
-    queued, people = len(pending), len({r["user_id"] for r in pending})
+    queued, people = len(pending), len({r.user_id for r in pending})
     other_db = await Database.open(db_target)  # a second instance: its own pool, no shared lock
     try:
         other_ctx = make_ctx(settings=w.ctx.settings, db=other_db, calendar=Calendar(),

@@ -319,7 +319,7 @@ async def test_an_exemption_extended_on_both_instances_at_once_is_decided_once(w
     assert not failures(results)
     assert [r.key for r in refusals(results)] == ["refused-exempt-decided"]
     async with w.one.db.read() as uow:
-        decided = [d for d in await uow.exemptions.decisions() if d["entry_id"] == entry.id]
+        decided = [d for d in await uow.exemptions.decisions() if d.entry_id == entry.id]
     assert len(decided) == 1
 
 

@@ -47,13 +47,13 @@ async def test_the_sweep_reads_open_tasks_in_task_order_after_they_changed(db: D
         await open_cases(uow, ["A", "B", "C"])
         await uow.commit()
     async with db.transaction() as uow:
-        tasks = sorted(r["id"] for r in await uow.tasks.sweep_rows())
+        tasks = sorted(r.id for r in await uow.tasks.sweep_rows())
         # An update writes a new row version on PostgreSQL, found last by a plain scan.
         await uow.tasks.set_planned([(tasks[0], NOW, NOW + timedelta(days=1))])
         await uow.commit()
     async with db.read() as uow:
-        assert [r["id"] for r in await uow.tasks.sweep_rows()] == tasks
-        assert [r["id"] for r in await uow.tasks.sweep_rows(reversed(tasks))] == tasks
+        assert [r.id for r in await uow.tasks.sweep_rows()] == tasks
+        assert [r.id for r in await uow.tasks.sweep_rows(reversed(tasks))] == tasks
 
 
 async def test_a_digest_lists_open_tasks_by_opd_name_then_deadline(db: Database) -> None:
@@ -67,7 +67,7 @@ async def test_a_digest_lists_open_tasks_by_opd_name_then_deadline(db: Database)
     async with db.read() as uow:
         rows = await uow.tasks.open_with_names()
         open_tasks = await uow.tasks.open_tasks()
-    assert [(r["opd_code"], r["id"]) for r in rows] == [("A", task_a.id), ("B", task_b.id)]
+    assert [(r.opd_code, r.id) for r in rows] == [("A", task_a.id), ("B", task_b.id)]
     assert [t.id for t in open_tasks] == [task_b.id, task_a.id]  # earliest deadline first
 
 
@@ -170,15 +170,15 @@ async def test_outbox_rows_are_retried_requeued_and_found_by_person(db: Database
         queued = [Queued(f"k{n}", user_id, {"kind": "x", "n": n}, NOW) for n in range(3)]
         assert await uow.outbox.enqueue_many([*queued, queued[0]], NOW) == 3
         rows = await uow.outbox.listing(("pending",))
-        first, second, third = (r["id"] for r in rows)
+        first, second, third = (r.id for r in rows)
         await uow.outbox.mark_in_flight(first, NOW)
-        uncertain = [r["id"] for r in await uow.outbox.uncertain()]
+        uncertain = [r.id for r in await uow.outbox.uncertain()]
         await uow.outbox.mark_sent_many([first, second], NOW)
         await uow.outbox.requeue_many([second], NOW + timedelta(minutes=1), "gagal")
         await uow.outbox.mark_failed(third, "ditolak")
         assert await uow.outbox.retry(third) == user_id
         assert await uow.outbox.retry(third) is None  # no longer a failed row
-        sent = [r["id"] for r in await uow.outbox.sent_rows()]
+        sent = [r.id for r in await uow.outbox.sent_rows()]
         mine, theirs = (
             await uow.outbox.of_user(first, user_id),
             await uow.outbox.of_user(first, other),
@@ -186,8 +186,8 @@ async def test_outbox_rows_are_retried_requeued_and_found_by_person(db: Database
         pending = await uow.outbox.listing(("pending",))
     assert uncertain == [first]
     assert sent == [first]
-    assert mine is not None and mine["payload"] == {"kind": "x", "n": 0} and theirs is None
-    assert [(r["id"], r["attempts"]) for r in pending] == [(second, 2), (third, 1)]
+    assert mine is not None and mine.payload == {"kind": "x", "n": 0} and theirs is None
+    assert [(r.id, r.attempts) for r in pending] == [(second, 2), (third, 1)]
 
 
 async def test_uploaded_media_are_found_until_they_expire_or_are_forgotten(db: Database) -> None:
@@ -215,9 +215,36 @@ async def test_exemption_decisions_are_counted_by_their_old_end_date(db: Databas
         decisions = await uow.exemptions.decisions()
         both = await uow.exemptions.due_between(date(2027, 3, 1), date(2027, 6, 30))
         one = await uow.exemptions.due_between(date(2027, 4, 1), date(2027, 12, 31))
-    assert [(d["id"], d["new_until"]) for d in decisions] == [(decided, "2027-06-30")]
+    assert [(d.id, d.new_until) for d in decisions] == [(decided, date(2027, 6, 30))]
     assert (both, one) == (2, 1)
     assert isinstance(both, int)
+
+
+async def test_exempt_entries_are_read_as_records_with_their_names_and_dates(
+    db: Database,
+) -> None:
+    async with db.transaction() as uow:
+        case_id = await add_case(uow)
+        user_id = await add_user(uow, "1")
+        entry = await uow.entries.add(case_id, {**ENTRY, "category": "dikecualikan"})
+        await uow.entries.update(entry.id, review="approved", exempt_reference="UK/1",
+                                 exempt_until=date(2027, 6, 30))  # fmt: skip
+        await uow.exemptions.add_decision(
+            entry_id=entry.id, action="open", old_reference="UK/1", old_until=date(2027, 6, 30),
+            category="berkala", by=user_id, now=NOW,
+        )  # fmt: skip
+        [listed] = await uow.entries.exempt_register()
+        [ending] = await uow.exemptions.ending_by(date(2027, 6, 30))
+        [decision] = await uow.exemptions.decisions()
+        opd = await uow.opds.by_code("DINKES")
+    assert opd is not None and (listed.opd_code, listed.opd_name) == (opd.code, opd.name)
+    assert (listed.id, listed.exempt_reference, listed.exempt_until) == (
+        entry.id, "UK/1", date(2027, 6, 30),
+    )  # fmt: skip
+    assert (ending.id, ending.opd_id, ending.exempt_until) == (entry.id, opd.id, date(2027, 6, 30))
+    assert (decision.old_until, decision.new_until, decision.decided_at) == (
+        date(2027, 6, 30), None, NOW,
+    )  # fmt: skip
 
 
 async def test_a_schedule_is_replaced_stopped_and_claims_each_period_once(db: Database) -> None:
@@ -226,7 +253,7 @@ async def test_a_schedule_is_replaced_stopped_and_claims_each_period_once(db: Da
         round_id = await uow.rounds.add("DIP Semester I 2027", None, NOW)
         first = await uow.schedules.set("1,7", "DIP {semester} {year}", user_id, NOW)
         second = await uow.schedules.set("1", "DIP {year}", user_id, NOW)
-        active = [s["id"] for s in await uow.schedules.active()]
+        active = [s.id for s in await uow.schedules.active()]
         assert await uow.schedules.claim_period(second, "2027-01", round_id)
         assert not await uow.schedules.claim_period(second, "2027-01", round_id)
         claimed = await uow.schedules.has_period(second, "2027-01")
@@ -269,11 +296,11 @@ async def test_the_lowest_status_of_a_message_changes_nothing(db: Database) -> N
         await uow.outbox.enqueue(key="k", user_id=user_id, payload={"kind": "x"}, now=NOW,
                                  not_before=NOW)  # fmt: skip
         [row] = await uow.outbox.listing(("pending",))
-        await uow.messages.record("whatsapp", ["wamid.1"], [row["id"]])
+        await uow.messages.record("whatsapp", ["wamid.1"], [row.id])
         accepted = await uow.messages.set_status("whatsapp", "wamid.1", "accepted", NOW, None)
         sent = await uow.messages.set_status("whatsapp", "wamid.1", "sent", NOW, None)
     assert accepted is None
-    assert sent is not None and (sent.outbox_ids, sent.user_id) == ([row["id"]], user_id)
+    assert sent is not None and (sent.outbox_ids, sent.user_id) == ([row.id], user_id)
 
 
 async def test_names_sort_as_on_sqlite_on_a_server_with_a_language_locale(
@@ -301,7 +328,7 @@ async def test_names_sort_as_on_sqlite_on_a_server_with_a_language_locale(
             for user_name in names:
                 await add_user(uow, user_name, Role.UTAMA)
             opds = [o.name for o in await uow.opds.all()]
-            digest = [r["opd_name"] for r in await uow.tasks.open_with_names()]
+            digest = [r.opd_name for r in await uow.tasks.open_with_names()]
             users = [u.name for u in await uow.users.all()]
     finally:
         await db.close()

@@ -13,10 +13,9 @@ import aiosqlite
 import psycopg
 import pytest
 
-from bot.models import Invitation
+from bot.models import DueNotice, Invitation, OutboxRow
 from bot.sop import Role
 from storage.db import Database
-from storage.journal import utc
 from storage.uow import UnitOfWork
 
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=ZoneInfo("Asia/Pontianak"))
@@ -338,7 +337,7 @@ async def test_a_notice_key_is_queued_once(db: Database) -> None:
         assert await enqueue(uow, "task:1:handover:0:1", user_id, text="second") is False
         rows = await uow.outbox.listing()
     assert len(rows) == 1
-    assert rows[0]["payload"] == '{"text": "first"}'
+    assert rows[0].payload == {"text": "first"}
 
 
 @pytest.mark.parametrize(("delay", "due"), [(timedelta(hours=-1), True), (timedelta(0), True), (timedelta(seconds=1), False), (timedelta(days=1), False)])  # fmt: skip
@@ -357,7 +356,33 @@ async def test_a_due_row_carries_the_decoded_payload_and_the_chat(db: Database) 
         user_id = await add_user(uow, "77")
         await enqueue(uow, "k", user_id, text="halo")
         [row] = await uow.outbox.due(NOW)
-    assert (row["payload"], row["chat_id"], row["channel"]) == ({"text": "halo"}, "77", "telegram")
+    assert (row.payload, row.chat_id, row.channel) == ({"text": "halo"}, "77", "telegram")
+
+
+async def test_every_outbox_read_returns_typed_rows_with_instants_flags_and_payload(
+    db: Database,
+) -> None:
+    async with db.transaction() as uow:
+        user_id = await add_user(uow, "77")
+        await enqueue(uow, "k", user_id, text="halo")
+        [due] = await uow.outbox.due(NOW)
+        await uow.outbox.mark_in_flight(due.id, NOW)
+        [uncertain] = await uow.outbox.uncertain()
+        await uow.outbox.mark_sent_many([due.id], NOW + timedelta(minutes=1), bundle_id=due.id)
+        await uow.outbox.mark_brief_many([due.id], "window closed")
+        [listed] = await uow.outbox.listing(("pending",))
+        await uow.outbox.mark_sent_many([due.id], NOW + timedelta(minutes=2), bundle_id=due.id)
+        [sent] = await uow.outbox.sent_rows()
+        [bundled] = await uow.outbox.of_bundle(due.id, user_id)
+        mine = await uow.outbox.of_user(due.id, user_id)
+    assert isinstance(due, DueNotice) and due.last_seen_at is None and due.brief is False
+    # Instants are datetimes (the same instant whatever zone they were written in), flags bools.
+    assert (due.not_before, due.created_at, due.next_try_at) == (NOW, NOW, None)
+    assert uncertain.in_flight_since == NOW and uncertain.payload == {"text": "halo"}
+    assert (listed.state, listed.brief, listed.last_error) == ("pending", True, "window closed")
+    assert sent.sent_at == NOW + timedelta(minutes=2) and sent.bundle_id == due.id
+    assert isinstance(sent.sent_at, datetime) and sent.attempts == 2
+    assert bundled == sent == mine and isinstance(mine, OutboxRow)
 
 
 async def test_a_retried_notice_waits_until_its_next_try(db: Database) -> None:
@@ -365,11 +390,11 @@ async def test_a_retried_notice_waits_until_its_next_try(db: Database) -> None:
         user_id = await add_user(uow, "1")
         await enqueue(uow, "k", user_id)
         [row] = await uow.outbox.due(NOW)
-        await uow.outbox.mark_retry(row["id"], NOW + timedelta(minutes=5), "x" * 900)
+        await uow.outbox.mark_retry(row.id, NOW + timedelta(minutes=5), "x" * 900)
         assert await uow.outbox.due(NOW + timedelta(minutes=4)) == []
         [again] = await uow.outbox.due(NOW + timedelta(minutes=5))
-    assert again["attempts"] == 1
-    assert again["last_error"] == "x" * 500
+    assert again.attempts == 1
+    assert again.last_error == "x" * 500
 
 
 async def test_a_sent_notice_is_never_due_again(db: Database) -> None:
@@ -377,12 +402,12 @@ async def test_a_sent_notice_is_never_due_again(db: Database) -> None:
         user_id = await add_user(uow, "1")
         await enqueue(uow, "k", user_id)
         [row] = await uow.outbox.due(NOW)
-        await uow.outbox.mark_sent(row["id"], NOW)
-        await uow.outbox.mark_sent(row["id"], NOW)
+        await uow.outbox.mark_sent(row.id, NOW)
+        await uow.outbox.mark_sent(row.id, NOW)
         assert await uow.outbox.due(NOW + timedelta(days=30)) == []
         assert await uow.outbox.count("sent") == 1
         [sent] = await uow.outbox.listing(("sent",))
-    assert (sent["state"], sent["attempts"], sent["sent_at"]) == ("sent", 1, utc(NOW))
+    assert (sent.state, sent.attempts, sent.sent_at) == ("sent", 1, NOW)
 
 
 async def test_a_failed_notice_is_never_due_again(db: Database) -> None:
@@ -390,16 +415,16 @@ async def test_a_failed_notice_is_never_due_again(db: Database) -> None:
         user_id = await add_user(uow, "1")
         await enqueue(uow, "k", user_id)
         [row] = await uow.outbox.due(NOW)
-        await uow.outbox.mark_failed(row["id"], "403 Forbidden")
-        await uow.outbox.mark_sent(row["id"], NOW)
+        await uow.outbox.mark_failed(row.id, "403 Forbidden")
+        await uow.outbox.mark_sent(row.id, NOW)
         assert await uow.outbox.due(NOW + timedelta(days=30)) == []
         [failed] = await uow.outbox.listing()
-    assert (failed["state"], failed["attempts"], failed["last_error"]) == (
+    assert (failed.state, failed.attempts, failed.last_error) == (
         "failed",
         1,
         "403 Forbidden",
     )
-    assert failed["sent_at"] is None
+    assert failed.sent_at is None
 
 
 async def test_due_compares_instants_whatever_their_offset(db: Database) -> None:

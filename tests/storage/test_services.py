@@ -4,7 +4,7 @@ notices each hand-over queues, concurrent presses, and refusals that leave nothi
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -16,14 +16,13 @@ import pytest
 from bot.bootstrap import load_calendar, make_ctx
 from bot.channels.base import IncomingFile
 from bot.config import Settings
-from bot.models import Case, User
+from bot.models import Case, DueNotice, OutboxRow, User
 from bot.services import cases, drafting, opd_work, publication, review, uploads
 from bot.services import sweep as sweep_service
 from bot.services.context import Ctx
 from bot.sop import CLOSED, Category, Role
 from bot.workdays import Calendar, Override
 from bot.workflow import Refused
-from storage.base import instant
 from storage.db import Database
 from storage.files import FileStore
 from storage.uow import UnitOfWork
@@ -132,16 +131,14 @@ async def snapshot(w: World, case_id: int) -> tuple[Any, ...]:
         )
 
 
-async def notices(w: World) -> list[dict[str, Any]]:
+async def notices(w: World) -> list[DueNotice]:
     async with w.ctx.db.transaction() as uow:
         return await uow.outbox.due(NOW + timedelta(days=3650), limit=1000)
 
 
-def handed_to(rows: list[dict[str, Any]], step: int) -> set[int]:
+def handed_to(rows: Sequence[OutboxRow], step: int) -> set[int]:
     return {
-        r["user_id"]
-        for r in rows
-        if r["payload"]["kind"] == "handover" and r["payload"]["step"] == step
+        r.user_id for r in rows if r.payload["kind"] == "handover" and r.payload["step"] == step
     }
 
 
@@ -283,15 +280,15 @@ async def test_a_sweep_over_more_tasks_than_one_unit_of_work_notifies_each_task_
     queued = await sweep_service.sweep(later)
     await w.ctx.db.trace(None)
     assert seen.count("COMMIT") == 4  # 12 tasks in units of 5, 5 and 2, then the digest's
-    overdue = [r for r in await notices(w) if r["payload"]["kind"] != "handover"]
-    assert queued == len([r for r in overdue if r["state"] == "pending"]) > 0
+    overdue = [r for r in await notices(w) if r.payload["kind"] != "handover"]
+    assert queued == len([r for r in overdue if r.state == "pending"]) > 0
     async with w.ctx.db.read() as uow:
         tasks = await uow.tasks.sweep_rows()
     assert len(tasks) == 12
-    assert {r["payload"]["task_id"] for r in overdue if r["payload"].get("task_id")} == {
-        t["id"] for t in tasks
+    assert {r.payload["task_id"] for r in overdue if r.payload.get("task_id")} == {
+        t.id for t in tasks
     }
-    assert {t["notified_until"] for t in tasks} == {instant(later.now())}
+    assert {t.notified_until for t in tasks} == {later.now()}
     assert await sweep_service.sweep(later) == 0
 
 
@@ -314,8 +311,8 @@ async def test_the_sweep_counts_nothing_over_every_task_inside_a_unit_of_work(w:
     assert any("digest_runs" in s for s in held)  # the digest was decided in a unit of work
     # ... but whether any task is due for it, and which tasks to plan, were read beside them.
     assert not [s for s in held if "julianday(due_at) <" in s or "next_notice_at <=" in s]
-    digests = [r for r in await notices(w) if r["payload"]["kind"] == "digest"]
-    assert {w.utama.id, w.pejabat.id} <= {r["user_id"] for r in digests}
+    digests = [r for r in await notices(w) if r.payload["kind"] == "digest"]
+    assert {w.utama.id, w.pejabat.id} <= {r.user_id for r in digests}
 
 
 async def test_status_leaves_out_rounds_closed_more_than_thirty_days_ago(w: World) -> None:
@@ -348,14 +345,14 @@ async def test_a_sweep_stops_when_the_holidays_change_between_its_units_of_work(
     monkeypatch.setattr(sweep_service, "_plan", plan_then_an_admin_adds_a_holiday)
     await sweep_service.sweep(later)
     async with w.ctx.db.read() as uow:
-        planned = [t for t in await uow.tasks.sweep_rows() if t["notified_until"]]
+        planned = [t for t in await uow.tasks.sweep_rows() if t.notified_until]
         assert await uow.meta.get("last_sweep") is None
     assert len(planned) == 5  # the first unit only: the others wait for the new calendar
     monkeypatch.setattr(sweep_service, "_plan", plan)
     later.calendars.replace(await load_calendar(later.settings, later.db))
     await sweep_service.sweep(later)
     async with w.ctx.db.read() as uow:
-        assert all(t["notified_until"] for t in await uow.tasks.sweep_rows())
+        assert all(t.notified_until for t in await uow.tasks.sweep_rows())
 
 
 # --- the whole SOP -------------------------------------------------------------------------------
@@ -391,20 +388,20 @@ async def test_one_case_passes_all_five_steps_and_tells_the_next_people(w: World
     ]
 
     rows = await notices(w)
-    assert len({r["key"] for r in rows}) == len(rows)
+    assert len({r.key for r in rows}) == len(rows)
     assert handed_to(rows, 1) == {w.pejabat2.id}  # the creator of the round sees it already
     assert handed_to(rows, 2) == {w.utama.id, w.utama2.id}  # not the deactivated one
     assert handed_to(rows, 3) == {w.pendukung.id}  # not the other OPD's
     assert handed_to(rows, 4) == {w.utama.id, w.utama2.id}
     assert handed_to(rows, 5) == {w.pejabat.id, w.pejabat2.id}
-    published = {r["user_id"] for r in rows if r["payload"]["kind"] == "published"}
+    published = {r.user_id for r in rows if r.payload["kind"] == "published"}
     assert published == {w.utama.id, w.utama2.id, w.pendukung.id}
     for r in rows:
-        if r["payload"]["kind"] == "handover":
-            task = next(t for t in tasks if t.id == r["payload"]["task_id"])
-            assert (task.step, r["key"]) == (
-                r["payload"]["step"],
-                f"task:{task.id}:handover:0:{r['user_id']}",
+        if r.payload["kind"] == "handover":
+            task = next(t for t in tasks if t.id == r.payload["task_id"])
+            assert (task.step, r.key) == (
+                r.payload["step"],
+                f"task:{task.id}:handover:0:{r.user_id}",
             )
 
 
@@ -415,9 +412,9 @@ async def test_a_returned_draft_goes_back_to_the_pejabat_pid_with_the_reason(w: 
     v = await cases.view(w.ctx, case_id)
     assert (v.case.step, v.case.return_note) == (1, "Kurang #2")
     assert v.task is not None and v.task.step == 1
-    rows = [r for r in await notices(w) if r["payload"].get("task_id") == v.task.id]
-    assert {r["user_id"] for r in rows} == {w.pejabat.id, w.pejabat2.id}
-    assert {r["payload"]["note"] for r in rows} == {"Kurang #2"}
+    rows = [r for r in await notices(w) if r.payload.get("task_id") == v.task.id]
+    assert {r.user_id for r in rows} == {w.pejabat.id, w.pejabat2.id}
+    assert {r.payload["note"] for r in rows} == {"Kurang #2"}
 
 
 async def test_returned_entries_go_back_to_the_opd_and_the_others_stay_approved(w: World) -> None:
@@ -465,7 +462,7 @@ async def test_fifty_simultaneous_approvals_are_decided_once(w: World) -> None:
     assert [t.step for t in tasks if t.step == 2 and t.done_at is not None] == [2]
     assert [t.step for t in tasks if t.done_at is None] == [3]
     assert len(forwarded) == 1
-    assert len([r for r in await notices(w) if r["payload"].get("step") == 3]) == 1
+    assert len([r for r in await notices(w) if r.payload.get("step") == 3]) == 1
 
 
 # --- refusals leave the database as it was ------------------------------------------------------

@@ -105,9 +105,9 @@ async def test_a_full_disk_is_told_to_the_admins_once_and_the_live_site_stays(
     done = await publication.withdraw(ctx, w.utama, entry.id, "Data pribadi")
     assert not done.off_site
     assert (ctx.settings.web_dir / "current").resolve() == live
-    told = [n for n in await notices(w) if n["payload"]["kind"] == "site_failed"]
+    told = [n for n in await notices(w) if n.payload["kind"] == "site_failed"]
     assert len(told) == 1  # one admin, told once for the run of failures
-    assert "No space left on device" in told[0]["payload"]["error"]
+    assert "No space left on device" in told[0].payload["error"]
     # Space again: the next update publishes everything, and a later failure is told again.
     full = False
     assert await register.update_site(ctx, wait=True)
@@ -131,8 +131,8 @@ async def test_two_publishes_of_the_same_case_at_once_publish_it_once(w: World) 
     assert await ctx.site.idle()
     data = json.loads((ctx.settings.web_dir / "current" / "dip.json").read_text("utf-8"))
     assert [e["judul"] for e in data["informasi"]] == ["Informasi 1"]
-    published = [n for n in await notices(w) if n["payload"]["kind"] == "published"]
-    assert len(published) == len({n["user_id"] for n in published})  # each person told once
+    published = [n for n in await notices(w) if n.payload["kind"] == "published"]
+    assert len(published) == len({n.user_id for n in published})  # each person told once
     await ctx.site.close()
 
 

@@ -104,7 +104,7 @@ async def test_a_failure_that_overtakes_the_record_of_its_message_still_sends_th
     assert w.meta.sent == ["wamid.1"] and len(w.meta.briefs) == 1
     async with w.ctx.db.read() as uow:
         (row,) = await uow.outbox.listing(("sent",))
-    assert row["brief"] == 1
+    assert row.brief == 1
 
 
 async def test_two_failures_of_one_notice_send_it_again_once(w: World) -> None:
@@ -112,7 +112,7 @@ async def test_two_failures_of_one_notice_send_it_again_once(w: World) -> None:
     await w.dispatcher.run_once()
     async with w.ctx.db.transaction() as uow:  # it went out as two messages (a long one)
         (row,) = await uow.outbox.listing(("sent",))
-        await uow.messages.record("whatsapp", ["wamid.extra"], [row["id"]])
+        await uow.messages.record("whatsapp", ["wamid.extra"], [row.id])
         await uow.commit()
     assert await delivery.status(w.ctx, "whatsapp", "wamid.1", "failed", NOW, WINDOW)
     await w.dispatcher.run_once()
