@@ -229,7 +229,7 @@ async def reached(r: Round, step: int) -> int:
 async def nothing_in_flight(ctx: Ctx) -> bool:
     async with ctx.db.read() as uow:
         rows = await uow.outbox.listing(("pending",))
-    return not any(row.get("in_flight_since") for row in rows)
+    return not any(row.in_flight_since for row in rows)
 
 
 async def kill_twice(r: Round, instances: Instances) -> None:
