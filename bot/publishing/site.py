@@ -31,7 +31,7 @@ import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -40,7 +40,7 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from bot.publishing.exports import dip_csv, dip_json, dip_json_parts
+from bot.publishing.exports import csv_row, dip_csv, dip_json, dip_json_parts
 from bot.publishing.files import flush_filesystem, place_document, write_new
 from bot.publishing.generations import (
     CURRENT,
@@ -49,10 +49,11 @@ from bot.publishing.generations import (
     publish_generation,
 )
 from bot.publishing.model import PublicEntry
-from bot.publishing.pages import PageContext, entry_digest, page_specs
+from bot.publishing.pages import PageContext, entry_digest, entry_words, page_specs
 from bot.publishing.server import SECURITY_HEADERS, create_app, serve
 from bot.publishing.views import (
     CATEGORY_LABELS,
+    DocumentView,
     EntryView,
     GroupView,
     entry_path,
@@ -79,6 +80,8 @@ _STATIC_DIR: Final = _PACKAGE_DIR / "static"
 _STATIC_FILES: Final = ("site.css", "site.js", "favicon.svg")
 _COMPRESSED: Final = frozenset({"html", "css", "js", "json", "csv", "txt", "svg"})
 """The files that get a pre-compressed `.gz` twin (documents are served as they are)."""
+_KNOWN: Final = ".entries.json"
+"""In each generation: what its build made of each entry, for the next (see `_Known`)."""
 MANIFEST: Final = ".build.json"
 """In each generation: what each of its files was made of (see `_GenerationWriter`). Hidden, so
 never served (`safe_component`)."""
@@ -173,19 +176,32 @@ class SiteBuilder:
             entries = load()
             assets = {name: (_STATIC_DIR / name).read_bytes() for name in _STATIC_FILES}
             salt = self._salt(assets)
-            register = _register_digest(entries)
+            listed = [_entry_key(entry) for entry in entries]
+            keys = {entry.id: key for entry, key in zip(entries, listed, strict=True)}
+            register = hashlib.sha256("".join(listed).encode()).hexdigest()
             live = None if full else live_generation(self.root)
             if live is not None and _unchanged(live, salt, register, documents.folder):
                 raise _Unchanged(live)
-            groups = views if views is not None else register_views(entries, self.tz)
+            known = _Known.read(live, salt, keys) if live is not None else _Known()
+            groups = views if views is not None else register_views(entries, self.tz, known.views)
+            writer = _Known.Writer(known, keys, self._absolute)
             counts.update(
                 self._write_generation(
-                    target, groups, updated, documents, assets, salt, register, live
+                    target, groups, updated, documents, assets, salt, register, live, writer
                 )
             )
+            records.append(writer.dump(salt))
+
+        records: list[bytes] = []
+
+        def after_swap() -> None:
+            documents.remove_unwanted()
+            live = live_generation(self.root)  # this build's: still under the site's lock
+            if records and live is not None:
+                _write_known(live, records[0])
 
         try:
-            generation = publish_generation(self.root, write, after_swap=documents.remove_unwanted)
+            generation = publish_generation(self.root, write, after_swap=after_swap)
         except _Unchanged as same:
             log.info("DIP site unchanged: %s", same.generation.name)
             return BuildReport(same.generation, same.entries, 0, 0, unchanged=True)
@@ -223,23 +239,25 @@ class SiteBuilder:
         salt: str,
         register: str,
         live: Path | None,
+        known: _Known.Writer,
     ) -> dict[str, int]:
         version = hashlib.sha256(b"".join(assets.values())).hexdigest()[:12]
         with _GenerationWriter(target, live, salt, register) as out:
             for name, data in assets.items():
                 out.put(f"static/{name}", f"static:{name}", partial(_same, data))
             entries = [entry for group in groups for entry in group.entries]
-            digests = {entry.id: entry_digest(entry) for entry in entries}
+            known.add(entries)
+            digests = known.digests
             # The open data first: their twins, the largest files, compress while pages render.
             out.put("dip.json", None, partial(self._dip_json, entries, updated, out, digests))
-            out.put("dip.csv", None, lambda: dip_csv(entries, self._absolute))
+            out.put("dip.csv", None, lambda: dip_csv(entries, self._absolute, known.rows))
             context = PageContext(
                 city=self.city,
                 updated=updated,
                 asset_version=version,
                 home=f"{self.base_url}/" if self.base_url else "/",
             )
-            for spec in page_specs(self._env, groups, context, digests):
+            for spec in page_specs(self._env, groups, context, digests, known.words):
                 out.put(spec.path, spec.key, partial(_encoded, spec.render))
             out.put("robots.txt", "robots", partial(_same, b"User-agent: *\nAllow: /\n"))
             wanted = {f"{d.sha256}/{d.name}": d.source for e in entries for d in e.documents}
@@ -290,12 +308,126 @@ class _Unchanged(Exception):
         self.entries = int(_manifest(generation).get("entries", 0))
 
 
-def _register_digest(entries: Sequence[PublicEntry]) -> str:
-    """The register as read, digested: every field and document of every entry, in order."""
-    digest = hashlib.sha256()
-    for entry in entries:
-        digest.update(repr(entry).encode("utf-8"))
-    return digest.hexdigest()
+def _entry_key(entry: PublicEntry) -> str:
+    """An entry's record as read, digested: every field and document of it. The register's
+    digest is that of its entries' keys, in order."""
+    return hashlib.sha256(repr(entry).encode("utf-8")).hexdigest()
+
+
+class _Known:
+    """What the previous build made of each entry, kept in its generation (`_KNOWN`) for the
+    next: the entry's view, its digest, its search words and its line of `dip.csv`. An update
+    takes them for every entry whose record (`_entry_key`) is the one they were made from, and
+    makes them for the others only: formatting 25,000 entries again would be most of an
+    update's time. JSON, not pickle: reading it never runs code, whoever wrote the file."""
+
+    def __init__(self, records: dict[int, list[Any]] | None = None) -> None:
+        self.records = records or {}  # by entry id: [key, digest, words, csv row, view]
+        self.views: dict[int, EntryView] = {}
+
+    @classmethod
+    def read(cls, live: Path, salt: str, keys: dict[int, str]) -> _Known:
+        """The records of `live` for entries whose key is still `keys`' (none when the file is
+        missing, unreadable, or made with other templates or settings)."""
+        try:
+            data = json.loads((live / _KNOWN).read_bytes())
+            if data.get("format") != _FORMAT or data.get("salt") != salt:
+                return cls()
+            records = {}
+            views = {}
+            for text, record in data["entries"].items():
+                entry_id = int(text)
+                if keys.get(entry_id) == record[0]:
+                    records[entry_id] = record
+                    views[entry_id] = _view_from(record[4])
+        except (OSError, ValueError, TypeError, KeyError, IndexError, AttributeError):
+            return cls()
+        known = cls(records)
+        known.views = views
+        return known
+
+    class Writer:
+        """The records of this build: taken from `known` where the view is the one it made,
+        made anew for the others."""
+
+        def __init__(self, known: _Known, keys: dict[int, str], link: Callable[[str], str]):
+            self.known = known
+            self.keys = keys
+            self.link = link
+            self.digests: dict[int, str] = {}
+            self.words: dict[int, str] = {}
+            self.rows: dict[int, str] = {}
+            self._views: list[EntryView] = []
+
+        def add(self, entries: list[EntryView]) -> None:
+            self._views = entries
+            records, views = self.known.records, self.known.views
+            for entry in entries:
+                record = records.get(entry.id)
+                if record is not None and views.get(entry.id) is entry:
+                    self.digests[entry.id] = record[1]
+                    self.words[entry.id] = record[2]
+                    self.rows[entry.id] = record[3]
+                    continue
+                self.digests[entry.id] = entry_digest(entry)
+                self.words[entry.id] = entry_words(entry)
+                self.rows[entry.id] = csv_row(entry, self.link)
+
+        def dump(self, salt: str) -> bytes:
+            records = self.known.records
+            entries = {}
+            for entry in self._views:
+                record = records.get(entry.id)
+                if record is None or self.known.views.get(entry.id) is not entry:
+                    record = [
+                        self.keys.get(entry.id, ""),
+                        self.digests[entry.id],
+                        self.words[entry.id],
+                        self.rows[entry.id],
+                        _view_record(entry),
+                    ]
+                entries[str(entry.id)] = record
+            data = {"format": _FORMAT, "salt": salt, "entries": entries}
+            return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _write_known(generation: Path, data: bytes) -> None:
+    """The records of the live generation's build, once it is live: they only spare the next
+    build work, so they are neither in the way of the swap nor flushed (a file lost or cut
+    short in a crash is not read, and the next build formats every entry)."""
+    partial_file = generation / f"{_KNOWN}.part"
+    try:
+        with suppress(FileNotFoundError):
+            partial_file.unlink()
+        write_new(partial_file, data)
+        partial_file.replace(generation / _KNOWN)
+    except OSError:
+        log.warning("could not keep the entries' records in %s", generation, exc_info=True)
+        with suppress(OSError):
+            partial_file.unlink()
+
+
+_VIEW_FIELDS: Final = tuple(f.name for f in fields(EntryView))
+_DOCUMENTS_AT: Final = _VIEW_FIELDS.index("documents")
+
+
+def _view_record(entry: EntryView) -> list[Any]:
+    record: list[Any] = [getattr(entry, name) for name in _VIEW_FIELDS]
+    record[_DOCUMENTS_AT] = [
+        [d.name, d.sha256, d.size, d.size_text, d.kind, d.path, d.source] for d in entry.documents
+    ]
+    return record
+
+
+def _view_from(record: list[Any]) -> EntryView:
+    if len(record) != len(_VIEW_FIELDS):
+        raise ValueError("an entry's record of another shape")
+    values = list(record)
+    values[_DOCUMENTS_AT] = tuple(
+        DocumentView(name, sha, size, size_text, kind, path, source)
+        for name, sha, size, size_text, kind, path, source in record[_DOCUMENTS_AT]
+    )
+    return EntryView(*values)
 
 
 def _manifest(live: Path) -> dict[str, Any]:
@@ -461,7 +593,7 @@ class _Documents:
         self._wanted: set[str] = set()
         self._unwanted: list[str] | None = []  # None: find them by listing the folder
 
-    def add(self, wanted: dict[str, Path], previous: list[str] | None) -> None:
+    def add(self, wanted: dict[str, str], previous: list[str] | None) -> None:
         """Every wanted document in the folder (hard-linked from the content-addressed store,
         or copied). What the live generation's build placed is trusted to be there while its
         document's folder is (one listing of the folder, not a system call per document)."""
@@ -478,7 +610,7 @@ class _Documents:
                 continue
             except OSError:
                 target.parent.mkdir(exist_ok=True)
-                place_document(source, target, durable=False)
+                place_document(Path(source), target, durable=False)
         self._wanted = set(wanted)
         self._unwanted = None if previous is None else sorted(set(previous) - self._wanted)
 

@@ -9,10 +9,10 @@ even though the publishing service already filters them out.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, replace
 from typing import Final
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
@@ -70,7 +70,7 @@ class DocumentView:
     size_text: str
     kind: str
     path: str  # relative to the site root, URL-encoded: berkas/<sha256>/<name>
-    source: Path
+    source: str  # the file in the content-addressed store (no Path object per document)
 
 
 @dataclass(frozen=True)
@@ -199,8 +199,16 @@ def _slugs(codes: Sequence[str]) -> dict[str, str]:
     return result
 
 
-def register_views(entries: Sequence[PublicEntry], tz: ZoneInfo) -> tuple[GroupView, ...]:
+def register_views(
+    entries: Sequence[PublicEntry],
+    tz: ZoneInfo,
+    known: Mapping[int, EntryView] | None = None,
+) -> tuple[GroupView, ...]:
     """The register grouped by OPD (by name), each group's entries in order of publication.
+
+    `known`: the views of entries whose record is the very one they were made from (by the
+    previous build, see `SiteBuilder`), used as they are (formatting 25,000 entries again is a
+    second of an update's time); their place (the OPD's anchor and page) is still checked.
 
     Raises ValueError if an entry is exempt (`dikecualikan`) or of an unknown category, if two
     entries share an id, or if a document's hash is malformed.
@@ -229,7 +237,7 @@ def register_views(entries: Sequence[PublicEntry], tz: ZoneInfo) -> tuple[GroupV
         anchor = f"opd-{index}"
         path = f"opd/{slugs[code]}.html"
         members = sorted(by_opd[code], key=lambda e: (e.published_at, e.number, e.id))
-        views = tuple(_entry_view(entry, anchor, tz, path) for entry in members)
+        views = tuple(_view_of(entry, anchor, tz, path, known) for entry in members)
         groups.append(
             GroupView(code=code, name=names[code], anchor=anchor, entries=views, path=path)
         )
@@ -244,6 +252,21 @@ def category_counts(entries: Sequence[EntryView]) -> list[CategoryCount]:
         )
         for code, label in CATEGORY_LABELS.items()
     ]
+
+
+def _view_of(
+    entry: PublicEntry,
+    anchor: str,
+    tz: ZoneInfo,
+    opd_path: str,
+    known: Mapping[int, EntryView] | None,
+) -> EntryView:
+    view = known.get(entry.id) if known else None
+    if view is None:
+        return _entry_view(entry, anchor, tz, opd_path)
+    if view.opd_anchor != anchor or view.opd_path != opd_path:  # an OPD added before it
+        return replace(view, opd_anchor=anchor, opd_path=opd_path)
+    return view
 
 
 def _entry_view(entry: PublicEntry, anchor: str, tz: ZoneInfo, opd_path: str) -> EntryView:
@@ -288,7 +311,7 @@ def _document_view(doc: PublicDocument) -> DocumentView:
         size_text=format_size(doc.size),
         kind=_kind(name, doc.mime),
         path=f"berkas/{sha}/{quote(name, safe='')}",
-        source=doc.source,
+        source=os.fspath(doc.source),
     )
 
 
