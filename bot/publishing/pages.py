@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
-from typing import Final
+from typing import Final, NamedTuple
 
 from jinja2 import Environment
 
@@ -77,13 +77,13 @@ class PageContext:
     home: str  # the site's home address for the 404 page ("/" or the absolute base URL)
 
 
-@dataclass(frozen=True)
-class PageSpec:
+class PageSpec(NamedTuple):
     """One page of the site, not yet rendered: what a builder needs to decide whether to render
     it at all. `key` digests everything the page is made of besides the templates and the
     `PageContext` (which the builder digests once for the whole site): the same key, the same
     bytes. None: the page is rendered every time (the index, which carries the build's time, and
-    the search index, which numbers every entry)."""
+    the search index, which numbers every entry). A named tuple: one per entry of the register
+    for every update, made in C."""
 
     path: str
     key: str | None

@@ -28,6 +28,8 @@ import hashlib
 import json
 import logging
 import os
+import secrets
+import shutil
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import suppress
@@ -35,16 +37,17 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from bot.publishing.exports import csv_row, dip_csv, dip_json, dip_json_parts
-from bot.publishing.files import flush_filesystem, place_document, write_new
+from bot.publishing.files import flush_filesystem, fsync_dir, place_document, write_new
 from bot.publishing.generations import (
     CURRENT,
     DOCUMENTS,
+    ENTRY_PAGES,
     live_generation,
     publish_generation,
 )
@@ -80,6 +83,10 @@ _STATIC_DIR: Final = _PACKAGE_DIR / "static"
 _STATIC_FILES: Final = ("site.css", "site.js", "favicon.svg")
 _COMPRESSED: Final = frozenset({"html", "css", "js", "json", "csv", "txt", "svg"})
 """The files that get a pre-compressed `.gz` twin (documents are served as they are)."""
+_ENTRY_PAGE_PREFIX: Final = f"{ENTRY_PAGES}/"
+_PAGES_STATE: Final = ".halaman.json"
+"""In the entry pages' folder: what each page there was made of (see `_EntryPages`)."""
+_PAGES_STAGING: Final = ".baru-"
 _KNOWN: Final = ".entries.json"
 """In each generation: what its build made of each entry, for the next (see `_Known`)."""
 MANIFEST: Final = ".build.json"
@@ -171,6 +178,7 @@ class SiteBuilder:
         updated = updated_at.astimezone(self.tz)
         counts: dict[str, int] = {}
         documents = _Documents(self.root / DOCUMENTS)
+        pages = _EntryPages(self.root / ENTRY_PAGES)
 
         def write(target: Path) -> None:
             entries = load()
@@ -180,25 +188,35 @@ class SiteBuilder:
             keys = {entry.id: key for entry, key in zip(entries, listed, strict=True)}
             register = hashlib.sha256("".join(listed).encode()).hexdigest()
             live = None if full else live_generation(self.root)
-            if live is not None and _unchanged(live, salt, register, documents.folder):
+            if live is not None and _unchanged(live, salt, register, documents.folder, pages):
                 raise _Unchanged(live)
             known = _Known.read(live, salt, keys) if live is not None else _Known()
             groups = views if views is not None else register_views(entries, self.tz, known.views)
-            writer = _Known.Writer(known, keys, self._absolute)
+            writer = _Known.Writer(known, keys, self._absolute, salt)
             counts.update(
                 self._write_generation(
-                    target, groups, updated, documents, assets, salt, register, live, writer
+                    target,
+                    groups,
+                    updated,
+                    documents,
+                    pages,
+                    assets,
+                    salt,
+                    register,
+                    live,
+                    writer,
                 )
             )
-            records.append(writer.dump(salt))
+            records.append(writer)
 
-        records: list[bytes] = []
+        records: list[_Known.Writer] = []
 
         def after_swap() -> None:
+            pages.remove_unwanted()
             documents.remove_unwanted()
             live = live_generation(self.root)  # this build's: still under the site's lock
             if records and live is not None:
-                _write_known(live, records[0])
+                _write_known(live, records[0].dump())
 
         try:
             generation = publish_generation(self.root, write, after_swap=after_swap)
@@ -235,6 +253,7 @@ class SiteBuilder:
         groups: tuple[GroupView, ...],
         updated: datetime,
         documents: _Documents,
+        pages: _EntryPages,
         assets: dict[str, bytes],
         salt: str,
         register: str,
@@ -242,48 +261,75 @@ class SiteBuilder:
         known: _Known.Writer,
     ) -> dict[str, int]:
         version = hashlib.sha256(b"".join(assets.values())).hexdigest()[:12]
-        with _GenerationWriter(target, live, salt, register) as out:
-            for name, data in assets.items():
-                out.put(f"static/{name}", f"static:{name}", partial(_same, data))
-            entries = [entry for group in groups for entry in group.entries]
-            known.add(entries)
-            digests = known.digests
-            # The open data first: their twins, the largest files, compress while pages render.
-            out.put("dip.json", None, partial(self._dip_json, entries, updated, out, digests))
-            out.put("dip.csv", None, lambda: dip_csv(entries, self._absolute, known.rows))
-            context = PageContext(
-                city=self.city,
-                updated=updated,
-                asset_version=version,
-                home=f"{self.base_url}/" if self.base_url else "/",
-            )
-            for spec in page_specs(self._env, groups, context, digests, known.words):
+        pages.begin(salt, fresh=live is None)
+        try:
+            with _GenerationWriter(target, live, salt, register) as out:
+                self._write_files(
+                    out, groups, updated, documents, pages, assets, version, live, known
+                )
+                (target / DOCUMENTS).symlink_to(f"../{DOCUMENTS}")  # relative: the root may move
+                (target / ENTRY_PAGES).symlink_to(f"../{ENTRY_PAGES}")
+            # Flushed with the generation: the changed and new entry pages take their places
+            # (a rename each) a moment before the generation that lists them goes live.
+            pages.commit()
+        finally:
+            pages.discard()
+        return {"entries": out.entries, "rendered": out.rendered, "reused": out.reused}
+
+    def _write_files(
+        self,
+        out: _GenerationWriter,
+        groups: tuple[GroupView, ...],
+        updated: datetime,
+        documents: _Documents,
+        pages: _EntryPages,
+        assets: dict[str, bytes],
+        version: str,
+        live: Path | None,
+        known: _Known.Writer,
+    ) -> None:
+        for name, data in assets.items():
+            out.put(f"static/{name}", f"static:{name}", partial(_same, data))
+        entries = [entry for group in groups for entry in group.entries]
+        known.add(entries)
+        digests = known.digests
+        # The open data first: their twins, the largest files, compress while pages render.
+        out.put("dip.json", None, partial(self._dip_json, entries, updated, out, known))
+        out.put("dip.csv", None, lambda: dip_csv(entries, self._absolute, known.rows))
+        context = PageContext(
+            city=self.city,
+            updated=updated,
+            asset_version=version,
+            home=f"{self.base_url}/" if self.base_url else "/",
+        )
+        for spec in page_specs(self._env, groups, context, digests, known.words):
+            if spec.path.startswith(_ENTRY_PAGE_PREFIX) and spec.key is not None:
+                out.put_entry_page(pages, spec.path, spec.key, spec.render)
+            else:
                 out.put(spec.path, spec.key, partial(_encoded, spec.render))
-            out.put("robots.txt", "robots", partial(_same, b"User-agent: *\nAllow: /\n"))
-            wanted = {f"{d.sha256}/{d.name}": d.source for e in entries for d in e.documents}
-            documents.add(wanted, None if live is None else out.previous_documents)
-            out.documents = sorted(wanted)
-            out.entries = len(entries)
-            (target / DOCUMENTS).symlink_to(f"../{DOCUMENTS}")  # relative: the root may move
-        return {"entries": len(entries), "rendered": out.rendered, "reused": out.reused}
+        out.put("robots.txt", "robots", partial(_same, b"User-agent: *\nAllow: /\n"))
+        wanted = {f"{d.sha256}/{d.name}": d.source for e in entries for d in e.documents}
+        documents.add(wanted, None if live is None else out.previous_documents)
+        out.documents = sorted(wanted)
+        out.pages = sorted(pages.wanted)
+        out.entries = len(entries)
 
     def _dip_json(
         self,
         entries: list[EntryView],
         updated: datetime,
         out: _GenerationWriter,
-        digests: dict[int, str],
+        records: _Known.Writer,
     ) -> bytes:
-        """`dip.json`, with the text of every entry whose page did not change (its digest
-        covers every field of it) taken from the live one."""
+        """`dip.json`, with the text of every entry whose view is the one the live generation's
+        build made (from the same record, with the same settings) taken from the live one."""
         known: dict[int, str] = {}
-        if out.live is not None and out.previous:
+        if out.live is not None and records.reused:
             try:
                 known = dip_json_parts((out.live / "dip.json").read_text(encoding="utf-8"))
             except (OSError, UnicodeDecodeError):
                 known = {}
-            unchanged = {e.id for e in entries if out.previous.get(e.path) == digests[e.id]}
-            known = {key: text for key, text in known.items() if key in unchanged}
+            known = {key: text for key, text in known.items() if key in records.reused}
         return dip_json(entries, updated, self._absolute, known).encode("utf-8")
 
 
@@ -350,13 +396,17 @@ class _Known:
         """The records of this build: taken from `known` where the view is the one it made,
         made anew for the others."""
 
-        def __init__(self, known: _Known, keys: dict[int, str], link: Callable[[str], str]):
+        def __init__(
+            self, known: _Known, keys: dict[int, str], link: Callable[[str], str], salt: str
+        ):
             self.known = known
+            self.salt = salt
             self.keys = keys
             self.link = link
             self.digests: dict[int, str] = {}
             self.words: dict[int, str] = {}
             self.rows: dict[int, str] = {}
+            self.reused: set[int] = set()  # the entries whose record was taken as it was
             self._views: list[EntryView] = []
 
         def add(self, entries: list[EntryView]) -> None:
@@ -368,12 +418,13 @@ class _Known:
                     self.digests[entry.id] = record[1]
                     self.words[entry.id] = record[2]
                     self.rows[entry.id] = record[3]
+                    self.reused.add(entry.id)
                     continue
                 self.digests[entry.id] = entry_digest(entry)
                 self.words[entry.id] = entry_words(entry)
                 self.rows[entry.id] = csv_row(entry, self.link)
 
-        def dump(self, salt: str) -> bytes:
+        def dump(self) -> bytes:
             records = self.known.records
             entries = {}
             for entry in self._views:
@@ -387,7 +438,7 @@ class _Known:
                         _view_record(entry),
                     ]
                 entries[str(entry.id)] = record
-            data = {"format": _FORMAT, "salt": salt, "entries": entries}
+            data = {"format": _FORMAT, "salt": self.salt, "entries": entries}
             return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
@@ -413,21 +464,33 @@ _DOCUMENTS_AT: Final = _VIEW_FIELDS.index("documents")
 
 def _view_record(entry: EntryView) -> list[Any]:
     record: list[Any] = [getattr(entry, name) for name in _VIEW_FIELDS]
-    record[_DOCUMENTS_AT] = [
-        [d.name, d.sha256, d.size, d.size_text, d.kind, d.path, d.source] for d in entry.documents
-    ]
+    record[_DOCUMENTS_AT] = [[getattr(d, n) for n in _DOCUMENT_FIELDS] for d in entry.documents]
     return record
 
 
+_DOCUMENT_FIELDS: Final = tuple(f.name for f in fields(DocumentView))
+
+
 def _view_from(record: list[Any]) -> EntryView:
-    if len(record) != len(_VIEW_FIELDS):
-        raise ValueError("an entry's record of another shape")
     values = list(record)
     values[_DOCUMENTS_AT] = tuple(
-        DocumentView(name, sha, size, size_text, kind, path, source)
-        for name, sha, size, size_text, kind, path, source in record[_DOCUMENTS_AT]
+        _restored(DocumentView, _DOCUMENT_FIELDS, document) for document in record[_DOCUMENTS_AT]
     )
-    return EntryView(*values)
+    return _restored(EntryView, _VIEW_FIELDS, values)
+
+
+_View = TypeVar("_View")
+
+
+def _restored(kind: type[_View], names: tuple[str, ...], values: list[Any]) -> _View:
+    """A frozen dataclass from its fields' values, as pickle restores one (its `__dict__`, not
+    its `__init__`, which sets each field through `object.__setattr__`: 50,000 of them are a
+    noticeable part of an update)."""
+    if len(values) != len(names):
+        raise ValueError(f"a record of another shape for {kind.__name__}")
+    made = object.__new__(kind)
+    made.__dict__.update(zip(names, values, strict=True))
+    return made
 
 
 def _manifest(live: Path) -> dict[str, Any]:
@@ -438,7 +501,7 @@ def _manifest(live: Path) -> dict[str, Any]:
     return manifest if isinstance(manifest, dict) else {}
 
 
-def _unchanged(live: Path, salt: str, register: str, documents: Path) -> bool:
+def _unchanged(live: Path, salt: str, register: str, documents: Path, pages: _EntryPages) -> bool:
     """Whether the live generation shows this very register with these templates, and every
     file it was built with is still there (one listing per folder, not a call per file)."""
     manifest = _manifest(live)
@@ -449,7 +512,10 @@ def _unchanged(live: Path, salt: str, register: str, documents: Path) -> bool:
     ):
         return False
     paths, placed = manifest.get("paths"), manifest.get("documents")
-    if not isinstance(paths, list) or not isinstance(placed, list):
+    shown = manifest.get("pages")
+    if not isinstance(paths, list) or not isinstance(placed, list) or not isinstance(shown, list):
+        return False
+    if not pages.all_there([str(name) for name in shown], salt):
         return False
     by_folder: dict[str, set[str]] = {}
     for path in paths:
@@ -491,6 +557,7 @@ class _GenerationWriter:
         )
         self.made: dict[str, str] = {}
         self.documents: list[str] = []  # the documents it shows: `<sha256>/<name>`
+        self.pages: list[str] = []  # the entry pages it links (in the shared folder)
         self.rendered = 0
         self.reused = 0
         self._dirs: set[str] = set()
@@ -520,6 +587,7 @@ class _GenerationWriter:
                 "files": self.made,
                 "paths": self.paths,
                 "documents": self.documents,
+                "pages": self.pages,
             }
             write_new(self.target / MANIFEST, json.dumps(manifest, sort_keys=True).encode())
             flush_filesystem(self.target)
@@ -543,6 +611,21 @@ class _GenerationWriter:
             self._pending.append(self._pool.submit(_write_twin, Path(destination), data))
         if key is not None:
             self.made[path] = key
+        self.rendered += 1
+
+    def put_entry_page(
+        self, pages: _EntryPages, path: str, key: str, render: Callable[[], str]
+    ) -> None:
+        """An entry's page (and its twin), in the folder the generations share: rendered into
+        the build's staging folder there when its key is not the one on disk (it replaces the
+        page at `pages.commit`), else left as it is."""
+        staged = pages.stage(path.removeprefix(_ENTRY_PAGE_PREFIX), key)
+        if staged is None:
+            self.reused += 1
+            return
+        data = render().encode("utf-8")
+        write_new(staged, data)
+        self._pending.append(self._pool.submit(_write_twin, staged, data))
         self.rendered += 1
 
     def _destination(self, path: str) -> str:
@@ -579,6 +662,97 @@ class _GenerationWriter:
             return (self.live / path).read_bytes() == data
         except OSError:
             return False
+
+
+class _EntryPages:
+    """The entries' pages, `root/informasi/<id>.html`, in one folder shared by the generations
+    (each has `informasi` as a symlink to it), like the documents: an update writes the pages
+    of new and changed entries, not a link per page of the whole register.
+
+    Readers never see a page half written: a build renders its pages into a hidden staging
+    folder inside, flushed with its generation, and only then moves each into place (a rename)
+    just before the generation that lists them goes live; a failed build (a full disk) drops
+    its staging folder and leaves every page as it was. A page no longer shown (a withdrawn
+    entry's) is removed once the new generation is live, so it is gone from the previous one
+    too. What each page was made of is recorded beside them (`_PAGES_STATE`, hidden, written
+    by rename after the pages it describes). Changed under the site's lock only.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.wanted: dict[str, str] = {}  # page name -> key, of this build
+        self._state: dict[str, str] = {}  # page name -> key, on disk
+        self._present: set[str] = set()
+        self._staging: Path | None = None
+        self._staged: list[str] = []
+        self._salt = ""
+
+    def begin(self, salt: str, *, fresh: bool) -> None:
+        """Before the pages: reads what is on disk (nothing of it is trusted when `fresh`, a
+        full build), clears a crashed build's staging folder, makes this build's."""
+        self._salt = salt
+        self.folder.mkdir(exist_ok=True)
+        self._state = {} if fresh else self._read_state(salt)
+        self._present = set(os.listdir(self.folder))  # noqa: PTH208 - names only
+        for name in self._present:
+            if name.startswith(_PAGES_STAGING):
+                shutil.rmtree(self.folder / name, ignore_errors=True)
+        self._staging = self.folder / f"{_PAGES_STAGING}{secrets.token_hex(4)}"
+        self._staging.mkdir()
+
+    def all_there(self, names: list[str], salt: str) -> bool:
+        """Whether every page of `names`, with its twin, is on disk as made with `salt`."""
+        try:
+            present = set(os.listdir(self.folder))  # noqa: PTH208 - names only
+        except OSError:
+            return False
+        state = self._read_state(salt)
+        return all(name in state and name in present and f"{name}.gz" in present for name in names)
+
+    def stage(self, name: str, key: str) -> Path | None:
+        """Where to render page `name` made of `key`; None when it is on disk already."""
+        assert self._staging is not None
+        self.wanted[name] = key
+        if self._state.get(name) == key and name in self._present and f"{name}.gz" in self._present:
+            return None
+        self._staged.append(name)
+        return self._staging / name
+
+    def commit(self) -> None:
+        """The staged pages into place, then the record of what every page is made of."""
+        assert self._staging is not None
+        staging, folder = str(self._staging), str(self.folder)
+        for name in self._staged:  # plain strings: a full build moves 50,000 files
+            os.replace(f"{staging}/{name}.gz", f"{folder}/{name}.gz")  # noqa: PTH105
+            os.replace(f"{staging}/{name}", f"{folder}/{name}")  # noqa: PTH105
+        state = {"format": _FORMAT, "salt": self._salt, "pages": self.wanted}
+        part = self._staging / _PAGES_STATE
+        write_new(part, json.dumps(state, sort_keys=True).encode())
+        part.replace(self.folder / _PAGES_STATE)
+        fsync_dir(self.folder)
+
+    def discard(self) -> None:
+        """Drops the staging folder (empty after a commit, a failed build's pages otherwise)."""
+        if self._staging is not None:
+            shutil.rmtree(self._staging, ignore_errors=True)
+            self._staging = None
+
+    def remove_unwanted(self) -> None:
+        """Once the new generation is live: the pages it does not show."""
+        for name in self._present:
+            page = name.removesuffix(".gz")
+            if page.endswith(".html") and not page.startswith(".") and page not in self.wanted:
+                with suppress(FileNotFoundError):
+                    (self.folder / name).unlink()
+
+    def _read_state(self, salt: str) -> dict[str, str]:
+        try:
+            state = json.loads((self.folder / _PAGES_STATE).read_bytes())
+            if state.get("format") != _FORMAT or state.get("salt") != salt:
+                return {}
+            return {str(name): str(key) for name, key in state["pages"].items()}
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            return {}
 
 
 class _Documents:

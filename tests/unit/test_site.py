@@ -472,7 +472,12 @@ def test_a_failed_build_never_becomes_current_and_leaves_no_debris(tmp_path: Pat
     assert (root / "current").resolve() == good.resolve()
     assert files_of(root / "current") == good_files
     assert generations(root) == [good]
-    assert sorted(p.name for p in root.iterdir()) == [".lock", "berkas", "current", good.name]
+    assert sorted(p.name for p in root.iterdir()) == [
+        *[".lock", "berkas", "current", good.name, "informasi"]
+    ]
+    assert [p.name for p in (root / "informasi").iterdir() if p.name.startswith(".")] == [
+        ".halaman.json"  # the failed build's staging folder is gone
+    ]
 
 
 def test_leftovers_of_a_crashed_build_are_cleaned_by_the_next_one(tmp_path: Path) -> None:

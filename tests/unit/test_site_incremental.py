@@ -89,16 +89,19 @@ def test_with_one_entry_changed_only_its_pages_the_index_and_open_data_are_writt
     builder = SiteBuilder(tmp_path / "web")
     entries = register(tmp_path)
     first = builder.build(entries, updated_at=UPDATED)
+    pages = {e.id: inode(first / "informasi" / f"{e.id}.html") for e in entries}
     changed = [*entries[:-1], replace(entries[-1], summary="Ringkasan yang diperbaiki.")]
     report = builder.update(lambda: changed, updated_at=UPDATED + timedelta(hours=1))
     # Its page, its OPD's and category's listings, the index, dip.json, dip.csv and the parts
-    # of the search index its words are in; every other page is the live one's, linked.
+    # of the search index its words are in; every other page is the live one's, linked (the
+    # entries' pages, in the folder the generations share, are left as they are).
     assert not report.unchanged and report.rendered < report.reused / 3
     last = Path("informasi") / f"{entries[-1].id}.html"
-    assert inode(report.generation / last) != inode(first / last)
+    assert inode(report.generation / last) != pages[entries[-1].id]
+    assert "Ringkasan yang diperbaiki." in (first / last).read_text()  # shared: never stale
     for e in entries[:-1]:
         page = Path("informasi") / f"{e.id}.html"
-        assert inode(report.generation / page) == inode(first / page)
+        assert inode(report.generation / page) == pages[e.id]
     assert inode(report.generation / "opd" / "opd0.html") == inode(first / "opd" / "opd0.html")
     assert inode(report.generation / "index.html") != inode(first / "index.html")
 
@@ -107,11 +110,13 @@ def test_a_full_build_renders_everything_again(tmp_path: Path) -> None:
     builder = SiteBuilder(tmp_path / "web")
     entries = register(tmp_path)
     first = builder.build(entries, updated_at=UPDATED)
+    before = files_of(first)
+    page = Path("informasi") / "1.html"
+    old_page = inode(first / page)
     report = builder.update(lambda: entries, updated_at=UPDATED, full=True)
     assert report.reused == 0
-    page = Path("informasi") / "1.html"
-    assert inode(report.generation / page) != inode(first / page)
-    assert files_of(report.generation) == files_of(first)
+    assert inode(report.generation / page) != old_page
+    assert files_of(report.generation) == before
 
 
 def test_other_templates_or_settings_make_the_next_build_a_full_one(tmp_path: Path) -> None:
@@ -149,7 +154,13 @@ def test_a_withdrawn_entrys_document_leaves_the_shared_folder_once_the_site_is_l
     assert len(list((root / "berkas").iterdir())) == len(entries) - 1
 
 
-@pytest.mark.parametrize("cut", ["web root", "live generation", "pages", "manifest", "documents"])
+@pytest.mark.parametrize(
+    "cut",
+    [
+        *["web root", "live generation", "pages", "an entry's page", "the entry pages' record"],
+        *["manifest", "documents", "the entries' records"],
+    ],
+)
 def test_a_site_deleted_by_hand_is_rebuilt_whole_not_a_crash(tmp_path: Path, cut: str) -> None:
     root = tmp_path / "web"
     builder = SiteBuilder(root)
@@ -160,10 +171,16 @@ def test_a_site_deleted_by_hand_is_rebuilt_whole_not_a_crash(tmp_path: Path, cut
     elif cut == "live generation":
         shutil.rmtree(live)  # `current` is left dangling
     elif cut == "pages":
-        shutil.rmtree(live / "informasi")
+        shutil.rmtree(root / "informasi")
         (live / "opd" / "opd1.html.gz").unlink()
+    elif cut == "an entry's page":
+        (root / "informasi" / "3.html.gz").unlink()
+    elif cut == "the entry pages' record":
+        (root / "informasi" / ".halaman.json").unlink()
     elif cut == "manifest":
         (live / MANIFEST).unlink()
+    elif cut == "the entries' records":
+        (live / ".entries.json").write_text('{"format": 4, "salt": 1, "entries": [')
     else:
         shutil.rmtree(root / "berkas")
     report = builder.update(lambda: entries, updated_at=UPDATED)
@@ -198,7 +215,12 @@ def test_a_full_disk_during_a_build_leaves_the_live_site_as_it_was(
     assert (root / "current").resolve() == live
     assert files_of(root / "current") == before
     assert generations(root) == [live]
-    assert sorted(p.name for p in root.iterdir()) == [".lock", "berkas", "current", live.name]
+    assert sorted(p.name for p in root.iterdir()) == [
+        *[".lock", "berkas", "current", live.name, "informasi"]
+    ]
+    assert [p.name for p in (root / "informasi").iterdir() if p.name.startswith(".")] == [
+        ".halaman.json"  # no staging folder left behind
+    ]
     # Space again: the next build publishes the change.
     monkeypatch.setattr(site_module, "write_new", real_write)
     report = builder.update(lambda: changed, updated_at=UPDATED + timedelta(hours=2))
