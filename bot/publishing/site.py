@@ -33,11 +33,11 @@ import shutil
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import suppress
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import Any, Final, TypeVar
+from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -56,11 +56,11 @@ from bot.publishing.pages import PageContext, entry_digest, entry_words, page_sp
 from bot.publishing.server import SECURITY_HEADERS, create_app, serve
 from bot.publishing.views import (
     CATEGORY_LABELS,
-    DocumentView,
     EntryView,
     GroupView,
     entry_path,
     format_size,
+    formatted,
     register_views,
 )
 
@@ -191,7 +191,7 @@ class SiteBuilder:
             if live is not None and _unchanged(live, salt, register, documents.folder, pages):
                 raise _Unchanged(live)
             known = _Known.read(live, salt, keys) if live is not None else _Known()
-            groups = views if views is not None else register_views(entries, self.tz, known.views)
+            groups = views if views is not None else register_views(entries, self.tz, known.made)
             writer = _Known.Writer(known, keys, self._absolute, salt)
             counts.update(
                 self._write_generation(
@@ -362,14 +362,16 @@ def _entry_key(entry: PublicEntry) -> str:
 
 class _Known:
     """What the previous build made of each entry, kept in its generation (`_KNOWN`) for the
-    next: the entry's view, its digest, its search words and its line of `dip.csv`. An update
-    takes them for every entry whose record (`_entry_key`) is the one they were made from, and
-    makes them for the others only: formatting 25,000 entries again would be most of an
-    update's time. JSON, not pickle: reading it never runs code, whoever wrote the file."""
+    next: what formatting made of it (`formatted`), its digest, its search words and its line
+    of `dip.csv`. An update takes them for every entry whose record (`_entry_key`) is the one
+    they were made from, and makes them for the others only: formatting 25,000 entries again
+    would be most of an update's time. JSON, not pickle: reading it never runs code, whoever
+    wrote the file."""
 
     def __init__(self, records: dict[int, list[Any]] | None = None) -> None:
-        self.records = records or {}  # by entry id: [key, digest, words, csv row, view]
-        self.views: dict[int, EntryView] = {}
+        # By entry id: [key, digest, words, csv row, formatted, OPD anchor, OPD page].
+        self.records = records or {}
+        self.made = {entry_id: record[4] for entry_id, record in self.records.items()}
 
     @classmethod
     def read(cls, live: Path, salt: str, keys: dict[int, str]) -> _Known:
@@ -380,29 +382,27 @@ class _Known:
             if data.get("format") != _FORMAT or data.get("salt") != salt:
                 return cls()
             records = {}
-            views = {}
             for text, record in data["entries"].items():
                 entry_id = int(text)
                 if keys.get(entry_id) == record[0]:
+                    if len(record) != _RECORD_LENGTH or len(record[4]) != _FORMATTED_LENGTH:
+                        return cls()
                     records[entry_id] = record
-                    views[entry_id] = _view_from(record[4])
         except (OSError, ValueError, TypeError, KeyError, IndexError, AttributeError):
             return cls()
-        known = cls(records)
-        known.views = views
-        return known
+        return cls(records)
 
     class Writer:
-        """The records of this build: taken from `known` where the view is the one it made,
+        """The records of this build: taken from `known` for entries whose record it has,
         made anew for the others."""
 
         def __init__(
             self, known: _Known, keys: dict[int, str], link: Callable[[str], str], salt: str
         ):
             self.known = known
-            self.salt = salt
             self.keys = keys
             self.link = link
+            self.salt = salt
             self.digests: dict[int, str] = {}
             self.words: dict[int, str] = {}
             self.rows: dict[int, str] = {}
@@ -411,35 +411,40 @@ class _Known:
 
         def add(self, entries: list[EntryView]) -> None:
             self._views = entries
-            records, views = self.known.records, self.known.views
+            records = self.known.records
             for entry in entries:
                 record = records.get(entry.id)
-                if record is not None and views.get(entry.id) is entry:
-                    self.digests[entry.id] = record[1]
-                    self.words[entry.id] = record[2]
-                    self.rows[entry.id] = record[3]
-                    self.reused.add(entry.id)
+                if record is None:
+                    self.digests[entry.id] = entry_digest(entry)
+                    self.words[entry.id] = entry_words(entry)
+                    self.rows[entry.id] = csv_row(entry, self.link)
                     continue
-                self.digests[entry.id] = entry_digest(entry)
-                self.words[entry.id] = entry_words(entry)
-                self.rows[entry.id] = csv_row(entry, self.link)
+                self.reused.add(entry.id)
+                self.words[entry.id] = record[2]
+                self.rows[entry.id] = record[3]
+                # The page's digest covers its place too (an OPD added before it moves it).
+                same_place = record[5] == entry.opd_anchor and record[6] == entry.opd_path
+                self.digests[entry.id] = record[1] if same_place else entry_digest(entry)
 
         def dump(self) -> bytes:
-            records = self.known.records
             entries = {}
             for entry in self._views:
-                record = records.get(entry.id)
-                if record is None or self.known.views.get(entry.id) is not entry:
-                    record = [
-                        self.keys.get(entry.id, ""),
-                        self.digests[entry.id],
-                        self.words[entry.id],
-                        self.rows[entry.id],
-                        _view_record(entry),
-                    ]
-                entries[str(entry.id)] = record
+                record = self.known.records.get(entry.id)
+                entries[str(entry.id)] = [
+                    self.keys.get(entry.id, ""),
+                    self.digests[entry.id],
+                    self.words[entry.id],
+                    self.rows[entry.id],
+                    record[4] if record is not None else formatted(entry),
+                    entry.opd_anchor,
+                    entry.opd_path,
+                ]
             data = {"format": _FORMAT, "salt": self.salt, "entries": entries}
             return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+_RECORD_LENGTH: Final = 7
+_FORMATTED_LENGTH: Final = 4
 
 
 def _write_known(generation: Path, data: bytes) -> None:
@@ -456,41 +461,6 @@ def _write_known(generation: Path, data: bytes) -> None:
         log.warning("could not keep the entries' records in %s", generation, exc_info=True)
         with suppress(OSError):
             partial_file.unlink()
-
-
-_VIEW_FIELDS: Final = tuple(f.name for f in fields(EntryView))
-_DOCUMENTS_AT: Final = _VIEW_FIELDS.index("documents")
-
-
-def _view_record(entry: EntryView) -> list[Any]:
-    record: list[Any] = [getattr(entry, name) for name in _VIEW_FIELDS]
-    record[_DOCUMENTS_AT] = [[getattr(d, n) for n in _DOCUMENT_FIELDS] for d in entry.documents]
-    return record
-
-
-_DOCUMENT_FIELDS: Final = tuple(f.name for f in fields(DocumentView))
-
-
-def _view_from(record: list[Any]) -> EntryView:
-    values = list(record)
-    values[_DOCUMENTS_AT] = tuple(
-        _restored(DocumentView, _DOCUMENT_FIELDS, document) for document in record[_DOCUMENTS_AT]
-    )
-    return _restored(EntryView, _VIEW_FIELDS, values)
-
-
-_View = TypeVar("_View")
-
-
-def _restored(kind: type[_View], names: tuple[str, ...], values: list[Any]) -> _View:
-    """A frozen dataclass from its fields' values, as pickle restores one (its `__dict__`, not
-    its `__init__`, which sets each field through `object.__setattr__`: 50,000 of them are a
-    noticeable part of an update)."""
-    if len(values) != len(names):
-        raise ValueError(f"a record of another shape for {kind.__name__}")
-    made = object.__new__(kind)
-    made.__dict__.update(zip(names, values, strict=True))
-    return made
 
 
 def _manifest(live: Path) -> dict[str, Any]:

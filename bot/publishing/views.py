@@ -12,8 +12,8 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
-from typing import Final
+from dataclasses import dataclass, fields
+from typing import Any, Final, TypeVar
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
@@ -34,6 +34,7 @@ __all__ = [
     "category_path",
     "entry_path",
     "format_size",
+    "formatted",
     "list_pages",
     "register_views",
 ]
@@ -202,13 +203,13 @@ def _slugs(codes: Sequence[str]) -> dict[str, str]:
 def register_views(
     entries: Sequence[PublicEntry],
     tz: ZoneInfo,
-    known: Mapping[int, EntryView] | None = None,
+    known: Mapping[int, Sequence[Any]] | None = None,
 ) -> tuple[GroupView, ...]:
     """The register grouped by OPD (by name), each group's entries in order of publication.
 
-    `known`: the views of entries whose record is the very one they were made from (by the
-    previous build, see `SiteBuilder`), used as they are (formatting 25,000 entries again is a
-    second of an update's time); their place (the OPD's anchor and page) is still checked.
+    `known`: what formatting made (`formatted`) of entries whose record is the very one it was
+    made from (by the previous build, see `SiteBuilder`), used as it is: formatting 25,000
+    entries again (times, sizes, document names) is a second of an update's time.
 
     Raises ValueError if an entry is exempt (`dikecualikan`) or of an unknown category, if two
     entries share an id, or if a document's hash is malformed.
@@ -254,19 +255,89 @@ def category_counts(entries: Sequence[EntryView]) -> list[CategoryCount]:
     ]
 
 
+def formatted(view: EntryView) -> list[Any]:
+    """What formatting made of an entry's record, beyond its fields as they are: the short
+    summary, the publication time in two spellings, and each document's name, size, kind and
+    address. Plain values, for a build to keep for the next (`register_views`' `known`)."""
+    return [
+        view.summary_short,
+        view.published_iso,
+        view.published_text,
+        [[d.name, d.size_text, d.kind, d.path] for d in view.documents],
+    ]
+
+
 def _view_of(
     entry: PublicEntry,
     anchor: str,
     tz: ZoneInfo,
     opd_path: str,
-    known: Mapping[int, EntryView] | None,
+    known: Mapping[int, Sequence[Any]] | None,
 ) -> EntryView:
-    view = known.get(entry.id) if known else None
-    if view is None:
+    made = known.get(entry.id) if known else None
+    if made is None:
         return _entry_view(entry, anchor, tz, opd_path)
-    if view.opd_anchor != anchor or view.opd_path != opd_path:  # an OPD added before it
-        return replace(view, opd_anchor=anchor, opd_path=opd_path)
-    return view
+    short, iso, text, documents = made
+    return _restored(
+        EntryView,
+        {
+            "id": int(entry.id),
+            "opd_code": entry.opd_code,
+            "opd_name": entry.opd_name,
+            "opd_anchor": anchor,
+            "round_name": entry.round_name,
+            "number": entry.number,
+            "title": entry.title,
+            "summary": entry.summary,
+            "summary_short": short,
+            "category": entry.category,
+            "category_label": CATEGORY_LABELS[entry.category],
+            "category_note": CATEGORY_NOTES[entry.category],
+            "holder": entry.holder,
+            "responsible": entry.responsible,
+            "made": entry.made,
+            "forms": entry.forms,
+            "retention": entry.retention,
+            "published_iso": iso,
+            "published_text": text,
+            "path": entry_path(entry.id),
+            "documents": tuple(
+                _restored(
+                    DocumentView,
+                    {
+                        "name": name,
+                        "sha256": doc.sha256.lower(),
+                        "size": doc.size,
+                        "size_text": size_text,
+                        "kind": kind,
+                        "path": path,
+                        "source": os.fspath(doc.source),
+                    },
+                )
+                for doc, (name, size_text, kind, path) in zip(
+                    entry.documents, documents, strict=True
+                )
+            ),
+            "opd_path": opd_path,
+        },
+    )
+
+
+_Made = TypeVar("_Made", EntryView, DocumentView)
+_FIELDS: Final[Mapping[type, frozenset[str]]] = {
+    kind: frozenset(f.name for f in fields(kind)) for kind in (EntryView, DocumentView)
+}
+
+
+def _restored(kind: type[_Made], values: dict[str, Any]) -> _Made:
+    """A view from the values of all its fields, as pickle restores a frozen dataclass (its
+    `__dict__`, not its `__init__`, which sets each field through `object.__setattr__`: for
+    25,000 entries, a noticeable part of an update)."""
+    if values.keys() != _FIELDS[kind]:
+        raise ValueError(f"not the fields of {kind.__name__}")
+    made = object.__new__(kind)
+    made.__dict__.update(values)
+    return made
 
 
 def _entry_view(entry: PublicEntry, anchor: str, tz: ZoneInfo, opd_path: str) -> EntryView:
