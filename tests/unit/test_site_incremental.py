@@ -18,6 +18,7 @@ import pytest
 from bot import documents
 from bot.documents import sanitize_name
 from bot.publishing import files, pages
+from bot.publishing import generations as generation_module
 from bot.publishing import site as site_module
 from bot.publishing.exports import dip_json_parts
 from bot.publishing.model import PublicEntry
@@ -152,6 +153,44 @@ def test_a_withdrawn_entrys_document_leaves_the_shared_folder_once_the_site_is_l
     assert not (root / "berkas" / gone.parent.name).exists()
     assert all(path.is_file() for path in documents_of(later))
     assert len(list((root / "berkas").iterdir())) == len(entries) - 1
+
+
+def test_a_withdrawn_entrys_page_is_gone_from_every_generation_once_the_site_is_live(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "web"
+    builder = SiteBuilder(root)
+    entries = register(tmp_path)
+    first = builder.build(entries, updated_at=UPDATED)
+    page = Path("informasi") / f"{entries[0].id}.html"
+    assert (first / page).is_file()
+    later = builder.build(entries[1:], updated_at=UPDATED + timedelta(hours=1))
+    # The previous generation, kept for readers in the middle of a request, shares the pages.
+    for generation in (first, later):
+        assert not (generation / page).exists()
+        assert not (generation / f"{page}.gz").exists()
+    assert all((later / "informasi" / f"{e.id}.html").is_file() for e in entries[1:])
+
+
+def test_a_new_entrys_page_is_in_place_before_the_generation_that_lists_it_goes_live(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "web"
+    builder = SiteBuilder(root)
+    entries = register(tmp_path)
+    builder.build(entries, updated_at=UPDATED)
+    added = entry(100, opd_code="OPD0", opd_name="Dinas Nomor 0", number=9)
+    seen: list[bool] = []
+    real_swap = generation_module._swap
+
+    def swap(root_: Path, generation: str, token: str) -> None:
+        seen.append((root_ / "informasi" / "100.html").is_file())
+        real_swap(root_, generation, token)
+
+    monkeypatch.setattr(generation_module, "_swap", swap)
+    report = builder.update(lambda: [*entries, added], updated_at=UPDATED + timedelta(hours=1))
+    assert seen == [True]
+    assert "../informasi/100.html" in (report.generation / "opd" / "opd0.html").read_text()
 
 
 @pytest.mark.parametrize(
