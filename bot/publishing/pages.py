@@ -235,10 +235,11 @@ def search_files(
     categories = list(CATEGORY_LABELS)
     shards: dict[str, dict[str, list[int]]] = {}
     words_of: dict[str, list[int]] = {}  # every word's positions, found once per word
+    positions_of = words_of.get  # the loop runs once per word of every entry: 800,000 times
     for position, entry in enumerate(entries):
         known = words.get(entry.id) if words is not None else None
         for word in _words(_searchable(entry)) if known is None else known.split():
-            found = words_of.get(word)
+            found = positions_of(word)
             if found is None:
                 words_of[word] = found = shards.setdefault(shard_key(word), {}).setdefault(word, [])
             found.append(position)

@@ -12,6 +12,7 @@ from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -24,6 +25,7 @@ from bot.publishing.exports import dip_json_parts
 from bot.publishing.model import PublicEntry
 from bot.publishing.pages import fold
 from bot.publishing.site import MANIFEST, SiteBuilder
+from bot.publishing.views import formatted, register_views
 from tests.unit.test_site import UPDATED, document, entry, files_of, generations
 
 
@@ -322,6 +324,21 @@ def test_dip_json_reuses_unchanged_entries_and_reads_as_the_same_json(tmp_path: 
     assert data["informasi"][0]["judul"] == 'Judul "baru",\n    {'
     assert len(dip_json_parts(text)) == len(entries)
     assert len(dip_json_parts((first / "dip.json").read_text(encoding="utf-8"))) == len(entries)
+
+
+def test_views_put_together_from_a_builds_records_are_those_formatting_makes(
+    tmp_path: Path,
+) -> None:
+    tz = ZoneInfo("Asia/Pontianak")
+    entries = register(tmp_path)
+    fresh = register_views(entries, tz)
+    made = {e.id: formatted(e) for group in fresh for e in group.entries}
+    kept = {int(key): value for key, value in json.loads(json.dumps(made)).items()}  # as kept
+    again = register_views(entries, tz, kept)
+    assert again == fresh
+    assert [pages.entry_digest(e) for g in again for e in g.entries] == [
+        pages.entry_digest(e) for g in fresh for e in g.entries
+    ]
 
 
 def test_the_search_index_finds_the_words_fold_gives() -> None:
