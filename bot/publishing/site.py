@@ -5,14 +5,17 @@ listing per OPD and per category cut into pages, one page per entry, the search 
 `cari.json` with its parts under `cari/`, the documents, `dip.json`, `dip.csv`, `robots.txt`, `404.html`, one CSS and one
 small JS file) into a new generation directory and makes it the live site atomically (see
 `generations`). Every text file gets a gzip twin (`index.html.gz`, level 9 for the pages and 6
-for the data, no time stamp, so the same page always gives the same bytes) for `web serve` and nginx's `gzip_static`. A failed
-build never becomes `current`.
+for the data, no time stamp, so the same page always gives the same bytes) for `web serve` and
+nginx's `gzip_static`. A failed build never becomes `current`.
 
 Builds are incremental (`SiteBuilder.update`): each generation records in a hidden manifest
 what each of its pages was made of, and the next build renders only the pages whose inputs
 changed, hard-linking the others from the live generation; nothing at all when the register
-is the one the live generation shows. The documents live in one folder shared by the
-generations (`berkas`, see `_Documents`).
+is the one the live generation shows. What a build made of each entry (its formatting, search
+words, `dip.csv` line) is kept for the next (`_Known`), so an update formats only the entries
+whose record changed. The documents and the entries' pages live in folders shared by the
+generations (`berkas`, see `_Documents`; `informasi`, see `_EntryPages`): an update writes
+what changed there, not a link per file of the whole register.
 
 The parts live beside this module: `views` (what the templates see, and the refusal of exempt
 information), `pages` (the pages as pure functions of the register), `exports` (`dip.json`,
