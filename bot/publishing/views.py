@@ -274,6 +274,8 @@ def _view_of(
     opd_path: str,
     known: Mapping[int, Sequence[Any]] | None,
 ) -> EntryView:
+    """The entry's view: made by `_entry_view`, or put together from what it made before (every
+    field as `_entry_view` sets it: a test compares the two)."""
     made = known.get(entry.id) if known else None
     if made is None:
         return _entry_view(entry, anchor, tz, opd_path)
