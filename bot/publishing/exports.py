@@ -17,7 +17,7 @@ from typing import Final
 from bot.publishing.views import EntryView
 from bot.untrusted import defuse_formula
 
-__all__ = ["dip_csv", "dip_json", "dip_json_parts"]
+__all__ = ["csv_row", "dip_csv", "dip_json", "dip_json_parts"]
 
 _ENTRY_INDENT: Final = "    "  # an entry is two levels deep: {"informasi": [{...}]}
 _ENTRY_SEPARATOR: Final = ",\n"
@@ -111,29 +111,42 @@ def _entry_record(e: EntryView, link: Callable[[str], str]) -> dict[str, object]
     }
 
 
-def dip_csv(entries: Sequence[EntryView], link: Callable[[str], str]) -> bytes:
+def dip_csv(
+    entries: Sequence[EntryView],
+    link: Callable[[str], str],
+    known: Mapping[int, str] | None = None,
+) -> bytes:
+    """`dip.csv`. `known`: the rows (`csv_row`) of entries that did not change since a previous
+    build, used as they are."""
     buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(_CSV_HEADER)
+    csv.writer(buffer, lineterminator="\r\n").writerow(_CSV_HEADER)
     for e in entries:
-        writer.writerow(
-            [
-                str(e.id),
-                defuse_formula(e.opd_code),
-                defuse_formula(e.opd_name),
-                defuse_formula(e.round_name),
-                str(e.number),
-                defuse_formula(e.title),
-                defuse_formula(e.summary),
-                defuse_formula(e.holder),
-                defuse_formula(e.responsible),
-                defuse_formula(e.made),
-                defuse_formula(e.forms),
-                defuse_formula(e.retention),
-                e.category_label,
-                e.published_iso,
-                link(e.path),
-                " | ".join(link(d.path) for d in e.documents),
-            ]
-        )
+        row = known.get(e.id) if known else None
+        buffer.write(csv_row(e, link) if row is None else row)
     return buffer.getvalue().encode("utf-8-sig")  # the BOM makes Excel read UTF-8
+
+
+def csv_row(e: EntryView, link: Callable[[str], str]) -> str:
+    """An entry's line of `dip.csv`, with its line break (a field may hold line breaks too)."""
+    buffer = io.StringIO(newline="")
+    csv.writer(buffer, lineterminator="\r\n").writerow(
+        [
+            str(e.id),
+            defuse_formula(e.opd_code),
+            defuse_formula(e.opd_name),
+            defuse_formula(e.round_name),
+            str(e.number),
+            defuse_formula(e.title),
+            defuse_formula(e.summary),
+            defuse_formula(e.holder),
+            defuse_formula(e.responsible),
+            defuse_formula(e.made),
+            defuse_formula(e.forms),
+            defuse_formula(e.retention),
+            e.category_label,
+            e.published_iso,
+            link(e.path),
+            " | ".join(link(d.path) for d in e.documents),
+        ]
+    )
+    return buffer.getvalue()

@@ -27,7 +27,7 @@ from typing import Final
 
 from bot.publishing.files import fsync_dir
 
-__all__ = ["CURRENT", "DOCUMENTS", "live_generation", "publish_generation"]
+__all__ = ["CURRENT", "DOCUMENTS", "ENTRY_PAGES", "live_generation", "publish_generation"]
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +36,9 @@ CURRENT: Final = "current"
 DOCUMENTS: Final = "berkas"
 """The documents' folder inside the web root, shared by the generations: each generation's
 `berkas` is a symlink to it (the builder keeps it to what the live generation shows)."""
+ENTRY_PAGES: Final = "informasi"
+"""The entries' pages' folder inside the web root, shared by the generations in the same way
+(each generation's `informasi` is a symlink to it): an update writes the pages that changed."""
 
 _GENERATION_PREFIX: Final = "gen-"
 _STAGING_PREFIX: Final = ".building-"

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
-from typing import Final
+from typing import Final, NamedTuple
 
 from jinja2 import Environment
 
@@ -43,6 +43,7 @@ __all__ = [
     "PageContext",
     "PageSpec",
     "entry_digest",
+    "entry_words",
     "fold",
     "page_specs",
     "search_files",
@@ -76,13 +77,13 @@ class PageContext:
     home: str  # the site's home address for the 404 page ("/" or the absolute base URL)
 
 
-@dataclass(frozen=True)
-class PageSpec:
+class PageSpec(NamedTuple):
     """One page of the site, not yet rendered: what a builder needs to decide whether to render
     it at all. `key` digests everything the page is made of besides the templates and the
     `PageContext` (which the builder digests once for the whole site): the same key, the same
     bytes. None: the page is rendered every time (the index, which carries the build's time, and
-    the search index, which numbers every entry)."""
+    the search index, which numbers every entry). A named tuple: one per entry of the register
+    for every update, made in C."""
 
     path: str
     key: str | None
@@ -107,9 +108,11 @@ def page_specs(
     groups: tuple[GroupView, ...],
     context: PageContext,
     digests: Mapping[int, str] | None = None,
+    words: Mapping[int, str] | None = None,
 ) -> list[PageSpec]:
     """Every page of the site and the search index, unrendered, in a stable order (the order
-    of `site_pages`). `digests`: each entry's `entry_digest`, when the caller has them."""
+    of `site_pages`). `digests`: each entry's `entry_digest`, and `words`: its `entry_words`,
+    when the caller has them."""
     entries = [entry for group in groups for entry in group.entries]
     if digests is None:
         digests = {entry.id: entry_digest(entry) for entry in entries}
@@ -119,7 +122,7 @@ def page_specs(
         "updated_iso": "",
         "updated_text": "",
     }
-    search = dict(search_files(groups))
+    search = dict(search_files(groups, words))
     specs = [PageSpec(path, None, _given(text)) for path, text in search.items()]
 
     def index() -> str:
@@ -204,7 +207,15 @@ def shard_key(word: str) -> str:
     return "".join(c if c in _KEY_CHARS else f"_{ord(c):x}" for c in word[:2])
 
 
-def search_files(groups: tuple[GroupView, ...]) -> Iterator[tuple[str, str]]:
+def entry_words(entry: EntryView) -> str:
+    """The folded words the search finds an entry by, each once, joined by spaces (no word
+    holds one): what a build keeps of an entry for the next one."""
+    return " ".join(sorted(_words(_searchable(entry))))
+
+
+def search_files(
+    groups: tuple[GroupView, ...], words: Mapping[int, str] | None = None
+) -> Iterator[tuple[str, str]]:
     """The search index the browser loads on demand, split so a search fetches only what it needs.
 
     Entries are numbered by their position in the register (grouped by OPD, as on the index).
@@ -217,14 +228,18 @@ def search_files(groups: tuple[GroupView, ...]) -> Iterator[tuple[str, str]]:
       differences from the previous one. A query word is looked up as a prefix of words.
     * `cari/b<n>.json`: what a result card shows for entries n*100 to n*100+99: [id, title,
       the start of the summary].
+
+    `words`: each entry's `entry_words`, when the caller has them.
     """
     entries = [entry for group in groups for entry in group.entries]
     categories = list(CATEGORY_LABELS)
     shards: dict[str, dict[str, list[int]]] = {}
     words_of: dict[str, list[int]] = {}  # every word's positions, found once per word
+    positions_of = words_of.get  # the loop runs once per word of every entry: 800,000 times
     for position, entry in enumerate(entries):
-        for word in _words(_searchable(entry)):
-            found = words_of.get(word)
+        known = words.get(entry.id) if words is not None else None
+        for word in _words(_searchable(entry)) if known is None else known.split():
+            found = positions_of(word)
             if found is None:
                 words_of[word] = found = shards.setdefault(shard_key(word), {}).setdefault(word, [])
             found.append(position)
@@ -240,8 +255,8 @@ def search_files(groups: tuple[GroupView, ...]) -> Iterator[tuple[str, str]]:
         rows = [_card_row(e) for e in entries[start : start + SEARCH_BLOCK]]
         yield f"{SEARCH_DIR}/b{start // SEARCH_BLOCK}.json", _compact(rows)
     for key in sorted(shards):
-        words = {word: _deltas(positions) for word, positions in sorted(shards[key].items())}
-        yield f"{SEARCH_DIR}/t-{key}.json", _compact(words)
+        shard = {word: _deltas(positions) for word, positions in sorted(shards[key].items())}
+        yield f"{SEARCH_DIR}/t-{key}.json", _compact(shard)
 
 
 def _searchable(entry: EntryView) -> str:

@@ -2,7 +2,8 @@
 
 It serves `root/current`, resolving the symlink per request so a rebuild shows at once. Only
 regular files inside the live generation are served (no listing, no `..`, no encoded traversal,
-no symlink out of the tree but `berkas`, the documents' folder the generations share), documents are sent as attachments, and every response carries the
+no symlink out of the tree but `berkas` and `informasi`, the documents' and the entry pages'
+folders the generations share), documents are sent as attachments, and every response carries the
 security headers. A page, a stylesheet or a data file is sent as its pre-compressed `.gz` twin
 (written by the builder) with `Content-Encoding: gzip` when the client accepts gzip. Files are opened before anything is sent, so pruning an old generation in the
 middle of a download cannot cut it short.
@@ -25,7 +26,7 @@ from aiohttp import web
 
 from bot.documents import extension_of, mime_for
 from bot.publishing.files import safe_component
-from bot.publishing.generations import DOCUMENTS, live_generation
+from bot.publishing.generations import DOCUMENTS, ENTRY_PAGES, live_generation
 
 __all__ = ["SECURITY_HEADERS", "create_app", "serve"]
 
@@ -45,6 +46,7 @@ SECURITY_HEADERS: Final[Mapping[str, str]] = {
 _ROOT_KEY: Final = web.AppKey("site_root", Path)
 _SMALL: Final = 256 * 1024  # files up to this size are read at once; larger ones are streamed
 _CHUNK: Final = 64 * 1024
+_SHARED: Final = frozenset({DOCUMENTS, ENTRY_PAGES})
 _NOT_FOUND_TEXT: Final = "404: halaman tidak ditemukan\n"  # when the site has no usable 404 page
 
 _GZIP_TWIN: Final = ".gz"
@@ -130,8 +132,9 @@ def _locate(root: Path, segments: tuple[str, ...]) -> _Found | None:
     except (OSError, RuntimeError):
         return None
     if not (real.is_relative_to(generation) and real != generation) and not (
-        # The documents live in one folder beside the generations (`berkas` links to it).
-        segments[0] == DOCUMENTS and real.is_relative_to(generation.parent / DOCUMENTS)
+        # The documents and the entries' pages live in folders beside the generations, shared
+        # by them (`berkas` and `informasi` link to them).
+        segments[0] in _SHARED and real.is_relative_to(generation.parent / segments[0])
     ):
         return None
     try:

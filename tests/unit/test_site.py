@@ -25,7 +25,7 @@ from aiohttp.test_utils import BaseTestServer, TestClient, TestServer
 from bot.publishing import site as site_module
 from bot.publishing.model import PublicDocument, PublicEntry
 from bot.publishing.pages import PageContext, site_pages
-from bot.publishing.site import MANIFEST, SiteBuilder, create_app, format_size
+from bot.publishing.site import SiteBuilder, create_app, format_size
 from bot.publishing.views import register_views
 
 WIB = timezone(timedelta(hours=7))
@@ -95,11 +95,11 @@ def build(
 
 
 def files_of(directory: Path) -> dict[str, bytes]:
-    """The files of the site in a generation (not its hidden build manifest, never served)."""
+    """The files of the site in a generation (not its hidden build records, never served)."""
     return {
         str(path.relative_to(directory)): path.read_bytes()
         for path in sorted(directory.rglob("*"))
-        if path.is_file() and path.name != MANIFEST
+        if path.is_file() and not path.name.startswith(".")
     }
 
 
@@ -472,7 +472,12 @@ def test_a_failed_build_never_becomes_current_and_leaves_no_debris(tmp_path: Pat
     assert (root / "current").resolve() == good.resolve()
     assert files_of(root / "current") == good_files
     assert generations(root) == [good]
-    assert sorted(p.name for p in root.iterdir()) == [".lock", "berkas", "current", good.name]
+    assert sorted(p.name for p in root.iterdir()) == [
+        *[".lock", "berkas", "current", good.name, "informasi"]
+    ]
+    assert [p.name for p in (root / "informasi").iterdir() if p.name.startswith(".")] == [
+        ".halaman.json"  # the failed build's staging folder is gone
+    ]
 
 
 def test_leftovers_of_a_crashed_build_are_cleaned_by_the_next_one(tmp_path: Path) -> None:
@@ -966,7 +971,9 @@ def test_every_text_file_has_a_deterministic_gzip_twin_and_documents_have_none(
     first = build(tmp_path)
     second = build(tmp_path)
     texts = [
-        p for p in first.rglob("*") if p.is_file() and p.suffix != ".gz" and p.name != MANIFEST
+        p
+        for p in first.rglob("*")
+        if p.is_file() and p.suffix != ".gz" and not p.name.startswith(".")  # never served
     ]
     for path in texts:
         twin = path.with_name(path.name + ".gz")

@@ -12,17 +12,20 @@ from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot import documents
 from bot.documents import sanitize_name
 from bot.publishing import files, pages
+from bot.publishing import generations as generation_module
 from bot.publishing import site as site_module
 from bot.publishing.exports import dip_json_parts
 from bot.publishing.model import PublicEntry
 from bot.publishing.pages import fold
 from bot.publishing.site import MANIFEST, SiteBuilder
+from bot.publishing.views import formatted, register_views
 from tests.unit.test_site import UPDATED, document, entry, files_of, generations
 
 
@@ -89,16 +92,19 @@ def test_with_one_entry_changed_only_its_pages_the_index_and_open_data_are_writt
     builder = SiteBuilder(tmp_path / "web")
     entries = register(tmp_path)
     first = builder.build(entries, updated_at=UPDATED)
+    pages = {e.id: inode(first / "informasi" / f"{e.id}.html") for e in entries}
     changed = [*entries[:-1], replace(entries[-1], summary="Ringkasan yang diperbaiki.")]
     report = builder.update(lambda: changed, updated_at=UPDATED + timedelta(hours=1))
     # Its page, its OPD's and category's listings, the index, dip.json, dip.csv and the parts
-    # of the search index its words are in; every other page is the live one's, linked.
+    # of the search index its words are in; every other page is the live one's, linked (the
+    # entries' pages, in the folder the generations share, are left as they are).
     assert not report.unchanged and report.rendered < report.reused / 3
     last = Path("informasi") / f"{entries[-1].id}.html"
-    assert inode(report.generation / last) != inode(first / last)
+    assert inode(report.generation / last) != pages[entries[-1].id]
+    assert "Ringkasan yang diperbaiki." in (first / last).read_text()  # shared: never stale
     for e in entries[:-1]:
         page = Path("informasi") / f"{e.id}.html"
-        assert inode(report.generation / page) == inode(first / page)
+        assert inode(report.generation / page) == pages[e.id]
     assert inode(report.generation / "opd" / "opd0.html") == inode(first / "opd" / "opd0.html")
     assert inode(report.generation / "index.html") != inode(first / "index.html")
 
@@ -107,11 +113,13 @@ def test_a_full_build_renders_everything_again(tmp_path: Path) -> None:
     builder = SiteBuilder(tmp_path / "web")
     entries = register(tmp_path)
     first = builder.build(entries, updated_at=UPDATED)
+    before = files_of(first)
+    page = Path("informasi") / "1.html"
+    old_page = inode(first / page)
     report = builder.update(lambda: entries, updated_at=UPDATED, full=True)
     assert report.reused == 0
-    page = Path("informasi") / "1.html"
-    assert inode(report.generation / page) != inode(first / page)
-    assert files_of(report.generation) == files_of(first)
+    assert inode(report.generation / page) != old_page
+    assert files_of(report.generation) == before
 
 
 def test_other_templates_or_settings_make_the_next_build_a_full_one(tmp_path: Path) -> None:
@@ -149,7 +157,51 @@ def test_a_withdrawn_entrys_document_leaves_the_shared_folder_once_the_site_is_l
     assert len(list((root / "berkas").iterdir())) == len(entries) - 1
 
 
-@pytest.mark.parametrize("cut", ["web root", "live generation", "pages", "manifest", "documents"])
+def test_a_withdrawn_entrys_page_is_gone_from_every_generation_once_the_site_is_live(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "web"
+    builder = SiteBuilder(root)
+    entries = register(tmp_path)
+    first = builder.build(entries, updated_at=UPDATED)
+    page = Path("informasi") / f"{entries[0].id}.html"
+    assert (first / page).is_file()
+    later = builder.build(entries[1:], updated_at=UPDATED + timedelta(hours=1))
+    # The previous generation, kept for readers in the middle of a request, shares the pages.
+    for generation in (first, later):
+        assert not (generation / page).exists()
+        assert not (generation / f"{page}.gz").exists()
+    assert all((later / "informasi" / f"{e.id}.html").is_file() for e in entries[1:])
+
+
+def test_a_new_entrys_page_is_in_place_before_the_generation_that_lists_it_goes_live(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "web"
+    builder = SiteBuilder(root)
+    entries = register(tmp_path)
+    builder.build(entries, updated_at=UPDATED)
+    added = entry(100, opd_code="OPD0", opd_name="Dinas Nomor 0", number=9)
+    seen: list[bool] = []
+    real_swap = generation_module._swap
+
+    def swap(root_: Path, generation: str, token: str) -> None:
+        seen.append((root_ / "informasi" / "100.html").is_file())
+        real_swap(root_, generation, token)
+
+    monkeypatch.setattr(generation_module, "_swap", swap)
+    report = builder.update(lambda: [*entries, added], updated_at=UPDATED + timedelta(hours=1))
+    assert seen == [True]
+    assert "../informasi/100.html" in (report.generation / "opd" / "opd0.html").read_text()
+
+
+@pytest.mark.parametrize(
+    "cut",
+    [
+        *["web root", "live generation", "pages", "an entry's page", "the entry pages' record"],
+        *["manifest", "documents", "the entries' records"],
+    ],
+)
 def test_a_site_deleted_by_hand_is_rebuilt_whole_not_a_crash(tmp_path: Path, cut: str) -> None:
     root = tmp_path / "web"
     builder = SiteBuilder(root)
@@ -160,10 +212,16 @@ def test_a_site_deleted_by_hand_is_rebuilt_whole_not_a_crash(tmp_path: Path, cut
     elif cut == "live generation":
         shutil.rmtree(live)  # `current` is left dangling
     elif cut == "pages":
-        shutil.rmtree(live / "informasi")
+        shutil.rmtree(root / "informasi")
         (live / "opd" / "opd1.html.gz").unlink()
+    elif cut == "an entry's page":
+        (root / "informasi" / "3.html.gz").unlink()
+    elif cut == "the entry pages' record":
+        (root / "informasi" / ".halaman.json").unlink()
     elif cut == "manifest":
         (live / MANIFEST).unlink()
+    elif cut == "the entries' records":
+        (live / ".entries.json").write_text('{"format": 4, "salt": 1, "entries": [')
     else:
         shutil.rmtree(root / "berkas")
     report = builder.update(lambda: entries, updated_at=UPDATED)
@@ -198,7 +256,12 @@ def test_a_full_disk_during_a_build_leaves_the_live_site_as_it_was(
     assert (root / "current").resolve() == live
     assert files_of(root / "current") == before
     assert generations(root) == [live]
-    assert sorted(p.name for p in root.iterdir()) == [".lock", "berkas", "current", live.name]
+    assert sorted(p.name for p in root.iterdir()) == [
+        *[".lock", "berkas", "current", live.name, "informasi"]
+    ]
+    assert [p.name for p in (root / "informasi").iterdir() if p.name.startswith(".")] == [
+        ".halaman.json"  # no staging folder left behind
+    ]
     # Space again: the next build publishes the change.
     monkeypatch.setattr(site_module, "write_new", real_write)
     report = builder.update(lambda: changed, updated_at=UPDATED + timedelta(hours=2))
@@ -261,6 +324,21 @@ def test_dip_json_reuses_unchanged_entries_and_reads_as_the_same_json(tmp_path: 
     assert data["informasi"][0]["judul"] == 'Judul "baru",\n    {'
     assert len(dip_json_parts(text)) == len(entries)
     assert len(dip_json_parts((first / "dip.json").read_text(encoding="utf-8"))) == len(entries)
+
+
+def test_views_put_together_from_a_builds_records_are_those_formatting_makes(
+    tmp_path: Path,
+) -> None:
+    tz = ZoneInfo("Asia/Pontianak")
+    entries = register(tmp_path)
+    fresh = register_views(entries, tz)
+    made = {e.id: formatted(e) for group in fresh for e in group.entries}
+    kept = {int(key): value for key, value in json.loads(json.dumps(made)).items()}  # as kept
+    again = register_views(entries, tz, kept)
+    assert again == fresh
+    assert [pages.entry_digest(e) for g in again for e in g.entries] == [
+        pages.entry_digest(e) for g in fresh for e in g.entries
+    ]
 
 
 def test_the_search_index_finds_the_words_fold_gives() -> None:
