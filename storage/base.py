@@ -56,6 +56,13 @@ class Repository:
         return await self._conn.execute(sql, params)
 
     # The few expressions the engines spell differently; everything else is shared SQL.
+    def _is(self, column: str) -> str:
+        """A condition: `column` equals the bound value, NULL matching NULL (SQLite's `IS`;
+        the standard spelling needs SQLite 3.39, older than some servers' SQLite)."""
+        if self._conn.dialect == "postgresql":
+            return f"{column} IS NOT DISTINCT FROM ?"
+        return f"{column} IS ?"
+
     def _json(self, column: str, key: str) -> str:
         """The text (or number) at `key` of the JSON object in `column`."""
         if self._conn.dialect == "postgresql":

@@ -258,9 +258,12 @@ class TaskRepository(Repository):
             "SELECT t.id, t.case_id, t.step, t.started_at, t.due_at, t.notified_until,"
             " c.opd_id FROM tasks t JOIN cases c ON c.id = t.case_id WHERE t.done_at IS NULL"
         )
+        # In task order on both engines: the notices are queued in this order (their outbox ids),
+        # and PostgreSQL's plain scan finds a changed row's new version last.
         if task_ids is None:
-            return [as_dict(r) for r in await self._all(sql)]
-        return [as_dict(r) for r in await self._all_in(f"{sql} AND t.id IN ({{ids}})", task_ids)]
+            return [as_dict(r) for r in await self._all(f"{sql} ORDER BY t.id")]
+        rows = await self._all_in(f"{sql} AND t.id IN ({{ids}}) ORDER BY t.id", task_ids)
+        return [as_dict(r) for r in rows]
 
     async def due_for_sweep(self, due_by: datetime) -> list[int]:
         """Open tasks whose next notice is due by `due_by`, or not planned yet, by id."""
@@ -274,7 +277,7 @@ class TaskRepository(Repository):
         rows = await self._all(
             "SELECT t.id, t.step, t.due_at, o.code AS opd_code, o.name AS opd_name"
             " FROM tasks t JOIN cases c ON c.id = t.case_id JOIN opds o ON o.id = c.opd_id"
-            " WHERE t.done_at IS NULL ORDER BY o.name, t.due_at"
+            " WHERE t.done_at IS NULL ORDER BY o.name, t.due_at, t.id"
         )
         return [as_dict(r) for r in rows]
 
@@ -329,7 +332,7 @@ class TaskRepository(Repository):
         await self._execute("UPDATE tasks SET due_at = ? WHERE id = ?", (instant(due), task_id))
 
     async def open_tasks(self) -> list[Task]:
-        rows = await self._all("SELECT * FROM tasks WHERE done_at IS NULL ORDER BY due_at")
+        rows = await self._all("SELECT * FROM tasks WHERE done_at IS NULL ORDER BY due_at, id")
         return [Task(**as_dict(r)) for r in rows]
 
 
@@ -450,8 +453,8 @@ class DocumentRepository(Repository):
 
     async def find_same(self, case_id: int, entry_id: int | None, sha256: str) -> Document | None:
         row = await self._one(
-            "SELECT * FROM documents WHERE case_id = ? AND entry_id IS ? AND sha256 = ?"
-            " AND removed = 0",
+            f"SELECT * FROM documents WHERE case_id = ? AND {self._is('entry_id')}"
+            " AND sha256 = ? AND removed = 0",
             (case_id, entry_id, sha256),
         )
         return None if row is None else Document(**as_dict(row))
@@ -499,8 +502,8 @@ class DocumentRepository(Repository):
         self, case_id: int, entry_id: int | None, sha256: str
     ) -> Document | None:
         row = await self._one(
-            "SELECT * FROM documents WHERE case_id = ? AND entry_id IS ? AND sha256 = ?"
-            " AND removed_kind = 'rejected' ORDER BY id DESC LIMIT 1",
+            f"SELECT * FROM documents WHERE case_id = ? AND {self._is('entry_id')}"
+            " AND sha256 = ? AND removed_kind = 'rejected' ORDER BY id DESC LIMIT 1",
             (case_id, entry_id, sha256),
         )
         return None if row is None else Document(**as_dict(row))
@@ -508,7 +511,8 @@ class DocumentRepository(Repository):
     async def names(self, case_id: int, entry_id: int | None) -> set[str]:
         """The names ever given to documents of an entry (or of the draft), in any state."""
         rows = await self._all(
-            "SELECT name FROM documents WHERE case_id = ? AND entry_id IS ?", (case_id, entry_id)
+            f"SELECT name FROM documents WHERE case_id = ? AND {self._is('entry_id')}",
+            (case_id, entry_id),
         )
         return {r[0] for r in rows}
 

@@ -154,6 +154,12 @@ class Database:
         """The SQLite file (the site build and the backup read it directly)."""
         raise NotImplementedError(f"{self.dialect} has no database file")
 
+    @property
+    def source(self) -> Path | str:
+        """What another process opens to read the database by itself (the site build, see
+        `storage.register`): the SQLite file, or the server's URL."""
+        return self.path
+
     async def pragma(self, name: str) -> Any:
         """A SQLite pragma's value (SQLite only)."""
         raise NotImplementedError(f"{self.dialect} has no pragmas")

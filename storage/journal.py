@@ -405,6 +405,8 @@ class ChannelMessageRepository(Repository):
         not one of the bot's notices or the status came late (statuses arrive out of order)."""
         rank = STATUS_RANK[status]
         known = ", ".join(f"'{s}'" for s, r in STATUS_RANK.items() if r < rank)
+        if not known:  # the lowest status outranks none (and `IN ()` is SQLite's only)
+            return None
         rows = await self._all(
             "UPDATE channel_messages SET status = ?, status_at = ?, error = ?"
             f" WHERE channel = ? AND message_id = ? AND status IN ({known}) RETURNING outbox_id",

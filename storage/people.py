@@ -36,7 +36,7 @@ class OpdRepository(Repository):
         return None if row is None else Opd(**as_dict(row))
 
     async def by_code(self, code: str) -> Opd | None:
-        row = await self._one("SELECT * FROM opds WHERE code = ? COLLATE NOCASE", (code,))
+        row = await self._one("SELECT * FROM opds WHERE lower(code) = lower(?)", (code,))
         return None if row is None else Opd(**as_dict(row))
 
 
@@ -89,9 +89,10 @@ class UserRepository(Repository):
         """The active people a notice about these OPDs' cases may go to: everyone without an
         OPD role, and the PPID Pendukung of these OPDs (not those of every OPD)."""
         ids = sorted(set(opd_ids))
+        # No OPD (the sweep's tasks closed meanwhile): no `IN ()`, which PostgreSQL refuses.
+        of_opds = f" OR opd_id IN ({marks(ids)})" if ids else ""
         rows = await self._all(
-            "SELECT * FROM users WHERE active = 1 AND (role != ?"
-            f" OR opd_id IN ({marks(ids)})) ORDER BY id",
+            f"SELECT * FROM users WHERE active = 1 AND (role != ?{of_opds}) ORDER BY id",
             (Role.PENDUKUNG.value, *ids),
         )
         return [User(**as_dict(r)) for r in rows]
@@ -115,7 +116,11 @@ class UserRepository(Repository):
         await self._execute(
             "UPDATE users SET last_seen_at = ?, phone = COALESCE(?, phone)"
             " WHERE channel = ? AND external_id = ?"
-            " AND (last_seen_at IS NULL OR last_seen_at < ? OR (? IS NOT NULL AND phone IS NOT ?))",
+            # Or a number given that differs from the one known (or none was known); written
+            # without `? IS NOT NULL`, whose bare parameter PostgreSQL cannot type.
+            " AND (last_seen_at IS NULL OR last_seen_at < ?"
+            " OR (COALESCE(?, phone) IS NOT NULL AND phone IS NULL)"
+            " OR COALESCE(?, phone) != phone)",
             (utc(now), phone, channel, external_id, utc(now - slack), phone, phone),
         )
 

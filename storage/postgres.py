@@ -118,6 +118,10 @@ class PostgresDatabase(Database):
         self._held.clear()
         await self._pool.close()
 
+    @property
+    def source(self) -> str:
+        return self.url
+
     async def migrate(self, migrations: Iterable[tuple[int, str, str]] | None = None) -> list[str]:
         plan = list(migrations) if migrations is not None else migration_files("postgresql")
         names = {n: name for n, name, _ in migration_files("sqlite")}
@@ -170,14 +174,16 @@ class PostgresDatabase(Database):
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[UnitOfWork]:
         async with self._connection() as conn:
-            await conn.execute("BEGIN")
-            uow = UnitOfWork(PgConn(conn, self._trace))
+            # Through the traced connection, as on SQLite: a trace shows where each unit begins.
+            pg = PgConn(conn, self._trace)
+            await pg.execute("BEGIN")
+            uow = UnitOfWork(pg)
             try:
                 yield uow
             finally:
                 status = conn.info.transaction_status
                 if not uow.committed and status in (IN_TRANSACTION, IN_ERROR):
-                    await conn.execute("ROLLBACK")
+                    await pg.execute("ROLLBACK")
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[UnitOfWork]:

@@ -113,7 +113,7 @@ async def rebuild_site(ctx: Ctx, *, full: bool = False) -> SiteBuilt:
     settings = ctx.settings
     async with _rebuild_lock:
         return await heavy.run(
-            _build_site, settings.web_dir, settings.public_base_url, ctx.db.path,
+            _build_site, settings.web_dir, settings.public_base_url, ctx.db.source,
             ctx.files.root, ctx.now(), full, timeout=SITE_BUILD_TIMEOUT_S,
             memory=SITE_BUILD_MEMORY,
         )  # fmt: skip
@@ -164,7 +164,7 @@ def _reason(error: BaseException) -> str:
 def _build_site(
     root: Path,
     base_url: str | None,
-    database: Path,
+    database: Path | str,
     documents: Path,
     updated_at: datetime,
     full: bool,

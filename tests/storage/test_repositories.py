@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import aiosqlite
+import psycopg
 import pytest
 
 from bot.models import Invitation
@@ -29,6 +30,8 @@ ENTRY: dict[str, Any] = {
     "forms": "softcopy",
     "retention": "Sesuai JRA",
 }
+# What a broken constraint raises on either engine.
+INTEGRITY_ERRORS = (aiosqlite.IntegrityError, psycopg.IntegrityError)
 
 
 @pytest.fixture
@@ -129,14 +132,14 @@ async def test_only_a_ppid_pendukung_has_an_opd(db: Database, role: Role, with_o
         await uow.opds.upsert("A", "OPD A")
         opd = await uow.opds.by_code("A")
         assert opd is not None
-        with pytest.raises(aiosqlite.IntegrityError):
+        with pytest.raises(INTEGRITY_ERRORS):
             await add_user(uow, "1", role, opd.id if with_opd else None)
 
 
 async def test_the_same_person_cannot_be_added_twice(db: Database) -> None:
     async with db.transaction() as uow:
         await add_user(uow, "1")
-        with pytest.raises(aiosqlite.IntegrityError):
+        with pytest.raises(INTEGRITY_ERRORS):
             await add_user(uow, "1", Role.PEJABAT)
 
 
@@ -197,8 +200,12 @@ async def test_a_case_has_at_most_one_open_task(db: Database) -> None:
     async with db.transaction() as uow:
         case_id = await add_case(uow)
         first = await uow.tasks.open(case_id, 1, NOW, NOW + timedelta(days=1))
-        with pytest.raises(aiosqlite.IntegrityError):
+        await uow.commit()
+    async with db.transaction() as uow:
+        with pytest.raises(INTEGRITY_ERRORS):
             await uow.tasks.open(case_id, 2, NOW, NOW + timedelta(days=1))
+    # Read afresh: after a failed statement PostgreSQL refuses the rest of its transaction.
+    async with db.read() as uow:
         current = await uow.tasks.current(case_id)
     assert current is not None and current.id == first
 
@@ -449,6 +456,8 @@ async def test_reads_outside_a_transaction_see_committed_rows_and_cannot_commit(
 async def test_a_read_waits_for_the_open_unit_of_work_and_never_sees_its_rows(
     db: Database,
 ) -> None:
+    if db.dialect != "sqlite":
+        pytest.skip("SQLite only: its lock serialises units of work (PostgreSQL: see below)")
     seen: list[object] = []
 
     async def reader() -> None:
@@ -462,6 +471,17 @@ async def test_a_read_waits_for_the_open_unit_of_work_and_never_sees_its_rows(
         assert seen == []  # the lock keeps the reader out of the open transaction
     await waiting
     assert seen == [None]  # rolled back: never visible
+
+
+async def test_a_read_beside_an_open_unit_of_work_never_sees_its_rows(db: Database) -> None:
+    if db.dialect != "postgresql":
+        pytest.skip("PostgreSQL only: on SQLite the read waits (see the test above)")
+    async with db.transaction() as uow:
+        await add_user(uow, "1")
+        async with db.read() as reader:  # another pooled connection: no wait
+            assert await reader.users.by_external("telegram", "1") is None
+    async with db.read() as reader:
+        assert await reader.users.by_external("telegram", "1") is None  # rolled back
 
 
 async def test_lookups_by_many_ids_find_every_row_beyond_one_chunk_of_bound_values(
@@ -484,9 +504,12 @@ async def test_handled_updates_are_found_among_a_batch_in_one_query(db: Database
         for update_id in ("10", "12"):
             await uow.updates.mark("telegram", update_id, NOW)
         await uow.updates.mark("whatsapp", "11", NOW)
-        await db.trace(statements.append)
+    # Traced from the opening of a unit of work (PostgreSQL's connection takes the trace then).
+    await db.trace(statements.append)
+    async with db.read() as uow:
         assert await uow.updates.seen("telegram", ["10", "11", "12", "13"]) == {"10", "12"}
-        await db.trace(None)
+    await db.trace(None)
+    async with db.read() as uow:
         assert await uow.updates.seen("whatsapp", ["10", "11"]) == {"11"}
     assert len(statements) == 1
 
