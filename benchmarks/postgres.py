@@ -178,6 +178,13 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def cpu_times() -> tuple[int, int]:
+    """(busy, total) jiffies of all CPUs since boot (/proc/stat's first line)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
 def server_pids(cluster: Cluster) -> list[int]:
     """The PostgreSQL server's processes: the postmaster and its children (the backends)."""
     pid = int((cluster.dir / "data" / "postmaster.pid").read_text().split()[0])
@@ -350,8 +357,15 @@ async def drive(
     await fake.call("drive", ids=ids, script=script, rounds=0, warmup=1)
     pids = {k: find() for k, find in watched.items()}
     before = {k: sum(map(cpu_seconds, group)) for k, group in pids.items()}
+    busy, total = cpu_times()
     result = await fake.call("drive", ids=ids, script=script, rounds=rounds, warmup=0)
     result["cpu_of"] = {k: sum(map(cpu_seconds, group)) - before[k] for k, group in pids.items()}
+    busy_after, total_after = cpu_times()
+    # The whole machine, in the same unit (100% = one core): what the others' processes took.
+    whole = (busy_after - busy) / max(1, total_after - total) * (os.cpu_count() or 1)
+    result["cpu_of"]["all others"] = max(
+        0.0, whole * result["elapsed"] - sum(result["cpu_of"].values())
+    )
     return result
 
 
