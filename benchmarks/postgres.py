@@ -387,6 +387,14 @@ def tap_figures(label: str, runs: list[Drive], floor: Drive | None) -> list[Figu
         for k, v in result["cpu_of"].items()
         if v or k != "PostgreSQL"
     )
+    per_tap = [
+        " + ".join(
+            f"{r['cpu_of'][k] / r['updates'] * 1000:.1f}"
+            for k in ("instances", "PostgreSQL")
+            if r["cpu_of"][k]
+        )
+        for r in runs
+    ]
     return [
         Figure(NAME, f"{label}: taps/s", value),
         Figure(
@@ -395,6 +403,8 @@ def tap_figures(label: str, runs: list[Drive], floor: Drive | None) -> list[Figu
             f"{result['p50'] * 1000:.0f} / {result['p95'] * 1000:.0f} ms",
         ),
         Figure(NAME, f"{label}: CPU busy (100% = one core)", cpu),
+        # Hardly moved by the other processes on the machine, unlike the rates.
+        Figure(NAME, f"{label}: CPU ms per tap, instances (+ server)", "; ".join(per_tap)),
     ]
 
 
