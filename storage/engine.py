@@ -25,6 +25,12 @@ if TYPE_CHECKING:
 Dialect = Literal["sqlite", "postgresql"]
 
 
+class RolledBack(RuntimeError):
+    """COMMIT found the transaction failed (PostgreSQL): a statement of the unit of work failed
+    and its error was caught, so the server rolled everything back instead. SQLite would have
+    committed the other statements; PostgreSQL keeps none, and says so here."""
+
+
 class Row(Protocol):
     """A result row: by name or by position; `keys()` lists the names."""
 
@@ -164,6 +170,9 @@ class PgConn:
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         cur = await self._run(sql, params)
+        if sql == "COMMIT" and cur.statusmessage == "ROLLBACK":
+            # The server answers a COMMIT of a failed transaction with a rollback, no error.
+            raise RolledBack("a statement of this unit of work failed: nothing was committed")
         return max(cur.rowcount, 0)
 
     async def insert(self, sql: str, params: Sequence[Any] = ()) -> int:

@@ -14,10 +14,11 @@ import pytest
 from bot.sop import Role
 from bot.workdays import Override
 from storage.db import Database
+from storage.engine import RolledBack
 from storage.journal import Queued
 from storage.uow import UnitOfWork
 from tests.pgcluster import Cluster
-from tests.storage.test_repositories import ENTRY, NOW, add_case, add_user
+from tests.storage.test_repositories import ENTRY, INTEGRITY_ERRORS, NOW, add_case, add_user
 
 
 @pytest.fixture
@@ -306,3 +307,21 @@ async def test_names_sort_as_on_sqlite_on_a_server_with_a_language_locale(
         await db.close()
     assert opds == digest == sorted(names)  # SQLite's order: by code point
     assert users == [f"Petugas {n}" for n in sorted(names)]
+
+
+async def test_a_unit_of_work_whose_statement_failed_never_commits_in_silence(
+    db: Database,
+) -> None:
+    async with db.transaction() as uow:
+        await uow.meta.set("kept", "1")
+        with pytest.raises(INTEGRITY_ERRORS):
+            await add_user(uow, "1", Role.PENDUKUNG)  # no OPD: refused by the table
+        if db.dialect == "postgresql":
+            # PostgreSQL ended the transaction at the error: a COMMIT would roll it back.
+            with pytest.raises(RolledBack):
+                await uow.commit()
+        else:
+            await uow.commit()  # SQLite undid the failed statement only
+    async with db.read() as uow:
+        kept = await uow.meta.get("kept")
+    assert kept == ("1" if db.dialect == "sqlite" else None)

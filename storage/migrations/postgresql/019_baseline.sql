@@ -3,8 +3,8 @@
 -- ../001_calendar.sql .. ../019_one_time_convention.sql). The same tables, columns and
 -- conventions, so that the repositories' SQL is shared: instants are text in one convention
 -- (`storage.base.instant`, UTC, fixed width: text order is time order), flags are 0/1
--- integers, JSON payloads are text. Ids come from identity columns. The names lists are sorted
--- by are COLLATE "C": by code point, as SQLite sorts, whatever locale the server was set up with.
+-- integers, JSON payloads are text. Ids come from identity columns. The names that lists are
+-- sorted by are COLLATE "C": by code point, as SQLite sorts, whatever the server's locale.
 CREATE TABLE calendar_overrides (
     day        TEXT PRIMARY KEY,               -- ISO date, local calendar
     kind       TEXT NOT NULL CHECK (kind IN ('holiday', 'workday')),
