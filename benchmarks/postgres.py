@@ -37,8 +37,10 @@ import contextlib
 import json
 import os
 import random
+import shutil
 import signal
 import sqlite3
+import statistics
 import sys
 import tempfile
 import time
@@ -60,11 +62,13 @@ from benchmarks.common import (
     bench_settings,
     ms,
     say,
+    verdict,
 )
 from benchmarks.fakeproc import RemoteFake, remote_fake
 from benchmarks.morning import MORNING, OPDS, OVERDUE_SHARE, PLANNED_THIS_MORNING, STEP_WEIGHTS
 from benchmarks.morning import lock_holds as timed_units
 from benchmarks.scenario import add_opds, add_users, round_at_step3, settle_outbox
+from benchmarks.sweep import restore
 from benchmarks.throughput import ECHO_SCRIPT, FIRST_ID, OUR_SCRIPT, roles_of
 from bot.bootstrap import load_calendar, make_ctx
 from bot.config import Settings
@@ -82,6 +86,7 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 HOOK = "/telegram"
 ECHO = "echo floor, 1 process"
 REPEATS = 3
+SWEEPS = 3  # each on a fresh copy of the seeded database
 AT_ONCE = 40  # Telegram's max_connections, as the bot sets it
 START_DEADLINE_S = 120.0
 Drive = dict[str, Any]
@@ -566,17 +571,21 @@ async def morning_sweep(target: Path | str, settings: Settings) -> tuple[float, 
     return took, queued, held
 
 
-def sweep_figures(engine: str, seeded: float, took: float, queued: int, held: Any) -> list[Figure]:
-    units = held["transaction"]
-    reads = held["read"] + held["read_aside"]
+def sweep_figures(engine: str, seeded: float, runs: list[tuple[float, int, Any]]) -> list[Figure]:
+    """Each run on a fresh copy of the seeded database: the machine is shared, so one run's
+    longest unit says little alone."""
+    longest = [max(held["transaction"], default=0.0) for _, _, held in runs]
+    reads = [t for _, _, held in runs for t in held["read"] + held["read_aside"]]
+    units = len(runs[0][2]["transaction"])
+    middle = statistics.median(longest)
     return [
-        Figure(NAME, f"sweep, {engine}: seeded in; first sweep at 07:30 (rows queued)",
-               f"{seeded:.0f} s; {took:.2f} s ({queued})"),
-        Figure(NAME, f"sweep, {engine}: units of work, longest", f"{len(units)}, "
-               f"{ms(max(units, default=0))}", "< 100 ms",
-               "PASS" if max(units, default=0) < 0.1 else "MISS"),
-        Figure(NAME, f"sweep, {engine}: reads, longest",
-               f"{len(reads)}, {ms(max(reads, default=0))}"),
+        Figure(NAME, f"sweep, {engine}: seeded in", f"{seeded:.0f} s"),
+        Figure(NAME, f"sweep, {engine}: first sweep at 07:30, each run (rows queued)",
+               f"{', '.join(f'{took:.2f}' for took, _, _ in runs)} s ({runs[0][1]})"),
+        Figure(NAME, f"sweep, {engine}: units of work; longest in each run",
+               f"{units}; {', '.join(f'{t * 1000:.0f}' for t in longest)} ms",
+               "median < 100 ms", verdict(middle < 0.1)),
+        Figure(NAME, f"sweep, {engine}: reads, longest", ms(max(reads, default=0.0))),
     ]  # fmt: skip
 
 
@@ -592,17 +601,25 @@ async def sweeps(quick: bool, tmp: Path, cluster: Cluster) -> list[Figure]:
     began = time.perf_counter()
     seed_sqlite(settings.database_path, data)
     seeded = time.perf_counter() - began
-    say(f"[{NAME}] sweep: SQLite, the sweep at 07:30")
-    figures += sweep_figures("SQLite", seeded, *await morning_sweep(settings.database_path,
-                                                                    settings))  # fmt: skip
+    kept = tmp / "seeded.sqlite3"
+    shutil.copyfile(settings.database_path, kept)
+    runs = []
+    for i in range(SWEEPS):
+        say(f"[{NAME}] sweep: SQLite, the sweep at 07:30 ({i + 1}/{SWEEPS})")
+        restore(kept, settings.database_path)
+        runs.append(await morning_sweep(settings.database_path, settings))
+    figures += sweep_figures("SQLite", seeded, runs)
     url = cluster.database()
     say(f"[{NAME}] sweep: PostgreSQL, COPY")
     began = time.perf_counter()
     await asyncio.to_thread(seed_postgres, url, data)
     seeded = time.perf_counter() - began
     del data
-    say(f"[{NAME}] sweep: PostgreSQL, the sweep at 07:30")
-    figures += sweep_figures("PostgreSQL", seeded, *await morning_sweep(url, settings))
+    runs = []
+    for i in range(SWEEPS):
+        say(f"[{NAME}] sweep: PostgreSQL, the sweep at 07:30 ({i + 1}/{SWEEPS})")
+        runs.append(await morning_sweep(copy_of(cluster, url), settings))
+    figures += sweep_figures("PostgreSQL", seeded, runs)
     return figures
 
 
