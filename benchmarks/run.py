@@ -33,6 +33,7 @@ BENCHMARKS = (
 # A benchmark whose module is not named after it.
 MODULES = {"whatsapp": "bench_whatsapp"}
 BENCHMARKS += ("views", "morning")  # issue 15: the lists and the first sweep of the day at scale
+BENCHMARKS += ("postgres",)  # issue 18: 1-3 instances on PostgreSQL, the sweep at 1M tasks
 
 
 def run_one(name: str, quick: bool) -> tuple[list[Figure], float]:
