@@ -317,6 +317,7 @@ class Dispatcher:
                     expected = max(expected, index + 1)
                     async with ctx.db.transaction() as uow:
                         await uow.outbox.mark_part(row.id, index + 1)
+                        await uow.messages.serialise(row.channel, sent)
                         await uow.messages.record(row.channel, sent, ids)
                         early = await uow.messages.take_early_failures(row.channel, sent)
                         await uow.commit()
@@ -351,6 +352,7 @@ class Dispatcher:
             if outcome.error is None:
                 await uow.outbox.mark_sent_many(ids, now, bundle_id=ids[0] if bundle else None)
                 carried = [*outcome.messages, *messages]
+                await uow.messages.serialise(row.channel, carried)
                 await uow.messages.record(row.channel, carried, ids)
                 early = await uow.messages.take_early_failures(row.channel, carried)
             elif outcome.brief:

@@ -72,9 +72,10 @@ def _at(cal: Calendar, t: datetime) -> str:
 
 
 def evaluate(
-    facts: DbFacts, cal: Calendar, now: datetime, shipped: set[int]
+    facts: DbFacts, cal: Calendar, now: datetime, shipped: set[int], *, backups: bool = True
 ) -> tuple[list[Problem], dict[str, Any]]:
-    """The problems the database's facts show at `now`, and the figures behind them."""
+    """The problems the database's facts show at `now`, and the figures behind them.
+    `backups`: the bot takes the backups (SQLite); PostgreSQL's are the server's own."""
     problems: list[Problem] = []
     unknown = sorted(set(facts.migrations) - shipped)
     if unknown:
@@ -100,7 +101,9 @@ def evaluate(
     if facts.failed:
         problems.append(Problem("notices_failed", plain("health-failed", count=facts.failed)))
     ok, failed = facts.backup_ok_at, facts.backup_failed_at
-    if failed is not None and (ok is None or failed > ok):
+    if not backups:
+        pass
+    elif failed is not None and (ok is None or failed > ok):
         problems.append(Problem("backup_failed", plain(
             "health-backup-failed", at=_at(cal, failed), error=facts.backup_error or "?")))  # fmt: skip
     elif ok is not None and now - ok > BACKUP_STALE:
@@ -144,7 +147,8 @@ async def check(settings: Settings, now: datetime) -> Report:
     if facts is not None:
         cal = Calendar(tz=settings.tz, hours=settings.hours, overrides=facts.overrides,
                        special_hours=settings.special_periods)  # fmt: skip
-        problems, details = evaluate(facts, cal, now, shipped)
+        problems, details = evaluate(facts, cal, now, shipped,
+                                     backups=not settings.on_postgresql)  # fmt: skip
         report.problems += problems
         report.details.update(details)
         if facts.held:

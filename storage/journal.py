@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -377,6 +378,8 @@ def utc(t: datetime) -> str:
     return instant(t)
 
 
+MESSAGE_LOCKS = 7_270_420  # the advisory locks' namespace of `ChannelMessageRepository.serialise`
+
 # Each status outranks those before it; a status that arrives after a higher one changes nothing.
 STATUS_RANK = {"accepted": 0, "sent": 1, "delivered": 2, "read": 3, "failed": 4}
 
@@ -432,6 +435,17 @@ class ChannelMessageRepository(Repository):
         ids = [int(r[0]) for r in rows]
         owner = await self._one("SELECT user_id FROM outbox WHERE id = ?", (ids[0],))
         return StatusChange(ids, int(owner[0]) if owner else 0, status)
+
+    async def serialise(self, channel: str, message_ids: Iterable[str]) -> None:
+        """Until this unit of work ends, no other decides about these messages: the record of a
+        send and a failure that overtook it meet in one order (PostgreSQL: a transaction lock
+        per message, taken in one order; SQLite has one writer at a time already)."""
+        if self._conn.dialect != "postgresql":
+            return
+        for key in sorted(
+            {zlib.crc32(f"{channel}:{m}".encode()) & 0x7FFFFFFF for m in message_ids}
+        ):
+            await self._all("SELECT pg_advisory_xact_lock(?, ?)", (MESSAGE_LOCKS, key))
 
     async def keep_early_failure(
         self, channel: str, message_id: str, at: datetime, failure: EarlyFailure

@@ -98,7 +98,7 @@ class PostgresDatabase(Database):
         self._claims = claims or pool
         self.url = url
         self.where = safe_url(url)
-        self._trace: Callable[[str], object] | None = None
+        self._traced: Callable[[str], object] | None = None
         self._held: list[psycopg.AsyncConnection[Any]] = []
         self._tasks: list[asyncio.Task[None]] = []  # listeners, notices on their way
         self._notifying = False
@@ -249,8 +249,14 @@ class PostgresDatabase(Database):
         # Readers never wait for writers on PostgreSQL: any pooled connection will do.
         return self.read()
 
+    def _trace(self, sql: str) -> None:
+        """Every statement of every connection: a trace set while a unit of work is open
+        sees the rest of its statements too, as on SQLite."""
+        if self._traced is not None:
+            self._traced(sql)
+
     async def trace(self, callback: Callable[[str], object] | None) -> None:
-        self._trace = callback
+        self._traced = callback
 
     @asynccontextmanager
     async def exclusive(self, name: str, *, wait: bool = False) -> AsyncIterator[bool]:

@@ -62,11 +62,15 @@ async def status(
     async with ctx.db.read() as uow:
         known = await uow.messages.status_of(channel, message_id)
     if known is None and failure is not None:
-        # The failure may have overtaken the record of the send: kept until it is written.
+        # The failure may have overtaken the record of the send: kept until it is written
+        # (decided in one order with the record: several instances write at once).
         async with ctx.db.transaction() as uow:
-            await uow.messages.keep_early_failure(channel, message_id, at, early(failure))
-            await uow.commit()
-        return False
+            await uow.messages.serialise(channel, [message_id])
+            known = await uow.messages.status_of(channel, message_id)
+            if known is None:
+                await uow.messages.keep_early_failure(channel, message_id, at, early(failure))
+                await uow.commit()
+                return False
     if known is None or STATUS_RANK[known] >= STATUS_RANK[state]:
         return False
     now = ctx.now()

@@ -23,6 +23,9 @@ from bot.cli import main
 from bot.config import Settings
 from storage.files import FileStore
 
+# Backups, restores and upgrades of the SQLite file itself.
+pytestmark = pytest.mark.sqlite_only
+
 DOC = b"%PDF-1.4 laporan keuangan"
 
 

@@ -71,6 +71,7 @@ async def status_text(person: FakePerson) -> str:
     return (await person.wait_until(lambda m: m.text.startswith("Uji"))).text
 
 
+@pytest.mark.sqlite_only  # the bot's own backups are of the SQLite file
 async def test_a_backup_taken_while_a_round_runs_restores_to_the_same_status_audit_and_documents(
     tmp_path: Path, clock: Clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -159,6 +160,7 @@ def codes(report: dict[str, Any]) -> list[str]:
     return [p["code"] for p in report["problems"]]
 
 
+@pytest.mark.sqlite_only  # the bot's own backups are of the SQLite file
 async def test_health_and_healthz_say_a_running_bot_with_a_backup_is_healthy(
     harness: Harness, health_port: int
 ) -> None:
@@ -264,6 +266,7 @@ async def test_notices_waiting_in_office_hours_for_over_ten_minutes_fail_health(
     )
 
 
+@pytest.mark.sqlite_only  # the bot's own backups are of the SQLite file
 async def test_a_failed_daily_backup_is_told_to_the_admins_and_fails_health(
     harness: Harness, tmp_path: Path
 ) -> None:
@@ -282,6 +285,7 @@ async def test_a_failed_daily_backup_is_told_to_the_admins_and_fails_health(
     assert [p.code for p in report.problems] == ["backup_failed"]
 
 
+@pytest.mark.sqlite_only  # the bot's own backups are of the SQLite file
 async def test_the_daily_backup_keeps_the_newest_ones(harness: Harness, tmp_path: Path) -> None:
     await swept(harness)
     (tmp_path / "backups").mkdir()

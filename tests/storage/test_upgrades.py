@@ -23,6 +23,9 @@ from bot.services import cases
 from storage.db import Database, SchemaTooNew, SqliteDatabase, migration_files
 from storage.files import FileStore
 
+# Backups, restores and upgrades of the SQLite file itself.
+pytestmark = pytest.mark.sqlite_only
+
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=ZoneInfo("Asia/Pontianak"))
 T = "2027-03-01T09:00:00+07:00"
 U = "2027-03-01T02:00:00+00:00"
