@@ -106,6 +106,7 @@ class Database:
 
     dialect: Dialect
     where: str  # the file or the server, for messages (no password)
+    concurrent: bool = False  # units of work of other instances run at the same time
 
     @classmethod
     async def open(cls, target: Path | str, *, wait_s: float = 0.0) -> Database:

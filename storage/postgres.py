@@ -87,6 +87,7 @@ class PostgresDatabase(Database):
     """The application's database on a PostgreSQL server."""
 
     dialect: Dialect = "postgresql"
+    concurrent = True
 
     def __init__(
         self,

@@ -61,14 +61,17 @@ async def status(
     # the write lock (two statuses come back for every message the bot sends).
     async with ctx.db.read() as uow:
         known = await uow.messages.status_of(channel, message_id)
-    if known is None and failure is not None:
-        # The failure may have overtaken the record of the send: kept until it is written
-        # (decided in one order with the record: several instances write at once).
+    if known is None and (failure is not None or ctx.db.concurrent):
+        # The status may have overtaken the record of the send: kept until it is written
+        # (decided in one order with the record). A failure always; any other status where
+        # other instances write at once (PostgreSQL), where it is cheap: on SQLite most
+        # unknown statuses are of answers, never recorded, and a read says so without a write.
         async with ctx.db.transaction() as uow:
             await uow.messages.serialise(channel, [message_id])
             known = await uow.messages.status_of(channel, message_id)
             if known is None:
-                await uow.messages.keep_early_failure(channel, message_id, at, early(failure))
+                kept = early(failure) if failure is not None else EarlyFailure(EARLY_STATUS, state)
+                await uow.messages.keep_early_failure(channel, message_id, at, kept)
                 await uow.commit()
                 return False
     if known is None or STATUS_RANK[known] >= STATUS_RANK[state]:
@@ -107,6 +110,9 @@ async def status(
     return True
 
 
+EARLY_STATUS = "status"  # a kept status that is not a failure (its name in `detail`)
+
+
 def early(failure: DeliveryError) -> EarlyFailure:
     retry = failure.retry_in.total_seconds() if failure.retry_in is not None else None
     return EarlyFailure(failure.kind, failure.detail, failure.reach, retry)
@@ -115,8 +121,12 @@ def early(failure: DeliveryError) -> EarlyFailure:
 async def apply_early(
     ctx: Ctx, channel: str, found: list[tuple[str, datetime, EarlyFailure]]
 ) -> None:
-    """Decide the failures that had overtaken the record of their messages (now written)."""
+    """Decide the failures (and, with several instances, the other statuses) that had
+    overtaken the record of their messages (now written)."""
     for message_id, at, f in found:
+        if f.kind == EARLY_STATUS:
+            await status(ctx, channel, message_id, f.detail, at)
+            continue
         retry = timedelta(seconds=f.retry_s) if f.retry_s is not None else None
         failure = DeliveryError(f.kind, f.detail, retry_in=retry, reach=f.reach)  # type: ignore[arg-type]
         await status(ctx, channel, message_id, "failed", at, failure)
