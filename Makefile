@@ -43,14 +43,15 @@ run: $(STAMP)
 	$(PY) -m bot run
 
 # pytest exits 5 when it collected no test: that is a failure of its own kind, said plainly.
-test: $(STAMP) $(CHROMIUM) $(AXE) postgresql
-	@$(PY) -m pytest -q; rc=$$?; \
+PYTEST = $(PY) -m pytest -q; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest: no tests were collected"; fi; exit $$rc
+
+test: $(STAMP) $(CHROMIUM) $(AXE) postgresql
+	@$(PYTEST)
 
 # The whole suite again with every bot's database on PostgreSQL (CI runs both).
 test-postgresql: $(STAMP) $(CHROMIUM) $(AXE) postgresql
-	@PPID_TEST_ENGINE=postgresql $(PY) -m pytest -q; rc=$$?; \
-	if [ $$rc -eq 5 ]; then echo "pytest: no tests were collected"; fi; exit $$rc
+	@PPID_TEST_ENGINE=postgresql $(PYTEST)
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

@@ -27,7 +27,7 @@ import sqlite3
 import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,7 @@ from bot.services.context import Ctx
 from bot.services.sweep import sweep
 from bot.sop import STEPS
 from handlers import notices
+from storage.base import instant
 from storage.db import Database
 from storage.files import FileStore
 
@@ -50,14 +51,14 @@ OVERDUE_SHARE = 0.7
 STEP_WEIGHTS = {1: 15, 2: 15, 3: 40, 4: 15, 5: 15}
 
 
-def seed(path: Path, tasks: int) -> int:
-    """The organisation and its open tasks; returns how many are overdue at the opening."""
+def morning_rows(tasks: int) -> dict[str, tuple[str, list[tuple[Any, ...]]]]:
+    """`benchmarks.morning`'s organisation and open tasks, every instant in the one convention
+    (`storage.base.instant`): table -> (columns, rows)."""
     rng = random.Random(15)
-    created = (MORNING - timedelta(days=60)).isoformat()
-    evening = (MORNING - timedelta(hours=15, minutes=30)).isoformat()
-    # `next_notice_at` is kept in UTC (`TaskRepository.set_planned`).
-    this_morning = MORNING.astimezone(UTC).isoformat()
-    later = (MORNING + timedelta(days=1)).astimezone(UTC).isoformat()
+    created = instant(MORNING - timedelta(days=60))
+    evening = instant(MORNING - timedelta(hours=15, minutes=30))
+    this_morning = instant(MORNING)
+    later = instant(MORNING + timedelta(days=1))
     users = [
         ("Admin", "admin", None, "1"),
         ("Pejabat PID", "pejabat_pid", None, "2"),
@@ -72,43 +73,44 @@ def seed(path: Path, tasks: int) -> int:
     rounds = -(-tasks // OPDS)
     steps, weights = list(STEP_WEIGHTS), list(STEP_WEIGHTS.values())
     cases, rows = [], []
-    overdue = 0
     for case_id in range(1, tasks + 1):
         round_id, opd = (case_id - 1) // OPDS + 1, (case_id - 1) % OPDS + 1
         step = rng.choices(steps, weights)[0]
         late = rng.random() < OVERDUE_SHARE
-        overdue += late
         hours = rng.randint(1, 24 * 20)
         due = MORNING - timedelta(hours=hours) if late else MORNING + timedelta(hours=hours)
         started = due - timedelta(days=STEPS[step].sla_days + 1)
         planned = this_morning if case_id % (tasks // PLANNED_THIS_MORNING) == 0 else later
         cases.append((case_id, round_id, opd, step, created))
-        rows.append((case_id, case_id, step, started.isoformat(), due.isoformat(), evening,
-                     planned))  # fmt: skip
+        rows.append((case_id, case_id, step, instant(started), instant(due), evening, planned))
+    return {
+        "opds": ("id, code, name",
+                 [(o, f"OPD{o:04d}", f"Dinas Contoh {o:04d}") for o in range(1, OPDS + 1)]),
+        "users": ("id, name, role, opd_id, external_id, chat_id, created_at",
+                  [(i, n, r, o, x, x, created) for i, (n, r, o, x) in enumerate(users, 1)]),
+        "rounds": ("id, name, created_by, created_at",
+                   [(r, f"Putaran {r}", 2, created) for r in range(1, rounds + 1)]),
+        "cases": ("id, round_id, opd_id, step, created_at", cases),
+        "tasks": ("id, case_id, step, started_at, due_at, notified_until, next_notice_at", rows),
+    }  # fmt: skip
+
+
+def seed_sqlite(path: Path, data: dict[str, tuple[str, list[tuple[Any, ...]]]]) -> None:
     conn = sqlite3.connect(path)
     with conn:
-        conn.executemany("INSERT INTO opds (id, code, name) VALUES (?, ?, ?)",
-                         [(o, f"OPD{o:04d}", f"Dinas Contoh {o:04d}") for o in range(1, OPDS + 1)])  # fmt: skip
-        conn.executemany(
-            "INSERT INTO users (name, role, opd_id, external_id, chat_id, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            [(n, r, o, x, x, created) for n, r, o, x in users],
-        )
-        conn.executemany("INSERT INTO rounds (id, name, created_by, created_at) VALUES (?, ?, 2, ?)",
-                         [(r, f"Putaran {r}", created) for r in range(1, rounds + 1)])  # fmt: skip
-        conn.executemany(
-            "INSERT INTO cases (id, round_id, opd_id, step, created_at) VALUES (?, ?, ?, ?, ?)",
-            cases,
-        )
-        conn.executemany(
-            "INSERT INTO tasks (id, case_id, step, started_at, due_at, notified_until,"
-            " next_notice_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            rows,
-        )
-    # Into the database file now, not at the bot's first commit (which would be timed).
-    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        for table, (columns, rows) in data.items():
+            marks = ", ".join("?" for _ in columns.split(","))
+            conn.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # into the file now, not at a timed commit
     conn.close()
-    return overdue
+
+
+def seed(path: Path, tasks: int) -> int:
+    """The organisation and its open tasks; returns how many are overdue at the opening."""
+    data = morning_rows(tasks)
+    seed_sqlite(path, data)
+    opening = instant(MORNING)
+    return sum(1 for row in data["tasks"][1] if row[4] < opening)  # due_at, one convention
 
 
 @contextlib.contextmanager

@@ -36,16 +36,13 @@ import asyncio
 import contextlib
 import json
 import os
-import random
 import shutil
 import signal
-import sqlite3
 import statistics
 import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +62,7 @@ from benchmarks.common import (
     verdict,
 )
 from benchmarks.fakeproc import RemoteFake, remote_fake
-from benchmarks.morning import MORNING, OPDS, OVERDUE_SHARE, PLANNED_THIS_MORNING, STEP_WEIGHTS
+from benchmarks.morning import MORNING, morning_rows, seed_sqlite
 from benchmarks.morning import lock_holds as timed_units
 from benchmarks.scenario import add_opds, add_users, round_at_step3, settle_outbox
 from benchmarks.sweep import restore
@@ -73,8 +70,7 @@ from benchmarks.throughput import ECHO_SCRIPT, FIRST_ID, OUR_SCRIPT, roles_of
 from bot.bootstrap import load_calendar, make_ctx
 from bot.config import Settings
 from bot.services.sweep import sweep
-from bot.sop import STEPS, Role
-from storage.base import instant
+from bot.sop import Role
 from storage.db import Database
 from storage.files import FileStore
 from tests.pgcluster import Cluster, free_port
@@ -486,60 +482,6 @@ def copy_of(cluster: Cluster, template_url: str) -> str:
 
 
 # ---------------------------------------------------------------------------- the sweep
-
-
-def morning_rows(tasks: int) -> dict[str, tuple[str, list[tuple[Any, ...]]]]:
-    """`benchmarks.morning`'s organisation and open tasks, every instant in the one convention
-    (`storage.base.instant`): table -> (columns, rows)."""
-    rng = random.Random(15)
-    created = instant(MORNING - timedelta(days=60))
-    evening = instant(MORNING - timedelta(hours=15, minutes=30))
-    this_morning = instant(MORNING)
-    later = instant(MORNING + timedelta(days=1))
-    users = [
-        ("Admin", "admin", None, "1"),
-        ("Pejabat PID", "pejabat_pid", None, "2"),
-        ("PPID Utama 1", "ppid_utama", None, "3"),
-        ("PPID Utama 2", "ppid_utama", None, "4"),
-        ("Atasan", "atasan", None, "5"),
-    ] + [
-        (f"Pendukung {o}.{k}", "ppid_pendukung", o, str(100 + o * 10 + k))
-        for o in range(1, OPDS + 1)
-        for k in (1, 2)
-    ]
-    rounds = -(-tasks // OPDS)
-    steps, weights = list(STEP_WEIGHTS), list(STEP_WEIGHTS.values())
-    cases, rows = [], []
-    for case_id in range(1, tasks + 1):
-        round_id, opd = (case_id - 1) // OPDS + 1, (case_id - 1) % OPDS + 1
-        step = rng.choices(steps, weights)[0]
-        late = rng.random() < OVERDUE_SHARE
-        hours = rng.randint(1, 24 * 20)
-        due = MORNING - timedelta(hours=hours) if late else MORNING + timedelta(hours=hours)
-        started = due - timedelta(days=STEPS[step].sla_days + 1)
-        planned = this_morning if case_id % (tasks // PLANNED_THIS_MORNING) == 0 else later
-        cases.append((case_id, round_id, opd, step, created))
-        rows.append((case_id, case_id, step, instant(started), instant(due), evening, planned))
-    return {
-        "opds": ("id, code, name",
-                 [(o, f"OPD{o:04d}", f"Dinas Contoh {o:04d}") for o in range(1, OPDS + 1)]),
-        "users": ("id, name, role, opd_id, external_id, chat_id, created_at",
-                  [(i, n, r, o, x, x, created) for i, (n, r, o, x) in enumerate(users, 1)]),
-        "rounds": ("id, name, created_by, created_at",
-                   [(r, f"Putaran {r}", 2, created) for r in range(1, rounds + 1)]),
-        "cases": ("id, round_id, opd_id, step, created_at", cases),
-        "tasks": ("id, case_id, step, started_at, due_at, notified_until, next_notice_at", rows),
-    }  # fmt: skip
-
-
-def seed_sqlite(path: Path, data: dict[str, tuple[str, list[tuple[Any, ...]]]]) -> None:
-    conn = sqlite3.connect(path)
-    with conn:
-        for table, (columns, rows) in data.items():
-            marks = ", ".join("?" for _ in columns.split(","))
-            conn.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
-    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # into the file now, not at a timed commit
-    conn.close()
 
 
 def seed_postgres(url: str, data: dict[str, tuple[str, list[tuple[Any, ...]]]]) -> None:

@@ -71,6 +71,18 @@ async def reachable(url: str, wait_s: float) -> None:
         return
 
 
+Pool = AsyncConnectionPool[psycopg.AsyncConnection[Any]]
+
+
+def _pool(url: str, size: int) -> Pool:
+    """A pool (not yet open) of autocommit connections: units of work issue BEGIN and COMMIT
+    themselves, reads need none."""
+    return AsyncConnectionPool(
+        url, min_size=1, max_size=size, open=False, timeout=CONNECT_TIMEOUT_S,
+        kwargs={"autocommit": True, "row_factory": pg_row, "connect_timeout": CONNECT_TIMEOUT_S},
+    )  # fmt: skip
+
+
 def lock_key(name: str) -> int:
     """A stable 31-bit key for a lock's name (the same in every instance and version)."""
     return zlib.crc32(name.encode()) & 0x7FFFFFFF
@@ -89,12 +101,7 @@ class PostgresDatabase(Database):
     dialect: Dialect = "postgresql"
     concurrent = True
 
-    def __init__(
-        self,
-        pool: AsyncConnectionPool[psycopg.AsyncConnection[Any]],
-        url: str,
-        claims: AsyncConnectionPool[psycopg.AsyncConnection[Any]] | None = None,
-    ) -> None:
+    def __init__(self, pool: Pool, url: str, claims: Pool | None = None) -> None:
         self._pool = pool
         self._claims = claims or pool
         self.url = url
@@ -109,21 +116,14 @@ class PostgresDatabase(Database):
         cls, url: str, *, size: int = POOL_SIZE, wait_s: float = 0.0
     ) -> PostgresDatabase:
         await reachable(url, wait_s)
-        # autocommit: units of work issue BEGIN and COMMIT themselves, reads need none.
-        pool: AsyncConnectionPool[psycopg.AsyncConnection[Any]] = AsyncConnectionPool(
-            url, min_size=1, max_size=size, open=False, timeout=CONNECT_TIMEOUT_S,
-            kwargs={"autocommit": True, "row_factory": pg_row, "connect_timeout": CONNECT_TIMEOUT_S},
-        )  # fmt: skip
+        pool = _pool(url, size)
         try:
             await pool.open(wait=True, timeout=CONNECT_TIMEOUT_S)
         except PoolTimeout as exc:
             await pool.close()
             raise DatabaseUnavailable(safe_url(url), str(exc)) from None
         # Opened at once, filled on demand (a bot without updates holds one connection here).
-        claims: AsyncConnectionPool[psycopg.AsyncConnection[Any]] = AsyncConnectionPool(
-            url, min_size=1, max_size=CLAIMS_SIZE, open=False, timeout=CONNECT_TIMEOUT_S,
-            kwargs={"autocommit": True, "row_factory": pg_row, "connect_timeout": CONNECT_TIMEOUT_S},
-        )  # fmt: skip
+        claims = _pool(url, CLAIMS_SIZE)
         db = cls(pool, url, claims)
         try:
             await claims.open(wait=True, timeout=CONNECT_TIMEOUT_S)
@@ -154,7 +154,7 @@ class PostgresDatabase(Database):
         plan = list(migrations) if migrations is not None else migration_files("postgresql")
         names = {n: name for n, name, _ in migration_files("sqlite")}
         applied: list[str] = []
-        async with self._pool.connection() as conn:
+        async with self._connection() as conn:
             # One instance migrates at a time; the others wait here, then find nothing to do.
             await conn.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK,))
             try:
@@ -185,13 +185,13 @@ class PostgresDatabase(Database):
         return applied
 
     async def applied_migrations(self) -> list[str]:
-        async with self._pool.connection() as conn:
+        async with self._connection() as conn:
             cur = await conn.execute("SELECT name FROM schema_migrations ORDER BY number")
             return [str(row[0]) for row in await cur.fetchall()]
 
     @asynccontextmanager
     async def _connection(
-        self, pool: AsyncConnectionPool[psycopg.AsyncConnection[Any]] | None = None
+        self, pool: Pool | None = None
     ) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
         """A pooled connection (of the units of work, or `pool`); a server that went away is
         `DatabaseUnavailable`, whether the pool could not give a connection or a statement
@@ -246,7 +246,7 @@ class PostgresDatabase(Database):
                 if not uow.committed and status in (IN_TRANSACTION, IN_ERROR):
                     await conn.execute("ROLLBACK")
 
-    def read_aside(self) -> Any:
+    def read_aside(self) -> contextlib.AbstractAsyncContextManager[UnitOfWork]:
         # Readers never wait for writers on PostgreSQL: any pooled connection will do.
         return self.read()
 
