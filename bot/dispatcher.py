@@ -44,9 +44,10 @@ from storage.journal import EarlyFailure
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = timedelta(minutes=30)
-# Several instances (PostgreSQL): a row stamped in flight by another instance is left to it for
-# this long (longer than any part takes to send); then that instance is taken for dead and the
-# row is sent again. SQLite has one process: a stamp found there is a crash's, sent again at once.
+# Several instances (PostgreSQL): a row stamped in flight by another instance that still runs
+# is left to it for this long (longer than any part takes to send); then it is sent again. The
+# stamp of an instance that stopped (`Database.instance`) is taken over at once. SQLite has one
+# process: a stamp found there is a crash's, sent again at once.
 IN_FLIGHT_LEASE = timedelta(minutes=10)
 # Work notices: to a person who is away they go to their stand-in (`_forward_absent`).
 FORWARDED = (*TASK_KINDS, "handover", "deadline_moved", "digest")
@@ -118,8 +119,9 @@ class Dispatcher:
         ctx = self.ctx
         now = ctx.now()
         stale = now - IN_FLIGHT_LEASE if ctx.db.dialect == "postgresql" else None
+        owner = await ctx.db.instance()
         async with ctx.db.transaction() as uow:
-            if not await uow.outbox.claim_many(ids, now, stale, parts_sent):
+            if not await uow.outbox.claim_many(ids, now, stale, parts_sent, owner):
                 self._elsewhere += len(ids)
                 return False
             await uow.commit()

@@ -244,6 +244,7 @@ class OutboxRow(Record):
     sent_at: datetime | None
     parts_sent: int
     in_flight_since: datetime | None  # a part handed to the platform, not confirmed yet
+    claimed_by: int | None = None  # the instance that stamped it in flight (`Database.instance`)
     bundle_id: int | None  # the first row of the bundle message that carried it
     brief: bool  # the platform refused the full text: it goes as its template
 

@@ -10,6 +10,9 @@ from typing import Any
 from storage.engine import Conn, Row
 
 IN_CHUNK = 500
+# The advisory locks' namespace of running instances (`Database.instance`): each holds one key
+# for as long as it runs (`storage.postgres.LOCKS` is the namespace of named locks).
+ALIVE_LOCKS = 7_270_420
 
 
 class Repository:
@@ -62,6 +65,23 @@ class Repository:
         if self._conn.dialect == "postgresql":
             return f"{column} IS NOT DISTINCT FROM ?"
         return f"{column} IS ?"
+
+    def _gone(self, column: str) -> str:
+        """A condition: the running instance whose mark (`Database.instance`) is in `column`
+        has stopped: on PostgreSQL its lock ended with its connection; SQLite has one process,
+        so a mark found there is a crashed run's."""
+        if self._conn.dialect == "postgresql":
+            return (
+                "NOT EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory'"
+                f" AND l.granted AND l.classid::bigint = {ALIVE_LOCKS}"
+                f" AND l.objid::bigint = {column} AND l.objsubid = 2)"
+            )
+        return "1 = 1"
+
+    def _skip_locked(self) -> str:
+        """The end of a SELECT that takes its rows for an UPDATE, leaving out those another
+        transaction is taking (PostgreSQL; SQLite's writers are one at a time)."""
+        return " FOR UPDATE SKIP LOCKED" if self._conn.dialect == "postgresql" else ""
 
     def _json(self, column: str, key: str) -> str:
         """The text (or number) at `key` of the JSON object in `column`."""

@@ -192,6 +192,12 @@ class Database:
     def notify(self, channel: str) -> None:
         """Wake the listeners of `channel` in every instance, soon (fire and forget)."""
 
+    async def instance(self) -> int:
+        """This running instance's mark, stamped on the outbox rows it sends
+        (`OutboxRepository.claim_many`): while it runs, the other instances can tell that it
+        does (`Repository._gone`). SQLite has one process: 0."""
+        return 0
+
     async def hold(self, name: str) -> bool:
         """Hold `name` for as long as this database is open (the Telegram poller: Telegram
         gives the updates to one poller only); False when another instance holds it."""

@@ -347,23 +347,32 @@ class OutboxRepository(Repository):
 
     async def claim_many(
         self, row_ids: Sequence[int], now: datetime, stale_before: datetime | None,
-        parts_sent: int | None = None,
+        parts_sent: int | None = None, owner: int = 0,
     ) -> bool:  # fmt: skip
-        """Take pending rows to send their next part: stamp them in flight, unless another
-        sender's stamp newer than `stale_before` is on one of them (None: any stamp is a dead
-        sender's), or, with `parts_sent`, a part was delivered since they were read. True when
+        """Take pending rows to send their next part: stamp them in flight as `owner`'s (the
+        running instance, `Database.instance`), unless another sender's stamp is on one of them:
+        one newer than `stale_before` (None: any stamp is a dead sender's) of an instance that
+        still runs; or, with `parts_sent`, a part was delivered since they were read. True when
         every row was taken; otherwise the caller rolls its unit of work back (none taken). On
-        PostgreSQL a second sender's claim waits for the first one's commit, then finds its
-        stamp."""
-        sql = "UPDATE outbox SET in_flight_since = ? WHERE state = 'pending'"
-        params: list[Any] = [utc(now)]
+        PostgreSQL a row another instance is claiming at this moment is skipped, not waited
+        for: the claim fails at once and that instance sends it."""
+        where = "state = 'pending'"
+        params: list[Any] = [utc(now), owner]
         if stale_before is not None:
-            sql += " AND (in_flight_since IS NULL OR in_flight_since < ?)"
+            where += (
+                " AND (in_flight_since IS NULL OR in_flight_since < ?"
+                f" OR claimed_by IS NULL OR {self._gone('claimed_by')})"
+            )
             params.append(utc(stale_before))
         if parts_sent is not None:
-            sql += " AND parts_sent = ?"
+            where += " AND parts_sent = ?"
             params.append(parts_sent)
-        taken = await self._execute_ids(sql + " AND id IN ({ids})", params, row_ids)
+        taken = await self._execute_ids(
+            "UPDATE outbox SET in_flight_since = ?, claimed_by = ? WHERE id IN"
+            f" (SELECT id FROM outbox WHERE {where} AND id IN ({{ids}}){self._skip_locked()})",
+            params,
+            row_ids,
+        )
         return taken == len(set(row_ids))
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 import time
 import zlib
 from collections.abc import AsyncIterator, Callable, Iterable
@@ -24,6 +25,7 @@ import psycopg
 from psycopg import pq, sql
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
+from storage.base import ALIVE_LOCKS
 from storage.db import (
     MIGRATION_LOCK,
     Database,
@@ -110,6 +112,8 @@ class PostgresDatabase(Database):
         self._held: list[psycopg.AsyncConnection[Any]] = []
         self._tasks: list[asyncio.Task[None]] = []  # listeners, notices on their way
         self._notifying = False
+        self._alive: tuple[psycopg.AsyncConnection[Any], int] | None = None
+        self._alive_lock = asyncio.Lock()
 
     @classmethod
     async def connect(
@@ -142,6 +146,9 @@ class PostgresDatabase(Database):
         for conn in self._held:
             await conn.close()
         self._held.clear()
+        if self._alive is not None:
+            await self._alive[0].close()
+            self._alive = None
         if self._claims is not self._pool:
             await self._claims.close()
         await self._pool.close()
@@ -316,6 +323,33 @@ class PostgresDatabase(Database):
             log.warning("could not wake the other instances: %s", exc)
         finally:
             self._notifying = False
+
+    async def instance(self) -> int:
+        # A random key of ALIVE_LOCKS held on a connection of its own for as long as the
+        # instance runs: the server ends it when the process dies, and then the instance's
+        # stamps are taken over at once. A lost connection takes a new key (the old stamps
+        # may then be sent again by another instance: the in-flight limit).
+        async with self._alive_lock:
+            return await self._instance()
+
+    async def _instance(self) -> int:
+        alive = self._alive
+        if alive is not None and not (alive[0].closed or alive[0].broken):
+            return alive[1]
+        while True:
+            key = secrets.randbelow(2**31 - 1) + 1
+            try:
+                conn = await psycopg.AsyncConnection.connect(self.url, autocommit=True)
+            except psycopg.OperationalError as exc:
+                raise DatabaseUnavailable(self.where, str(exc).strip()) from exc
+            cur = await conn.execute("SELECT pg_try_advisory_lock(%s, %s)", (ALIVE_LOCKS, key))
+            row = await cur.fetchone()
+            if row and row[0]:
+                if alive is not None:
+                    await alive[0].close()
+                self._alive = (conn, key)
+                return key
+            await conn.close()  # another instance drew the same key: draw again
 
     async def hold(self, name: str) -> bool:
         # A connection of its own, outside the pool, kept open: the lock ends with it, also

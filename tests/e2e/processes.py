@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
@@ -121,4 +122,12 @@ def bot_env(
         "PPID_DATA_DIR": str(data_dir),
         "PPID_TELEGRAM_TIMEOUT": str(timeout_s),
         "PPID_CLOCK_START": start.isoformat(),
+        **database_env(),
     }
+
+
+def database_env() -> dict[str, str]:
+    """The test's database for a bot process: under `make test-postgresql` its PostgreSQL
+    database (PPID_DATABASE_URL), else nothing (the SQLite file in PPID_DATA_DIR)."""
+    url = os.environ.get("PPID_DATABASE_URL")
+    return {"PPID_DATABASE_URL": url} if url else {}

@@ -77,7 +77,7 @@ async def test_over_weeks_of_restarts_nothing_leaves_after_hours_and_each_person
 ) -> None:
     data_dir = tmp_path / "data"
     settings = Settings(data_dir=data_dir)
-    db = await Database.open(settings.database_path)
+    db = await Database.open(settings.database_target)
     try:
         await prepare_round(settings, db)
         async with db.transaction() as uow:

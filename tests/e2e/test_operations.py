@@ -354,6 +354,7 @@ async def test_healthz_answers_on_the_webhook_port(webhook_health: tuple[Harness
     assert status == 503 and codes(body) == ["not_swept"]
 
 
+@pytest.mark.sqlite_only  # the file itself; on PostgreSQL: tests/storage/test_postgres_server.py
 async def test_the_bot_refuses_to_start_on_a_database_of_a_newer_version(tmp_path: Path) -> None:
     from storage.db import Database
     from tests.e2e.processes import bot_env, bot_process

@@ -146,7 +146,7 @@ async def test_a_bot_killed_while_notices_are_pending_delivers_each_exactly_once
 ) -> None:
     data_dir = tmp_path / "data"
     settings = Settings(data_dir=data_dir)
-    db = await Database.open(settings.database_path)
+    db = await Database.open(settings.database_target)
     try:
         await prepare_round(settings, db)
         queued = await outbox(db)

@@ -64,7 +64,7 @@ async def test_a_press_committed_just_before_a_crash_is_told_in_the_chat_after_t
 ) -> None:
     data_dir = tmp_path / "data"
     settings = Settings(data_dir=data_dir)
-    db = await Database.open(settings.database_path)
+    db = await Database.open(settings.database_target)
     try:
         case_id = await prepare(settings, db)
         async with FakeTelegram() as fake:

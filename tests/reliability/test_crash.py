@@ -394,7 +394,7 @@ async def test_a_round_of_forty_opds_survives_six_sigkills_without_losing_acts_o
     began = time.monotonic()
     data_dir = tmp_path / "data"
     settings = Settings(data_dir=data_dir)
-    db = await Database.open(settings.database_path)
+    db = await Database.open(settings.database_target)
     store = FileStore(settings.documents_dir)
     rng = random.Random(SEED)
     try:
@@ -544,7 +544,7 @@ async def test_an_update_being_handled_when_the_bot_is_killed_is_handled_after_t
     it is busy with when it dies is delivered again after the restart and takes effect."""
     data_dir = tmp_path / "data"
     settings = Settings(data_dir=data_dir)
-    db = await Database.open(settings.database_path)
+    db = await Database.open(settings.database_target)
     try:
         (opd,) = await prepare(settings, db, 1, ["Laporan Keuangan"])
         async with FakeTelegram() as fake:
@@ -583,7 +583,7 @@ async def test_a_kill_between_storing_a_document_and_recording_it_leaves_a_blob_
     half-written), and the same bytes sent again are recorded against that very file."""
     data_dir = tmp_path / "data"
     settings = Settings(data_dir=data_dir)
-    db = await Database.open(settings.database_path)
+    db = await Database.open(settings.database_target)
     store = FileStore(settings.documents_dir)
     data = document_bytes(0)
     try:

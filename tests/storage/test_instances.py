@@ -518,6 +518,38 @@ async def test_the_dispatchers_of_two_instances_send_each_notice_once(w: Two) ->
         assert await uow.outbox.listing(("pending",)) == []
 
 
+async def test_notices_stamped_by_an_instance_that_stopped_are_sent_at_once_by_another(
+    w: Two,
+) -> None:
+    await at_step2(w)  # a notice to each PPID Utama
+    async with w.one.db.read() as uow:
+        ids = [r.id for r in await uow.outbox.listing(("pending",))]
+    gone = await Database.open(w.one.db.source)
+    owner = await gone.instance()
+    async with gone.transaction() as uow:  # it took them, then died before sending them
+        assert await uow.outbox.claim_many(ids, NOW, NOW, owner=owner)
+        await uow.commit()
+    out = Slow()
+    dispatcher = Dispatcher(w.two, {"telegram": out}, notices)
+    assert await dispatcher.run_once() == 0  # a running instance's claim is left to it
+    await gone.close()  # its process ended: the server ends its lock
+    assert await dispatcher.run_once() == 2
+    assert len(out.sent) == 2
+
+
+async def test_a_notice_being_claimed_elsewhere_is_skipped_without_waiting(w: Two) -> None:
+    await at_step2(w)
+    async with w.one.db.read() as uow:
+        ids = [r.id for r in await uow.outbox.listing(("pending",))]
+    mine, theirs = await w.one.db.instance(), await w.two.db.instance()
+    assert mine != theirs
+    async with w.one.db.transaction() as first:
+        assert await first.outbox.claim_many(ids, NOW, NOW, owner=mine)
+        async with w.two.db.transaction() as second:  # before the first one commits
+            assert not await second.outbox.claim_many(ids, NOW, NOW, owner=theirs)
+        await first.commit()
+
+
 # --- the intake's cost on either engine ---------------------------------------------------------
 
 

@@ -31,7 +31,7 @@ from bot.services import cases, drafting, review
 from bot.sop import Role
 from storage.db import Database
 from storage.files import FileStore
-from tests.e2e.processes import BotProcess, bot_process, eventually
+from tests.e2e.processes import BotProcess, bot_process, database_env, eventually
 from tests.e2e.whatsapp.conftest import VERIFY_TOKEN
 
 pytestmark = pytest.mark.e2e
@@ -65,6 +65,7 @@ def wa_env(wa: FakeWhatsApp, data_dir: Path, home: Path, port: int) -> dict[str,
         "PPID_WHATSAPP_BUSINESS_ACCOUNT_ID": wa.waba_id,
         "PPID_WEBHOOK_LISTEN": "127.0.0.1",
         "PPID_WEBHOOK_PORT": str(port),
+        **database_env(),
     }
 
 
@@ -114,7 +115,7 @@ async def subscribed(wa: FakeWhatsApp, port: int, bot: BotProcess) -> None:
 async def test_sigkill_mid_webhook_and_the_redelivery_give_one_effect(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     settings = Settings(data_dir=data_dir)
-    db = await Database.open(settings.database_path)
+    db = await Database.open(settings.database_target)
     try:
         async with FakeWhatsApp(clock=running_clock()) as wa:
             approve_bot_templates(wa)
