@@ -217,13 +217,15 @@ def uncovered_day(
     return None
 
 
-def returned(absences: Iterable[Absence], today: date) -> list[Absence]:
-    """Absences that began and are over by `today`: their end date passed, or they were ended
-    early (one withdrawn before its first day never began: nobody is told anything)."""
+def returned(absences: Iterable[Absence], now: datetime) -> list[Absence]:
+    """Absences that began and are over by `now` (in the office's zone): their end date passed,
+    or they were ended early (one withdrawn before its first day never began: nobody is told
+    anything). The day of an early end is the office's day, not the stored instant's (UTC)."""
+    today = now.date()
     found = []
     for a in absences:
         if a.ended_at is not None:
-            if a.starts <= a.ended_at.date():
+            if a.starts <= a.ended_at.astimezone(now.tzinfo).date():
                 found.append(a)
         elif a.starts <= today and a.ends is not None and a.ends < today:
             found.append(a)

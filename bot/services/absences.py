@@ -166,7 +166,7 @@ async def mine(ctx: Ctx, user: User) -> tuple[list[Absence], list[Absence], dict
     async with ctx.db.read() as uow:
         unsettled = await uow.absences.unsettled()
         people = {u.id: u for u in await uow.users.all()}
-    over = returned(unsettled, now.date())
+    over = returned(unsettled, now)
     absences = [a for a in unsettled if a not in over]
     own = [a for a in absences if a.user_id == user.id and a.ended_at is None]
     covering = [a for a in absences if a.stand_in_id == user.id and a.ended_at is None]
@@ -190,7 +190,7 @@ async def all_open(ctx: Ctx) -> tuple[list[Absence], dict[int, User]]:
     async with ctx.db.read() as uow:
         unsettled = await uow.absences.unsettled()
         people = {u.id: u for u in await uow.users.all()}
-    over = returned(unsettled, now.date())
+    over = returned(unsettled, now)
     return [a for a in unsettled if a not in over and a.ended_at is None], people
 
 
@@ -199,7 +199,7 @@ async def settle_returns(uow: UnitOfWork, cal: Calendar, now: datetime) -> int:
     the person's again (of one withdrawn before its first day, only the stand-in is told). Run by every
     sweep, so a return is told after any downtime; returns how many notices were queued."""
     unsettled = await uow.absences.unsettled()
-    over = returned(unsettled, now.date())
+    over = returned(unsettled, now)
     queued = 0
     for a in over:
         payload = {"kind": "absence_over", "absence_id": a.id}

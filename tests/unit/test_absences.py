@@ -3,7 +3,7 @@ absence, coverage gaps and returns."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -235,7 +235,14 @@ def test_an_absence_is_over_after_its_last_day_or_when_ended_early() -> None:
     running = away(2, UTAMA_A.id, day(-1), day(2), UTAMA_B.id)
     early = away(3, UTAMA_C.id, day(-1), day(9), UTAMA_B.id, ended_at=NOW)
     withdrawn = away(4, PEJABAT.id, day(3), day(5), None, ended_at=NOW)
-    assert [a.id for a in returned([done, running, early, withdrawn], TODAY)] == [1, 3]
+    assert [a.id for a in returned([done, running, early, withdrawn], NOW)] == [1, 3]
+
+
+def test_an_absence_ended_early_on_its_first_morning_had_begun_in_the_office_zone() -> None:
+    # 06:30 WIB is 23:30 UTC of the day before, as the instant is stored.
+    ended = (NOW - timedelta(hours=2, minutes=30)).astimezone(UTC)
+    first_morning = away(1, SARI.id, day(0), day(4), BUDI.id, ended_at=ended)
+    assert [a.id for a in returned([first_morning], NOW)] == [1]
 
 
 def test_a_person_replaced_by_a_plt_is_told_so_without_an_end_date() -> None:
