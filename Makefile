@@ -43,15 +43,16 @@ run: $(STAMP)
 	$(PY) -m bot run
 
 # pytest exits 5 when it collected no test: that is a failure of its own kind, said plainly.
-PYTEST = $(PY) -m pytest -q; rc=$$?; \
+PYTEST = $(PY) -m pytest -q $(1); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest: no tests were collected"; fi; exit $$rc
 
 test: $(STAMP) $(CHROMIUM) $(AXE) postgresql
-	@$(PYTEST)
+	@$(call PYTEST)
 
-# The whole suite again with every bot's database on PostgreSQL (CI runs both).
+# The suite again with every bot's database on PostgreSQL (CI runs both). Left out: the unit
+# tests (no database) and the storage tests (`make test` runs each on both engines already).
 test-postgresql: $(STAMP) $(CHROMIUM) $(AXE) postgresql
-	@PPID_TEST_ENGINE=postgresql $(PYTEST)
+	@PPID_TEST_ENGINE=postgresql $(call PYTEST,--ignore=tests/unit --ignore=tests/storage)
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
