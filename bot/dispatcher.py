@@ -134,8 +134,13 @@ class Dispatcher:
         time came after it wait for the next one: a sweep queues a moment's notices in many
         units of work, and a pass between two of them would send a person part of their
         bundle, then the rest as a second message. None: nothing waits (the caller swept)."""
-        async with self._lock:
-            ctx = self.ctx
+        ctx = self.ctx
+        # Several instances (PostgreSQL): one sends at a time, so the bot's sends stay within
+        # Telegram's and Meta's limits, which count per bot and per number, not per instance
+        # (each instance paces only its own). The others skip; a nudge wakes the sender too.
+        async with self._lock, ctx.db.exclusive("dispatch") as mine:
+            if not mine:
+                return 0
             sent = 0
             while True:  # a full batch means more may be waiting: keep going, do not wait a tick
                 self._queued = False

@@ -513,7 +513,8 @@ async def test_the_dispatchers_of_two_instances_send_each_notice_once(w: Two) ->
     results = await at_once(*(d.run_once() for d in dispatchers))
     assert not failures(results)
     assert sum(r for r in results if isinstance(r, int)) == queued == 8
-    assert len(outs[0].sent) + len(outs[1].sent) == queued
+    # One instance sends at a time (the limits are the bot's, not an instance's): it sent all.
+    assert sorted([len(outs[0].sent), len(outs[1].sent)]) == [0, queued]
     async with w.two.db.read() as uow:
         assert await uow.outbox.listing(("pending",)) == []
 
