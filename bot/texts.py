@@ -29,6 +29,31 @@ TEXTS: Final[dict[str, str]] = {
         "Basis data ini PostgreSQL: cadangkan dengan alat servernya (pg_dump atau base backup)"
         " dan salin folder dokumen bersama; perintah backup dan restore hanya untuk SQLite."
     ),
+    "cli-move-from-postgresql": (
+        "Bot ini sudah memakai PostgreSQL (PPID_DATABASE_URL): tidak ada berkas SQLite yang"
+        " dipindahkan. Kosongkan PPID_DATABASE_URL untuk memindahkan berkas di PPID_DATA_DIR."
+    ),
+    "cli-move-not-postgresql": "Tujuan harus alamat PostgreSQL: postgresql://pengguna@server/basisdata",
+    "cli-move-no-source": "Berkas basis data {path} tidak ada: tidak ada yang dipindahkan.",
+    "cli-move-target-not-empty": (
+        "Basis data tujuan {where} sudah berisi data (tabel {table}): pemindahan hanya ke basis"
+        " data yang kosong. Tidak ada yang diubah."
+    ),
+    "cli-move-start": (
+        "Memindahkan data dari {path} ke {where}. Bot harus berhenti selama ini: pesan yang"
+        " masuk setelah penyalinan tidak ikut."
+    ),
+    "cli-move-table": "- {table}: {rows} baris",
+    "cli-move-done": (
+        "Selesai: {rows} baris dari {tables} tabel disalin ke {where}, dan jumlahnya sudah"
+        " dicocokkan. Berkas SQLite tetap ada. Jalankan bot dengan PPID_DATABASE_URL menunjuk"
+        " ke basis data itu; dokumen dan situs tetap di PPID_DATA_DIR (jadikan folder bersama"
+        " semua instance)."
+    ),
+    "cli-move-mismatch": (
+        "Penyalinan dibatalkan: tabel {table} berisi {copied} baris di tujuan, {source} di"
+        " sumber. Tidak ada yang disimpan di tujuan."
+    ),
     "cli-db-unreachable": (
         "Basis data tidak dapat dihubungi ({where}): {reason}. Periksa server PostgreSQL dan"
         " PPID_DATABASE_URL, lalu jalankan lagi."

@@ -24,6 +24,7 @@ from storage.journal import (
 )
 from storage.people import InvitationRepository, OpdRepository, UserRepository
 from storage.schedules import ScheduleRepository
+from storage.tables import TableRepository
 
 
 class UnitOfWork:
@@ -53,6 +54,7 @@ class UnitOfWork:
         self.messages = ChannelMessageRepository(conn)
         self.media = ChannelMediaRepository(conn)
         self.absences = AbsenceRepository(conn)
+        self.tables = TableRepository(conn)
 
     async def commit(self) -> None:
         if self.committed:

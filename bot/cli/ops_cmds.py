@@ -1,4 +1,5 @@
-"""Commands for running an instance for years: `backup`, `backup verify`, `restore`, `health`."""
+"""Commands for running an instance for years: `backup`, `backup verify`, `restore`, `health`,
+and `move-to-postgresql` for a city's data that outgrows its SQLite file."""
 
 from __future__ import annotations
 
@@ -36,6 +37,12 @@ def register(sub: Any) -> None:
     health = sub.add_parser("health", help="apakah bot sehat (kode keluar 0) atau tidak (1)")
     health.add_argument("--json", action="store_true", help="laporan sebagai JSON")
     health.set_defaults(func=cmd_health)
+    move = sub.add_parser(
+        "move-to-postgresql",
+        help="salin seluruh data dari berkas SQLite ke basis data PostgreSQL yang kosong",
+    )
+    move.add_argument("url", metavar="postgresql://…", help="basis data tujuan (kosong)")
+    move.set_defaults(func=cmd_move)
 
 
 def _fail(exc: BackupError) -> int:
@@ -112,3 +119,44 @@ async def cmd_health(args: argparse.Namespace, settings: Settings) -> int:
         for line in report.lines():
             print(line)
     return 0 if report.healthy else 1
+
+
+async def cmd_move(args: argparse.Namespace, settings: Settings) -> int:
+    """The SQLite file of PPID_DATA_DIR into an empty PostgreSQL database, all or nothing; the
+    file stays as it was, for going back."""
+    from storage.db import Database
+    from storage.postgres import safe_url
+    from storage.tables import CountMismatch, TargetNotEmpty, move
+
+    if settings.on_postgresql:
+        print(plain("cli-move-from-postgresql"), file=sys.stderr)
+        return 2
+    url = str(args.url)
+    if not url.startswith(("postgresql://", "postgres://")):
+        print(plain("cli-move-not-postgresql"), file=sys.stderr)
+        return 2
+    path = settings.database_path
+    if not path.exists():
+        print(plain("cli-move-no-source", path=path), file=sys.stderr)
+        return 2
+    where = safe_url(url)
+    print(plain("cli-move-start", path=path, where=where))
+    source = await Database.open(path)
+    try:
+        target = await Database.open(url)
+        try:
+            moved = await move(source, target, on_table=lambda table, rows: print(
+                plain("cli-move-table", table=table, rows=rows)))  # fmt: skip
+        except TargetNotEmpty as exc:
+            print(plain("cli-move-target-not-empty", where=where, table=exc.table), file=sys.stderr)
+            return 2
+        except CountMismatch as exc:
+            print(plain("cli-move-mismatch", table=exc.table, copied=exc.copied,
+                        source=exc.source), file=sys.stderr)  # fmt: skip
+            return 1
+        finally:
+            await target.close()
+    finally:
+        await source.close()
+    print(plain("cli-move-done", rows=sum(n for _, n in moved), tables=len(moved), where=where))
+    return 0
