@@ -352,18 +352,19 @@ class OutboxRepository(Repository):
         """Take pending rows to send their next part: stamp them in flight as `owner`'s (the
         running instance, `Database.instance`), unless another sender's stamp is on one of them:
         one newer than `stale_before` (None: any stamp is a dead sender's) of an instance that
-        still runs; or, with `parts_sent`, a part was delivered since they were read. True when
-        every row was taken; otherwise the caller rolls its unit of work back (none taken). On
-        PostgreSQL a row another instance is claiming at this moment is skipped, not waited
-        for: the claim fails at once and that instance sends it."""
+        still runs (not `owner`); or, with `parts_sent`, a part was delivered since they were
+        read. True when every row was taken; otherwise the caller rolls its unit of work back
+        (none taken). On PostgreSQL a row another instance is claiming at this moment is
+        skipped, not waited for: the claim fails at once and that instance sends it."""
         where = "state = 'pending'"
         params: list[Any] = [utc(now), owner]
         if stale_before is not None:
+            # Its own stamp is a pass of this instance that failed midway (one pass at a time).
             where += (
-                " AND (in_flight_since IS NULL OR in_flight_since < ?"
-                f" OR claimed_by IS NULL OR {self._gone('claimed_by')})"
+                " AND (in_flight_since IS NULL OR in_flight_since < ? OR claimed_by IS NULL"
+                f" OR claimed_by = ? OR {self._gone('claimed_by')})"
             )
-            params.append(utc(stale_before))
+            params += [utc(stale_before), owner]
         if parts_sent is not None:
             where += " AND parts_sent = ?"
             params.append(parts_sent)

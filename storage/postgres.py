@@ -50,6 +50,7 @@ POOL_SIZE = 10  # connections per instance: units of work at once (the SQLite en
 # handling up to 16 events at once (`bot.intake.MAX_PEOPLE_AT_ONCE`).
 CLAIMS_SIZE = 32
 CONNECT_TIMEOUT_S = 10
+ALIVE_CHECK_S = 30.0  # how often an instance asks whether it still holds its liveness lock
 
 
 async def reachable(url: str, wait_s: float) -> None:
@@ -114,6 +115,7 @@ class PostgresDatabase(Database):
         self._notifying = False
         self._alive: tuple[psycopg.AsyncConnection[Any], int] | None = None
         self._alive_lock = asyncio.Lock()
+        self._alive_checked = 0.0
 
     @classmethod
     async def connect(
@@ -334,7 +336,7 @@ class PostgresDatabase(Database):
 
     async def _instance(self) -> int:
         alive = self._alive
-        if alive is not None and not (alive[0].closed or alive[0].broken):
+        if alive is not None and await self._still_held(*alive):
             return alive[1]
         while True:
             key = secrets.randbelow(2**31 - 1) + 1
@@ -348,8 +350,32 @@ class PostgresDatabase(Database):
                 if alive is not None:
                     await alive[0].close()
                 self._alive = (conn, key)
+                self._alive_checked = time.monotonic()
                 return key
             await conn.close()  # another instance drew the same key: draw again
+
+    async def _still_held(self, conn: psycopg.AsyncConnection[Any], key: int) -> bool:
+        """Whether the instance's lock is still held: asked of the server at most every
+        `ALIVE_CHECK_S` (a failover moves the database to a server that never saw the lock; a
+        lost connection lost it), else taken on trust."""
+        if conn.closed or conn.broken:
+            return False
+        now = time.monotonic()
+        if now - self._alive_checked < ALIVE_CHECK_S:
+            return True
+        try:
+            cur = await conn.execute(
+                "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                " AND pid = pg_backend_pid() AND classid::bigint = %s AND objid::bigint = %s",
+                (ALIVE_LOCKS, key),
+            )
+            held = await cur.fetchone() is not None
+        except psycopg.OperationalError:
+            held = False
+        self._alive_checked = now
+        if not held:
+            log.warning("this instance's liveness lock was lost; taking a new one")
+        return held
 
     async def hold(self, name: str) -> bool:
         # A connection of its own, outside the pool, kept open: the lock ends with it, also

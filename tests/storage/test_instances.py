@@ -538,6 +538,20 @@ async def test_notices_stamped_by_an_instance_that_stopped_are_sent_at_once_by_a
     assert len(out.sent) == 2
 
 
+async def test_notices_left_stamped_by_a_failed_pass_are_sent_by_the_next_pass_at_once(
+    w: Two,
+) -> None:
+    await at_step2(w)
+    async with w.two.db.read() as uow:
+        ids = [r.id for r in await uow.outbox.listing(("pending",))]
+    async with w.two.db.transaction() as uow:  # its pass took them, then failed
+        assert await uow.outbox.claim_many(ids, NOW, NOW, owner=await w.two.db.instance())
+        await uow.commit()
+    out = Slow()
+    assert await Dispatcher(w.two, {"telegram": out}, notices).run_once() == 2
+    assert len(out.sent) == 2
+
+
 async def test_a_notice_being_claimed_elsewhere_is_skipped_without_waiting(w: Two) -> None:
     await at_step2(w)
     async with w.one.db.read() as uow:

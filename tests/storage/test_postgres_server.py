@@ -44,6 +44,38 @@ async def test_a_second_poller_is_refused_until_the_first_instance_is_gone(
         await b.close()
 
 
+async def test_an_instance_whose_liveness_lock_was_lost_takes_a_new_mark(
+    pg_cluster: Cluster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import storage.postgres
+
+    url = pg_cluster.database()
+    a = await Database.open(url)
+    try:
+        first = await a.instance()
+        assert await a.instance() == first  # kept while it runs
+        await _terminate_lock_holders(url)  # a failover or a lost connection ends the lock
+        monkeypatch.setattr(storage.postgres, "ALIVE_CHECK_S", 0.0)
+        second = await a.instance()
+        assert second != first
+        assert await a.instance() == second
+    finally:
+        await a.close()
+
+
+async def _terminate_lock_holders(url: str) -> None:
+    import psycopg
+
+    from storage.base import ALIVE_LOCKS
+
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+        await conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_locks"
+            " WHERE locktype = 'advisory' AND classid::bigint = %s",
+            (ALIVE_LOCKS,),
+        )
+
+
 async def test_sqlite_has_one_instance_which_always_does_the_work(tmp_path: Path) -> None:
     db = await Database.open(tmp_path / "db.sqlite3")
     try:
