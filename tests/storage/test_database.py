@@ -36,8 +36,14 @@ async def test_a_write_waits_for_another_process_s_lock_while_the_loop_serves_ot
 ) -> None:
     db = await Database.open(tmp_path / "db.sqlite3")
     other = sqlite3.connect(tmp_path / "db.sqlite3", isolation_level=None)  # the CLI, say
-    tried: list[str] = []
-    await db.trace(tried.append)
+    loop = asyncio.get_running_loop()
+    tried = asyncio.Event()
+
+    def traced(sql: str) -> None:  # called in a worker thread too
+        if sql == "BEGIN IMMEDIATE":
+            loop.call_soon_threadsafe(tried.set)
+
+    await db.trace(traced)
     try:
         other.execute("BEGIN IMMEDIATE")  # holds the write lock
         other.execute("INSERT INTO meta (key, value) VALUES ('cli', 'was here')")
@@ -48,8 +54,7 @@ async def test_a_write_waits_for_another_process_s_lock_while_the_loop_serves_ot
                 await uow.commit()
 
         writing = asyncio.create_task(write())
-        while "BEGIN IMMEDIATE" not in tried:  # the write has found the lock taken
-            await asyncio.sleep(0.01)
+        await asyncio.wait_for(tried.wait(), timeout=30)  # the write has found the lock taken
         # Only the loop can let the other connection go on: had the write waited on the
         # loop's thread, nothing would run here until its busy timeout ran out.
         other.execute("COMMIT")
