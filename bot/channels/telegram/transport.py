@@ -43,6 +43,18 @@ def _sum(*parts: float | None) -> float | None:
     return None if any(p is None for p in parts) else sum(p for p in parts if p is not None)
 
 
+# As httpx writes a file's name into its part's header (the HTML5 form encoding): a quote and
+# the control characters escaped, so no name can end the header or start another; aiohttp
+# doubles the backslashes itself.
+_NAME_ESCAPES = str.maketrans(
+    {'"': "%22", **{chr(c): f"%{c:02X}" for c in range(0x20) if c != 0x1B}}
+)
+
+
+def _filename(name: str) -> str:
+    return name.translate(_NAME_ESCAPES)
+
+
 class AiohttpRequest(BaseRequest):
     """python-telegram-bot's request interface over one `aiohttp.ClientSession`."""
 
@@ -96,11 +108,12 @@ class AiohttpRequest(BaseRequest):
         data: Any = request_data.json_parameters if request_data is not None else None
         total = None
         if files:
-            form = aiohttp.FormData()
+            # Not aiohttp's quoting (it would show "Laporan%20Kinerja.pdf" in the chat).
+            form = aiohttp.FormData(quote_fields=False)
             for name, value in (data or {}).items():
                 form.add_field(name, value)
             for name, (filename, content, mime) in files.items():
-                form.add_field(name, content, filename=filename, content_type=mime)
+                form.add_field(name, content, filename=_filename(filename), content_type=mime)
             data = form
         else:
             total = _sum(waited, _given(write_timeout, self._write), read)
