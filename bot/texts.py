@@ -29,6 +29,10 @@ TEXTS: Final[dict[str, str]] = {
         "Basis data ini PostgreSQL: cadangkan dengan alat servernya (pg_dump atau base backup)"
         " dan salin folder dokumen bersama; perintah backup dan restore hanya untuk SQLite."
     ),
+    "cli-db-busy": (
+        "Basis data sedang dipakai proses lain ({where}) dan tidak lepas dalam 5 detik. Tidak ada"
+        " yang diubah; jalankan lagi sebentar lagi."
+    ),
     "cli-db-unreachable": (
         "Basis data tidak dapat dihubungi ({where}): {reason}. Periksa server PostgreSQL dan"
         " PPID_DATABASE_URL, lalu jalankan lagi."

@@ -28,7 +28,8 @@ from typing import Any
 
 from storage.base import instant
 from storage.engine import BUSY_TIMEOUT_MS, Dialect, SqliteConn, ThreadSqliteConn, sqlite_connect
-from storage.engine import DatabaseUnavailable as DatabaseUnavailable  # where callers import it
+from storage.engine import DatabaseBusy as DatabaseBusy  # re-exported: callers import it here
+from storage.engine import DatabaseUnavailable as DatabaseUnavailable  # the same
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)

@@ -50,6 +50,11 @@ class DatabaseUnavailable(RuntimeError):
         self.reason = reason
 
 
+class DatabaseBusy(DatabaseUnavailable):
+    """SQLite: another process (the command line, a restore) has held the write lock for
+    longer than `BUSY_TIMEOUT_MS`."""
+
+
 class RolledBack(RuntimeError):
     """COMMIT found the transaction failed (PostgreSQL): a statement of the unit of work failed
     and its error was caught, so the server rolled everything back instead. SQLite would have
@@ -154,7 +159,7 @@ class SqliteConn:
         except sqlite3.OperationalError as exc:
             if not _busy(exc):
                 raise
-            raise DatabaseUnavailable(self.where, "another process holds the write lock") from exc
+            raise DatabaseBusy(self.where, "another process holds the write lock") from exc
 
     async def all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         return await self._run(_all, sql, params)
