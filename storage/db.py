@@ -278,8 +278,16 @@ class SqliteDatabase(Database):
         rows = await self._conn.all("SELECT name FROM schema_migrations ORDER BY number")
         return [row[0] for row in rows]
 
+    async def _turn(self) -> None:
+        """Let the loop serve others before a unit of work: the statements run on the loop's
+        thread without awaiting anything, and an asyncio lock that is free is taken without a
+        pause, so work made only of units of work (a sweep of many units, a view run again and
+        again) would otherwise hold the loop for as long as it lasts."""
+        await asyncio.sleep(0)
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[UnitOfWork]:
+        await self._turn()
         async with self._lock:
             await self._conn.execute("BEGIN IMMEDIATE")
             uow = UnitOfWork(self._conn)
@@ -296,6 +304,7 @@ class SqliteDatabase(Database):
         # No transaction: the views need no snapshot across their statements, only the other
         # units of work kept out, which the lock does (and BEGIN and ROLLBACK cost two more
         # statements).
+        await self._turn()
         async with self._lock:
             yield UnitOfWork(self._conn, autocommit=True)
 

@@ -31,6 +31,33 @@ async def test_a_new_database_uses_wal_and_foreign_keys(tmp_path: Path) -> None:
         await db.close()
 
 
+async def test_units_of_work_one_after_another_let_the_loop_serve_others(
+    db_target: Path | str,
+) -> None:
+    # A sweep of many units, a view run again and again: others get the loop in between,
+    # though SQLite's statements run on the loop's thread without awaiting anything.
+    db = await Database.open(db_target)
+    served: list[str] = []
+
+    async def someone_else() -> None:
+        served.append("a tap")
+
+    try:
+        waiting = asyncio.ensure_future(someone_else())  # ready, waiting for its turn
+        units = 0
+        while not served and units < 100:
+            async with db.transaction() as uow:
+                await uow.meta.set("sweep", str(units))
+                await uow.commit()
+            async with db.read() as uow:
+                await uow.meta.get("sweep")
+            units += 1
+        assert served == ["a tap"] and units < 100
+        await waiting
+    finally:
+        await db.close()
+
+
 async def test_a_write_waits_for_another_process_s_lock_while_the_loop_serves_others(
     tmp_path: Path,
 ) -> None:
