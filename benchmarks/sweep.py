@@ -216,7 +216,7 @@ def full_collections() -> Iterator[list[float]]:
 @contextlib.contextmanager
 def lock_holds(db: Database, cpu: list[float] | None = None) -> Iterator[list[float]]:
     """How long each unit of work held the database (the people's updates wait meanwhile);
-    with `cpu`, also the process's CPU time in each (all threads: aiosqlite's too), which tells
+    with `cpu`, also the process's CPU time in each (all threads: the worker threads' too), which tells
     a unit that worked long from one that waited for a core on a busy machine."""
     held: list[float] = []
     transaction = db.transaction

@@ -11,7 +11,7 @@ Each view goes through the project's router (`handlers.router.route`, the functi
 update reaches) with the bot's real service context, as an update would, without HTTP:
 
 * **/status** of a PPID Utama: median wall time of 11, after one warm-up, and
-  the peak of Python's allocations during one more (tracemalloc, every thread: aiosqlite's too).
+  the peak of Python's allocations during one more (tracemalloc, every thread).
   Goal: at 2,000 OPDs within 3x of 40.
 * **a tap while another person runs /status**: one PPID Pendukung presses "📋 Tugas saya" 40 times
   (one every 20 ms after each answer) while a PPID Utama sends /status in a closed loop; the

@@ -1,7 +1,6 @@
 """Re-run a benchmark with a proposed fix patched in, in this process only (no project file changes).
 
     python -m benchmarks.whatif throughput --patch sniffio
-    python -m benchmarks.whatif throughput --patch inline-sqlite
 
 Each patch stands for a change proposed in benchmarks/README.md and not made (those that were
 made are in the project now); it is applied by replacing a function or class attribute before the
@@ -14,7 +13,6 @@ import argparse
 import sys
 from collections.abc import Callable, Iterable
 from functools import partial
-from typing import Any
 
 from benchmarks import broadcast, documents, sweep, throughput
 from benchmarks.common import Runner, format_table
@@ -28,31 +26,8 @@ def sniffio() -> None:
     sync.current_async_library = lambda: "asyncio"
 
 
-def inline_sqlite() -> None:
-    """Every SQLite call runs on the event loop's thread (what a storage layer on the standard
-    sqlite3 module would do): no thread hop at all. An upper bound, not a drop-in change."""
-    import aiosqlite
-    import aiosqlite.core as core
-
-    connect = aiosqlite.connect
-
-    def connect_any_thread(path: Any, **kwargs: Any) -> aiosqlite.Connection:
-        return connect(path, check_same_thread=False, **kwargs)
-
-    queued: Any = core.Connection._execute
-
-    async def inline(self: core.Connection, fn: Callable[..., Any], *args: Any, **kw: Any) -> Any:
-        if self._connection is None:  # connecting still happens in aiosqlite's thread
-            return await queued(self, fn, *args, **kw)
-        return fn(*args, **kw)
-
-    setattr(aiosqlite, "connect", connect_any_thread)  # noqa: B010
-    setattr(core.Connection, "_execute", inline)  # noqa: B010
-
-
 PATCHES: dict[str, Callable[[], None]] = {
     "sniffio": sniffio,
-    "inline-sqlite": inline_sqlite,
 }
 RUNNERS: dict[str, Runner] = {
     "throughput": throughput.run,

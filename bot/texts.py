@@ -54,6 +54,10 @@ TEXTS: Final[dict[str, str]] = {
         "Penyalinan dibatalkan: tabel {table} berisi {copied} baris di tujuan, {source} di"
         " sumber. Tidak ada yang disimpan di tujuan."
     ),
+    "cli-db-busy": (
+        "Basis data sedang dipakai proses lain ({where}) dan tidak lepas dalam 5 detik. Tidak ada"
+        " yang diubah; jalankan lagi sebentar lagi."
+    ),
     "cli-db-unreachable": (
         "Basis data tidak dapat dihubungi ({where}): {reason}. Periksa server PostgreSQL dan"
         " PPID_DATABASE_URL, lalu jalankan lagi."

@@ -4,9 +4,10 @@
 PostgreSQL server (a `postgresql://` URL: several instances). Every change goes through
 `Database.transaction()`: a unit of work that rolls back unless `commit()` was called.
 
-- SQLite: one connection in WAL mode; `BEGIN IMMEDIATE`; one asyncio lock serialises units of
-  work, so concurrent handlers never see each other's uncommitted rows. A read-only connection
-  beside it serves the long reads (`read_aside`).
+- SQLite: one connection in WAL mode, used on the event loop's thread (`storage.engine`);
+  `BEGIN IMMEDIATE`; one asyncio lock serialises units of work, so concurrent handlers never
+  see each other's uncommitted rows. A read-only connection beside it, used in a worker
+  thread, serves the long reads (`read_aside`).
 - PostgreSQL: a pool of connections, one per unit of work, READ COMMITTED. No lock in the
   process: each state change checks its row's version or locks it (`SELECT ... FOR UPDATE`),
   so two instances decide two presses of one button one after the other.
@@ -17,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -24,15 +26,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import aiosqlite
-
 from storage.base import instant
-from storage.engine import Dialect, SqliteConn
+from storage.engine import BUSY_TIMEOUT_MS, Dialect, SqliteConn, ThreadSqliteConn, sqlite_connect
+from storage.engine import DatabaseBusy as DatabaseBusy  # re-exported: callers import it here
+from storage.engine import DatabaseUnavailable as DatabaseUnavailable  # the same
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
-
-BUSY_TIMEOUT_MS = 5000
 
 
 class SchemaTooNew(RuntimeError):
@@ -49,16 +49,6 @@ class SchemaTooNew(RuntimeError):
 
 MIGRATION_LOCK = 7_270_418  # PostgreSQL advisory lock: one instance migrates at a time
 COVERS = "-- covers: "
-
-
-class DatabaseUnavailable(RuntimeError):
-    """The database server cannot be reached (PostgreSQL down, a failover, the network).
-    Nothing of the unit of work was kept; the same work may be tried again later."""
-
-    def __init__(self, where: str, reason: str) -> None:
-        super().__init__(f"{where}: {reason}")
-        self.where = where
-        self.reason = reason
 
 
 def _sql_files(package: str) -> list[tuple[int, str, str]]:
@@ -222,12 +212,13 @@ class SqliteDatabase(Database):
 
     dialect: Dialect = "sqlite"
 
-    def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
-        self._conn = conn
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        self._raw = conn
         self._path = path
         self.where = str(path)
+        self._conn = SqliteConn(conn, self.where)
         self._lock = asyncio.Lock()
-        self._aside: aiosqlite.Connection | None = None  # opened by the first `read_aside()`
+        self._aside: sqlite3.Connection | None = None  # opened by the first `read_aside()`
         self._aside_lock = asyncio.Lock()
         self._trace: Callable[[str], object] | None = None
 
@@ -238,34 +229,32 @@ class SqliteDatabase(Database):
     @classmethod
     async def connect(cls, path: Path) -> SqliteDatabase:
         path.parent.mkdir(parents=True, exist_ok=True)
-        # isolation_level=None: we issue BEGIN/COMMIT ourselves, sqlite3 must not do it implicitly.
-        conn = await aiosqlite.connect(path, isolation_level=None)
-        conn.row_factory = aiosqlite.Row
-        await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        await conn.execute("PRAGMA journal_mode = WAL")
-        await conn.execute("PRAGMA synchronous = NORMAL")
-        await conn.execute("PRAGMA foreign_keys = ON")
+        # Busy timeout 0: the loop never waits for a lock (SqliteConn waits in a thread).
+        conn = sqlite_connect(path, busy_ms=0)
         db = cls(conn, path)
         try:
+            for pragma in ("journal_mode = WAL", "synchronous = NORMAL", "foreign_keys = ON"):
+                await db._conn.execute(f"PRAGMA {pragma}")
             await db.migrate()
         except BaseException:
-            await conn.close()
+            conn.close()
             raise
         return db
 
     async def close(self) -> None:
-        if self._aside is not None:
-            await self._aside.close()
-            self._aside = None
-        await self._conn.close()
+        async with self._aside_lock:  # not under a read in a worker thread
+            if self._aside is not None:
+                self._aside.close()
+                self._aside = None
+        self._raw.close()
 
     async def migrate(self, migrations: Iterable[tuple[int, str, str]] | None = None) -> list[str]:
-        await self._conn.execute(
+        conn = self._conn
+        await conn.execute(
             "CREATE TABLE IF NOT EXISTS schema_migrations ("
             " number INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
         )
-        async with self._conn.execute("SELECT number FROM schema_migrations") as cur:
-            done = {row[0] for row in await cur.fetchall()}
+        done = {row[0] for row in await conn.all("SELECT number FROM schema_migrations")}
         plan = list(migrations) if migrations is not None else migration_files("sqlite")
         if migrations is None:
             check_not_newer(self._path, done, plan)
@@ -275,64 +264,71 @@ class SqliteDatabase(Database):
                 continue
             # executescript() would COMMIT on its own; running the statements one by one keeps
             # each migration all-or-nothing together with its record.
-            await self._conn.execute("BEGIN IMMEDIATE")
+            await conn.execute("BEGIN IMMEDIATE")
             try:
                 for statement in split_sql(sql):
-                    await self._conn.execute(statement)
-                await self._conn.execute(
+                    await conn.execute(statement)
+                await conn.execute(
                     "INSERT INTO schema_migrations (number, name, applied_at) VALUES (?, ?, ?)",
                     (number, name, applied_at()),
                 )
             except BaseException:
-                await self._conn.execute("ROLLBACK")
+                await conn.execute("ROLLBACK")
                 raise
-            await self._conn.execute("COMMIT")
+            await conn.execute("COMMIT")
             log.info("applied migration %s", name)
             applied.append(name)
         return applied
 
     async def applied_migrations(self) -> list[str]:
-        async with self._conn.execute("SELECT name FROM schema_migrations ORDER BY number") as cur:
-            return [row[0] for row in await cur.fetchall()]
+        rows = await self._conn.all("SELECT name FROM schema_migrations ORDER BY number")
+        return [row[0] for row in rows]
+
+    async def _turn(self) -> None:
+        """Let the loop serve others before a unit of work: the statements run on the loop's
+        thread without awaiting anything, and an asyncio lock that is free is taken without a
+        pause, so work made only of units of work (a sweep of many units, a view run again and
+        again) would otherwise hold the loop for as long as it lasts."""
+        await asyncio.sleep(0)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[UnitOfWork]:
+        await self._turn()
         async with self._lock:
             await self._conn.execute("BEGIN IMMEDIATE")
-            uow = UnitOfWork(SqliteConn(self._conn))
+            uow = UnitOfWork(self._conn)
             try:
                 yield uow
             finally:
                 # in_transaction also covers a COMMIT that went through while its await was
                 # cancelled: there is nothing left to roll back then.
-                if not uow.committed and self._conn.in_transaction:
-                    await self._conn.execute("ROLLBACK")
+                if not uow.committed and self._raw.in_transaction:
+                    self._raw.execute("ROLLBACK")
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[UnitOfWork]:
-        # Every statement of a transaction costs a hop to aiosqlite's thread, and BEGIN and
-        # ROLLBACK are two more; the views need no snapshot across their statements, only the
-        # other units of work kept out, which the lock does.
+        # No transaction: the views need no snapshot across their statements, only the other
+        # units of work kept out, which the lock does (and BEGIN and ROLLBACK cost two more
+        # statements).
+        await self._turn()
         async with self._lock:
-            yield UnitOfWork(SqliteConn(self._conn), autocommit=True)
+            yield UnitOfWork(self._conn, autocommit=True)
 
     @asynccontextmanager
     async def read_aside(self) -> AsyncIterator[UnitOfWork]:
-        """On a second, read-only connection that neither waits for the units of work nor
-        holds them up (in WAL mode SQLite's readers and its one writer go side by side). One
-        such read at a time, and each hop goes to a thread of its own: short reads (a tap's
-        view) are faster under the lock (the throughput benchmark: /status there cost 160 ms
-        instead of 10 under load)."""
+        """On a second, read-only connection, in a worker thread, that neither waits for the
+        units of work nor holds them up (in WAL mode SQLite's readers and its one writer go
+        side by side). One such read at a time. Only for reads that grow with the
+        organisation: a short read (a tap's view) is faster under the lock on the loop's
+        thread than through a thread and back."""
         async with self._aside_lock:
             if self._aside is None:
-                conn = await aiosqlite.connect(self._path, isolation_level=None)
-                conn.row_factory = aiosqlite.Row
-                await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-                await conn.execute("PRAGMA query_only = ON")
+                self._aside = await asyncio.to_thread(
+                    sqlite_connect, self._path, busy_ms=BUSY_TIMEOUT_MS, read_only=True
+                )
                 if self._trace is not None:
-                    await conn.set_trace_callback(self._trace)
-                self._aside = conn
-            yield UnitOfWork(SqliteConn(self._aside), autocommit=True)
+                    self._aside.set_trace_callback(self._trace)
+            yield UnitOfWork(ThreadSqliteConn(self._aside), autocommit=True)
 
     @asynccontextmanager
     async def handling(
@@ -349,10 +345,9 @@ class SqliteDatabase(Database):
 
     async def trace(self, callback: Callable[[str], object] | None) -> None:
         self._trace = callback
-        # sqlite3 takes None to stop tracing; aiosqlite's annotation leaves None out.
-        await self._conn.set_trace_callback(callback)  # type: ignore[arg-type]
+        self._raw.set_trace_callback(callback)
         if self._aside is not None:
-            await self._aside.set_trace_callback(callback)  # type: ignore[arg-type]
+            self._aside.set_trace_callback(callback)
 
     @asynccontextmanager
     async def exclusive(self, name: str, *, wait: bool = False) -> AsyncIterator[bool]:
@@ -362,9 +357,8 @@ class SqliteDatabase(Database):
         return True
 
     async def pragma(self, name: str) -> Any:
-        async with self._conn.execute(f"PRAGMA {name}") as cur:
-            row = await cur.fetchone()
-            return None if row is None else row[0]
+        rows = await self._conn.all(f"PRAGMA {name}")
+        return rows[0][0] if rows else None
 
 
 def split_sql(script: str) -> list[str]:

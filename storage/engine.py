@@ -1,28 +1,58 @@
-"""The two database engines behind one small connection interface: SQLite through aiosqlite
-(the embedded default, one process) and PostgreSQL through psycopg 3 (several instances).
+"""The two database engines behind one small connection interface: SQLite through the standard
+`sqlite3` module (the embedded default, one process) and PostgreSQL through psycopg 3 (several
+instances).
 
 The repositories write their SQL once, with `?` placeholders and the SQL both engines share;
 `PgConn` turns the placeholders into psycopg's (`%s`) once per statement text. A row is read by
 name (`row["title"]`) or by position (`row[0]`) on both engines.
 
+SQLite runs on the event loop's thread (`SqliteConn`): with WAL and the indexes a statement of a
+tap takes microseconds, far less than handing it to a thread and back (aiosqlite's hop was the
+bot's largest cost per update in the throughput benchmark, benchmarks/README.md). What can take
+long (the sweep's and the digest's reads over every open task, exports, health's look) runs on a
+connection of its own in a worker thread (`ThreadSqliteConn`). The loop never waits for another
+process's write lock: a statement that finds it taken waits for it in a worker thread instead,
+and if it is still taken after `BUSY_TIMEOUT_MS`, `DatabaseUnavailable` tells the caller to try
+again later (a chat's update stays unconfirmed, its person is told why they wait).
+
 Why not SQLAlchemy: the statements were written and tested already as plain SQL, and its
-asyncio layer would add a greenlet switch to every statement on top of aiosqlite's thread hop,
-which the throughput benchmark shows as the bot's largest cost per update (ARCHITECTURE.md).
+asyncio layer would add a greenlet switch to every statement.
 """
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Literal, Protocol
-
-import aiosqlite
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
 if TYPE_CHECKING:
     import psycopg
     from psycopg.rows import RowMaker
 
 Dialect = Literal["sqlite", "postgresql"]
+T = TypeVar("T")
+
+BUSY_TIMEOUT_MS = 5000  # how long a write waits for another process's (the CLI's) write lock
+STATEMENT_CACHE = 512  # prepared statements kept per connection: the repositories' texts fit
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The database cannot be reached (PostgreSQL down, a failover, the network) or, on SQLite,
+    another process has held the write lock for longer than `BUSY_TIMEOUT_MS`. Nothing of the
+    unit of work was kept; the same work may be tried again later."""
+
+    def __init__(self, where: str, reason: str) -> None:
+        super().__init__(f"{where}: {reason}")
+        self.where = where
+        self.reason = reason
+
+
+class DatabaseBusy(DatabaseUnavailable):
+    """SQLite: another process (the command line, a restore) has held the write lock for
+    longer than `BUSY_TIMEOUT_MS`."""
 
 
 class RolledBack(RuntimeError):
@@ -56,32 +86,121 @@ class Conn(Protocol):
         """One statement for many parameter rows; returns how many rows changed."""
 
 
+def sqlite_connect(
+    target: Path | str, *, busy_ms: int, uri: bool = False, read_only: bool = False
+) -> sqlite3.Connection:
+    """A `sqlite3` connection as the storage layer uses it: rows by name, BEGIN and COMMIT
+    issued by us (`isolation_level=None`), usable from a worker thread (each connection is
+    used by one unit of work at a time, which its owner's lock guarantees)."""
+    conn = sqlite3.connect(
+        target, uri=uri, timeout=busy_ms / 1000, isolation_level=None,
+        check_same_thread=False, cached_statements=STATEMENT_CACHE,
+    )  # fmt: skip
+    conn.row_factory = sqlite3.Row
+    if read_only:
+        conn.execute("PRAGMA query_only = ON")
+    return conn
+
+
+def _busy(exc: sqlite3.OperationalError) -> bool:
+    """SQLITE_BUSY: another connection holds the lock this statement needs."""
+    return getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_BUSY
+
+
+def _all(raw: sqlite3.Connection, sql: str, params: Sequence[Any]) -> list[Row]:
+    return raw.execute(sql, params).fetchall()
+
+
+def _execute(raw: sqlite3.Connection, sql: str, params: Sequence[Any]) -> int:
+    return raw.execute(sql, params).rowcount
+
+
+def _insert(raw: sqlite3.Connection, sql: str, params: Sequence[Any]) -> int:
+    rowid = raw.execute(sql, params).lastrowid
+    assert rowid is not None
+    return rowid
+
+
+def _execute_many(raw: sqlite3.Connection, sql: str, rows: Iterable[Sequence[Any]]) -> int:
+    return max(raw.executemany(sql, rows).rowcount, 0)
+
+
 class SqliteConn:
-    """An aiosqlite connection (its rows are `sqlite3.Row`)."""
+    """A `sqlite3` connection used on the event loop's thread. Its own busy timeout is 0: a
+    statement that finds another process's lock is run again in a worker thread, waiting up
+    to `BUSY_TIMEOUT_MS` there while the loop serves everyone else (a statement that got
+    SQLITE_BUSY did nothing, so running it again is safe)."""
 
     dialect: Dialect = "sqlite"
 
-    def __init__(self, raw: aiosqlite.Connection) -> None:
+    def __init__(self, raw: sqlite3.Connection, where: str = "database") -> None:
         self.raw = raw
+        self.where = where
 
-    # execute_fetchall is one hop to aiosqlite's thread instead of three (execute, fetch, close):
-    # the benchmarks show those hops as a fifth of the bot's time per update.
+    def _wait_and_run(self, fn: Callable[..., T], *args: Any) -> T:
+        """In a worker thread: `fn` with the long busy timeout, then the short one again."""
+        self.raw.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        try:
+            return fn(self.raw, *args)
+        finally:
+            self.raw.execute("PRAGMA busy_timeout = 0")
+
+    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
+        try:
+            return fn(self.raw, *args)
+        except sqlite3.OperationalError as exc:
+            if not _busy(exc):
+                raise
+        return await self._wait(fn, *args)
+
+    async def _wait(self, fn: Callable[..., T], *args: Any) -> T:
+        try:
+            return await asyncio.to_thread(self._wait_and_run, fn, *args)
+        except sqlite3.OperationalError as exc:
+            if not _busy(exc):
+                raise
+            raise DatabaseBusy(self.where, "another process holds the write lock") from exc
+
     async def all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        return list(await self.raw.execute_fetchall(sql, params))
+        return await self._run(_all, sql, params)
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
-        cur = await self.raw.execute(sql, params)
-        return cur.rowcount
+        return await self._run(_execute, sql, params)
 
     async def insert(self, sql: str, params: Sequence[Any] = ()) -> int:
-        cur = await self.raw.execute(sql, params)
-        rowid = cur.lastrowid
-        assert rowid is not None
-        return rowid
+        return await self._run(_insert, sql, params)
 
     async def execute_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> int:
-        cur = await self.raw.executemany(sql, rows)
-        return max(cur.rowcount, 0)
+        batch = list(rows)
+        if not self.raw.in_transaction and len(batch) > 1:
+            # Outside a transaction each row commits alone: one that found the lock taken
+            # would leave the rows before it written, and running the batch again would
+            # write them twice. Such a batch waits in a worker thread from its start.
+            return await self._wait(_execute_many, sql, batch)
+        return await self._run(_execute_many, sql, batch)
+
+
+class ThreadSqliteConn:
+    """A `sqlite3` connection whose every statement runs in a worker thread: for the reads
+    that grow with the organisation, which must not hold up the loop. Its busy timeout is
+    the long one; it waits in the thread."""
+
+    dialect: Dialect = "sqlite"
+
+    def __init__(self, raw: sqlite3.Connection) -> None:
+        self.raw = raw
+
+    async def all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        return await asyncio.to_thread(_all, self.raw, sql, params)
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        return await asyncio.to_thread(_execute, self.raw, sql, params)
+
+    async def insert(self, sql: str, params: Sequence[Any] = ()) -> int:
+        return await asyncio.to_thread(_insert, self.raw, sql, params)
+
+    async def execute_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> int:
+        return await asyncio.to_thread(_execute_many, self.raw, sql, list(rows))
 
 
 class PgRow:

@@ -12,12 +12,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-import aiosqlite
-
 from bot.workdays import Override
 from storage.backup import integrity_problem
 from storage.base import instant
-from storage.engine import Conn, PgConn, SqliteConn, pg_row
+from storage.engine import Conn, PgConn, ThreadSqliteConn, pg_row, sqlite_connect
 from storage.journal import utc
 from storage.uow import UnitOfWork
 
@@ -66,12 +64,12 @@ async def read_facts(target: Path | str, due_before: datetime) -> DbFacts:
     path = target
     if not await asyncio.to_thread(path.is_file):
         raise FileNotFoundError(path)
-    conn = await aiosqlite.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+    # In a worker thread: the bot's event loop serves the health endpoint too.
+    conn = await asyncio.to_thread(sqlite_connect, f"file:{path}?mode=ro", uri=True, busy_ms=5000)
     try:
-        conn.row_factory = aiosqlite.Row
-        facts = await _facts(SqliteConn(conn), due_before)
+        facts = await _facts(ThreadSqliteConn(conn), due_before)
     finally:
-        await conn.close()
+        conn.close()
     facts.integrity = await asyncio.to_thread(integrity_problem, path)
     return facts
 
@@ -115,12 +113,15 @@ async def _facts(conn: Conn, due_before: datetime) -> DbFacts:
 
 async def record_backup(path: Path, at: datetime, error: str | None) -> None:
     """Remember how the latest backup went (`error` None: it succeeded), for `health`."""
-    async with aiosqlite.connect(path, timeout=30, isolation_level=None) as conn:
-        await conn.execute("BEGIN IMMEDIATE")
-        uow = UnitOfWork(SqliteConn(conn))
+    conn = await asyncio.to_thread(sqlite_connect, path, busy_ms=30_000)
+    try:
+        await asyncio.to_thread(conn.execute, "BEGIN IMMEDIATE")
+        uow = UnitOfWork(ThreadSqliteConn(conn))
         if error is None:
             await uow.meta.set(BACKUP_OK, instant(at))
         else:
             await uow.meta.set(BACKUP_FAILED, instant(at))
             await uow.meta.set(BACKUP_ERROR, error[:300])
         await uow.commit()
+    finally:
+        conn.close()  # uncommitted: rolled back

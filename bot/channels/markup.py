@@ -16,6 +16,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 SPECIAL = "\\*_`[]"
@@ -122,8 +123,12 @@ def _unescape(text: str) -> str:
 _HTML_TAG = {"b": "b", "i": "i", "code": "code"}
 
 
+@lru_cache(maxsize=1024)
 def to_html(text: str) -> str:
-    """Telegram's HTML: every literal escaped, styles as tags, links as anchors."""
+    """Telegram's HTML: every literal escaped, styles as tags, links as anchors. Kept for the
+    texts sent again and again (menus, help, the same list to a whole OPD): parsing is a
+    loop over every character in Python, a tenth of a reply's CPU time in the throughput
+    benchmark."""
     parts: list[str] = []
     for span in parse(text):
         chunk = html.escape(span.text, quote=False)

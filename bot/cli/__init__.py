@@ -16,7 +16,7 @@ from typing import Any, NoReturn
 from bot.config import Settings, SettingsError, load_settings
 from bot.logging_setup import configure_logging
 from bot.texts import plain
-from storage.db import DatabaseUnavailable, SchemaTooNew
+from storage.db import DatabaseBusy, DatabaseUnavailable, SchemaTooNew
 
 Command = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
 
@@ -92,6 +92,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as exc:
         print(str(exc), file=sys.stderr)
         return 2
+    except DatabaseBusy as exc:
+        print(plain("cli-db-busy", where=exc.where), file=sys.stderr)
+        return 1
     except DatabaseUnavailable as exc:
         print(plain("cli-db-unreachable", where=exc.where, reason=exc.reason), file=sys.stderr)
         return 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from storage import engine
 
 
 @pytest.mark.parametrize(
@@ -128,3 +130,21 @@ def test_a_malformed_env_value_stops_the_command_line_without_a_traceback(tmp_pa
     assert result.returncode == 2
     assert "PPID_WEBHOOK_PORT" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_command_that_finds_the_database_locked_says_so_and_changes_nothing(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    assert main(["holidays", "--year", "2027"]) == 0  # the database exists
+    capsys.readouterr()
+    monkeypatch.setattr(engine, "BUSY_TIMEOUT_MS", 50)  # the test need not wait 5 s
+    other = sqlite3.connect(tmp_path / "data" / "ppid.sqlite3", isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")  # the running bot, a restore: holding the write lock
+        assert main(["holidays", "add", "2027-01-04", "Libur daerah"]) == 1
+        err = capsys.readouterr().err
+        assert "sedang dipakai proses lain" in err and "Traceback" not in err
+    finally:
+        other.close()
+    assert main(["holidays", "--year", "2027"]) == 0
+    assert "Libur daerah" not in capsys.readouterr().out

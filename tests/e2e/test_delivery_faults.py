@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -38,7 +38,14 @@ async def deliver_everything(h: Harness, rounds: int = 40) -> None:
     raise AssertionError(f"{await pending(h)} notices still pending")
 
 
-async def draft_for_every_opd(h: Harness, pejabat: FakePerson, codes: list[str]) -> None:
+async def draft_for_every_opd(
+    h: Harness,
+    pejabat: FakePerson,
+    codes: list[str],
+    between: Callable[[], Awaitable[None]] | None = None,
+) -> None:
+    """A round with a draft sent to the PPID Utama for every OPD; `between`: awaited after each
+    draft is sent (what the bot did with its hand-overs in the meantime)."""
     async with h.ctx.db.transaction() as uow:
         ids = [o.id for o in await uow.opds.all()]
     user = await h.user(pejabat)
@@ -46,6 +53,8 @@ async def draft_for_every_opd(h: Harness, pejabat: FakePerson, codes: list[str])
         await drafting.add_entry(h.ctx, user, view.case.id, "Laporan", "Ringkasan", 0)
         v = await cases.view(h.ctx, view.case.id)
         await drafting.send_to_utama(h.ctx, user, v.case.id, v.case.version)
+        if between is not None:
+            await between()
 
 
 async def test_429_502_and_timeouts_lose_nothing_and_double_nothing(harness: Harness) -> None:
@@ -133,8 +142,23 @@ async def test_an_unreachable_person_is_reported_once_and_the_admin_decides_in_t
     admin = await h.join(8203, "Admin Kominfo", Role.ADMIN)
     rina.block_bot()
     wati.block_bot()
-    # Three drafts reach the PPID Utama: three hand-overs each, all refused.
-    await draft_for_every_opd(h, pejabat, ["DINKES", "DISHUB", "DISDIK"])
+    refusing = [await h.user(rina), await h.user(wati)]
+
+    async def refused_once() -> None:
+        """The first hand-over to each was tried (and refused) before the next draft: the
+        services' statements need not give the dispatcher a turn in between."""
+        deadline = asyncio.get_running_loop().time() + 10
+        while asyncio.get_running_loop().time() < deadline:
+            async with h.ctx.db.read() as uow:
+                now = [await uow.users.get(u.id) for u in refusing]
+            if all(u is not None and u.unreachable_since is not None for u in now):
+                return
+            await asyncio.sleep(0.02)
+        raise AssertionError("the first hand-overs were never tried")
+
+    # Three drafts reach the PPID Utama one after the other: the first hand-over to each is
+    # refused, the later ones are held.
+    await draft_for_every_opd(h, pejabat, ["DINKES", "DISHUB", "DISDIK"], between=refused_once)
     for _ in range(3):
         await h.travel(h.clock.now + timedelta(minutes=1))
     alerts = [m for m in admin.messages if "tidak dapat dikirim" in m.text]

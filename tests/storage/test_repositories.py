@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import aiosqlite
 import psycopg
 import pytest
 
@@ -30,7 +30,7 @@ ENTRY: dict[str, Any] = {
     "retention": "Sesuai JRA",
 }
 # What a broken constraint raises on either engine.
-INTEGRITY_ERRORS = (aiosqlite.IntegrityError, psycopg.IntegrityError)
+INTEGRITY_ERRORS = (sqlite3.IntegrityError, psycopg.IntegrityError)
 
 
 @pytest.fixture

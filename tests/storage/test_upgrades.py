@@ -14,13 +14,13 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import aiosqlite
 import pytest
 
 from bot.bootstrap import make_ctx, open_core
 from bot.config import Settings
 from bot.services import cases
 from storage.db import Database, SchemaTooNew, SqliteDatabase, migration_files
+from storage.engine import sqlite_connect
 from storage.files import FileStore
 
 # Backups, restores and upgrades of the SQLite file itself.
@@ -137,27 +137,27 @@ MIGRATIONS = migration_files()
 async def build_at(path: Path, last: int) -> dict[str, int]:
     """A database with the migrations up to number `last` and their seed rows; returns the row
     count of every table."""
-    conn = await aiosqlite.connect(path, isolation_level=None)
+    conn = sqlite_connect(path, busy_ms=0)
     db = SqliteDatabase(conn, path)
     try:
-        await conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA foreign_keys = ON")
         for migration in MIGRATIONS:
             if migration[0] > last:
                 break
             await db.migrate([migration])
             for statement in SEEDS.get(migration[0], []):
-                await conn.execute(statement)
-        return await counts(conn)
+                conn.execute(statement)
+        return counts(conn)
     finally:
-        await conn.close()
+        conn.close()
 
 
-async def counts(conn: aiosqlite.Connection) -> dict[str, int]:
-    tables = [r[0] for r in await conn.execute_fetchall(
+def counts(conn: sqlite3.Connection) -> dict[str, int]:
+    tables = [r[0] for r in conn.execute(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]  # fmt: skip
     found = {}
     for table in tables:
-        (row,) = await conn.execute_fetchall(f"SELECT COUNT(*) FROM {table}")
+        (row,) = conn.execute(f"SELECT COUNT(*) FROM {table}").fetchall()
         found[table] = int(row[0])
     return found
 
@@ -183,11 +183,11 @@ async def test_a_database_of_an_earlier_migration_upgrades_to_the_current_one(
             assert await uow.calendar._all("PRAGMA foreign_key_check") == []
     finally:
         await db.close()
-    conn = await aiosqlite.connect(path)
+    conn = sqlite3.connect(path)
     try:
-        after = await counts(conn)
+        after = counts(conn)
     finally:
-        await conn.close()
+        conn.close()
     for table, rows in before.items():
         if table != "schema_migrations":
             assert after[table] == rows, f"rows of {table} lost in the upgrade from {last}"
