@@ -26,8 +26,17 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import aiosqlite
+
 from storage.base import instant
-from storage.engine import BUSY_TIMEOUT_MS, Dialect, SqliteConn, ThreadSqliteConn, sqlite_connect
+from storage.engine import (
+    BUSY_TIMEOUT_MS,
+    AsideSqliteConn,
+    Dialect,
+    SqliteConn,
+    aside_connect,
+    sqlite_connect,
+)
 from storage.engine import DatabaseBusy as DatabaseBusy  # re-exported: callers import it here
 from storage.engine import DatabaseUnavailable as DatabaseUnavailable  # the same
 from storage.uow import UnitOfWork
@@ -218,7 +227,7 @@ class SqliteDatabase(Database):
         self.where = str(path)
         self._conn = SqliteConn(conn, self.where)
         self._lock = asyncio.Lock()
-        self._aside: sqlite3.Connection | None = None  # opened by the first `read_aside()`
+        self._aside: aiosqlite.Connection | None = None  # opened by the first `read_aside()`
         self._aside_lock = asyncio.Lock()
         self._trace: Callable[[str], object] | None = None
 
@@ -244,7 +253,7 @@ class SqliteDatabase(Database):
     async def close(self) -> None:
         async with self._aside_lock:  # not under a read in a worker thread
             if self._aside is not None:
-                self._aside.close()
+                await self._aside.close()
                 self._aside = None
         self._raw.close()
 
@@ -316,19 +325,19 @@ class SqliteDatabase(Database):
 
     @asynccontextmanager
     async def read_aside(self) -> AsyncIterator[UnitOfWork]:
-        """On a second, read-only connection, in a worker thread, that neither waits for the
-        units of work nor holds them up (in WAL mode SQLite's readers and its one writer go
+        """On a second, read-only connection, in aiosqlite's worker thread, that neither waits
+        for the units of work nor holds them up (in WAL mode SQLite's readers and its one writer go
         side by side). One such read at a time. Only for reads that grow with the
         organisation: a short read (a tap's view) is faster under the lock on the loop's
         thread than through a thread and back."""
         async with self._aside_lock:
             if self._aside is None:
-                self._aside = await asyncio.to_thread(
-                    sqlite_connect, self._path, busy_ms=BUSY_TIMEOUT_MS, read_only=True
+                self._aside = await aside_connect(
+                    self._path, busy_ms=BUSY_TIMEOUT_MS, read_only=True
                 )
                 if self._trace is not None:
-                    self._aside.set_trace_callback(self._trace)
-            yield UnitOfWork(ThreadSqliteConn(self._aside), autocommit=True)
+                    await self._aside.set_trace_callback(self._trace)
+            yield UnitOfWork(AsideSqliteConn(self._aside), autocommit=True)
 
     @asynccontextmanager
     async def handling(
@@ -347,7 +356,8 @@ class SqliteDatabase(Database):
         self._trace = callback
         self._raw.set_trace_callback(callback)
         if self._aside is not None:
-            self._aside.set_trace_callback(callback)
+            # None turns tracing off, as in sqlite3 (aiosqlite's annotation leaves it out).
+            await self._aside.set_trace_callback(callback)  # type: ignore[arg-type]
 
     @asynccontextmanager
     async def exclusive(self, name: str, *, wait: bool = False) -> AsyncIterator[bool]:

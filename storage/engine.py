@@ -7,11 +7,11 @@ The repositories write their SQL once, with `?` placeholders and the SQL both en
 name (`row["title"]`) or by position (`row[0]`) on both engines.
 
 SQLite runs on the event loop's thread (`SqliteConn`): with WAL and the indexes a statement of a
-tap takes microseconds, far less than handing it to a thread and back (aiosqlite's hop was the
-bot's largest cost per update in the throughput benchmark, benchmarks/README.md). What can take
-long (the sweep's and the digest's reads over every open task, exports, health's look) runs on a
-connection of its own in a worker thread (`ThreadSqliteConn`). The loop never waits for another
-process's write lock: a statement that finds it taken waits for it in a worker thread instead,
+tap takes microseconds, far less than handing it to a thread and back (aiosqlite's hop for every
+statement was the bot's largest cost per update in the throughput benchmark,
+benchmarks/README.md). What can take long (the sweep's and the digest's reads over every open
+task, exports, health's look) runs through aiosqlite, in its worker thread, on a connection of
+its own (`AsideSqliteConn`). The loop never waits for another process's write lock: a statement that finds it taken waits for it in a worker thread instead,
 and if it is still taken after `BUSY_TIMEOUT_MS`, `DatabaseUnavailable` tells the caller to try
 again later (a chat's update stays unconfirmed, its person is told why they wait).
 
@@ -27,6 +27,8 @@ from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
+
+import aiosqlite
 
 if TYPE_CHECKING:
     import psycopg
@@ -180,27 +182,48 @@ class SqliteConn:
         return await self._run(_execute_many, sql, batch)
 
 
-class ThreadSqliteConn:
-    """A `sqlite3` connection whose every statement runs in a worker thread: for the reads
-    that grow with the organisation, which must not hold up the loop. Its busy timeout is
-    the long one; it waits in the thread."""
+async def aside_connect(
+    target: Path | str, *, busy_ms: int, uri: bool = False, read_only: bool = False
+) -> aiosqlite.Connection:
+    """An aiosqlite connection (its statements run in aiosqlite's thread), set up as
+    `sqlite_connect` sets up the loop's own."""
+    conn = await aiosqlite.connect(
+        target, uri=uri, timeout=busy_ms / 1000, isolation_level=None,
+        cached_statements=STATEMENT_CACHE,
+    )  # fmt: skip
+    conn.row_factory = sqlite3.Row
+    if read_only:
+        await conn.execute("PRAGMA query_only = ON")
+    return conn
+
+
+class AsideSqliteConn:
+    """SQLite through aiosqlite, whose thread runs every statement: for the reads that grow
+    with the organisation, which must not hold up the loop. Its busy timeout is the long one;
+    it waits in that thread."""
 
     dialect: Dialect = "sqlite"
 
-    def __init__(self, raw: sqlite3.Connection) -> None:
+    def __init__(self, raw: aiosqlite.Connection) -> None:
         self.raw = raw
 
+    # execute_fetchall is one hop to aiosqlite's thread instead of three (execute, fetch, close).
     async def all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        return await asyncio.to_thread(_all, self.raw, sql, params)
+        return list(await self.raw.execute_fetchall(sql, params))
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
-        return await asyncio.to_thread(_execute, self.raw, sql, params)
+        cur = await self.raw.execute(sql, params)
+        return cur.rowcount
 
     async def insert(self, sql: str, params: Sequence[Any] = ()) -> int:
-        return await asyncio.to_thread(_insert, self.raw, sql, params)
+        cur = await self.raw.execute(sql, params)
+        rowid = cur.lastrowid
+        assert rowid is not None
+        return rowid
 
     async def execute_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> int:
-        return await asyncio.to_thread(_execute_many, self.raw, sql, list(rows))
+        cur = await self.raw.executemany(sql, rows)
+        return max(cur.rowcount, 0)
 
 
 class PgRow:

@@ -15,7 +15,7 @@ from pathlib import Path
 from bot.workdays import Override
 from storage.backup import integrity_problem
 from storage.base import instant
-from storage.engine import Conn, PgConn, ThreadSqliteConn, pg_row, sqlite_connect
+from storage.engine import AsideSqliteConn, Conn, PgConn, aside_connect, pg_row
 from storage.journal import utc
 from storage.uow import UnitOfWork
 
@@ -65,11 +65,11 @@ async def read_facts(target: Path | str, due_before: datetime) -> DbFacts:
     if not await asyncio.to_thread(path.is_file):
         raise FileNotFoundError(path)
     # In a worker thread: the bot's event loop serves the health endpoint too.
-    conn = await asyncio.to_thread(sqlite_connect, f"file:{path}?mode=ro", uri=True, busy_ms=5000)
+    conn = await aside_connect(f"file:{path}?mode=ro", uri=True, busy_ms=5000)
     try:
-        facts = await _facts(ThreadSqliteConn(conn), due_before)
+        facts = await _facts(AsideSqliteConn(conn), due_before)
     finally:
-        conn.close()
+        await conn.close()
     facts.integrity = await asyncio.to_thread(integrity_problem, path)
     return facts
 
@@ -113,10 +113,10 @@ async def _facts(conn: Conn, due_before: datetime) -> DbFacts:
 
 async def record_backup(path: Path, at: datetime, error: str | None) -> None:
     """Remember how the latest backup went (`error` None: it succeeded), for `health`."""
-    conn = await asyncio.to_thread(sqlite_connect, path, busy_ms=30_000)
+    conn = await aside_connect(path, busy_ms=30_000)
     try:
-        await asyncio.to_thread(conn.execute, "BEGIN IMMEDIATE")
-        uow = UnitOfWork(ThreadSqliteConn(conn))
+        await conn.execute("BEGIN IMMEDIATE")
+        uow = UnitOfWork(AsideSqliteConn(conn))
         if error is None:
             await uow.meta.set(BACKUP_OK, instant(at))
         else:
@@ -124,4 +124,4 @@ async def record_backup(path: Path, at: datetime, error: str | None) -> None:
             await uow.meta.set(BACKUP_ERROR, error[:300])
         await uow.commit()
     finally:
-        conn.close()  # uncommitted: rolled back
+        await conn.close()  # uncommitted: rolled back
