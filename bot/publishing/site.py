@@ -55,7 +55,17 @@ from bot.publishing.generations import (
     publish_generation,
 )
 from bot.publishing.model import PublicEntry
-from bot.publishing.pages import PageContext, entry_digest, entry_words, page_specs
+from bot.publishing.pages import (
+    SEARCH_DIR,
+    PageContext,
+    SearchShards,
+    changed_shards,
+    entry_digest,
+    entry_words,
+    page_specs,
+    search_shards,
+    search_words,
+)
 from bot.publishing.server import SECURITY_HEADERS, create_app, serve
 from bot.publishing.views import (
     CATEGORY_LABELS,
@@ -95,7 +105,7 @@ _KNOWN: Final = ".entries.json"
 MANIFEST: Final = ".build.json"
 """In each generation: what each of its files was made of (see `_GenerationWriter`). Hidden, so
 never served (`safe_component`)."""
-_FORMAT: Final = 4
+_FORMAT: Final = 5
 """The builder's own version: raise it when the same inputs give other bytes."""
 
 
@@ -309,7 +319,8 @@ class SiteBuilder:
             asset_version=version,
             home=f"{self.base_url}/" if self.base_url else "/",
         )
-        for spec in page_specs(self._env, groups, context, digests, known.words):
+        search = _search_index(out, entries, known)
+        for spec in page_specs(self._env, groups, context, digests, known.words, search):
             if spec.path.startswith(_ENTRY_PAGE_PREFIX) and spec.key is not None:
                 out.put_entry_page(pages, spec.path, spec.key, spec.render)
             else:
@@ -338,6 +349,43 @@ class SiteBuilder:
                 known = {}
             known = {key: text for key, text in known.items() if key in records.reused}
         return dip_json(entries, updated, self._absolute, known).encode("utf-8")
+
+
+def _search_index(
+    out: _GenerationWriter, entries: list[EntryView], known: _Known.Writer
+) -> SearchShards:
+    """The word index: the live generation's, changed where the words of an entry changed
+    (added, changed and withdrawn entries: see `changed_shards`); made whole from every
+    entry's words when there is nothing to start from (no live generation, its records or its
+    manifest unreadable, made by another version, or one of its parts missing)."""
+    before = known.known.words
+    prefix, suffix = f"{SEARCH_DIR}/t-", ".json"
+    keys = {
+        path[len(prefix) : -len(suffix)]: key
+        for path, key in out.previous.items()
+        if path.startswith(prefix) and path.endswith(suffix)
+    }
+    if out.live is not None and before is not None and keys:
+        folder = out.live / SEARCH_DIR
+        try:
+            present = set(os.listdir(folder))  # noqa: PTH208 - names only
+        except OSError:
+            present = set()
+        if all(f"t-{part}.json" in present and f"t-{part}.json.gz" in present for part in keys):
+            words = known.words
+            changes = {
+                i: (before.get(i, ""), now) for i, now in words.items() if before.get(i) != now
+            }
+            changes.update((i, (old, "")) for i, old in before.items() if i not in words)
+
+            def read(part: str) -> str:
+                return (folder / f"t-{part}.json").read_text(encoding="utf-8")
+
+            try:
+                return changed_shards(keys, read, changes)
+            except (OSError, ValueError, UnicodeDecodeError):
+                log.warning("the live search index is unreadable: made whole", exc_info=True)
+    return search_shards(search_words(entries, known.words))
 
 
 @dataclass(frozen=True)
@@ -375,10 +423,15 @@ class _Known:
     would be most of an update's time. JSON, not pickle: reading it never runs code, whoever
     wrote the file."""
 
-    def __init__(self, records: dict[int, list[Any]] | None = None) -> None:
+    def __init__(
+        self, records: dict[int, list[Any]] | None = None, words: dict[int, str] | None = None
+    ) -> None:
         # By entry id: [key, digest, words, csv row, formatted, OPD anchor, OPD page].
         self.records = records or {}
         self.made = {entry_id: record[4] for entry_id, record in self.records.items()}
+        # The search words of every entry the previous build showed (None: not known), from
+        # which its word index was made.
+        self.words = words
 
     @classmethod
     def read(cls, live: Path, salt: str, keys: dict[int, str]) -> _Known:
@@ -388,16 +441,19 @@ class _Known:
             data = json.loads((live / _KNOWN).read_bytes())
             if data.get("format") != _FORMAT or data.get("salt") != salt:
                 return cls()
-            records = {}
+            records, words = {}, {}
             for text, record in data["entries"].items():
                 entry_id = int(text)
+                if len(record) != _RECORD_LENGTH or len(record[4]) != _FORMATTED_LENGTH:
+                    return cls()
+                if not isinstance(record[2], str):
+                    return cls()
+                words[entry_id] = record[2]
                 if keys.get(entry_id) == record[0]:
-                    if len(record) != _RECORD_LENGTH or len(record[4]) != _FORMATTED_LENGTH:
-                        return cls()
                     records[entry_id] = record
         except (OSError, ValueError, TypeError, KeyError, IndexError, AttributeError):
             return cls()
-        return cls(records)
+        return cls(records, words)
 
     class Writer:
         """The records of this build: taken from `known` for entries whose record it has,
