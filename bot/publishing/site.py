@@ -26,6 +26,7 @@ so `bot.publishing.site` stays their one entry point.
 
 from __future__ import annotations
 
+import gc
 import gzip
 import hashlib
 import json
@@ -33,9 +34,9 @@ import logging
 import os
 import secrets
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import suppress
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -237,7 +238,8 @@ class SiteBuilder:
                 _write_known(live, records[0].dump())
 
         try:
-            generation = publish_generation(self.root, write, after_swap=after_swap)
+            with _fewer_collections():
+                generation = publish_generation(self.root, write, after_swap=after_swap)
         except _Unchanged as same:
             log.info("DIP site unchanged: %s", same.generation.name)
             return BuildReport(same.generation, same.entries, 0, 0, unchanged=True)
@@ -410,6 +412,21 @@ class _Unchanged(Exception):
         self.entries = int(_manifest(generation).get("entries", 0))
 
 
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Python's cyclic garbage collector, run less often during a build: a build holds
+    hundreds of thousands of objects (the register, its views, the kept records) that live
+    until its end, and at the default thresholds the collector went through all of them again
+    and again (a fifth of an update's CPU at 25,000 entries). Little of what a build makes is
+    cyclic garbage, so its memory stays the same (measured with a full build)."""
+    previous = gc.get_threshold()
+    gc.set_threshold(100_000, 20, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*previous)
+
+
 def _entry_key(entry: PublicEntry) -> str:
     """An entry's record as read, digested: every field and document of it. The register's
     digest is that of its entries' keys, in order. (A plain tuple's repr, made in C: a
@@ -531,8 +548,8 @@ class _Known:
                 self.words[entry.id] = record[3]
                 row = self.known.row(entry.id)
                 self.rows[entry.id] = csv_row(entry, self.link).encode() if row is None else row
-                # The page's digest covers its place too (an OPD added before it moves it).
-                same_place = record[6] == entry.opd_anchor and record[7] == entry.opd_path
+                # The page's digest covers its OPD's page too (a new OPD may take its name).
+                same_place = record[7] == entry.opd_path
                 self.digests[entry.id] = record[2] if same_place else entry_digest(entry)
 
         def dump(self) -> bytes:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final, TypeVar
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
@@ -79,7 +79,7 @@ class EntryView:
     id: int
     opd_code: str
     opd_name: str
-    opd_anchor: str
+    opd_anchor: str = field(repr=False)  # shown on no page: out of `entry_digest`
     round_name: str
     number: int
     title: str
