@@ -419,7 +419,7 @@ def test_documents_are_hard_linked_when_possible_and_copied_otherwise(
     doc = document(tmp_path, "laporan.pdf")
     linked = build(tmp_path, [entry(1, documents=(doc,))])
     placed = linked / "berkas" / doc.sha256 / "laporan.pdf"
-    assert placed.stat().st_ino == doc.source.stat().st_ino
+    assert placed.stat().st_ino == Path(doc.source).stat().st_ino
 
     def no_link(*args: object, **kwargs: object) -> None:
         raise OSError(18, "Invalid cross-device link")
@@ -427,7 +427,7 @@ def test_documents_are_hard_linked_when_possible_and_copied_otherwise(
     monkeypatch.setattr(os, "link", no_link)
     copied = SiteBuilder(tmp_path / "other").build([entry(1, documents=(doc,))], updated_at=UPDATED)
     placed = copied / "berkas" / doc.sha256 / "laporan.pdf"
-    assert placed.stat().st_ino != doc.source.stat().st_ino
+    assert placed.stat().st_ino != Path(doc.source).stat().st_ino
     assert placed.read_bytes() == PDF
 
 

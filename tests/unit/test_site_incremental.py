@@ -8,9 +8,10 @@ import errno
 import json
 import shutil
 import threading
-from itertools import accumulate
 from dataclasses import fields, replace
 from datetime import timedelta
+from functools import partial
+from itertools import accumulate
 from pathlib import Path
 from urllib.parse import unquote
 from zoneinfo import ZoneInfo
@@ -362,7 +363,7 @@ def test_a_run_of_updates_gives_the_same_bytes_as_full_builds(tmp_path: Path) ->
         [*entries[1:], replace(entries[0], opd_name="Dinas Nomor 0 (baru)")],
     ]
     for n, after in enumerate(steps):
-        report = builder.update(lambda after=after: after, updated_at=UPDATED)
+        report = builder.update(partial(list, after), updated_at=UPDATED)
         assert files_of(report.generation) == full_site(tmp_path, after, f"full-{n}"), n
 
 
