@@ -12,10 +12,13 @@ Builds are incremental (`SiteBuilder.update`): each generation records in a hidd
 what each of its pages was made of, and the next build renders only the pages whose inputs
 changed, hard-linking the others from the live generation; nothing at all when the register
 is the one the live generation shows. What a build made of each entry (its formatting, search
-words, `dip.csv` line) is kept for the next (`_Known`), so an update formats only the entries
-whose record changed. The documents and the entries' pages live in folders shared by the
-generations (`berkas`, see `_Documents`; `informasi`, see `_EntryPages`): an update writes
-what changed there, not a link per file of the whole register.
+words, the length of its `dip.csv` row) is kept for the next (`_Known`), so an update formats
+only the entries whose record changed; `dip.json` and `dip.csv` are put together from the live
+ones' text, and the search index's word parts from the live ones (`changed_shards`): the
+index is kept by entry id, so an update rewrites only the parts its changed entries are in.
+The documents and the entries' pages live in folders shared by the generations (`berkas`, see
+`_Documents`; `informasi`, see `_EntryPages`): an update writes what changed there, not a link
+per file of the whole register.
 
 The parts live beside this module: `views` (what the templates see, and the refusal of exempt
 information), `pages` (the pages as pure functions of the register), `exports` (`dip.json`,
