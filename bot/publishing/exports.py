@@ -17,7 +17,7 @@ from typing import Final
 from bot.publishing.views import EntryView
 from bot.untrusted import defuse_formula
 
-__all__ = ["csv_row", "dip_csv", "dip_json", "dip_json_parts"]
+__all__ = ["csv_head", "csv_row", "dip_csv", "dip_json", "dip_json_parts"]
 
 _ENTRY_INDENT: Final = "    "  # an entry is two levels deep: {"informasi": [{...}]}
 _ENTRY_SEPARATOR: Final = ",\n"
@@ -114,16 +114,23 @@ def _entry_record(e: EntryView, link: Callable[[str], str]) -> dict[str, object]
 def dip_csv(
     entries: Sequence[EntryView],
     link: Callable[[str], str],
-    known: Mapping[int, str] | None = None,
+    known: Mapping[int, bytes] | None = None,
 ) -> bytes:
-    """`dip.csv`. `known`: the rows (`csv_row`) of entries that did not change since a previous
-    build, used as they are."""
-    buffer = io.StringIO(newline="")
-    csv.writer(buffer, lineterminator="\r\n").writerow(_CSV_HEADER)
+    """`dip.csv`. `known`: the rows (`csv_row`, encoded) of entries that did not change since a
+    previous build, used as they are (the bytes of a previous `dip.csv`: see `csv_head`)."""
+    parts = [csv_head()]
     for e in entries:
         row = known.get(e.id) if known else None
-        buffer.write(csv_row(e, link) if row is None else row)
-    return buffer.getvalue().encode("utf-8-sig")  # the BOM makes Excel read UTF-8
+        parts.append(csv_row(e, link).encode("utf-8") if row is None else row)
+    return b"".join(parts)
+
+
+def csv_head() -> bytes:
+    """What `dip.csv` begins with: the BOM (it makes Excel read UTF-8) and the header; then
+    each entry's row, one after the other."""
+    buffer = io.StringIO(newline="")
+    csv.writer(buffer, lineterminator="\r\n").writerow(_CSV_HEADER)
+    return buffer.getvalue().encode("utf-8-sig")
 
 
 def csv_row(e: EntryView, link: Callable[[str], str]) -> str:

@@ -14,7 +14,7 @@ class PublicDocument:
     name: str  # the sanitised original name
     mime: str
     size: int
-    source: Path  # the file in the content-addressed store
+    source: Path | str  # the file in the content-addressed store (a string: no Path object each)
 
 
 @dataclass(frozen=True)

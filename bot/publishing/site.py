@@ -12,10 +12,13 @@ Builds are incremental (`SiteBuilder.update`): each generation records in a hidd
 what each of its pages was made of, and the next build renders only the pages whose inputs
 changed, hard-linking the others from the live generation; nothing at all when the register
 is the one the live generation shows. What a build made of each entry (its formatting, search
-words, `dip.csv` line) is kept for the next (`_Known`), so an update formats only the entries
-whose record changed. The documents and the entries' pages live in folders shared by the
-generations (`berkas`, see `_Documents`; `informasi`, see `_EntryPages`): an update writes
-what changed there, not a link per file of the whole register.
+words, the length of its `dip.csv` row) is kept for the next (`_Known`), so an update formats
+only the entries whose record changed; `dip.json` and `dip.csv` are put together from the live
+ones' text, and the search index's word parts from the live ones (`changed_shards`): the
+index is kept by entry id, so an update rewrites only the parts its changed entries are in.
+The documents and the entries' pages live in folders shared by the generations (`berkas`, see
+`_Documents`; `informasi`, see `_EntryPages`): an update writes what changed there, not a link
+per file of the whole register.
 
 The parts live beside this module: `views` (what the templates see, and the refusal of exempt
 information), `pages` (the pages as pure functions of the register), `exports` (`dip.json`,
@@ -26,6 +29,7 @@ so `bot.publishing.site` stays their one entry point.
 
 from __future__ import annotations
 
+import gc
 import gzip
 import hashlib
 import json
@@ -33,19 +37,20 @@ import logging
 import os
 import secrets
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import suppress
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
+from itertools import accumulate
 from pathlib import Path
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from bot.publishing.exports import csv_row, dip_csv, dip_json, dip_json_parts
+from bot.publishing.exports import csv_head, csv_row, dip_csv, dip_json, dip_json_parts
 from bot.publishing.files import flush_filesystem, fsync_dir, place_document, write_new
 from bot.publishing.generations import (
     CURRENT,
@@ -55,7 +60,17 @@ from bot.publishing.generations import (
     publish_generation,
 )
 from bot.publishing.model import PublicEntry
-from bot.publishing.pages import PageContext, entry_digest, entry_words, page_specs
+from bot.publishing.pages import (
+    SEARCH_DIR,
+    PageContext,
+    SearchShards,
+    changed_shards,
+    entry_digest,
+    entry_words,
+    page_specs,
+    search_shards,
+    search_words,
+)
 from bot.publishing.server import SECURITY_HEADERS, create_app, serve
 from bot.publishing.views import (
     CATEGORY_LABELS,
@@ -95,7 +110,7 @@ _KNOWN: Final = ".entries.json"
 MANIFEST: Final = ".build.json"
 """In each generation: what each of its files was made of (see `_GenerationWriter`). Hidden, so
 never served (`safe_component`)."""
-_FORMAT: Final = 4
+_FORMAT: Final = 5
 """The builder's own version: raise it when the same inputs give other bytes."""
 
 
@@ -226,7 +241,8 @@ class SiteBuilder:
                 _write_known(live, records[0].dump())
 
         try:
-            generation = publish_generation(self.root, write, after_swap=after_swap)
+            with _fewer_collections():
+                generation = publish_generation(self.root, write, after_swap=after_swap)
         except _Unchanged as same:
             log.info("DIP site unchanged: %s", same.generation.name)
             return BuildReport(same.generation, same.entries, 0, 0, unchanged=True)
@@ -309,7 +325,8 @@ class SiteBuilder:
             asset_version=version,
             home=f"{self.base_url}/" if self.base_url else "/",
         )
-        for spec in page_specs(self._env, groups, context, digests, known.words):
+        search = _search_index(out, entries, known)
+        for spec in page_specs(self._env, groups, context, digests, known.words, search):
             if spec.path.startswith(_ENTRY_PAGE_PREFIX) and spec.key is not None:
                 out.put_entry_page(pages, spec.path, spec.key, spec.render)
             else:
@@ -340,6 +357,43 @@ class SiteBuilder:
         return dip_json(entries, updated, self._absolute, known).encode("utf-8")
 
 
+def _search_index(
+    out: _GenerationWriter, entries: list[EntryView], known: _Known.Writer
+) -> SearchShards:
+    """The word index: the live generation's, changed where the words of an entry changed
+    (added, changed and withdrawn entries: see `changed_shards`); made whole from every
+    entry's words when there is nothing to start from (no live generation, its records or its
+    manifest unreadable, made by another version, or one of its parts missing)."""
+    before = known.known.words
+    prefix, suffix = f"{SEARCH_DIR}/t-", ".json"
+    keys = {
+        path[len(prefix) : -len(suffix)]: key
+        for path, key in out.previous.items()
+        if path.startswith(prefix) and path.endswith(suffix)
+    }
+    if out.live is not None and before is not None and keys:
+        folder = out.live / SEARCH_DIR
+        try:
+            present = set(os.listdir(folder))  # noqa: PTH208 - names only
+        except OSError:
+            present = set()
+        if all(f"t-{part}.json" in present and f"t-{part}.json.gz" in present for part in keys):
+            words = known.words
+            changes = {
+                i: (before.get(i, ""), now) for i, now in words.items() if before.get(i) != now
+            }
+            changes.update((i, (old, "")) for i, old in before.items() if i not in words)
+
+            def read(part: str) -> str:
+                return (folder / f"t-{part}.json").read_text(encoding="utf-8")
+
+            try:
+                return changed_shards(keys, read, changes)
+            except (OSError, ValueError, UnicodeDecodeError):
+                log.warning("the live search index is unreadable: made whole", exc_info=True)
+    return search_shards(search_words(entries, known.words))
+
+
 @dataclass(frozen=True)
 class BuildReport:
     """What a build did: its generation, how many entries the site shows, and how many files
@@ -361,10 +415,36 @@ class _Unchanged(Exception):
         self.entries = int(_manifest(generation).get("entries", 0))
 
 
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Python's cyclic garbage collector, run less often during a build: a build holds
+    hundreds of thousands of objects (the register, its views, the kept records) that live
+    until its end, and at the default thresholds the collector went through all of them again
+    and again (a fifth of an update's CPU at 25,000 entries). Little of what a build makes is
+    cyclic garbage, so its memory stays the same (measured with a full build)."""
+    previous = gc.get_threshold()
+    gc.set_threshold(100_000, 20, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*previous)
+
+
 def _entry_key(entry: PublicEntry) -> str:
     """An entry's record as read, digested: every field and document of it. The register's
-    digest is that of its entries' keys, in order."""
-    return hashlib.sha256(repr(entry).encode("utf-8")).hexdigest()
+    digest is that of its entries' keys, in order. (A plain tuple's repr, made in C: a
+    dataclass's, with its datetime and paths, was a tenth of an update at 25,000 entries.)"""
+    record = (
+        _KEY_VERSION, entry.id, entry.opd_code, entry.opd_name, entry.round_name, entry.number,
+        entry.title, entry.summary, entry.category, entry.holder, entry.responsible, entry.made,
+        entry.forms, entry.retention, entry.published_at.isoformat(),
+        [(d.sha256, d.name, d.mime, d.size, os.fspath(d.source)) for d in entry.documents],
+    )  # fmt: skip
+    return hashlib.sha256(repr(record).encode("utf-8")).hexdigest()
+
+
+_KEY_VERSION: Final = 2
+"""Raise it when `_entry_key` covers other fields (`PublicEntry` changed)."""
 
 
 class _Known:
@@ -373,31 +453,72 @@ class _Known:
     of `dip.csv`. An update takes them for every entry whose record (`_entry_key`) is the one
     they were made from, and makes them for the others only: formatting 25,000 entries again
     would be most of an update's time. JSON, not pickle: reading it never runs code, whoever
-    wrote the file."""
+    wrote the file. One line per entry after a line for the file (its format and salt), so
+    that the next records are written with the lines of unchanged entries as they were read
+    (serialising 25,000 records again was a tenth of an update)."""
 
-    def __init__(self, records: dict[int, list[Any]] | None = None) -> None:
-        # By entry id: [key, digest, words, csv row, formatted, OPD anchor, OPD page].
+    def __init__(
+        self,
+        records: dict[int, list[Any]] | None = None,
+        words: dict[int, str] | None = None,
+        lines: dict[int, str] | None = None,
+    ) -> None:
+        # By entry id: [id, key, digest, words, length of its row of `dip.csv`, formatted,
+        # OPD anchor, OPD page].
         self.records = records or {}
-        self.made = {entry_id: record[4] for entry_id, record in self.records.items()}
+        self.made = {entry_id: record[5] for entry_id, record in self.records.items()}
+        # The search words of every entry the previous build showed (None: not known), from
+        # which its word index was made.
+        self.words = words
+        self.lines = lines or {}  # by entry id: its line in the file, of `records` only
+        self._csv = b""  # the live `dip.csv`, whose rows are those of the records
+        self._spans: dict[int, tuple[int, int]] = {}  # by entry id: its row's start and end
+
+    def row(self, entry_id: int) -> bytes | None:
+        """The entry's row of the live `dip.csv` (None: not known)."""
+        span = self._spans.get(entry_id)
+        return None if span is None else self._csv[span[0] : span[1]]
 
     @classmethod
     def read(cls, live: Path, salt: str, keys: dict[int, str]) -> _Known:
         """The records of `live` for entries whose key is still `keys`' (none when the file is
         missing, unreadable, or made with other templates or settings)."""
         try:
-            data = json.loads((live / _KNOWN).read_bytes())
+            head, _, body = (live / _KNOWN).read_bytes().decode("utf-8").partition("\n")
+            data = json.loads(head)
             if data.get("format") != _FORMAT or data.get("salt") != salt:
                 return cls()
-            records = {}
-            for text, record in data["entries"].items():
-                entry_id = int(text)
-                if keys.get(entry_id) == record[0]:
-                    if len(record) != _RECORD_LENGTH or len(record[4]) != _FORMATTED_LENGTH:
-                        return cls()
-                    records[entry_id] = record
+            lines = body.split("\n") if body else []
+            parsed = json.loads(f"[{','.join(lines)}]")  # one call, in C: 25,000 records
+            if len(parsed) != len(lines) or not all(len(r) == _RECORD_LENGTH for r in parsed):
+                return cls()
+            words = {record[0]: record[3] for record in parsed}
+            same = [i for i, record in enumerate(parsed) if keys.get(record[0]) == record[1]]
+            records = {parsed[i][0]: parsed[i] for i in same}
+            kept = {parsed[i][0]: lines[i] for i in same}
+            if not all(isinstance(i, int) and isinstance(w, str) for i, w in words.items()):
+                return cls()
+            if not all(len(record[5]) == _FORMATTED_LENGTH for record in records.values()):
+                return cls()
+            known = cls(records, words, kept)
+            known._read_csv(live, [record[0] for record in parsed], [r[4] for r in parsed])
         except (OSError, ValueError, TypeError, KeyError, IndexError, AttributeError):
             return cls()
-        return cls(records)
+        return known
+
+    def _read_csv(self, live: Path, ids: list[int], lengths: list[int]) -> None:
+        """The rows of the live `dip.csv`, found by the lengths the records keep, in their order
+        (that of the file): no parsing. None at all when the file is not the one they describe."""
+        head = len(csv_head())
+        ends = list(accumulate(lengths, initial=head))
+        try:
+            data = (live / "dip.csv").read_bytes()
+        except OSError:
+            return
+        if ends[-1] != len(data) or data[:head] != csv_head():
+            return
+        self._csv = data
+        self._spans = {i: (ends[n], ends[n + 1]) for n, i in enumerate(ids) if i in self.records}
 
     class Writer:
         """The records of this build: taken from `known` for entries whose record it has,
@@ -412,7 +533,7 @@ class _Known:
             self.salt = salt
             self.digests: dict[int, str] = {}
             self.words: dict[int, str] = {}
-            self.rows: dict[int, str] = {}
+            self.rows: dict[int, bytes] = {}  # each entry's row of `dip.csv`
             self.reused: set[int] = set()  # the entries whose record was taken as it was
             self._views: list[EntryView] = []
 
@@ -424,33 +545,41 @@ class _Known:
                 if record is None:
                     self.digests[entry.id] = entry_digest(entry)
                     self.words[entry.id] = entry_words(entry)
-                    self.rows[entry.id] = csv_row(entry, self.link)
+                    self.rows[entry.id] = csv_row(entry, self.link).encode("utf-8")
                     continue
                 self.reused.add(entry.id)
-                self.words[entry.id] = record[2]
-                self.rows[entry.id] = record[3]
-                # The page's digest covers its place too (an OPD added before it moves it).
-                same_place = record[5] == entry.opd_anchor and record[6] == entry.opd_path
-                self.digests[entry.id] = record[1] if same_place else entry_digest(entry)
+                self.words[entry.id] = record[3]
+                row = self.known.row(entry.id)
+                self.rows[entry.id] = csv_row(entry, self.link).encode() if row is None else row
+                # The page's digest covers its OPD's page too (a new OPD may take its name).
+                same_place = record[7] == entry.opd_path
+                self.digests[entry.id] = record[2] if same_place else entry_digest(entry)
 
         def dump(self) -> bytes:
-            entries = {}
+            head = json.dumps({"format": _FORMAT, "salt": self.salt})
+            lines = [head]
+            kept = self.known.lines
             for entry in self._views:
                 record = self.known.records.get(entry.id)
-                entries[str(entry.id)] = [
+                line = kept.get(entry.id)
+                if line is not None and record is not None and record[2] == self.digests[entry.id]:
+                    lines.append(line)  # the same record: its digest covers its place
+                    continue
+                made = [
+                    entry.id,
                     self.keys.get(entry.id, ""),
                     self.digests[entry.id],
                     self.words[entry.id],
-                    self.rows[entry.id],
-                    record[4] if record is not None else formatted(entry),
+                    len(self.rows[entry.id]),
+                    record[5] if record is not None else formatted(entry),
                     entry.opd_anchor,
                     entry.opd_path,
                 ]
-            data = {"format": _FORMAT, "salt": self.salt, "entries": entries}
-            return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+                lines.append(json.dumps(made, ensure_ascii=False, separators=(",", ":")))
+            return "\n".join(lines).encode("utf-8")
 
 
-_RECORD_LENGTH: Final = 7
+_RECORD_LENGTH: Final = 8
 _FORMATTED_LENGTH: Final = 4
 
 

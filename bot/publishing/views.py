@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final, TypeVar
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
@@ -79,7 +79,7 @@ class EntryView:
     id: int
     opd_code: str
     opd_name: str
-    opd_anchor: str
+    opd_anchor: str = field(repr=False)  # shown on no page: out of `entry_digest`
     round_name: str
     number: int
     title: str
@@ -133,8 +133,14 @@ class ListPage:
     def window(self) -> tuple[tuple[int, str] | None, ...]:
         """The page links a pager shows: the first, the last and two on each side of this one;
         None where pages are left out (a listing of 80 pages is not 80 links)."""
+        return self.links(with_last=True)
+
+    def links(self, *, with_last: bool) -> tuple[tuple[int, str] | None, ...]:
+        """`window`, or without the last page (unless it is one of the two after this one): a
+        page whose pager does not change when a page is added at the end."""
         count = len(self.pages)
-        shown = sorted({1, count, *range(max(1, self.number - 2), min(count, self.number + 2) + 1)})
+        near = range(max(1, self.number - 2), min(count, self.number + 2) + 1)
+        shown = sorted({1, *near, *([count] if with_last else [])})
         result: list[tuple[int, str] | None] = []
         for before, number in zip([0, *shown], shown, strict=False):
             if number - before > 1:

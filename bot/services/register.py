@@ -43,7 +43,7 @@ async def public_entries(uow: UnitOfWork, ctx: Ctx) -> list[PublicEntry]:
     return entries_of(rows, ctx.files.path_for)
 
 
-def entries_of(rows: RegisterRows, path_for: Callable[[str], Path]) -> list[PublicEntry]:
+def entries_of(rows: RegisterRows, path_for: Callable[[str], Path | str]) -> list[PublicEntry]:
     """The register's rows as the site builder's records (documents found by `path_for`)."""
     result = []
     for row in rows.entries:
@@ -176,7 +176,7 @@ def _build_site(
     store = FileStore(documents)
 
     def load() -> list[PublicEntry]:
-        return entries_of(read_public_register(database), store.path_for)
+        return entries_of(read_public_register(database), store.location_for)
 
     report = SiteBuilder(root, base_url=base_url).update(load, updated_at=updated_at, full=full)
     return SiteBuilt(

@@ -419,7 +419,7 @@ def test_documents_are_hard_linked_when_possible_and_copied_otherwise(
     doc = document(tmp_path, "laporan.pdf")
     linked = build(tmp_path, [entry(1, documents=(doc,))])
     placed = linked / "berkas" / doc.sha256 / "laporan.pdf"
-    assert placed.stat().st_ino == doc.source.stat().st_ino
+    assert placed.stat().st_ino == Path(doc.source).stat().st_ino
 
     def no_link(*args: object, **kwargs: object) -> None:
         raise OSError(18, "Invalid cross-device link")
@@ -427,7 +427,7 @@ def test_documents_are_hard_linked_when_possible_and_copied_otherwise(
     monkeypatch.setattr(os, "link", no_link)
     copied = SiteBuilder(tmp_path / "other").build([entry(1, documents=(doc,))], updated_at=UPDATED)
     placed = copied / "berkas" / doc.sha256 / "laporan.pdf"
-    assert placed.stat().st_ino != doc.source.stat().st_ino
+    assert placed.stat().st_ino != Path(doc.source).stat().st_ino
     assert placed.read_bytes() == PDF
 
 
@@ -927,21 +927,24 @@ def test_the_search_index_is_split_so_a_search_fetches_only_the_words_it_needs(
 
     meta = read("cari.json")
     assert isinstance(meta, dict)
-    # Positions follow the register: BPBD's entry (0), then Diskominfo's 1 and 3 (1, 2).
+    # Register order: BPBD's entry (id 2), then Diskominfo's 1 and 3.
     assert meta["opd"] == [
         ["BPBD", "Badan Bencana", "opd/bpbd.html", 1],
         ["DISKOMINFO", "Dinas Komunikasi dan Informatika", "opd/diskominfo.html", 2],
     ]
     assert [k[0] for k in meta["kategori"]] == ["berkala", "serta_merta", "setiap_saat"]
     assert meta["k"] == "100"
+    assert meta["i"] == [2, -1, 2]  # the ids 2, 1, 3 as differences
     assert meta["blok"] == 100
+    # The cards and the words are kept by id (block n: ids n*100 to n*100+99).
     cards = read("cari/b0.json")
     assert isinstance(cards, list)
-    assert cards[0] == [2, "Informasi nomor 2", "Ringkasan isi informasi."]
-    assert cards[1][2].startswith("awal isi isi") and cards[1][2].endswith("…")
-    assert len(cards[1][2]) <= 161
+    assert [card[0] for card in cards] == [1, 2, 3]
+    assert cards[1] == [2, "Informasi nomor 2", "Ringkasan isi informasi."]
+    assert cards[0][2].startswith("awal isi isi") and cards[0][2].endswith("…")
+    assert len(cards[0][2]) <= 161
 
-    def positions(word: str) -> list[int]:
+    def ids(word: str) -> list[int]:
         part = read(f"cari/t-{word[:2]}.json")
         assert isinstance(part, dict)
         found, at = [], 0
@@ -951,13 +954,13 @@ def test_the_search_index_is_split_so_a_search_fetches_only_the_words_it_needs(
         return found
 
     assert f"t-{'te'}" in {f"t-{k}" for k in meta["t"]}
-    assert positions("terakhir") == [1]  # the word at the end of a long summary
-    assert positions("kata") == [1]  # case and the hyphen folded
-    assert positions("2029") == [1] and positions("renstra") == [1]  # the file's name, en dash
-    assert positions("diskominfo") == [1, 2] and positions("bpbd") == [0]  # the OPD's code
-    assert positions("serta") == [0] and positions("merta") == [0]  # the category
-    assert positions("dinas") == [1, 2] and positions("komunikasi") == [1, 2]
-    assert positions("pengumuman") == [2]
+    assert ids("terakhir") == [1]  # the word at the end of a long summary
+    assert ids("kata") == [1]  # case and the hyphen folded
+    assert ids("2029") == [1] and ids("renstra") == [1]  # the file's name, en dash
+    assert ids("diskominfo") == [1, 3] and ids("bpbd") == [2]  # the OPD's code
+    assert ids("serta") == [2] and ids("merta") == [2]  # the category
+    assert ids("dinas") == [1, 3] and ids("komunikasi") == [1, 3]
+    assert ids("pengumuman") == [3]
     assert all((generation / "cari" / f"t-{k}.json").is_file() for k in meta["t"])
     raw = (generation / "cari.json").read_text(encoding="utf-8")
     assert raw.startswith('{"opd":[["BPBD","Badan Bencana"')  # no spaces, one line

@@ -8,8 +8,10 @@ import errno
 import json
 import shutil
 import threading
-from dataclasses import replace
+from dataclasses import fields, replace
 from datetime import timedelta
+from functools import partial
+from itertools import accumulate
 from pathlib import Path
 from urllib.parse import unquote
 from zoneinfo import ZoneInfo
@@ -199,7 +201,7 @@ def test_a_new_entrys_page_is_in_place_before_the_generation_that_lists_it_goes_
     "cut",
     [
         *["web root", "live generation", "pages", "an entry's page", "the entry pages' record"],
-        *["manifest", "documents", "the entries' records"],
+        *["manifest", "documents", "the entries' records", "a part of the search index"],
     ],
 )
 def test_a_site_deleted_by_hand_is_rebuilt_whole_not_a_crash(tmp_path: Path, cut: str) -> None:
@@ -221,7 +223,9 @@ def test_a_site_deleted_by_hand_is_rebuilt_whole_not_a_crash(tmp_path: Path, cut
     elif cut == "manifest":
         (live / MANIFEST).unlink()
     elif cut == "the entries' records":
-        (live / ".entries.json").write_text('{"format": 4, "salt": 1, "entries": [')
+        (live / ".entries.json").write_text('{"format": 5, "salt": 1, "entries": [')
+    elif cut == "a part of the search index":
+        (live / "cari" / "t-di.json").unlink()
     else:
         shutil.rmtree(root / "berkas")
     report = builder.update(lambda: entries, updated_at=UPDATED)
@@ -345,3 +349,94 @@ def test_the_search_index_finds_the_words_fold_gives() -> None:
     # The search index splits the words without joining them first: the same words as `fold`.
     for text in ["  Ëlèctrïc -- Café 2025–2029  ", "", "---", "Laporan, 2026!", "ÅNGSTRÖM x"]:
         assert pages._words(text) == set(fold(text).split())
+
+
+def test_a_run_of_updates_gives_the_same_bytes_as_full_builds(tmp_path: Path) -> None:
+    # Each update starts from the records and the search index the previous one kept.
+    builder = SiteBuilder(tmp_path / "web")
+    entries = register(tmp_path)
+    builder.build(entries, updated_at=UPDATED)
+    steps = [
+        [*entries, entry(200, opd_code="OPD1", opd_name="Dinas Nomor 1", title="Zebra cross")],
+        [replace(e, summary="Kata kunci baru") if e.id == 2 else e for e in entries],
+        [e for e in entries if e.id not in {1, 2}],
+        [*entries[1:], replace(entries[0], opd_name="Dinas Nomor 0 (baru)")],
+    ]
+    for n, after in enumerate(steps):
+        report = builder.update(partial(list, after), updated_at=UPDATED)
+        assert files_of(report.generation) == full_site(tmp_path, after, f"full-{n}"), n
+
+
+def test_a_withdrawn_entry_leaves_the_search_index_made_from_the_live_one(tmp_path: Path) -> None:
+    builder = SiteBuilder(tmp_path / "web")
+    entries = [*register(tmp_path), entry(99, title="Xilofon", summary="Quokka")]
+    builder.build(entries, updated_at=UPDATED)
+    live = (tmp_path / "web" / "current").resolve()
+    assert (live / "cari" / "t-xi.json").is_file() and (live / "cari" / "t-qu.json").is_file()
+    report = builder.update(lambda: entries[:-1], updated_at=UPDATED)
+    meta = json.loads((report.generation / "cari.json").read_text())
+    assert "xi" not in meta["t"] and "qu" not in meta["t"]
+    assert not (report.generation / "cari" / "t-xi.json").exists()
+    assert not (report.generation / "cari" / "t-qu.json").exists()
+    # "informasi" was in every entry's title, the withdrawn one's too: its id is gone.
+    part = json.loads((report.generation / "cari" / "t-in.json").read_text())
+    assert 99 not in list(accumulate(part["informasi"]))
+
+
+def test_a_publication_rewrites_only_the_search_parts_and_listing_pages_its_entries_are_in(
+    tmp_path: Path,
+) -> None:
+    # 250 entries of one category (listed on pages 1-3), in three OPDs; then an OPD whose
+    # name sorts between theirs publishes three entries with words of their own.
+    old = [
+        entry(i, opd_code=f"OPD{i % 3}", opd_name=f"Dinas {'ACE'[i % 3]}", title=f"Arsip {i}")
+        for i in range(1, 251)
+    ]
+    builder = SiteBuilder(tmp_path / "web")
+    first = builder.build(old, updated_at=UPDATED)
+    later = UPDATED + timedelta(days=1)
+    new = [
+        entry(1000 + n, opd_code="OPDB", opd_name="Dinas B", title="Zebra", published_at=later)
+        for n in range(3)
+    ]
+    report = builder.update(lambda: old + new, updated_at=UPDATED)
+    after = report.generation
+
+    def same(path: str) -> bool:
+        return inode(after / path) == inode(first / path)
+
+    # The category's first page (its total) and last page (the new entries) change; the
+    # pages between them, and every block of cards and part of the words of other entries,
+    # are the live ones, linked.
+    assert not same("kategori/berkala.html") and not same("kategori/berkala.3.html")
+    assert same("kategori/berkala.2.html")
+    assert "Zebra" in (after / "kategori" / "berkala.3.html").read_text()
+    assert all(same(f"cari/b{n}.json") for n in range(3))
+    assert (after / "cari" / "b10.json").is_file() and not (first / "cari" / "b10.json").exists()
+    assert same("cari/t-ar.json")  # "arsip": only in the old entries
+    assert (after / "cari" / "t-ze.json").is_file() and not (first / "cari" / "t-ze.json").exists()
+    assert files_of(after) == full_site(tmp_path, old + new, "full")
+
+
+def test_an_update_after_the_live_dip_csv_was_cut_short_gives_a_whole_one(tmp_path: Path) -> None:
+    builder = SiteBuilder(tmp_path / "web")
+    entries = register(tmp_path)
+    live = builder.build(entries, updated_at=UPDATED)
+    data = (live / "dip.csv").read_bytes()
+    (live / "dip.csv").unlink()  # a hard link: the live file is replaced, not written through
+    (live / "dip.csv").write_bytes(data[: len(data) // 2])
+    changed = [*entries[:-1], replace(entries[-1], title="Judul baru")]
+    report = builder.update(lambda: changed, updated_at=UPDATED)
+    assert files_of(report.generation) == full_site(tmp_path, changed, "full")
+
+
+def test_an_entrys_key_changes_with_every_field_of_its_record(tmp_path: Path) -> None:
+    base = entry(1, documents=(document(tmp_path, "a.pdf"),))
+    other = entry(2, opd_code="X", opd_name="Y", round_name="Z", number=9, title="T",
+                  summary="S", category="serta_merta", holder="H", responsible="R", made="M",
+                  forms="F", retention="1 tahun", published_at=UPDATED,
+                  documents=(document(tmp_path, "b.pdf", b"lain"),))  # fmt: skip
+    key = site_module._entry_key(base)
+    for field in fields(PublicEntry):
+        changed = replace(base, **{field.name: getattr(other, field.name)})
+        assert site_module._entry_key(changed) != key, field.name

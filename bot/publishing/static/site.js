@@ -5,7 +5,8 @@
    one digit per entry), then for each query word the one part of the word index it needs
    (cari/t-<first two letters>.json), and for the cards it shows (at most LIMIT at a time) their
    blocks (cari/b<n>.json): a search at 25,000 entries fetches tens of kilobytes, not the
-   register. Every query word must start a word of the title, the whole summary, the OPD's code
+   register. The word index and the cards are kept by entry id (so that a publication changes
+   only the parts its entries are in); cari.json gives each entry's id in register order. Every query word must start a word of the title, the whole summary, the OPD's code
    or name, the category or a file name (a one-letter word must be one), with case, accents,
    dashes, hyphens and punctuation folded. Data is only ever written as text (textContent),
    never as HTML.
@@ -38,7 +39,7 @@
   var version = (panel.getAttribute("data-index") || "").replace(/^[^?]*/, "");
   var cache = {}; // url -> parsed JSON, or null when it could not be loaded
   var waiting = {}; // url -> callbacks waiting for it
-  var meta = null; // cari.json, with opdOf (the OPD of each position) added
+  var meta = null; // cari.json, with opdOf, ids (by position) and positionOf (by id) added
   var matches = [];
   var shown = 0;
   var run = 0; // the newest search: answers that arrive for an older one are dropped
@@ -181,7 +182,8 @@
     var url = base + "cari.json" + version;
     need([url], function () {
       var parsed = cache[url];
-      if (!parsed || !parsed.opd || !parsed.kategori || !parsed.t || typeof parsed.k !== "string") {
+      if (!parsed || !parsed.opd || !parsed.kategori || !parsed.t || typeof parsed.k !== "string" ||
+          !parsed.i) {
         status.textContent =
           "Maaf, data pencarian tidak dapat dimuat. Silakan pilih perangkat daerah atau kategori di bawah.";
         return;
@@ -194,6 +196,14 @@
           for (var i = 0; i < opd[3]; i += 1) {
             meta.opdOf.push(index);
           }
+        });
+        meta.ids = [];
+        meta.positionOf = {};
+        var id = 0;
+        (parsed.i || []).forEach(function (delta, position) {
+          id += delta;
+          meta.ids.push(id);
+          meta.positionOf[id] = position;
         });
       }
       done();
@@ -211,7 +221,19 @@
   }
 
   function blockUrl(position) {
-    return base + "cari/b" + Math.floor(position / meta.blok) + ".json" + version;
+    return base + "cari/b" + Math.floor(meta.ids[position] / meta.blok) + ".json" + version;
+  }
+
+  /* The card row of the entry at `position`: its block holds rows by ascending id. */
+  function cardRow(position) {
+    var id = meta.ids[position];
+    var rows = cache[blockUrl(position)] || [];
+    for (var i = 0; i < rows.length; i += 1) {
+      if (rows[i][0] === id) {
+        return rows[i];
+      }
+    }
+    return [id, "", ""];
   }
 
   function text(tag, className, content) {
@@ -224,7 +246,7 @@
   }
 
   function card(position) {
-    var row = (cache[blockUrl(position)] || [])[position % meta.blok] || [0, "", ""];
+    var row = cardRow(position);
     var opd = meta.opd[meta.opdOf[position]] || ["", ""];
     var kind = meta.kategori[Number(meta.k.charAt(position))] || ["", ""];
     var item = document.createElement("li");
@@ -295,11 +317,12 @@
       var shard = cache[shardUrl(word)] || {};
       for (var token in shard) {
         if (Object.prototype.hasOwnProperty.call(shard, token) && token.indexOf(word) === 0) {
-          var position = 0;
+          var id = 0;
           var deltas = shard[token];
           for (var d = 0; d < deltas.length; d += 1) {
-            position += deltas[d];
-            if (last[position] !== index) {
+            id += deltas[d];
+            var position = meta.positionOf[id];
+            if (position !== undefined && last[position] !== index) {
               last[position] = index;
               hits[position] += 1;
             }
