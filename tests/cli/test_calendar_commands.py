@@ -132,6 +132,7 @@ def test_a_malformed_env_value_stops_the_command_line_without_a_traceback(tmp_pa
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.sqlite_only  # the SQLite file's write lock (PostgreSQL's rows wait for each other)
 def test_a_command_that_finds_the_database_locked_says_so_and_changes_nothing(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
