@@ -6,6 +6,7 @@ every deadline and notice, so nothing is lost across restarts."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC, datetime
 
@@ -29,6 +30,10 @@ class Scheduler:
         # The moment of the last sweep that finished: what falls due later waits for the next
         # (see `Dispatcher.run_once`). Until the first one after a start, every notice waits.
         self._swept = datetime.min.replace(tzinfo=UTC)
+        # This process's sweeps one after another: a second one asked for meanwhile (the
+        # minute's job and a nudge) waits and then sweeps at its own moment, rather than
+        # finding the instances' lock taken by its own process and skipping.
+        self._sweeping = asyncio.Lock()
 
     async def refresh_calendar(self) -> None:
         """Pick up holidays changed from the command line by another process."""
@@ -48,8 +53,8 @@ class Scheduler:
         one sweeps at a time; the others take the moment of its last sweep from the database,
         so that their dispatchers send what it queued."""
         await self.refresh_calendar()
-        now = self.ctx.now()
-        async with self.ctx.db.exclusive("sweep") as mine:
+        async with self._sweeping, self.ctx.db.exclusive("sweep") as mine:
+            now = self.ctx.now()
             if mine:
                 queued = await sweep(self.ctx, now=now)
                 self._swept = now

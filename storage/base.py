@@ -81,7 +81,9 @@ class Repository:
     def _skip_locked(self) -> str:
         """The end of a SELECT that takes its rows for an UPDATE, leaving out those another
         transaction is taking (PostgreSQL; SQLite's writers are one at a time)."""
-        return " FOR UPDATE SKIP LOCKED" if self._conn.dialect == "postgresql" else ""
+        # NO KEY: the claim changes no key, so a transaction inserting a row that refers to
+        # the taken one (a message record) neither blocks it nor is skipped over.
+        return " FOR NO KEY UPDATE SKIP LOCKED" if self._conn.dialect == "postgresql" else ""
 
     def _json(self, column: str, key: str) -> str:
         """The text (or number) at `key` of the JSON object in `column`."""

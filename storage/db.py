@@ -304,9 +304,11 @@ class SqliteDatabase(Database):
     async def transaction(self) -> AsyncIterator[UnitOfWork]:
         await self._turn()
         async with self._lock:
-            await self._conn.execute("BEGIN IMMEDIATE")
             uow = UnitOfWork(self._conn)
             try:
+                # Inside the try: a BEGIN that waited for another process's lock and was
+                # cancelled meanwhile is rolled back below (`SqliteConn._wait` lets it end).
+                await self._conn.execute("BEGIN IMMEDIATE")
                 yield uow
             finally:
                 # in_transaction also covers a COMMIT that went through while its await was

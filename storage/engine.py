@@ -22,6 +22,7 @@ asyncio layer would add a greenlet switch to every statement.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
@@ -105,8 +106,9 @@ def sqlite_connect(
 
 
 def _busy(exc: sqlite3.OperationalError) -> bool:
-    """SQLITE_BUSY: another connection holds the lock this statement needs."""
-    return getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_BUSY
+    """SQLITE_BUSY or one of its extended codes (SQLITE_BUSY_RECOVERY after another process
+    crashed mid-write, ...): another connection holds the lock this statement needs."""
+    return (getattr(exc, "sqlite_errorcode", 0) & 0xFF) == sqlite3.SQLITE_BUSY
 
 
 def _all(raw: sqlite3.Connection, sql: str, params: Sequence[Any]) -> list[Row]:
@@ -156,8 +158,19 @@ class SqliteConn:
         return await self._wait(fn, *args)
 
     async def _wait(self, fn: Callable[..., T], *args: Any) -> T:
+        job = asyncio.ensure_future(asyncio.to_thread(self._wait_and_run, fn, *args))
         try:
-            return await asyncio.to_thread(self._wait_and_run, fn, *args)
+            return await asyncio.shield(job)
+        except asyncio.CancelledError:
+            # A thread cannot be stopped: let the statement end before the connection is used
+            # again (its owner's lock is released by the cancellation), so that the loop never
+            # meets it busy in the thread and whatever it began is rolled back by the caller.
+            while not job.done():
+                with contextlib.suppress(asyncio.CancelledError):
+                    await asyncio.shield(job)
+            if not job.cancelled():
+                job.exception()  # seen: the caller was cancelled, its outcome is moot
+            raise
         except sqlite3.OperationalError as exc:
             if not _busy(exc):
                 raise

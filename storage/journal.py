@@ -360,8 +360,10 @@ class OutboxRepository(Repository):
         params: list[Any] = [utc(now), owner]
         if stale_before is not None:
             # Its own stamp is a pass of this instance that failed midway (one pass at a time).
+            # A stamp without a mark (an instance older than migration 020, during a rolling
+            # upgrade) waits for the lease: that instance may still be sending it.
             where += (
-                " AND (in_flight_since IS NULL OR in_flight_since < ? OR claimed_by IS NULL"
+                " AND (in_flight_since IS NULL OR in_flight_since < ?"
                 f" OR claimed_by = ? OR {self._gone('claimed_by')})"
             )
             params += [utc(stale_before), owner]

@@ -86,6 +86,16 @@ def _pool(url: str, size: int) -> Pool:
     )  # fmt: skip
 
 
+def kept_open(url: str) -> str:
+    """`url` for a connection an instance keeps for its life (its liveness, the poller's lock):
+    a connect that gets no answer gives up, and a server that vanished without closing the
+    connection is noticed within about a minute (keepalives), not TCP's quarter of an hour."""
+    return psycopg.conninfo.make_conninfo(
+        url, connect_timeout=CONNECT_TIMEOUT_S, keepalives=1, keepalives_idle=30,
+        keepalives_interval=10, keepalives_count=3,
+    )  # fmt: skip
+
+
 def lock_key(name: str) -> int:
     """A stable 31-bit key for a lock's name (the same in every instance and version)."""
     return zlib.crc32(name.encode()) & 0x7FFFFFFF
@@ -295,7 +305,7 @@ class PostgresDatabase(Database):
         pause = 1.0
         while True:
             try:
-                conn = await psycopg.AsyncConnection.connect(self.url, autocommit=True)
+                conn = await psycopg.AsyncConnection.connect(kept_open(self.url), autocommit=True)
                 async with conn:
                     await conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
                     ready.set()
@@ -341,7 +351,7 @@ class PostgresDatabase(Database):
         while True:
             key = secrets.randbelow(2**31 - 1) + 1
             try:
-                conn = await psycopg.AsyncConnection.connect(self.url, autocommit=True)
+                conn = await psycopg.AsyncConnection.connect(kept_open(self.url), autocommit=True)
             except psycopg.OperationalError as exc:
                 raise DatabaseUnavailable(self.where, str(exc).strip()) from exc
             cur = await conn.execute("SELECT pg_try_advisory_lock(%s, %s)", (ALIVE_LOCKS, key))
@@ -364,13 +374,15 @@ class PostgresDatabase(Database):
         if now - self._alive_checked < ALIVE_CHECK_S:
             return True
         try:
-            cur = await conn.execute(
-                "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted"
-                " AND pid = pg_backend_pid() AND classid::bigint = %s AND objid::bigint = %s",
-                (ALIVE_LOCKS, key),
-            )
-            held = await cur.fetchone() is not None
-        except psycopg.OperationalError:
+            # A server gone silent (a half-open connection) is one that lost the lock.
+            async with asyncio.timeout(CONNECT_TIMEOUT_S):
+                cur = await conn.execute(
+                    "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                    " AND pid = pg_backend_pid() AND classid::bigint = %s AND objid::bigint = %s",
+                    (ALIVE_LOCKS, key),
+                )
+                held = await cur.fetchone() is not None
+        except (psycopg.OperationalError, TimeoutError):
             held = False
         self._alive_checked = now
         if not held:
@@ -380,7 +392,7 @@ class PostgresDatabase(Database):
     async def hold(self, name: str) -> bool:
         # A connection of its own, outside the pool, kept open: the lock ends with it, also
         # when this instance dies (the server sees the connection close).
-        conn = await psycopg.AsyncConnection.connect(self.url, autocommit=True)
+        conn = await psycopg.AsyncConnection.connect(kept_open(self.url), autocommit=True)
         cur = await conn.execute("SELECT pg_try_advisory_lock(%s, %s)", (LOCKS, lock_key(name)))
         row = await cur.fetchone()
         if not (row and row[0]):

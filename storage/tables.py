@@ -153,9 +153,13 @@ async def move(
 ) -> list[tuple[str, int]]:
     """Copy every row of `source` (a SQLite database) into `target` (an empty PostgreSQL
     database at the same schema version), with their ids, in one transaction of the target:
-    all or nothing. Each table's count is checked. Returns (table, rows) in the order copied."""
+    all or nothing. Each table's count is checked. Returns (table, rows) in the order copied.
+
+    The source is read in one transaction that holds its write lock (never committed): every
+    table from one moment, and a bot left running by mistake waits, then hears the database is
+    in use, instead of writing what the copy would miss."""
     moved: list[tuple[str, int]] = []
-    async with source.read() as src, target.transaction() as dst:
+    async with source.transaction() as src, target.transaction() as dst:
         tables = await src.tables.names()
         present = await dst.tables.names()
         for table in present:

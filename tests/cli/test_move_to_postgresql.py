@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import sqlite3
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -21,6 +22,7 @@ from bot.services import cases
 from bot.services.context import Ctx
 from bot.sop import Role
 from bot.workdays import Calendar
+from storage import engine
 from storage.db import Database
 from storage.files import FileStore
 from tests.pgcluster import Cluster
@@ -106,6 +108,24 @@ async def test_a_database_in_use_is_refused_and_left_as_it_was(
     assert "sudah berisi data" in err and "Tidak ada yang diubah" in err
     target = await Database.open(url)
     assert await counts(target) == moved
+    await target.close()
+
+
+async def test_a_bot_left_writing_makes_the_move_wait_then_stop_with_nothing_moved(
+    data_dir: Path, pg_cluster: Cluster, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    monkeypatch.setattr(engine, "BUSY_TIMEOUT_MS", 50)  # the test need not wait 5 s
+    url = pg_cluster.database(migrated=False)
+    bot = sqlite3.connect(Settings(data_dir=data_dir).database_path, isolation_level=None)
+    try:
+        bot.execute("BEGIN IMMEDIATE")  # the running bot, in the middle of a write
+        assert await asyncio.to_thread(run, ["move-to-postgresql", url]) == 1
+        assert "sedang dipakai proses lain" in capsys.readouterr().err
+    finally:
+        bot.close()
+    target = await Database.open(url)
+    assert set((await counts(target)).values()) == {0}
     await target.close()
 
 

@@ -94,6 +94,49 @@ async def test_a_write_waits_for_another_process_s_lock_while_the_loop_serves_ot
         await db.close()
 
 
+async def test_a_write_cancelled_while_it_waits_for_another_process_leaves_no_transaction_open(
+    tmp_path: Path,
+) -> None:
+    db = await Database.open(tmp_path / "db.sqlite3")
+    other = sqlite3.connect(tmp_path / "db.sqlite3", isolation_level=None)
+    loop = asyncio.get_running_loop()
+    begins: list[str] = []
+    waiting = asyncio.Event()
+
+    def traced(sql: str) -> None:  # the second BEGIN is the worker thread's, waiting
+        if sql == "BEGIN IMMEDIATE":
+            begins.append(sql)
+            if len(begins) == 2:
+                loop.call_soon_threadsafe(waiting.set)
+
+    await db.trace(traced)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+
+        async def write() -> None:
+            async with db.transaction() as uow:
+                await uow.meta.set("bot", "cancelled")
+                await uow.commit()
+
+        writing = asyncio.create_task(write())
+        await asyncio.wait_for(waiting.wait(), timeout=30)
+        writing.cancel()  # the bot stopping while the write waits
+        other.execute("ROLLBACK")  # the other process lets go: the thread's BEGIN goes through
+        with pytest.raises(asyncio.CancelledError):
+            await writing
+        await db.trace(None)
+        async with db.transaction() as uow:  # not "a transaction within a transaction"
+            await uow.meta.set("bot", "kept")
+            await uow.commit()
+        other.execute("BEGIN IMMEDIATE")  # and the other process can write again
+        other.execute("ROLLBACK")
+        async with db.read() as uow:
+            assert await uow.meta.get("bot") == "kept"
+    finally:
+        other.close()
+        await db.close()
+
+
 async def test_a_write_still_locked_out_after_the_busy_timeout_is_left_for_later(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -552,6 +552,26 @@ async def test_notices_left_stamped_by_a_failed_pass_are_sent_by_the_next_pass_a
     assert len(out.sent) == 2
 
 
+async def test_two_sweeps_asked_for_at_once_in_one_instance_both_run_one_after_the_other(
+    w: Two, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.scheduler
+
+    moments: list[object] = []
+
+    async def slow_sweep(ctx: Ctx, now: datetime) -> int:
+        moments.append(now)
+        await asyncio.sleep(0.05)  # long enough for the second to arrive meanwhile
+        return 0
+
+    monkeypatch.setattr(bot.scheduler, "sweep", slow_sweep)
+    scheduler = bot.scheduler.Scheduler(w.one, Dispatcher(w.one, {}, notices))
+    # The minute's job and a nudge (or a test's time travel): the second is not skipped as if
+    # another instance held the sweep.
+    assert await at_once(scheduler.sweep(), scheduler.sweep()) == [0, 0]
+    assert len(moments) == 2
+
+
 async def test_a_notice_being_claimed_elsewhere_is_skipped_without_waiting(w: Two) -> None:
     await at_step2(w)
     async with w.one.db.read() as uow:

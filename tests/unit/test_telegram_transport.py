@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import ssl
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
+import certifi
 import pytest
 from aiohttp import web
 from telegram import InputFile
@@ -16,7 +19,7 @@ from telegram.error import NetworkError, TimedOut
 from telegram.request import RequestData
 from telegram.request._requestparameter import RequestParameter
 
-from bot.channels.telegram.transport import AiohttpRequest
+from bot.channels.telegram.transport import AiohttpRequest, trust_store
 
 
 @pytest.fixture
@@ -146,3 +149,27 @@ async def test_a_call_before_initialize_or_after_shutdown_is_refused() -> None:
     await request.shutdown()
     with pytest.raises(RuntimeError, match="not initialized"):
         await request.do_request("http://127.0.0.1:1/x", "POST")
+
+
+async def test_a_proxy_set_in_the_environment_is_honoured() -> None:
+    # As python-telegram-bot's httpx transport: a city server whose only way out is a proxy
+    # (HTTPS_PROXY) reaches Telegram for every call, not only for getUpdates.
+    request = AiohttpRequest()
+    await request.initialize()
+    try:
+        assert request._session is not None and request._session.trust_env
+    finally:
+        await request.shutdown()
+
+
+def test_a_certificate_authority_set_in_the_environment_is_trusted(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    own = tmp_path / "kominfo-ca.pem"  # a network's own authority (a TLS-inspecting proxy)
+    own.write_text(Path(certifi.where()).read_text())
+    monkeypatch.setenv("SSL_CERT_FILE", str(own))
+    expected = ssl.create_default_context(cafile=str(own)).get_ca_certs()
+    assert trust_store().get_ca_certs() == expected
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "missing.pem"))
+    with pytest.raises(OSError):  # told at start, not as a failing send later
+        trust_store()

@@ -21,6 +21,7 @@ Errors as python-telegram-bot's: `TimedOut` for a timeout, `NetworkError` for th
 
 from __future__ import annotations
 
+import os
 import ssl
 from typing import Any
 
@@ -55,6 +56,15 @@ def _filename(name: str) -> str:
     return name.translate(_NAME_ESCAPES)
 
 
+def trust_store() -> ssl.SSLContext:
+    """The certificate authorities httpx would use: SSL_CERT_FILE / SSL_CERT_DIR when set (a
+    government network's own authority, say), else certifi's, whatever the host has."""
+    cafile, capath = os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR")
+    if cafile or capath:
+        return ssl.create_default_context(cafile=cafile or None, capath=capath or None)
+    return ssl.create_default_context(cafile=certifi.where())
+
+
 class AiohttpRequest(BaseRequest):
     """python-telegram-bot's request interface over one `aiohttp.ClientSession`."""
 
@@ -79,10 +89,11 @@ class AiohttpRequest(BaseRequest):
 
     async def initialize(self) -> None:
         if self._session is None or self._session.closed:
-            # The same certificate authorities as httpx (certifi), whatever the host has.
-            trust = ssl.create_default_context(cafile=certifi.where())
-            connector = aiohttp.TCPConnector(limit=self._in_flight, ssl=trust)
-            self._session = aiohttp.ClientSession(connector=connector)
+            connector = aiohttp.TCPConnector(limit=self._in_flight, ssl=trust_store())
+            # trust_env: HTTPS_PROXY / NO_PROXY as python-telegram-bot's httpx transport (and
+            # getUpdates, downloads and WhatsApp, still on httpx) honour them: a city server
+            # whose only way out is a proxy reaches Telegram for every call, not some.
+            self._session = aiohttp.ClientSession(connector=connector, trust_env=True)
 
     async def shutdown(self) -> None:
         if self._session is not None and not self._session.closed:
