@@ -42,7 +42,7 @@ from handlers import notices
 from storage.db import Database
 from storage.files import FileStore
 from tests.pgcluster import Cluster
-from tests.storage.test_services import NOW, PDF, URL, Bytes
+from tests.storage.test_services import NOW, PDF, URL, Bytes, add_people
 
 STALE = {"refused-stale", "refused-wrong-step"}
 
@@ -82,8 +82,8 @@ async def w(tmp_path: Path, pg_cluster: Cluster) -> AsyncIterator[Two]:
     async with one.db.transaction() as uow:
         await uow.opds.upsert("DINKES", "Dinas Kesehatan")
         [opd] = await uow.opds.all()
-        people: dict[str, User] = {}
-        for ext, (key, role, opd_id) in enumerate(
+        people = await add_people(
+            uow,
             [
                 ("pejabat", Role.PEJABAT, None),
                 ("utama", Role.UTAMA, None),
@@ -91,15 +91,7 @@ async def w(tmp_path: Path, pg_cluster: Cluster) -> AsyncIterator[Two]:
                 ("pendukung", Role.PENDUKUNG, opd.id),
                 ("pendukung2", Role.PENDUKUNG, opd.id),
             ],
-            start=100,
-        ):
-            user_id = await uow.users.add(
-                name=key, role=role, opd_id=opd_id, channel="telegram", external_id=str(ext),
-                chat_id=str(ext), now=NOW,
-            )  # fmt: skip
-            user = await uow.users.get(user_id)
-            assert user is not None
-            people[key] = user
+        )
         await uow.commit()
     yield Two(one=one, two=other, opd=opd.id, **people)
     for db in dbs:

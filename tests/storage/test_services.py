@@ -46,6 +46,20 @@ class World:
     other_pendukung: User
 
 
+async def add_people(uow: UnitOfWork, specs: list[tuple[str, Role, int | None]]) -> dict[str, User]:
+    """People on Telegram, by key (their name), with external ids from 100 in order."""
+    people: dict[str, User] = {}
+    for ext, (key, role, opd_id) in enumerate(specs, start=100):
+        user_id = await uow.users.add(
+            name=key, role=role, opd_id=opd_id, channel="telegram", external_id=str(ext),
+            chat_id=str(ext), now=NOW,
+        )  # fmt: skip
+        user = await uow.users.get(user_id)
+        assert user is not None
+        people[key] = user
+    return people
+
+
 @pytest.fixture
 async def w(tmp_path: Path, db_target: Path | str) -> AsyncIterator[World]:
     db = await Database.open(db_target)
@@ -58,8 +72,8 @@ async def w(tmp_path: Path, db_target: Path | str) -> AsyncIterator[World]:
         await uow.opds.upsert("DISDIK", "Dinas Pendidikan")
         opd, other = await uow.opds.by_code("DINKES"), await uow.opds.by_code("DISDIK")
         assert opd is not None and other is not None
-        people: dict[str, User] = {}
-        for ext, (key, role, opd_id) in enumerate(
+        people = await add_people(
+            uow,
             [
                 ("pejabat", Role.PEJABAT, None),
                 ("pejabat2", Role.PEJABAT, None),
@@ -71,15 +85,7 @@ async def w(tmp_path: Path, db_target: Path | str) -> AsyncIterator[World]:
                 ("admin", Role.ADMIN, None),
                 ("atasan", Role.ATASAN, None),
             ],
-            start=100,
-        ):
-            user_id = await uow.users.add(
-                name=key, role=role, opd_id=opd_id, channel="telegram", external_id=str(ext),
-                chat_id=str(ext), now=NOW,
-            )  # fmt: skip
-            user = await uow.users.get(user_id)
-            assert user is not None
-            people[key] = user
+        )
         await uow.users.deactivate(people["gone"].id, NOW)
         await uow.commit()
     yield World(
