@@ -33,7 +33,9 @@ TEXTS: Final[dict[str, str]] = {
         "Bot ini sudah memakai PostgreSQL (PPID_DATABASE_URL): tidak ada berkas SQLite yang"
         " dipindahkan. Kosongkan PPID_DATABASE_URL untuk memindahkan berkas di PPID_DATA_DIR."
     ),
-    "cli-move-not-postgresql": "Tujuan harus alamat PostgreSQL: postgresql://pengguna@server/basisdata",
+    "cli-move-not-postgresql": (
+        "Tujuan harus alamat PostgreSQL, misalnya postgresql://pengguna:sandi@server/basisdata."
+    ),
     "cli-move-no-source": "Berkas basis data {path} tidak ada: tidak ada yang dipindahkan.",
     "cli-move-target-not-empty": (
         "Basis data tujuan {where} sudah berisi data (tabel {table}): pemindahan hanya ke basis"

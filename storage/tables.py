@@ -77,16 +77,18 @@ class TableRepository(Repository):
         return int(row[0]) if row else 0
 
     async def chunk(
-        self, table: str, columns: Sequence[str], offset: int, size: int
-    ) -> list[tuple[Any, ...]]:
-        """Rows `offset`… of `table` (at most `size`) of the SQLite source, in the order they
-        were written (its rowid), as tuples of `columns`."""
+        self, table: str, columns: Sequence[str], after: int, size: int
+    ) -> tuple[list[tuple[Any, ...]], int]:
+        """The rows of `table` of the SQLite source after rowid `after` (at most `size`), in
+        the order they were written, as tuples of `columns`; and the last rowid read. By rowid,
+        not OFFSET: each chunk starts where the last ended, not by counting the rows before."""
         cols = ", ".join(_checked(c) for c in columns)
         rows = await self._all(
-            f"SELECT {cols} FROM {_checked(table)} ORDER BY rowid LIMIT ? OFFSET ?",
-            (size, offset),
+            f"SELECT rowid, {cols} FROM {_checked(table)} WHERE rowid > ? ORDER BY rowid LIMIT ?",
+            (after, size),
         )
-        return [tuple(r[i] for i in range(len(columns))) for r in rows]
+        last = int(rows[-1][0]) if rows else after
+        return [tuple(r[i] for i in range(1, len(columns) + 1)) for r in rows], last
 
     async def write(
         self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
@@ -169,10 +171,10 @@ async def move(
             columns = await src.tables.columns(table)
             if table not in present or set(columns) != set(await dst.tables.columns(table)):
                 raise ValueError(f"the schemas differ at table {table}")
-            offset = 0
-            while rows := await src.tables.chunk(table, columns, offset, CHUNK):
+            rows, after = await src.tables.chunk(table, columns, 0, CHUNK)
+            while rows:
                 await dst.tables.write(table, columns, rows)
-                offset += len(rows)
+                rows, after = await src.tables.chunk(table, columns, after, CHUNK)
             copied, expected = await dst.tables.count(table), await src.tables.count(table)
             if copied != expected:
                 raise CountMismatch(table, copied, expected)
